@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Ura: the message exchange gateway of the national referral mechanism against trafficking.
+// No package dependencies: the toolchain plus Debian's C libraries through system-library targets.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Ura",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "urad", targets: ["urad"]),
+        .executable(name: "ura", targets: ["ura"]),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // Libraries, bottom up.
+        .target(name: "UraJSON", swiftSettings: strict),
+        .target(name: "UraModel", dependencies: ["UraJSON"], swiftSettings: strict),
+        .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], swiftSettings: strict),
+        .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraJSON"], swiftSettings: strict),
+        .target(name: "UraStore", dependencies: ["CSQLite", "UraJSON", "UraModel"], swiftSettings: strict),
+        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], swiftSettings: strict),
+        .target(name: "UraGateway",
+                dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP"],
+                swiftSettings: strict),
+
+        // Executables.
+        .executableTarget(name: "urad", dependencies: ["UraGateway"], swiftSettings: strict),
+        .executableTarget(name: "ura", dependencies: ["UraGateway"], swiftSettings: strict),
+
+        // Tests mirror the modules.
+        .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
+        .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema"], swiftSettings: strict),
+        .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
+        .testTarget(name: "UraStoreTests", dependencies: ["UraStore"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway"], swiftSettings: strict),
+    ]
+)

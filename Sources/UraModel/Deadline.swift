@@ -1,0 +1,82 @@
+import Foundation
+
+/// A follow-up the SOP expects, armed when a message that expects it is accepted. The follow-up
+/// (a message of one of the `expected` types in the same case, or one that answers the trigger)
+/// meets it; past `due` it is overdue and the gateway tells the secretariat once.
+public struct Deadline: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case open, met, overdue, cancelled }
+
+    /// `<trigger message id>/<expectation index>[/<occurrence>]`: stable, so arming is idempotent.
+    public var id: String
+    public var caseReference: CaseReference
+    public var trigger: MessageID
+    public var triggerType: MessageType
+    public var expected: [MessageType]
+    /// The agencies expected to act (for the notice); empty when the catalogue names only kinds.
+    public var responsible: [AgencyID]
+    public var rule: DeadlineRule
+    public var armedAt: Date
+    public var due: Date
+    public var state: State
+    public var metBy: MessageID?
+    public var metAt: Date?
+    /// For monthly reports, which month of the series this is (1-based).
+    public var occurrence: Int?
+
+    public init(id: String, caseReference: CaseReference, trigger: MessageID, triggerType: MessageType,
+                expected: [MessageType], responsible: [AgencyID], rule: DeadlineRule, armedAt: Date, due: Date,
+                state: State = .open, metBy: MessageID? = nil, metAt: Date? = nil, occurrence: Int? = nil) {
+        self.id = id
+        self.caseReference = caseReference
+        self.trigger = trigger
+        self.triggerType = triggerType
+        self.expected = expected
+        self.responsible = responsible
+        self.rule = rule
+        self.armedAt = armedAt
+        self.due = due
+        self.state = state
+        self.metBy = metBy
+        self.metAt = metAt
+        self.occurrence = occurrence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, caseReference = "case", trigger, triggerType = "trigger_type", expected, responsible, rule
+        case armedAt = "armed_at", due, state, metBy = "met_by", metAt = "met_at", occurrence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        caseReference = try c.decode(CaseReference.self, forKey: .caseReference)
+        trigger = try c.decode(MessageID.self, forKey: .trigger)
+        triggerType = try c.decode(MessageType.self, forKey: .triggerType)
+        expected = try c.decode([MessageType].self, forKey: .expected)
+        responsible = try c.decodeIfPresent([AgencyID].self, forKey: .responsible) ?? []
+        rule = try c.decode(DeadlineRule.self, forKey: .rule)
+        armedAt = try c.decodeTimestamp(forKey: .armedAt)
+        due = try c.decodeTimestamp(forKey: .due)
+        state = try c.decode(State.self, forKey: .state)
+        metBy = try c.decodeIfPresent(MessageID.self, forKey: .metBy)
+        metAt = try c.decodeTimestampIfPresent(forKey: .metAt)
+        occurrence = try c.decodeIfPresent(Int.self, forKey: .occurrence)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(caseReference, forKey: .caseReference)
+        try c.encode(trigger, forKey: .trigger)
+        try c.encode(triggerType, forKey: .triggerType)
+        try c.encode(expected, forKey: .expected)
+        try c.encode(responsible, forKey: .responsible)
+        try c.encode(rule, forKey: .rule)
+        try c.encodeTimestamp(armedAt, forKey: .armedAt)
+        try c.encodeTimestamp(due, forKey: .due)
+        try c.encode(state, forKey: .state)
+        try c.encodeIfPresent(metBy, forKey: .metBy)
+        try c.encodeTimestampIfPresent(metAt, forKey: .metAt)
+        try c.encodeIfPresent(occurrence, forKey: .occurrence)
+    }
+}

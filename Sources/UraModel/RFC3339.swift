@@ -1,0 +1,156 @@
+import Foundation
+
+/// RFC 3339 timestamps, written in UTC with a `Z` and milliseconds only when there are any,
+/// parsed with any offset and any number of fraction digits. No `DateFormatter`: this runs on
+/// every envelope and receipt.
+public enum RFC3339 {
+    /// `2026-11-23T09:15:00Z`, or `2026-11-23T09:15:00.250Z`.
+    public static func string(from date: Date) -> String {
+        // k/1000 times a thousand can land a hair under k: round those up, not down.
+        let scaled = date.timeIntervalSince1970 * 1000
+        var totalMillis = scaled.rounded(.down)
+        if scaled - totalMillis > 0.999 { totalMillis += 1 }
+        var millis = Int64(totalMillis)
+        let ms = Int(((millis % 1000) + 1000) % 1000)
+        millis -= Int64(ms)
+        let seconds = millis / 1000
+        let days = Int(floorDiv(seconds, 86_400))
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (y, m, d) = civil(fromDays: days)
+        var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        if ms != 0 { text += ".\(pad(ms, 3))" }
+        return text + "Z"
+    }
+
+    /// `2026-11-23`: the calendar date in UTC.
+    public static func dateString(from date: Date) -> String {
+        String(string(from: date).prefix(10))
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `nil` for anything else, including
+    /// impossible dates like February 30.
+    public static func date(from text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count >= 20 else { return nil }
+        func num(_ from: Int, _ count: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + count) {
+                guard i < b.count, (48...57).contains(b[i]) else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2), b[7] == UInt8(ascii: "-"),
+              let day = num(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+              let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2), b[16] == UInt8(ascii: ":"),
+              let second = num(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        var i = 19
+        var nanos = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 100_000_000
+            let start = i
+            while i < b.count, (48...57).contains(b[i]) {
+                nanos += Int(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < b.count else { return nil }
+        var offset = 0
+        switch b[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard i + 6 == b.count, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2),
+                  oh < 24, om < 60 else { return nil }
+            offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+            i += 6
+        default:
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let days = daysFromCivil(year, month, day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59) - offset)
+        if nanos % 1_000_000 == 0 {  // exact for the millisecond times Ura writes
+            return Date(timeIntervalSince1970: Double(seconds * 1000 + Int64(nanos / 1_000_000)) / 1000)
+        }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+    }
+
+    /// Parses an RFC 3339 `full-date` (`2026-11-23`) as midnight UTC.
+    public static func day(from text: String) -> Date? {
+        guard text.utf8.count == 10 else { return nil }
+        return date(from: text + "T00:00:00Z")
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    public static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The (year, month, day) of a count of days since 1970-01-01.
+    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let s = String(value)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes an RFC 3339 timestamp, with an error that names the field.
+    public func decodeTimestamp(forKey key: Key) throws -> Date {
+        let text = try decode(String.self, forKey: key)
+        guard let date = RFC3339.date(from: text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self,
+                debugDescription: "'\(text)' is not an RFC 3339 date-time such as 2026-11-23T09:15:00Z")
+        }
+        return date
+    }
+
+    public func decodeTimestampIfPresent(forKey key: Key) throws -> Date? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeTimestamp(forKey: key)
+    }
+}
+
+extension KeyedEncodingContainer {
+    public mutating func encodeTimestamp(_ date: Date, forKey key: Key) throws {
+        try encode(RFC3339.string(from: date), forKey: key)
+    }
+
+    public mutating func encodeTimestampIfPresent(_ date: Date?, forKey key: Key) throws {
+        if let date { try encodeTimestamp(date, forKey: key) }
+    }
+}

@@ -1,0 +1,2 @@
+/// UraStore: the durable store behind the gateway (SQLite by default).
+public enum UraStore {}

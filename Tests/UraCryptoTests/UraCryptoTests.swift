@@ -1,0 +1,4 @@
+import Testing
+@testable import UraCrypto
+
+@Test func moduleLoads() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import UraGateway
+
+@Test func moduleLoads() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import UraHTTP
+
+@Test func moduleLoads() {}

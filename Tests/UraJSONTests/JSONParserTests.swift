@@ -1,0 +1,86 @@
+import Testing
+import UraJSON
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONValue(parsing: #"{"a":[1,-2.5,1e3,true,false,null],"b":"x\u00e9\n\ud83d\ude00"}"#)
+        #expect(value["a"] == [1, -2.5, 1000, true, false, nil])
+        #expect(value["b"] == "xé\n😀")
+    }
+
+    @Test func keepsMemberOrderButComparesAsMap() throws {
+        let a = try JSONValue(parsing: #"{"z":1,"a":2}"#)
+        let b = try JSONValue(parsing: #"{"a":2,"z":1}"#)
+        #expect(a == b)
+        #expect(a.serializedString() == #"{"z":1,"a":2}"#)
+        #expect(a.serializedString(options: .sortedKeys) == #"{"a":2,"z":1}"#)
+    }
+
+    @Test func integralNumbersCompareWithDecimals() throws {
+        #expect(try JSONValue(parsing: "1.0") == JSONValue(parsing: "1"))
+        #expect(try JSONValue(parsing: "1.0").typeName == "integer")
+        #expect(try JSONValue(parsing: "1.5").typeName == "number")
+    }
+
+    @Test(arguments: [
+        ("", "ends before"),
+        ("{", "ends before"),
+        (#"{"a":1,}"#, "unexpected character '}'"),
+        ("[1,]", "unexpected character ']'"),
+        ("01", "malformed number"),
+        ("-", "malformed number"),
+        ("1.", "malformed number"),
+        ("1e", "malformed number"),
+        (#"{"a":1,"a":2}"#, #"the member name "a" appears twice"#),
+        (#""\ud800""#, "unpaired surrogate"),
+        (#""\udc00x""#, "unpaired surrogate"),
+        (#""\x""#, "invalid escape"),
+        ("\"a\tb\"", "control character"),
+        ("[1] x", "data after"),
+        ("tru", "ends before"),
+        ("nul1", "unexpected character '1'"),
+        ("1e400", "malformed number"),
+    ])
+    func rejectsMalformedText(text: String, expected: String) {
+        #expect {
+            try JSONValue(parsing: text)
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONError.self) { try JSONValue(parsing: [0x22, 0xED, 0xA0, 0x80, 0x22]) }
+    }
+
+    @Test func capsNestingDepth() {
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect { try JSONValue(parsing: deep) } throws: { "\($0)".contains("nested deeper than 128") }
+        let ok = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: Never.self) { try JSONValue(parsing: ok) }
+    }
+
+    @Test func capsSize() {
+        #expect { try JSONValue(parsing: "[1,2,3]", limits: .init(maxBytes: 4)) } throws: { "\($0)".contains("larger than 4 bytes") }
+    }
+
+    @Test func roundTripsEscapes() throws {
+        let original: JSONValue = ["s": .string("quote\" backslash\\ nl\n ctl\u{01} é")]
+        let text = original.serialized()
+        #expect(String(decoding: text, as: UTF8.self) == #"{"s":"quote\" backslash\\ nl\n ctl\u0001 é"}"#)
+        #expect(try JSONValue(parsing: text) == original)
+    }
+
+    @Test func prettyPrints() {
+        let value: JSONValue = ["a": [1, 2], "b": [:]]
+        #expect(value.serializedString(options: .prettyPrinted) == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}")
+    }
+
+    @Test func codableBridgeRoundTrips() throws {
+        struct Holder: Codable, Equatable { var body: JSONValue }
+        let holder = Holder(body: ["k": [1, "two", nil, true]])
+        let data = try JSONEncoderBridge.encode(holder)
+        #expect(try JSONDecoderBridge.decode(Holder.self, from: data) == holder)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import UraModel
+
+@Suite struct RFC3339Tests {
+    @Test func writesUTCWithOptionalMilliseconds() {
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_795_425_300.25)) == "2026-11-23T09:15:00.250Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+        #expect(RFC3339.dateString(from: Date(timeIntervalSince1970: 1_795_425_300)) == "2026-11-23")
+    }
+
+    @Test func parsesOffsetsAndFractions() throws {
+        let utc = try #require(RFC3339.date(from: "2026-11-23T09:15:00Z"))
+        #expect(RFC3339.date(from: "2026-11-23T10:15:00+01:00") == utc)
+        #expect(RFC3339.date(from: "2026-11-23t09:15:00z") == utc)
+        #expect(RFC3339.date(from: "2026-11-23T09:15:00.5Z") == utc.addingTimeInterval(0.5))
+        #expect(RFC3339.date(from: "2024-02-29T00:00:00Z") != nil)
+    }
+
+    @Test(arguments: ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-23 09:15:00Z", "2026-11-23T09:15:00",
+                      "2026-11-23T25:00:00Z", "2026-11-23T09:15:00.Z", "2026-11-23T09:15:00+0100", "yesterday"])
+    func rejectsMalformed(_ text: String) {
+        #expect(RFC3339.date(from: text) == nil)
+    }
+
+    @Test func roundTripsAcrossYears() {
+        for seconds in stride(from: -2_000_000_000.0, through: 4_000_000_000.0, by: 86_399.123) {
+            let date = Date(timeIntervalSince1970: (seconds * 1000).rounded(.down) / 1000)
+            #expect(RFC3339.date(from: RFC3339.string(from: date)) == date)
+        }
+    }
+}

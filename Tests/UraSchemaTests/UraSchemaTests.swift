@@ -1,0 +1,4 @@
+import Testing
+@testable import UraSchema
+
+@Test func moduleLoads() {}

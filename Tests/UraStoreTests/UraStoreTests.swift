@@ -1,0 +1,4 @@
+import Testing
+@testable import UraStore
+
+@Test func moduleLoads() {}
