@@ -37,6 +37,10 @@ let package = Package(
         // Executables.
         .executableTarget(name: "urad", dependencies: ["UraGateway"], swiftSettings: strict),
         .executableTarget(name: "ura", dependencies: ["UraGateway"], swiftSettings: strict),
+        // In-process benchmarks: `swift run -c release ura-bench <suite>`; scripts in Benchmarks/.
+        .executableTarget(name: "ura-bench",
+                          dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP", "UraGateway"],
+                          path: "Benchmarks/ura-bench", swiftSettings: strict),
 
         // Tests mirror the modules.
         .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),

@@ -1,0 +1,21 @@
+// ura-bench: in-process benchmarks. Each suite lives in its own file as `enum <Name>Bench` with
+// `static func run(_ arguments: [String]) throws`; figures go to stdout, one JSON object per line,
+// so the scripts in Benchmarks/ can put them next to their references (openssl speed, ...).
+import Foundation
+
+let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("json", "parse and serialize a 4 KiB envelope", JSONBench.run),
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let suite = suites.first(where: { $0.name == name }) else {
+    print("usage: ura-bench <suite> [options]\n\nsuites:")
+    for suite in suites { print("  \(suite.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(suite.summary)") }
+    exit(arguments.isEmpty ? 0 : 64)
+}
+do {
+    try suite.run(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("ura-bench \(name): \(error)\n".utf8))
+    exit(1)
+}
