@@ -65,20 +65,30 @@ public struct CatalogueEntry: Codable, Sendable, Equatable {
         case declarationsRequired = "declarations-required"
     }
 
-    /// Recipients a message must include (for example the secretariat for whatever goes through
-    /// the Responsible Authority; child protection when the subject is or may be a child).
+    /// Recipients a message must include: the secretariat for whatever goes through the Responsible
+    /// Authority; child protection when the subject is or may be a child; social services for an adult.
     public struct Routing: Codable, Sendable, Equatable {
         public var mustInclude: [AgencyKind]
         public var childMustInclude: [AgencyKind]
-        public init(mustInclude: [AgencyKind] = [], childMustInclude: [AgencyKind] = []) {
+        public var adultMustInclude: [AgencyKind]
+        public init(mustInclude: [AgencyKind] = [], childMustInclude: [AgencyKind] = [], adultMustInclude: [AgencyKind] = []) {
             self.mustInclude = mustInclude
             self.childMustInclude = childMustInclude
+            self.adultMustInclude = adultMustInclude
         }
-        enum CodingKeys: String, CodingKey { case mustInclude = "must_include", childMustInclude = "child_must_include" }
+        enum CodingKeys: String, CodingKey {
+            case mustInclude = "must_include", childMustInclude = "child_must_include", adultMustInclude = "adult_must_include"
+        }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             mustInclude = try c.decodeIfPresent([AgencyKind].self, forKey: .mustInclude) ?? []
             childMustInclude = try c.decodeIfPresent([AgencyKind].self, forKey: .childMustInclude) ?? []
+            adultMustInclude = try c.decodeIfPresent([AgencyKind].self, forKey: .adultMustInclude) ?? []
+        }
+
+        /// The kinds a message about `subject` must reach.
+        public func required(for subject: SubjectCategory) -> [AgencyKind] {
+            mustInclude + (subject.treatedAsChild ? childMustInclude : adultMustInclude)
         }
     }
 
