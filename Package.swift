@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
         .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
-        .testTarget(name: "UraStoreTests", dependencies: ["UraStore"], swiftSettings: strict),
+        .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway"], swiftSettings: strict),
     ]

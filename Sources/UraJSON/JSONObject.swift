@@ -1,6 +1,6 @@
 /// A JSON object: members keep the order they were added in, lookups are by key, and two objects
 /// are equal when they have the same members whatever their order.
-public struct JSONObject: Sendable, Hashable, Sequence {
+public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var keys: [String] = []
     private var storage: [String: JSONValue] = [:]
 
@@ -40,6 +40,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             defer { index += 1 }
             return (keys[index], storage[keys[index]]!)
         }
+    }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        for (key, value) in elements { self[key] = value }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }

@@ -1,0 +1,95 @@
+import Foundation
+import UraJSON
+import UraModel
+
+/// A state change, as the ledger records it: metadata and digests only, never a body or a name.
+public struct LedgerEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case messageAccepted = "message.accepted"
+        case deliveryLeased = "delivery.in_flight"
+        case deliveryDelivered = "delivery.delivered"
+        case deliveryRetryScheduled = "delivery.retry_scheduled"
+        case deliveryDeadLetter = "delivery.dead_letter"
+        case deliveryRedriven = "delivery.redriven"
+        case deliveryLeaseExpired = "delivery.lease_expired"
+        case deliveryChannelChanged = "delivery.channel_changed"
+        case bodyPurged = "message.body_purged"
+        case declarationRecorded = "declaration.recorded"
+    }
+
+    public var kind: Kind
+    public var at: Date
+    public var message: MessageID?
+    public var agency: AgencyID?
+    public var data: JSONObject
+
+    public init(_ kind: Kind, at: Date, message: MessageID? = nil, agency: AgencyID? = nil, data: JSONObject = JSONObject()) {
+        self.kind = kind
+        self.at = at
+        self.message = message
+        self.agency = agency
+        self.data = data
+    }
+}
+
+/// How ledger entries are chained: each leaf is the canonical JSON (sorted keys, no whitespace) of
+/// the event plus its index and the previous entry's hash; its hash is RFC 9162's leaf hash
+/// `H(0x00 || leaf)`. The hash function is injected (SHA-256 from UraCrypto in the gateway).
+public struct LedgerChain: Sendable {
+    public typealias Hash = @Sendable ([UInt8]) -> [UInt8]
+    public let hash: Hash
+
+    public init(hash: @escaping Hash) { self.hash = hash }
+
+    /// The "previous hash" of the first entry: 32 zero bytes.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    public func leaf(index: Int, previous: [UInt8], event: LedgerEvent) -> [UInt8] {
+        var object = JSONObject()
+        object["index"] = .number(Double(index))
+        object["kind"] = .string(event.kind.rawValue)
+        object["at"] = .string(RFC3339.string(from: event.at))
+        if let message = event.message { object["message"] = .string(message.rawValue) }
+        if let agency = event.agency { object["agency"] = .string(agency.rawValue) }
+        if !event.data.isEmpty { object["data"] = .object(event.data) }
+        object["prev"] = .string(Hex.encode(previous))
+        return JSONValue.object(object).serialized(options: .sortedKeys)
+    }
+
+    public func leafHash(_ leaf: [UInt8]) -> [UInt8] { hash([0x00] + leaf) }
+}
+
+/// Lowercase hexadecimal.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var i = 0
+        while i < chars.count {
+            guard let hi = value(chars[i]), let lo = value(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,111 @@
+/// RFC 9162 Merkle tree hashing over ledger leaf hashes, with the hash function injected.
+///
+/// `MTH({d0}) = H(0x00 || d0)` is the leaf hash the store already keeps; interior nodes are
+/// `H(0x01 || left || right)`, splitting at the largest power of two below `n` (§2.1.1).
+public struct MerkleTree: Sendable {
+    public let hash: LedgerChain.Hash
+
+    public init(hash: @escaping LedgerChain.Hash) { self.hash = hash }
+
+    public func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] { hash([0x01] + left + right) }
+
+    /// The root over leaf hashes (the empty tree's root is `H()`).
+    public func root(_ leafHashes: ArraySlice<[UInt8]>) -> [UInt8] {
+        switch leafHashes.count {
+        case 0: return hash([])
+        case 1: return leafHashes.first!
+        default:
+            let k = MerkleTree.largestPowerOfTwo(below: leafHashes.count)
+            let start = leafHashes.startIndex
+            return node(root(leafHashes[start..<start + k]), root(leafHashes[(start + k)...]))
+        }
+    }
+
+    /// The audit path of leaf `index` in the tree of `leafHashes` (§2.1.3.1).
+    public func inclusionProof(index: Int, _ leafHashes: ArraySlice<[UInt8]>) -> [[UInt8]] {
+        let n = leafHashes.count
+        guard n > 1 else { return [] }
+        let k = MerkleTree.largestPowerOfTwo(below: n)
+        let start = leafHashes.startIndex
+        if index < k {
+            return inclusionProof(index: index, leafHashes[start..<start + k]) + [root(leafHashes[(start + k)...])]
+        }
+        return inclusionProof(index: index - k, leafHashes[(start + k)...]) + [root(leafHashes[start..<start + k])]
+    }
+
+    /// Checks an audit path (§2.1.3.2): true when `leafHash` at `index` is in the tree of
+    /// `treeSize` leaves with `root`.
+    public func verifyInclusion(leafHash: [UInt8], index: Int, treeSize: Int, proof: [[UInt8]], root: [UInt8]) -> Bool {
+        guard index >= 0, index < treeSize else { return false }
+        var fn = index
+        var sn = treeSize - 1
+        var r = leafHash
+        for p in proof {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = node(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                r = node(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    static func largestPowerOfTwo(below n: Int) -> Int {
+        var k = 1
+        while k << 1 < n { k <<= 1 }
+        return k
+    }
+}
+
+/// The right edge of a growing Merkle tree: the roots of its perfect subtrees, largest first. It
+/// gives the root after each append in O(log n) without rereading the leaves.
+public struct MerkleFrontier: Sendable, Equatable {
+    public private(set) var size = 0
+    /// (height, root) of each perfect subtree, left to right.
+    public private(set) var subtrees: [(height: Int, hash: [UInt8])] = []
+
+    public init() {}
+
+    public mutating func append(_ leafHash: [UInt8], tree: MerkleTree) {
+        var carry = (height: 0, hash: leafHash)
+        while let last = subtrees.last, last.height == carry.height {
+            subtrees.removeLast()
+            carry = (carry.height + 1, tree.node(last.hash, carry.hash))
+        }
+        subtrees.append(carry)
+        size += 1
+    }
+
+    public func root(tree: MerkleTree) -> [UInt8] {
+        guard var result = subtrees.last?.hash else { return tree.hash([]) }
+        for subtree in subtrees.dropLast().reversed() { result = tree.node(subtree.hash, result) }
+        return result
+    }
+
+    /// `height(1 byte) || hash(32)` per subtree, for storing beside the signed head.
+    public var serialized: [UInt8] { subtrees.flatMap { [UInt8($0.height)] + $0.hash } }
+
+    public init?(size: Int, serialized: [UInt8], hashLength: Int = 32) {
+        guard serialized.count % (hashLength + 1) == 0 else { return nil }
+        self.size = size
+        var i = 0
+        while i < serialized.count {
+            subtrees.append((Int(serialized[i]), Array(serialized[(i + 1)...(i + hashLength)])))
+            i += hashLength + 1
+        }
+        guard subtrees.reduce(0, { $0 + (1 << $1.height) }) == size else { return nil }
+    }
+
+    public static func == (a: MerkleFrontier, b: MerkleFrontier) -> Bool {
+        a.size == b.size && a.subtrees.map(\.height) == b.subtrees.map(\.height) && a.subtrees.map(\.hash) == b.subtrees.map(\.hash)
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+
+/// The store's single writer: a thread that drains queued write jobs into one transaction and one
+/// fsync, then resumes every waiting caller. While it commits, new jobs queue up and form the next
+/// batch, so the batch size grows with the load and the fsync cost is shared (group commit).
+///
+/// Each job runs inside its own savepoint: a job that throws is rolled back alone and its caller
+/// gets the error; the others commit. Ledger appends go through `WriteTransaction`, whose chain head
+/// is only kept when the job's savepoint is released and the batch commits.
+final class GroupCommitWriter: @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let ledger: LedgerConfiguration
+    private let chain: LedgerChain
+    private let tree: MerkleTree
+    private let maxBatch: Int
+    private let condition = NSCondition()
+    private var queue: [WriteJob] = []
+    private var accepting = true
+    private var finished = false
+    private var paused = false
+    private var head: LedgerHead
+    private(set) var statistics = WriterStatistics()
+
+    init(connection: SQLiteConnection, ledger: LedgerConfiguration, maxBatch: Int = 512) throws(StoreError) {
+        self.connection = connection
+        self.ledger = ledger
+        self.chain = LedgerChain(hash: ledger.hash)
+        self.tree = MerkleTree(hash: ledger.hash)
+        self.maxBatch = maxBatch
+        self.head = try LedgerHead.load(from: connection, tree: tree)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "ura-store-writer"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch; returns once the batch is durably committed.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let box = ResultBox<T>()
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            let job = WriteJob(
+                run: { tx throws(StoreError) in box.value = try body(tx) },
+                finish: { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: .success(box.value!))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                })
+            enqueue(job)
+        }
+        return try result.get()
+    }
+
+    private func enqueue(_ job: WriteJob) {
+        condition.lock()
+        guard accepting else {
+            condition.unlock()
+            job.finish(.failure(.unavailable("the store is shutting down")))
+            return
+        }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Holds the writer before its next batch (tests use it to make a batch deterministic).
+    func pause() {
+        condition.lock()
+        paused = true
+        condition.unlock()
+    }
+
+    func resume() {
+        condition.lock()
+        paused = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// How many jobs are queued and not yet in a batch.
+    var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Stops accepting, commits what is queued, and waits for the writer thread to finish.
+    func stop() {
+        condition.lock()
+        accepting = false
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while (queue.isEmpty || paused) && accepting { condition.wait() }
+            if queue.isEmpty && !accepting {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(queue.prefix(maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [WriteJob]) {
+        var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
+        let tx = WriteTransaction(connection: connection, chain: chain, tree: tree, head: head)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.finish(.failure(error)) }
+            return
+        }
+        for (i, job) in batch.enumerated() {
+            let saved = tx.head
+            do {
+                try connection.execute("SAVEPOINT job")
+                try job.run(tx)
+                try connection.execute("RELEASE job")
+            } catch {
+                try? connection.execute("ROLLBACK TO job")
+                try? connection.execute("RELEASE job")
+                tx.head = saved
+                outcomes[i] = .failure(error)
+            }
+        }
+        do {
+            if tx.head.nextIndex != head.nextIndex { try signHead(tx.head) }
+            try connection.execute("COMMIT")
+            head = tx.head
+            statistics.batches += 1
+            statistics.jobs += batch.count
+            statistics.largestBatch = max(statistics.largestBatch, batch.count)
+        } catch {
+            try? connection.execute("ROLLBACK")
+            head = (try? LedgerHead.load(from: connection, tree: tree)) ?? head
+            outcomes = Array(repeating: .failure(error), count: batch.count)
+        }
+        for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+    }
+
+    /// Signs the tree head over everything this batch appended, in the batch's transaction: an
+    /// entry added to the database behind the gateway's back is never covered by a signed head.
+    private func signHead(_ head: LedgerHead) throws(StoreError) {
+        let root = head.frontier.root(tree: tree)
+        let signed = ledger.signHead(head.frontier.size, root)
+        try connection.run(
+            "INSERT OR REPLACE INTO ledger_head (id, tree_size, root, frontier, signed) VALUES (1, ?, ?, ?, ?)",
+            [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(signed)])
+    }
+}
+
+/// What the ledger needs from the gateway: the hash function (SHA-256) and a signer for tree heads
+/// (the gateway's key). Injected so the store calls no crypto library itself.
+public struct LedgerConfiguration: Sendable {
+    public var hash: LedgerChain.Hash
+    /// Signs the head `(tree size, root)`; returns the signed bytes (a JWS).
+    public var signHead: @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8]
+
+    public init(hash: @escaping LedgerChain.Hash, signHead: @escaping @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8]) {
+        self.hash = hash
+        self.signHead = signHead
+    }
+}
+
+struct WriterStatistics: Sendable {
+    var batches = 0
+    var jobs = 0
+    var largestBatch = 0
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+private struct WriteJob {
+    let run: (WriteTransaction) throws(StoreError) -> Void
+    let finish: (Result<Void, StoreError>) -> Void
+}
+
+/// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
+struct LedgerHead: Sendable {
+    var nextIndex: Int
+    var lastHash: [UInt8]
+    var frontier: MerkleFrontier
+
+    /// Reads the head back; the frontier comes from the stored signed head when it matches the
+    /// ledger, else it is rebuilt from the leaf hashes (verification will say what is wrong).
+    static func load(from connection: SQLiteConnection, tree: MerkleTree) throws(StoreError) -> LedgerHead {
+        var head = LedgerHead(nextIndex: 0, lastHash: LedgerChain.genesis, frontier: MerkleFrontier())
+        try connection.query("SELECT idx, hash FROM ledger ORDER BY idx DESC LIMIT 1") { (row) throws(StoreError) in
+            head.nextIndex = (row[0].int ?? -1) + 1
+            head.lastHash = row[1].bytes ?? []
+        }
+        var stored: MerkleFrontier?
+        try connection.query("SELECT tree_size, frontier FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+            stored = MerkleFrontier(size: row[0].int ?? -1, serialized: row[1].bytes ?? [])
+        }
+        if let stored, stored.size == head.nextIndex {
+            head.frontier = stored
+        } else {
+            try connection.query("SELECT hash FROM ledger ORDER BY idx") { (row) throws(StoreError) in
+                head.frontier.append(row[0].bytes ?? [], tree: tree)
+            }
+        }
+        return head
+    }
+}
+
+/// What a write job sees: the writer's connection and a ledger to append to.
+final class WriteTransaction: @unchecked Sendable {
+    let db: SQLiteConnection
+    let chain: LedgerChain
+    let tree: MerkleTree
+    var head: LedgerHead
+
+    init(connection: SQLiteConnection, chain: LedgerChain, tree: MerkleTree, head: LedgerHead) {
+        self.db = connection
+        self.chain = chain
+        self.tree = tree
+        self.head = head
+    }
+
+    /// Appends `event` to the ledger, linked to the previous entry; returns its index.
+    @discardableResult
+    func appendLedger(_ event: LedgerEvent) throws(StoreError) -> Int {
+        let index = head.nextIndex
+        let leaf = chain.leaf(index: index, previous: head.lastHash, event: event)
+        let hash = chain.leafHash(leaf)
+        try db.run("INSERT INTO ledger (idx, leaf, hash, message_id) VALUES (?, ?, ?, ?)",
+                   [.integer(Int64(index)), .blob(leaf), .blob(hash), event.message.map { .text($0.rawValue) } ?? .null])
+        head.nextIndex = index + 1
+        head.lastHash = hash
+        head.frontier.append(hash, tree: tree)
+        return index
+    }
+}

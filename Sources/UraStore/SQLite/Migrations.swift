@@ -1,0 +1,120 @@
+/// The SQLite schema, as an ordered list of migrations. `PRAGMA user_version` records how many
+/// have run; each runs in its own transaction. Never edit a released migration: add one.
+enum Migrations {
+    static let all: [String] = [
+        // 1: messages, deliveries, receipts feed, ledger with its signed head, checkpoints, declarations.
+        """
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            type TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            county TEXT,
+            in_reply_to TEXT,
+            participants TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            accepted_at INTEGER NOT NULL,
+            settled_at INTEGER,
+            purged_at INTEGER,
+            jws BLOB,
+            accepted_receipt BLOB NOT NULL,
+            ledger_index INTEGER NOT NULL
+        );
+        CREATE INDEX messages_case ON messages(case_ref, accepted_at);
+        CREATE INDEX messages_sender ON messages(sender, accepted_at);
+        CREATE INDEX messages_settled ON messages(settled_at) WHERE purged_at IS NULL AND settled_at IS NOT NULL;
+
+        CREATE TABLE deliveries (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('push', 'pull')),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'retry_scheduled', 'delivered', 'dead_letter')),
+            priority INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            last_attempt_at INTEGER,
+            last_error TEXT,
+            settled_at INTEGER,
+            receipt BLOB,
+            deliver_until INTEGER NOT NULL,
+            PRIMARY KEY (message_id, recipient)
+        ) WITHOUT ROWID;
+        CREATE INDEX deliveries_due ON deliveries(channel, priority DESC, next_attempt_at)
+            WHERE state IN ('pending', 'retry_scheduled');
+        CREATE INDEX deliveries_recipient ON deliveries(recipient, state);
+        CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE state = 'in_flight';
+
+        CREATE TABLE receipts (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            sender TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            jws BLOB NOT NULL
+        );
+        CREATE INDEX receipts_sender ON receipts(sender, seq);
+
+        CREATE TABLE ledger (
+            idx INTEGER PRIMARY KEY,
+            leaf BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            message_id TEXT
+        );
+        CREATE INDEX ledger_message ON ledger(message_id) WHERE message_id IS NOT NULL;
+
+        CREATE TABLE ledger_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            tree_size INTEGER NOT NULL,
+            root BLOB NOT NULL,
+            frontier BLOB NOT NULL,
+            signed BLOB NOT NULL
+        );
+
+        CREATE TABLE checkpoints (
+            tree_size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            at INTEGER NOT NULL,
+            signed BLOB NOT NULL
+        );
+
+        CREATE TABLE declarations (
+            id TEXT PRIMARY KEY,
+            case_ref TEXT NOT NULL,
+            role TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            declared_on TEXT NOT NULL,
+            form_digest TEXT NOT NULL,
+            encrypted_name BLOB NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            ledger_index INTEGER NOT NULL
+        );
+        CREATE INDEX declarations_case ON declarations(case_ref, agency);
+        """,
+    ]
+
+    /// Brings the database to the latest version; refuses a database written by a newer Ura.
+    static func apply(to db: SQLiteConnection) throws(StoreError) {
+        let current = try db.scalar("PRAGMA user_version")?.int ?? 0
+        guard current <= all.count else {
+            throw StoreError.corrupt("the database is at schema version \(current), newer than this urad (\(all.count)); upgrade urad")
+        }
+        for version in current..<all.count {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(all[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import UraJSON
+import UraModel
+
+extension SQLiteStore {
+    public func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob] {
+        try await writer.perform { tx throws(StoreError) in
+            var inFlight: [String: Int] = [:]
+            try tx.db.query("SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ? GROUP BY recipient",
+                            [.text(request.channel.rawValue)]) { (row) throws(StoreError) in
+                inFlight[row[0].string ?? ""] = row[1].int ?? 0
+            }
+            var picked: [(message: String, recipient: String)] = []
+            // Over-fetch so that recipients at their parallel limit do not starve the others.
+            try tx.db.query("""
+                SELECT message_id, recipient FROM deliveries
+                WHERE channel = ? AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
+                ORDER BY priority DESC, next_attempt_at LIMIT ?
+                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.limit * 8))]) { (row) throws(StoreError) in
+                let recipient = row[1].string ?? ""
+                guard picked.count < request.limit, inFlight[recipient, default: 0] < request.perRecipientLimit else { return }
+                inFlight[recipient, default: 0] += 1
+                picked.append((row[0].string ?? "", recipient))
+            }
+            return try picked.map { (pick) throws(StoreError) in
+                try Self.lease(tx, message: pick.message, recipient: pick.recipient, now: request.now, until: request.leaseUntil)
+            }
+        }
+    }
+
+    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
+        try await writer.perform { tx throws(StoreError) in
+            var picked: [String] = []
+            try tx.db.query("""
+                SELECT message_id FROM deliveries
+                WHERE recipient = ? AND channel = 'pull' AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
+                ORDER BY priority DESC, next_attempt_at LIMIT ?
+                """, [.text(recipient.rawValue), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                picked.append(row[0].string ?? "")
+            }
+            return try picked.map { (message) throws(StoreError) in
+                try Self.lease(tx, message: message, recipient: recipient.rawValue, now: now, until: leaseUntil)
+            }
+        }
+    }
+
+    /// Marks one delivery in flight under a lease and returns what is needed to hand it over.
+    private static func lease(_ tx: WriteTransaction, message: String, recipient: String, now: Date, until: Date) throws(StoreError) -> DeliveryJob {
+        try tx.db.run("""
+            UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, lease_until = ?, last_attempt_at = ?
+            WHERE message_id = ? AND recipient = ?
+            """, [.date(until), .date(now), .text(message), .text(recipient)])
+        var job: DeliveryJob?
+        try tx.db.query("""
+            SELECT m.id, d.recipient, m.sender, m.type, m.priority, m.digest, m.jws, d.attempts, d.deliver_until, m.accepted_at
+            FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = ? AND d.recipient = ?
+            """, [.text(message), .text(recipient)]) { (row) throws(StoreError) in
+            guard let id = try? MessageID(row[0].string ?? ""), let to = try? AgencyID(row[1].string ?? ""),
+                  let from = try? AgencyID(row[2].string ?? ""), let type = try? MessageType(row[3].string ?? ""),
+                  let bytes = row[6].bytes
+            else { throw StoreError.corrupt("delivery \(message) → \(recipient) has no message to deliver") }
+            job = DeliveryJob(message: id, recipient: to, sender: from, type: type,
+                              priority: Priority(rawValue: row[4].string ?? "") ?? .normal, digest: row[5].string ?? "",
+                              signedBytes: bytes, attempt: row[7].int ?? 1, deliverUntil: row[8].date ?? now,
+                              acceptedAt: row[9].date ?? now)
+        }
+        guard let job else { throw StoreError.notFound("delivery of \(message) to \(recipient)") }
+        try tx.appendLedger(LedgerEvent(.deliveryLeased, at: now, message: job.message, agency: job.recipient,
+                                        data: ["attempt": .number(Double(job.attempt)), "lease_until": .string(RFC3339.string(from: until))]))
+        return job
+    }
+
+    public func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool {
+        try await writer.perform { tx throws(StoreError) in
+            var current: (state: DeliveryState, sender: String, attempts: Int)?
+            try tx.db.query("""
+                SELECT d.state, m.sender, d.attempts FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.message_id = ? AND d.recipient = ?
+                """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
+                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0)
+            }
+            guard let current else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
+            let key: [SQLiteValue] = [.text(message.rawValue), .text(recipient.rawValue)]
+            switch outcome {
+            case .delivered(let receipt, let at):
+                guard current.state != .delivered else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'delivered', settled_at = ?, receipt = ?, lease_until = NULL, last_error = NULL
+                    WHERE message_id = ? AND recipient = ?
+                    """, [.date(at), .blob(receipt)] + key)
+                try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
+                try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient,
+                                                data: ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]))
+                try Self.settleMessageIfDone(tx, message: message, at: at)
+            case .retry(let error, let at, let next):
+                guard current.state == .inFlight else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, last_error = ?, lease_until = NULL
+                    WHERE message_id = ? AND recipient = ?
+                    """, [.date(next), .text(error)] + key)
+                try tx.appendLedger(LedgerEvent(.deliveryRetryScheduled, at: at, message: message, agency: recipient, data: [
+                    "attempt": .number(Double(current.attempts)), "next_attempt": .string(RFC3339.string(from: next)), "error": .string(error),
+                ]))
+            case .failed(let error, let at, let failedReceipt):
+                guard !current.state.isSettled else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'dead_letter', settled_at = ?, receipt = ?, last_error = ?, lease_until = NULL
+                    WHERE message_id = ? AND recipient = ?
+                    """, [.date(at), .blob(failedReceipt), .text(error)] + key)
+                try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .failed, at: at, signed: failedReceipt)
+                try tx.appendLedger(LedgerEvent(.deliveryDeadLetter, at: at, message: message, agency: recipient, data: [
+                    "attempts": .number(Double(current.attempts)), "error": .string(error),
+                    "receipt_sha256": .string(Hex.encode(tx.chain.hash(failedReceipt))),
+                ]))
+                try Self.settleMessageIfDone(tx, message: message, at: at)
+            }
+            return true
+        }
+    }
+
+    private static func appendFeed(_ tx: WriteTransaction, sender: String, message: MessageID, recipient: AgencyID,
+                                   kind: Receipt.Kind, at: Date, signed: [UInt8]) throws(StoreError) {
+        try tx.db.run("INSERT INTO receipts (sender, message_id, recipient, kind, at, jws) VALUES (?, ?, ?, ?, ?, ?)",
+                      [.text(sender), .text(message.rawValue), .text(recipient.rawValue), .text(kind.rawValue), .date(at), .blob(signed)])
+    }
+
+    /// A message is settled once every recipient has a receipt; retention counts from then.
+    private static func settleMessageIfDone(_ tx: WriteTransaction, message: MessageID, at: Date) throws(StoreError) {
+        try tx.db.run("""
+            UPDATE messages SET settled_at = ? WHERE id = ? AND NOT EXISTS (
+                SELECT 1 FROM deliveries WHERE message_id = ? AND state NOT IN ('delivered', 'dead_letter'))
+            """, [.date(at), .text(message.rawValue), .text(message.rawValue)])
+    }
+
+    public func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int {
+        try await writer.perform { tx throws(StoreError) in
+            var expired: [(String, String, Int)] = []
+            try tx.db.query("SELECT message_id, recipient, attempts FROM deliveries WHERE state = 'in_flight' AND lease_until <= ?",
+                            [.date(now)]) { (row) throws(StoreError) in
+                expired.append((row[0].string ?? "", row[1].string ?? "", row[2].int ?? 0))
+            }
+            for (message, recipient, attempts) in expired {
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, lease_until = NULL,
+                        last_error = 'the lease expired before the delivery was confirmed'
+                    WHERE message_id = ? AND recipient = ?
+                    """, [.date(now), .text(message), .text(recipient)])
+                try tx.appendLedger(LedgerEvent(.deliveryLeaseExpired, at: now, message: try? MessageID(message),
+                                                agency: try? AgencyID(recipient), data: ["attempt": .number(Double(attempts))]))
+            }
+            return expired.count
+        }
+    }
+
+    public func redrive(message: MessageID, recipient: AgencyID, now: Date, until: Date, by operatorName: String) async throws(StoreError) {
+        try await writer.perform { tx throws(StoreError) in
+            var state: DeliveryState?
+            var purged = false
+            try tx.db.query("""
+                SELECT d.state, m.jws IS NULL FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.message_id = ? AND d.recipient = ?
+                """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
+                state = DeliveryState(rawValue: row[0].string ?? "")
+                purged = row[1].int == 1
+            }
+            guard let state else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
+            guard state == .deadLetter else {
+                throw StoreError.invalidState("the delivery of \(message) to \(recipient) is \(state.rawValue), not a dead letter; only dead letters can be redriven")
+            }
+            guard !purged else {
+                throw StoreError.invalidState("the body of \(message) has been purged under the retention policy; ask the sender to send it again")
+            }
+            try tx.db.run("""
+                UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, deliver_until = ?, settled_at = NULL,
+                    receipt = NULL, lease_until = NULL
+                WHERE message_id = ? AND recipient = ?
+                """, [.date(now), .date(until), .text(message.rawValue), .text(recipient.rawValue)])
+            try tx.db.run("UPDATE messages SET settled_at = NULL WHERE id = ?", [.text(message.rawValue)])
+            try tx.appendLedger(LedgerEvent(.deliveryRedriven, at: now, message: message, agency: recipient, data: [
+                "by": .string(operatorName), "until": .string(RFC3339.string(from: until)),
+            ]))
+        }
+    }
+
+    public func nextDueTime(channel: DeliveryChannel) throws(StoreError) -> Date? {
+        try read { (db) throws(StoreError) in
+            try db.scalar("""
+                SELECT min(next_attempt_at) FROM deliveries WHERE channel = ? AND state IN ('pending', 'retry_scheduled')
+                """, [.text(channel.rawValue)])?.date
+        }
+    }
+
+    public func setChannel(_ channel: DeliveryChannel, for recipient: AgencyID, now: Date) async throws(StoreError) {
+        try await writer.perform { tx throws(StoreError) in
+            let changed = try tx.db.run("""
+                UPDATE deliveries SET channel = ? WHERE recipient = ? AND channel != ? AND state IN ('pending', 'retry_scheduled')
+                """, [.text(channel.rawValue), .text(recipient.rawValue), .text(channel.rawValue)])
+            if changed > 0 {
+                try tx.appendLedger(LedgerEvent(.deliveryChannelChanged, at: now, agency: recipient, data: [
+                    "channel": .string(channel.rawValue), "deliveries": .number(Double(changed)),
+                ]))
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import UraJSON
+import UraModel
+
+extension SQLiteStore {
+    public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
+        try await writer.perform { tx throws(StoreError) in
+            let m = message.metadata
+            var existing: (digest: String, receipt: [UInt8])?
+            try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
+                existing = (row[0].string ?? "", row[1].bytes ?? [])
+            }
+            if let existing {
+                return existing.digest == message.digest
+                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+            }
+            let ledgerIndex = try tx.appendLedger(LedgerEvent(
+                .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)))
+            try tx.db.run("""
+                INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
+                    participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue),
+                    .text(JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()),
+                    .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
+                    m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
+                    m.participants.map { .text(JSONValue.array($0.map { .string($0.rawValue) }).serializedString()) } ?? .null,
+                    .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
+                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
+                ])
+            for recipient in m.to {
+                try tx.db.run("""
+                    INSERT INTO deliveries (message_id, recipient, channel, state, priority, next_attempt_at, deliver_until)
+                    VALUES (?, ?, ?, 'pending', ?, ?, ?)
+                    """, [.text(m.id.rawValue), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
+                          .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
+            }
+            return .committed(ledgerIndex: ledgerIndex)
+        }
+    }
+
+    static func ledgerData(_ m: MessageMetadata, digest: String) -> JSONObject {
+        var data = JSONObject()
+        data["type"] = .string(m.type.rawValue)
+        data["to"] = .array(m.to.map { .string($0.rawValue) })
+        data["case"] = .string(m.caseReference.rawValue)
+        data["subject"] = .string(m.subject.rawValue)
+        data["priority"] = .string(m.priority.rawValue)
+        data["digest"] = .string(digest)
+        data["created"] = .string(RFC3339.string(from: m.created))
+        data["expires"] = .string(RFC3339.string(from: m.expires))
+        if let inReplyTo = m.inReplyTo { data["in_reply_to"] = .string(inReplyTo.rawValue) }
+        return data
+    }
+
+    static let messageColumns = """
+        id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to, participants,
+        created_at, expires_at, accepted_at, settled_at, purged_at, jws, accepted_receipt, ledger_index
+        """
+
+    public func message(_ id: MessageID) throws(StoreError) -> StoredMessage? {
+        try read { (db) throws(StoreError) in
+            var result: StoredMessage?
+            try db.query("SELECT \(Self.messageColumns) FROM messages WHERE id = ?", [.text(id.rawValue)]) { (row) throws(StoreError) in
+                result = try Self.storedMessage(row)
+            }
+            return result
+        }
+    }
+
+    static func storedMessage(_ row: SQLiteRow) throws(StoreError) -> StoredMessage {
+        func parse<T>(_ what: String, _ make: () throws -> T) throws(StoreError) -> T {
+            do { return try make() } catch { throw StoreError.corrupt("message row has an invalid \(what): \(error)") }
+        }
+        func list(_ value: SQLiteValue) throws(StoreError) -> [String]? {
+            guard let text = value.string else { return nil }
+            return try parse("list") { try JSONValue(parsing: text).arrayValue?.compactMap(\.stringValue) ?? [] }
+        }
+        let metadata = try parse("envelope") { () throws -> MessageMetadata in
+            try MessageMetadata(
+                id: MessageID(row[0].string ?? ""), type: MessageType(row[2].string ?? ""), from: AgencyID(row[3].string ?? ""),
+                to: (list(row[4]) ?? []).map { try AgencyID($0) }, caseReference: CaseReference(row[5].string ?? ""),
+                subject: SubjectCategory(rawValue: row[6].string ?? "") ?? .unknown,
+                priority: Priority(rawValue: row[7].string ?? "") ?? .normal,
+                created: row[11].date ?? .distantPast, expires: row[12].date ?? .distantPast,
+                inReplyTo: row[9].string.map { try MessageID($0) },
+                participants: list(row[10])?.compactMap(DeclarantRole.init(rawValue:)),
+                county: row[8].string.flatMap(County.init(rawValue:)))
+        }
+        return StoredMessage(
+            metadata: metadata, digest: row[1].string ?? "", acceptedAt: row[13].date ?? .distantPast,
+            settledAt: row[14].date, purgedAt: row[15].date, signedBytes: row[16].bytes,
+            acceptedReceipt: row[17].bytes ?? [], ledgerIndex: row[18].int ?? -1)
+    }
+
+    public func deliveries(of id: MessageID) throws(StoreError) -> [DeliveryRecord] {
+        try read { (db) throws(StoreError) in
+            var records: [DeliveryRecord] = []
+            try db.query("SELECT \(Self.deliveryColumns) FROM deliveries WHERE message_id = ? ORDER BY recipient",
+                         [.text(id.rawValue)]) { (row) throws(StoreError) in
+                records.append(try Self.deliveryRecord(row))
+            }
+            return records
+        }
+    }
+
+    static let deliveryColumns = """
+        message_id, recipient, channel, state, attempts, next_attempt_at, lease_until, last_attempt_at, last_error,
+        settled_at, receipt, deliver_until
+        """
+
+    static func deliveryRecord(_ row: SQLiteRow) throws(StoreError) -> DeliveryRecord {
+        guard let message = try? MessageID(row[0].string ?? ""), let recipient = try? AgencyID(row[1].string ?? ""),
+              let channel = DeliveryChannel(rawValue: row[2].string ?? ""), let state = DeliveryState(rawValue: row[3].string ?? "")
+        else { throw StoreError.corrupt("a delivery row has an invalid id, recipient, channel or state") }
+        return DeliveryRecord(
+            message: message, recipient: recipient, channel: channel, state: state, attempts: row[4].int ?? 0,
+            nextAttemptAt: row[5].date ?? .distantPast, leaseUntil: row[6].date, lastAttemptAt: row[7].date,
+            lastError: row[8].string, settledAt: row[9].date, receipt: row[10].bytes, deliverUntil: row[11].date ?? .distantPast)
+    }
+}

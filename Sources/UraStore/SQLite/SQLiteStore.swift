@@ -1,0 +1,74 @@
+import Foundation
+import UraModel
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, one writer thread doing
+/// group commit, and a pool of read-only connections.
+public final class SQLiteStore: Store {
+    public struct Options: Sendable {
+        /// Most jobs per transaction.
+        public var maxBatch = 512
+        /// Idle read connections kept open.
+        public var readers = 4
+        public init() {}
+    }
+
+    let path: String
+    let writer: GroupCommitWriter
+    let readers: ReaderPool
+    let chain: LedgerChain
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String, ledger: LedgerConfiguration, options: Options = Options()) throws(StoreError) {
+        self.path = path
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA secure_delete = ON;
+            """)
+        guard try connection.scalar("PRAGMA journal_mode")?.string == "wal" else {
+            throw StoreError.unavailable("\(path) cannot use write-ahead logging (is it on a network file system?)")
+        }
+        try Migrations.apply(to: connection)
+        chain = LedgerChain(hash: ledger.hash)
+        writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch)
+        readers = ReaderPool(path: path, capacity: options.readers)
+        writer.start()
+    }
+
+    public func close() {
+        writer.stop()
+        readers.closeAll()
+    }
+
+    func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        try readers.read(body)
+    }
+
+    /// How the writer has batched so far (for benchmarks and metrics).
+    public var commitStatistics: (batches: Int, jobs: Int, largestBatch: Int) {
+        let s = writer.statistics
+        return (s.batches, s.jobs, s.largestBatch)
+    }
+}
+
+extension Date {
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+extension SQLiteValue {
+    var date: Date? { int64.map(Date.init(millis:)) }
+    static func date(_ date: Date?) -> SQLiteValue { date.map { .integer($0.millis) } ?? .null }
+}
+
+extension Priority {
+    var rank: Int64 {
+        switch self {
+        case .normal: 0
+        case .urgent: 1
+        case .immediate: 2
+        }
+    }
+}

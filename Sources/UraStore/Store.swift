@@ -1,0 +1,245 @@
+import Foundation
+import UraJSON
+import UraModel
+
+/// The durable store behind the gateway: messages and their exact signed bytes, one delivery per
+/// recipient, the receipts feed, the hash-linked ledger and its checkpoints, and confidentiality
+/// declarations.
+///
+/// Every mutation is durable (fsync) when its `async` call returns, and appends its ledger events in
+/// the same transaction, so the ledger never disagrees with the data. Implementations batch
+/// concurrent mutations into one transaction (group commit). Nothing here is SQLite-specific:
+/// `SQLiteStore` is the embedded default; a PostgreSQL store implements the same protocol.
+public protocol Store: AnyObject, Sendable {
+    // MARK: Intake
+    /// Commits an accepted message with a pending delivery per recipient, atomically. The same id
+    /// with the same digest returns the stored receipt; with another digest it is a conflict.
+    func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome
+    func message(_ id: MessageID) throws(StoreError) -> StoredMessage?
+    func deliveries(of id: MessageID) throws(StoreError) -> [DeliveryRecord]
+
+    // MARK: Delivery
+    /// Leases up to `limit` due deliveries on `channel` (ordered by priority, then due time), at
+    /// most `perRecipientLimit` in flight per recipient, and marks them in flight.
+    func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob]
+    /// Leases the due deliveries of one pull-mode recipient (its inbox).
+    func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob]
+    /// Records what happened to one delivery; returns false when it was already settled.
+    @discardableResult
+    func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool
+    /// Puts in-flight deliveries whose lease ran out back in the retry queue (a worker died, or a
+    /// pulling agency never acknowledged).
+    func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int
+    /// Moves a dead letter back to pending, with a fresh window to deliver in.
+    func redrive(message: MessageID, recipient: AgencyID, now: Date, until: Date, by operator: String) async throws(StoreError)
+    /// The earliest time a pending or retrying delivery on `channel` becomes due.
+    func nextDueTime(channel: DeliveryChannel) throws(StoreError) -> Date?
+    /// Moves the open deliveries of `recipient` to another channel (the directory changed its mode).
+    func setChannel(_ channel: DeliveryChannel, for recipient: AgencyID, now: Date) async throws(StoreError)
+
+    // MARK: Receipts feed
+    /// Delivered and failed receipts for `sender`'s messages after `cursor`, oldest first.
+    func receipts(forSender sender: AgencyID, after cursor: Int64, limit: Int) throws(StoreError) -> [FeedReceipt]
+
+    // MARK: Ledger
+    func ledgerSize() throws(StoreError) -> Int
+    func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry]
+    func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int]
+    /// The tree head signed in the last batch's transaction; it covers the whole ledger.
+    func signedHead() throws(StoreError) -> Checkpoint?
+    /// Keeps the current signed head as a permanent checkpoint (periodic) and returns it.
+    @discardableResult
+    func saveCheckpoint(now: Date) async throws(StoreError) -> Checkpoint?
+    /// The permanent checkpoints, oldest first.
+    func checkpoints() throws(StoreError) -> [Checkpoint]
+
+    // MARK: Declarations (form A1)
+    func recordDeclaration(_ declaration: DeclarationRecord) async throws(StoreError)
+    func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord]
+
+    // MARK: Retention
+    /// Deletes the signed bytes (and so the encrypted body) of messages settled before `cutoff`;
+    /// metadata, receipts and the ledger stay. Returns how many were purged.
+    func purgeBodies(settledBefore cutoff: Date, now: Date) async throws(StoreError) -> Int
+
+    /// Finishes queued commits and closes; later calls fail with `.unavailable`.
+    func close()
+}
+
+/// How a recipient gets its messages.
+public enum DeliveryChannel: String, Sendable, Codable {
+    /// The gateway POSTs to the agency's endpoint.
+    case push
+    /// The agency fetches from its inbox.
+    case pull
+}
+
+/// A message the intake has verified, ready to be committed.
+public struct AcceptedMessage: Sendable {
+    public var metadata: MessageMetadata
+    /// The exact bytes the sender submitted (its JWS).
+    public var signedBytes: [UInt8]
+    /// base64url SHA-256 of the JWS signing input.
+    public var digest: String
+    public var acceptedAt: Date
+    /// The gateway-signed accepted receipt (a JWS) handed back to the sender.
+    public var acceptedReceipt: [UInt8]
+    /// One entry per recipient, with how it receives.
+    public var channels: [AgencyID: DeliveryChannel]
+
+    public init(metadata: MessageMetadata, signedBytes: [UInt8], digest: String, acceptedAt: Date,
+                acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel]) {
+        self.metadata = metadata
+        self.signedBytes = signedBytes
+        self.digest = digest
+        self.acceptedAt = acceptedAt
+        self.acceptedReceipt = acceptedReceipt
+        self.channels = channels
+    }
+}
+
+public enum CommitOutcome: Sendable, Equatable {
+    /// Newly committed; the ledger entry's index.
+    case committed(ledgerIndex: Int)
+    /// Already committed with the same digest: the original accepted receipt.
+    case duplicate(acceptedReceipt: [UInt8])
+    /// Already committed with a different digest.
+    case conflict(existingDigest: String)
+}
+
+/// A stored message: its metadata, its signed bytes (until purged) and its accepted receipt.
+public struct StoredMessage: Sendable, Equatable {
+    public var metadata: MessageMetadata
+    public var digest: String
+    public var acceptedAt: Date
+    public var settledAt: Date?
+    public var purgedAt: Date?
+    public var signedBytes: [UInt8]?
+    public var acceptedReceipt: [UInt8]
+    public var ledgerIndex: Int
+}
+
+/// One recipient's delivery of a message.
+public struct DeliveryRecord: Sendable, Equatable {
+    public var message: MessageID
+    public var recipient: AgencyID
+    public var channel: DeliveryChannel
+    public var state: DeliveryState
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var leaseUntil: Date?
+    public var lastAttemptAt: Date?
+    public var lastError: String?
+    public var settledAt: Date?
+    /// The recipient's delivered receipt, or the gateway's failed receipt.
+    public var receipt: [UInt8]?
+    /// Until when the gateway keeps trying (the message's expiry, or a redrive's window).
+    public var deliverUntil: Date
+}
+
+public struct ClaimRequest: Sendable {
+    public var channel: DeliveryChannel
+    public var now: Date
+    public var limit: Int
+    public var perRecipientLimit: Int
+    public var leaseUntil: Date
+    public init(channel: DeliveryChannel = .push, now: Date, limit: Int, perRecipientLimit: Int, leaseUntil: Date) {
+        self.channel = channel
+        self.now = now
+        self.limit = limit
+        self.perRecipientLimit = perRecipientLimit
+        self.leaseUntil = leaseUntil
+    }
+}
+
+/// A leased delivery: what a worker (or an inbox poll) needs to hand the message over.
+public struct DeliveryJob: Sendable, Equatable {
+    public var message: MessageID
+    public var recipient: AgencyID
+    public var sender: AgencyID
+    public var type: MessageType
+    public var priority: Priority
+    public var digest: String
+    public var signedBytes: [UInt8]
+    /// The attempt this lease is (1 for the first).
+    public var attempt: Int
+    public var deliverUntil: Date
+    public var acceptedAt: Date
+}
+
+/// What happened to a delivery.
+public enum DeliveryOutcome: Sendable {
+    /// The recipient's signed receipt, already verified by the gateway.
+    case delivered(receipt: [UInt8], at: Date)
+    /// The attempt failed; try again at `nextAttempt`.
+    case retry(error: String, at: Date, nextAttempt: Date)
+    /// The gateway gives up; `failedReceipt` is its signed failed receipt for the sender.
+    case failed(error: String, at: Date, failedReceipt: [UInt8])
+}
+
+/// One entry of a sender's receipts feed.
+public struct FeedReceipt: Sendable, Equatable {
+    public var cursor: Int64
+    public var message: MessageID
+    public var recipient: AgencyID
+    public var kind: Receipt.Kind
+    public var at: Date
+    /// The receipt's JWS: signed by the recipient (delivered) or the gateway (failed).
+    public var signed: [UInt8]
+}
+
+/// One ledger entry as stored: its leaf bytes (canonical JSON, hash-linked to the previous entry)
+/// and its RFC 9162 leaf hash, `SHA-256(0x00 || leaf)`.
+public struct LedgerEntry: Sendable, Equatable {
+    public var index: Int
+    public var leaf: [UInt8]
+    public var hash: [UInt8]
+    public init(index: Int, leaf: [UInt8], hash: [UInt8]) {
+        self.index = index
+        self.leaf = leaf
+        self.hash = hash
+    }
+}
+
+/// A signed tree head: the Merkle root over the first `treeSize` ledger entries.
+public struct Checkpoint: Sendable, Equatable {
+    public var treeSize: Int
+    public var root: [UInt8]
+    /// When it was kept as a permanent checkpoint (for the live head: when it was read).
+    public var at: Date
+    /// The gateway's signature over the tree size and root (a JWS).
+    public var signed: [UInt8]
+    public init(treeSize: Int, root: [UInt8], at: Date, signed: [UInt8]) {
+        self.treeSize = treeSize
+        self.root = root
+        self.at = at
+        self.signed = signed
+    }
+}
+
+/// A confidentiality declaration (form A1) on file: metadata plus the declarant's name encrypted
+/// to the secretariat.
+public struct DeclarationRecord: Sendable, Equatable {
+    public var id: String
+    public var caseReference: CaseReference
+    public var role: DeclarantRole
+    public var agency: AgencyID
+    /// The day it was signed (`YYYY-MM-DD`).
+    public var declaredOn: String
+    /// base64url SHA-256 of the signed form.
+    public var formDigest: String
+    /// A JWE only the secretariat can open.
+    public var encryptedName: [UInt8]
+    public var recordedAt: Date
+    public init(id: String, caseReference: CaseReference, role: DeclarantRole, agency: AgencyID, declaredOn: String,
+                formDigest: String, encryptedName: [UInt8], recordedAt: Date) {
+        self.id = id
+        self.caseReference = caseReference
+        self.role = role
+        self.agency = agency
+        self.declaredOn = declaredOn
+        self.formDigest = formDigest
+        self.encryptedName = encryptedName
+        self.recordedAt = recordedAt
+    }
+}

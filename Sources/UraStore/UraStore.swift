@@ -1,2 +1,0 @@
-/// UraStore: the durable store behind the gateway (SQLite by default).
-public enum UraStore {}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import UraJSON
+import UraModel
+@testable import UraStore
+
+@Suite struct CommitTests {
+    @Test func commitStoresMessageDeliveriesAndLedgerEntry() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted()
+        let outcome = try await f.store.commit(message)
+        #expect(outcome == .committed(ledgerIndex: 0))
+
+        let stored = try #require(try f.store.message(message.metadata.id))
+        #expect(stored.metadata == message.metadata)
+        #expect(stored.signedBytes == message.signedBytes)
+        #expect(stored.acceptedReceipt == message.acceptedReceipt)
+        let deliveries = try f.store.deliveries(of: message.metadata.id)
+        #expect(deliveries.map(\.recipient) == [StoreFixture.secretariat, StoreFixture.shelter])
+        #expect(deliveries.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.deliverUntil == message.metadata.expires })
+        #expect(try f.store.ledgerIndexes(forMessage: message.metadata.id) == [0])
+    }
+
+    @Test func sameIDAndDigestReturnsTheOriginalReceipt() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted()
+        _ = try await f.store.commit(message)
+        var again = message
+        again.acceptedReceipt = Array("a different signature".utf8)
+        #expect(try await f.store.commit(again) == .duplicate(acceptedReceipt: message.acceptedReceipt))
+        #expect(try f.store.ledgerSize() == 1)
+    }
+
+    @Test func sameIDWithAnotherDigestIsAConflict() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted()
+        _ = try await f.store.commit(message)
+        let other = f.accepted(id: message.metadata.id, digest: String(repeating: "B", count: 43))
+        #expect(try await f.store.commit(other) == .conflict(existingDigest: message.digest))
+        #expect(try f.store.ledgerSize() == 1)
+        #expect(try f.store.message(message.metadata.id)?.digest == message.digest)
+    }
+
+    @Test func concurrentCommitsShareOneTransaction() async throws {
+        let f = try StoreFixture()
+        f.store.writer.pause()
+        let messages = (0..<50).map { _ in f.accepted() }
+        try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+            for message in messages { group.addTask { try await f.store.commit(message) } }
+            while f.store.writer.queuedCount < messages.count { await Task.yield() }
+            f.store.writer.resume()
+            var indexes = Set<Int>()
+            for try await outcome in group {
+                guard case .committed(let index) = outcome else { Issue.record("unexpected \(outcome)"); continue }
+                indexes.insert(index)
+            }
+            #expect(indexes == Set(0..<50))
+        }
+        let stats = f.store.commitStatistics
+        #expect(stats.batches == 1 && stats.jobs == 50 && stats.largestBatch == 50)
+    }
+
+    @Test func aFailingJobDoesNotTakeItsBatchDown() async throws {
+        let f = try StoreFixture()
+        let declaration = DeclarationRecord(
+            id: "d1", caseReference: CaseReference(validated: "AL-2026-000042"), role: .interpreter, agency: StoreFixture.police,
+            declaredOn: "2026-11-23", formDigest: "x", encryptedName: [1, 2, 3], recordedAt: f.start)
+        try await f.store.recordDeclaration(declaration)
+        f.store.writer.pause()
+        let message = f.accepted()
+        let duplicate = Task { try await f.store.recordDeclaration(declaration) }
+        let commit = Task { try await f.store.commit(message) }
+        while f.store.writer.queuedCount < 2 { await Task.yield() }
+        f.store.writer.resume()
+        await #expect(throws: StoreError.self) { try await duplicate.value }
+        #expect(try await commit.value == .committed(ledgerIndex: 1))
+        #expect(try f.store.ledgerSize() == 2)
+        #expect(try f.store.declarations(forCase: CaseReference(validated: "AL-2026-000042")).count == 1)
+    }
+
+    @Test func reopenedStoreKeepsEverythingAndContinuesTheChain() async throws {
+        let f = try StoreFixture()
+        let first = f.accepted()
+        _ = try await f.store.commit(first)
+        try f.reopen()
+        #expect(try f.store.message(first.metadata.id) != nil)
+        #expect(try await f.store.commit(f.accepted()) == .committed(ledgerIndex: 1))
+        let entries = try f.store.ledgerEntries(from: 0, count: 10)
+        let prev = try #require(try JSONValue(parsing: entries[1].leaf)["prev"]?.stringValue)
+        #expect(prev == Hex.encode(entries[0].hash))
+    }
+
+    @Test func databaseFromANewerVersionIsRefused() async throws {
+        let f = try StoreFixture()
+        f.store.close()
+        let raw = try SQLiteConnection(path: f.path)
+        try raw.execute("PRAGMA user_version = 99")
+        #expect { try SQLiteStore(path: f.path, ledger: StoreFixture.ledger) } throws: {
+            "\($0)".contains("newer than this urad")
+        }
+        try raw.execute("PRAGMA user_version = \(Migrations.all.count)")
+        try f.reopen()
+    }
+
+    @Test func closedStoreRefusesWrites() async throws {
+        let f = try StoreFixture()
+        f.store.close()
+        await #expect(throws: StoreError.unavailable("the store is shutting down")) { try await f.store.commit(f.accepted()) }
+        try f.reopen()
+    }
+}

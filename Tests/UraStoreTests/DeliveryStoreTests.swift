@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import UraModel
+@testable import UraStore
+
+@Suite struct DeliveryStoreTests {
+    @Test func claimLeasesDueDeliveriesByPriority() async throws {
+        let f = try StoreFixture()
+        let normal = f.accepted(to: [StoreFixture.shelter])
+        let urgent = f.accepted(to: [StoreFixture.shelter], priority: .immediate, at: f.start.addingTimeInterval(1))
+        _ = try await f.store.commit(normal)
+        _ = try await f.store.commit(urgent)
+        let jobs = try await f.claim(at: f.start.addingTimeInterval(2))
+        #expect(jobs.map(\.message) == [urgent.metadata.id, normal.metadata.id])
+        #expect(jobs.allSatisfy { $0.attempt == 1 && $0.signedBytes.count > 0 })
+        #expect(try f.store.deliveries(of: normal.metadata.id).first?.state == .inFlight)
+        #expect(try await f.claim(at: f.start.addingTimeInterval(3)).isEmpty)
+    }
+
+    @Test func notYetDueIsNotClaimed() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.commit(f.accepted(at: f.start.addingTimeInterval(10)))
+        #expect(try await f.claim(at: f.start).isEmpty)
+        #expect(try f.store.nextDueTime(channel: .push) == f.start.addingTimeInterval(10))
+    }
+
+    @Test func perRecipientLimitHoldsBackTheRestButNotOtherRecipients() async throws {
+        let f = try StoreFixture()
+        for _ in 0..<5 { _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter])) }
+        _ = try await f.store.commit(f.accepted(to: [StoreFixture.secretariat]))
+        let jobs = try await f.claim(perRecipient: 2)
+        #expect(jobs.filter { $0.recipient == StoreFixture.shelter }.count == 2)
+        #expect(jobs.filter { $0.recipient == StoreFixture.secretariat }.count == 1)
+        #expect(try await f.claim(perRecipient: 2).isEmpty)
+    }
+
+    @Test func deliveredGoesToTheSendersFeedAndSettlesTheMessage() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted()
+        _ = try await f.store.commit(message)
+        _ = try await f.claim()
+        let id = message.metadata.id
+        let t = f.start.addingTimeInterval(5)
+        #expect(try await f.store.record(.delivered(receipt: [1], at: t), for: id, recipient: StoreFixture.shelter))
+        #expect(try f.store.message(id)?.settledAt == nil)
+        #expect(try await f.store.record(.delivered(receipt: [2], at: t), for: id, recipient: StoreFixture.secretariat))
+        #expect(try f.store.message(id)?.settledAt == t)
+        #expect(try await !f.store.record(.delivered(receipt: [3], at: t), for: id, recipient: StoreFixture.shelter))
+
+        let feed = try f.store.receipts(forSender: StoreFixture.police, after: 0, limit: 10)
+        #expect(feed.map(\.signed) == [[1], [2]])
+        #expect(feed.allSatisfy { $0.kind == .delivered })
+        #expect(try f.store.receipts(forSender: StoreFixture.police, after: feed[0].cursor, limit: 10).map(\.signed) == [[2]])
+        #expect(try f.store.receipts(forSender: StoreFixture.shelter, after: 0, limit: 10).isEmpty)
+    }
+
+    @Test func retryThenDeadLetterThenRedrive() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted(to: [StoreFixture.shelter])
+        let id = message.metadata.id
+        _ = try await f.store.commit(message)
+        _ = try await f.claim()
+        let next = f.start.addingTimeInterval(30)
+        #expect(try await f.store.record(.retry(error: "HTTP 503", at: f.start, nextAttempt: next), for: id, recipient: StoreFixture.shelter))
+        var delivery = try #require(try f.store.deliveries(of: id).first)
+        #expect(delivery.state == .retryScheduled && delivery.nextAttemptAt == next && delivery.lastError == "HTTP 503")
+        #expect(try await f.claim(at: next.addingTimeInterval(-1)).isEmpty)
+        #expect(try await f.claim(at: next).first?.attempt == 2)
+
+        #expect(try await f.store.record(.failed(error: "expired", at: next, failedReceipt: [9]), for: id, recipient: StoreFixture.shelter))
+        delivery = try #require(try f.store.deliveries(of: id).first)
+        #expect(delivery.state == .deadLetter && delivery.receipt == [9])
+        #expect(try f.store.receipts(forSender: StoreFixture.police, after: 0, limit: 10).map(\.kind) == [.failed])
+        #expect(try f.store.message(id)?.settledAt == next)
+
+        let until = next.addingTimeInterval(86_400)
+        try await f.store.redrive(message: id, recipient: StoreFixture.shelter, now: next, until: until, by: "operator")
+        delivery = try #require(try f.store.deliveries(of: id).first)
+        #expect(delivery.state == .pending && delivery.attempts == 0 && delivery.deliverUntil == until)
+        #expect(try f.store.message(id)?.settledAt == nil)
+        #expect(try await f.claim(at: next).count == 1)
+    }
+
+    @Test func onlyDeadLettersCanBeRedriven() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted(to: [StoreFixture.shelter])
+        _ = try await f.store.commit(message)
+        await #expect { try await f.store.redrive(message: message.metadata.id, recipient: StoreFixture.shelter, now: f.start, until: f.start, by: "op") } throws: {
+            "\($0)".contains("is pending, not a dead letter")
+        }
+        await #expect(throws: StoreError.self) {
+            try await f.store.redrive(message: .random(), recipient: StoreFixture.shelter, now: f.start, until: f.start, by: "op")
+        }
+    }
+
+    @Test func retryIsIgnoredOnceDelivered() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted(to: [StoreFixture.shelter])
+        _ = try await f.store.commit(message)
+        _ = try await f.claim()
+        _ = try await f.store.record(.delivered(receipt: [1], at: f.start), for: message.metadata.id, recipient: StoreFixture.shelter)
+        #expect(try await !f.store.record(.retry(error: "late", at: f.start, nextAttempt: f.start), for: message.metadata.id, recipient: StoreFixture.shelter))
+        #expect(try await !f.store.record(.failed(error: "late", at: f.start, failedReceipt: []), for: message.metadata.id, recipient: StoreFixture.shelter))
+        #expect(try f.store.deliveries(of: message.metadata.id).first?.state == .delivered)
+    }
+
+    @Test func expiredLeasesGoBackToTheQueue() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter]))
+        _ = try await f.claim(lease: 60)
+        #expect(try await f.store.releaseExpiredLeases(now: f.start.addingTimeInterval(59)) == 0)
+        #expect(try await f.store.releaseExpiredLeases(now: f.start.addingTimeInterval(60)) == 1)
+        let again = try await f.claim(at: f.start.addingTimeInterval(60))
+        #expect(again.first?.attempt == 2)
+    }
+
+    @Test func pullRecipientsAreServedByTheirInboxOnly() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted(to: [StoreFixture.secretariat, StoreFixture.shelter],
+                                 channels: [StoreFixture.secretariat: .pull, StoreFixture.shelter: .push])
+        _ = try await f.store.commit(message)
+        #expect(try await f.claim().map(\.recipient) == [StoreFixture.shelter])
+        let lease = f.start.addingTimeInterval(300)
+        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, leaseUntil: lease)
+        #expect(inbox.map(\.message) == [message.metadata.id])
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, leaseUntil: lease).isEmpty)
+        _ = try await f.store.releaseExpiredLeases(now: lease)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: lease, limit: 10, leaseUntil: lease).count == 1)
+    }
+
+    @Test func changingAnAgencysModeMovesItsOpenDeliveries() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter]))
+        try await f.store.setChannel(.pull, for: StoreFixture.shelter, now: f.start)
+        #expect(try await f.claim().isEmpty)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: f.start, limit: 10, leaseUntil: f.start).count == 1)
+    }
+
+    @Test func purgeDropsBodiesOfSettledMessagesOnly() async throws {
+        let f = try StoreFixture()
+        let settled = f.accepted(to: [StoreFixture.shelter])
+        let open = f.accepted(to: [StoreFixture.shelter])
+        _ = try await f.store.commit(settled)
+        _ = try await f.store.commit(open)
+        _ = try await f.store.record(.delivered(receipt: [1], at: f.start), for: settled.metadata.id, recipient: StoreFixture.shelter)
+        #expect(try await f.store.purgeBodies(settledBefore: f.start, now: f.start) == 0)
+        let later = f.start.addingTimeInterval(1)
+        #expect(try await f.store.purgeBodies(settledBefore: later, now: later) == 1)
+        let purged = try #require(try f.store.message(settled.metadata.id))
+        #expect(purged.signedBytes == nil && purged.purgedAt == later && purged.digest == settled.digest)
+        #expect(try f.store.message(open.metadata.id)?.signedBytes != nil)
+        #expect(try f.store.deliveries(of: settled.metadata.id).first?.receipt == [1])
+        #expect(try await f.store.purgeBodies(settledBefore: later, now: later) == 0)
+    }
+
+    @Test func declarationsAreListedByCase() async throws {
+        let f = try StoreFixture()
+        let caseA = CaseReference(validated: "AL-2026-000042")
+        for (i, role) in [DeclarantRole.interviewer, .interpreter].enumerated() {
+            try await f.store.recordDeclaration(DeclarationRecord(
+                id: "d\(i)", caseReference: caseA, role: role, agency: StoreFixture.police, declaredOn: "2026-11-23",
+                formDigest: "digest\(i)", encryptedName: [UInt8(i)], recordedAt: f.start.addingTimeInterval(Double(i))))
+        }
+        #expect(try f.store.declarations(forCase: caseA).map(\.role) == [.interviewer, .interpreter])
+        #expect(try f.store.declarations(forCase: CaseReference(validated: "AL-2026-000043")).isEmpty)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import UraJSON
+import UraModel
+@testable import UraStore
+
+@Suite struct LedgerStoreTests {
+    let tree = MerkleTree(hash: sha256)
+
+    @Test func entriesAreChainedAndHashedAsRFC9162Leaves() async throws {
+        let f = try StoreFixture()
+        for _ in 0..<3 { _ = try await f.store.commit(f.accepted()) }
+        _ = try await f.claim()
+        let entries = try f.store.ledgerEntries(from: 0, count: 100)
+        #expect(entries.map(\.index) == Array(0..<entries.count))
+        var previous = LedgerChain.genesis
+        for entry in entries {
+            #expect(entry.hash == sha256([0x00] + entry.leaf))
+            let leaf = try JSONValue(parsing: entry.leaf)
+            #expect(leaf["prev"]?.stringValue == Hex.encode(previous))
+            #expect(leaf["index"]?.intValue == entry.index)
+            previous = entry.hash
+        }
+    }
+
+    @Test func everyBatchSignsAHeadCoveringTheWholeLedger() async throws {
+        let f = try StoreFixture()
+        #expect(try f.store.signedHead() == nil)
+        for _ in 0..<5 { _ = try await f.store.commit(f.accepted()) }
+        let head = try #require(try f.store.signedHead())
+        let hashes = try f.store.ledgerEntries(from: 0, count: 100).map(\.hash)
+        #expect(head.treeSize == hashes.count)
+        #expect(head.root == tree.root(hashes[...]))
+        #expect(String(decoding: head.signed, as: UTF8.self) == #"{"tree_size":5,"root":"\#(Hex.encode(head.root))"}"#)
+    }
+
+    @Test func checkpointsKeepTheHeadOfTheirTime() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.commit(f.accepted())
+        let first = try #require(try await f.store.saveCheckpoint(now: f.start))
+        _ = try await f.store.commit(f.accepted())
+        _ = try await f.store.saveCheckpoint(now: f.start.addingTimeInterval(60))
+        let all = try f.store.checkpoints()
+        #expect(all.map(\.treeSize) == [1, 2])
+        #expect(all[0].root == first.root && all[0].at == f.start)
+    }
+
+    @Test func frontierSurvivesRestartAndIsRebuiltWhenMissing() async throws {
+        let f = try StoreFixture()
+        for _ in 0..<7 { _ = try await f.store.commit(f.accepted()) }
+        try f.reopen()
+        _ = try await f.store.commit(f.accepted())
+        var hashes = try f.store.ledgerEntries(from: 0, count: 100).map(\.hash)
+        #expect(try f.store.signedHead()?.root == tree.root(hashes[...]))
+
+        f.store.close()
+        try SQLiteConnection(path: f.path).execute("DELETE FROM ledger_head")
+        try f.reopen()
+        _ = try await f.store.commit(f.accepted())
+        hashes = try f.store.ledgerEntries(from: 0, count: 100).map(\.hash)
+        #expect(try f.store.signedHead()?.root == tree.root(hashes[...]))
+    }
+}
+
+@Suite struct MerkleTreeTests {
+    let tree = MerkleTree(hash: sha256)
+
+    func leaves(_ n: Int) -> [[UInt8]] { (0..<n).map { sha256([0x00, UInt8($0 & 0xFF), UInt8($0 >> 8)]) } }
+
+    @Test func frontierRootEqualsRecursiveRoot() {
+        var frontier = MerkleFrontier()
+        let all = leaves(70)
+        #expect(frontier.root(tree: tree) == sha256([]))
+        for (i, leaf) in all.enumerated() {
+            frontier.append(leaf, tree: tree)
+            #expect(frontier.root(tree: tree) == tree.root(all[0...i]))
+            #expect(MerkleFrontier(size: i + 1, serialized: frontier.serialized) == frontier)
+        }
+    }
+
+    @Test func rootFollowsRFC9162Split() {
+        let d = leaves(3)
+        // MTH(D[3]) = H(0x01 || H(0x01 || d0 || d1) || d2): split at the largest power of two below 3.
+        #expect(tree.root(d[...]) == sha256([0x01] + sha256([0x01] + d[0] + d[1]) + d[2]))
+    }
+
+    @Test func everyInclusionProofVerifiesAndWrongOnesDoNot() {
+        for n in 1...33 {
+            let all = leaves(n)
+            let root = tree.root(all[...])
+            for m in 0..<n {
+                let proof = tree.inclusionProof(index: m, all[...])
+                #expect(tree.verifyInclusion(leafHash: all[m], index: m, treeSize: n, proof: proof, root: root))
+                #expect(!tree.verifyInclusion(leafHash: sha256([9]), index: m, treeSize: n, proof: proof, root: root))
+                if n > 1 {
+                    #expect(!tree.verifyInclusion(leafHash: all[m], index: (m + 1) % n, treeSize: n, proof: proof, root: root))
+                    var bent = proof
+                    bent[0][0] ^= 1
+                    #expect(!tree.verifyInclusion(leafHash: all[m], index: m, treeSize: n, proof: bent, root: root))
+                }
+            }
+        }
+    }
+
+    @Test func frontierRefusesInconsistentSerialization() {
+        var frontier = MerkleFrontier()
+        for leaf in leaves(5) { frontier.append(leaf, tree: tree) }
+        #expect(MerkleFrontier(size: 6, serialized: frontier.serialized) == nil)
+        #expect(MerkleFrontier(size: 5, serialized: Array(frontier.serialized.dropLast())) == nil)
+    }
+}

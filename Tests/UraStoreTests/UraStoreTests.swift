@@ -1,4 +1,0 @@
-import Testing
-@testable import UraStore
-
-@Test func moduleLoads() {}
