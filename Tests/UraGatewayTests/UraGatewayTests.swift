@@ -1,4 +1,0 @@
-import Testing
-@testable import UraGateway
-
-@Test func moduleLoads() {}
