@@ -1,0 +1,114 @@
+import Foundation
+import UraJSON
+import UraStore
+
+/// Recomputes the ledger from its stored leaves and says whether anything was modified, removed,
+/// inserted or reordered: every leaf hash is recomputed, every entry must link to the one before it
+/// and carry its own index, the Merkle root at each checkpoint's size must equal the checkpoint's,
+/// and the live signed head must cover exactly the stored entries with a valid signature.
+public struct LedgerVerifier: Sendable {
+    public let store: any Store
+    public let hash: LedgerChain.Hash
+    /// Checks a head's signature (the gateway's key) and that it signs this size and root.
+    public let verifyHead: @Sendable (Checkpoint) -> Bool
+
+    public init(store: any Store, hash: @escaping LedgerChain.Hash, verifyHead: @escaping @Sendable (Checkpoint) -> Bool) {
+        self.store = store
+        self.hash = hash
+        self.verifyHead = verifyHead
+    }
+
+    public func verify(pageSize: Int = 10_000) throws(StoreError) -> LedgerReport {
+        let chain = LedgerChain(hash: hash)
+        let tree = MerkleTree(hash: hash)
+        var report = LedgerReport()
+        var frontier = MerkleFrontier()
+        var previous = LedgerChain.genesis
+        var expected = 0
+        var pending = try store.checkpoints()[...]
+        func checkCheckpoints(upTo size: Int) {
+            while let checkpoint = pending.first, checkpoint.treeSize <= size {
+                pending.removeFirst()
+                guard checkpoint.treeSize == size else { continue }
+                if checkpoint.root != frontier.root(tree: tree) {
+                    report.problems.append(.init(index: size - 1, "the checkpoint at size \(size) does not match the entries before it"))
+                } else if !verifyHead(checkpoint) {
+                    report.problems.append(.init(index: size - 1, "the checkpoint at size \(size) is not signed by the gateway"))
+                } else {
+                    report.checkpointsVerified += 1
+                }
+            }
+        }
+        while true {
+            let page = try store.ledgerEntries(from: expected, count: pageSize)
+            if page.isEmpty { break }
+            for entry in page {
+                if entry.index != expected {
+                    report.problems.append(.init(index: expected, "entry \(expected) is missing (the next stored entry is \(entry.index))"))
+                    expected = entry.index
+                }
+                let recomputed = chain.leafHash(entry.leaf)
+                if recomputed != entry.hash {
+                    report.problems.append(.init(index: entry.index, "entry \(entry.index) was modified: its hash does not match its contents"))
+                }
+                if let leaf = try? JSONValue(parsing: entry.leaf) {
+                    if leaf["index"]?.intValue != entry.index {
+                        report.problems.append(.init(index: entry.index, "entry \(entry.index) holds the contents of entry \(leaf["index"]?.intValue ?? -1) (entries were moved or reordered)"))
+                    }
+                    if leaf["prev"]?.stringValue != Hex.encode(previous) {
+                        report.problems.append(.init(index: entry.index, "entry \(entry.index) does not link to the entry before it (an entry was inserted, removed or reordered)"))
+                    }
+                } else {
+                    report.problems.append(.init(index: entry.index, "entry \(entry.index) is not valid JSON"))
+                }
+                previous = recomputed
+                frontier.append(recomputed, tree: tree)
+                expected = entry.index + 1
+                report.entries += 1
+                checkCheckpoints(upTo: frontier.size)
+            }
+        }
+        for checkpoint in pending {
+            report.problems.append(.init(index: checkpoint.treeSize - 1, "the checkpoint at size \(checkpoint.treeSize) covers entries that are missing"))
+        }
+        if let head = try store.signedHead() {
+            report.signedSize = head.treeSize
+            if head.treeSize != frontier.size {
+                report.problems.append(.init(index: min(head.treeSize, frontier.size),
+                    "the signed head covers \(head.treeSize) entries but \(frontier.size) are stored (entries were added or removed behind the gateway)"))
+            } else if head.root != frontier.root(tree: tree) {
+                report.problems.append(.init(index: frontier.size - 1, "the signed head does not match the stored entries"))
+            } else if !verifyHead(head) {
+                report.problems.append(.init(index: frontier.size - 1, "the signed head's signature is not the gateway's"))
+            } else {
+                report.headVerified = true
+            }
+        } else if frontier.size > 0 {
+            report.problems.append(.init(index: 0, "there are \(frontier.size) entries but no signed head"))
+        }
+        report.root = frontier.root(tree: tree)
+        return report
+    }
+}
+
+/// What `LedgerVerifier` found.
+public struct LedgerReport: Sendable, Equatable {
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public let index: Int
+        public let description: String
+        init(index: Int, _ description: String) {
+            self.index = index
+            self.description = description
+        }
+    }
+
+    public var entries = 0
+    public var signedSize = 0
+    public var checkpointsVerified = 0
+    public var headVerified = false
+    public var root: [UInt8] = []
+    public var problems: [Problem] = []
+
+    /// True when nothing was found wrong and the signed head covers every entry.
+    public var isIntact: Bool { problems.isEmpty && (headVerified || entries == 0) }
+}
