@@ -44,6 +44,9 @@ public struct Agency: Codable, Sendable, Equatable {
         keys = try c.decodeIfPresent([DirectoryKey].self, forKey: .keys) ?? []
         certificates = try c.decodeIfPresent([CertificatePin].self, forKey: .certificates) ?? []
         delivery = try c.decodeIfPresent(DeliveryMode.self, forKey: .delivery) ?? .pull
+        if kind == .gateway {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "'gateway' is the gateway's own kind, not an agency's")
+        }
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "must not be empty")
         }

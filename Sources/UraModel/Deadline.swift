@@ -4,7 +4,19 @@ import Foundation
 /// (a message of one of the `expected` types in the same case, or one that answers the trigger)
 /// meets it; past `due` it is overdue and the gateway tells the secretariat once.
 public struct Deadline: Codable, Sendable, Equatable {
-    public enum State: String, Codable, Sendable { case open, met, overdue, cancelled }
+    public enum State: String, Codable, Sendable {
+        /// Waiting for the follow-up, not yet due.
+        case open
+        /// The follow-up came (`metAt` after `due` means it came late).
+        case met
+        /// Past due without the follow-up; the secretariat has been told.
+        case overdue
+        /// No longer expected (the case moved on).
+        case cancelled
+    }
+
+    /// True when it was met after it was due.
+    public var metLate: Bool { state == .met && (metAt.map { $0 > due } ?? false) }
 
     /// `<trigger message id>/<expectation index>[/<occurrence>]`: stable, so arming is idempotent.
     public var id: String
@@ -14,6 +26,10 @@ public struct Deadline: Codable, Sendable, Equatable {
     public var expected: [MessageType]
     /// The agencies expected to act (for the notice); empty when the catalogue names only kinds.
     public var responsible: [AgencyID]
+    /// The kinds whose messages fulfil it (empty: any sender).
+    public var responsibleKinds: [AgencyKind]
+    /// A window rather than an obligation (an appeal period): never reported overdue.
+    public var optional: Bool
     public var rule: DeadlineRule
     public var armedAt: Date
     public var due: Date
@@ -24,7 +40,8 @@ public struct Deadline: Codable, Sendable, Equatable {
     public var occurrence: Int?
 
     public init(id: String, caseReference: CaseReference, trigger: MessageID, triggerType: MessageType,
-                expected: [MessageType], responsible: [AgencyID], rule: DeadlineRule, armedAt: Date, due: Date,
+                expected: [MessageType], responsible: [AgencyID], responsibleKinds: [AgencyKind] = [], optional: Bool = false,
+                rule: DeadlineRule, armedAt: Date, due: Date,
                 state: State = .open, metBy: MessageID? = nil, metAt: Date? = nil, occurrence: Int? = nil) {
         self.id = id
         self.caseReference = caseReference
@@ -32,6 +49,8 @@ public struct Deadline: Codable, Sendable, Equatable {
         self.triggerType = triggerType
         self.expected = expected
         self.responsible = responsible
+        self.responsibleKinds = responsibleKinds
+        self.optional = optional
         self.rule = rule
         self.armedAt = armedAt
         self.due = due
@@ -42,7 +61,8 @@ public struct Deadline: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, caseReference = "case", trigger, triggerType = "trigger_type", expected, responsible, rule
+        case id, caseReference = "case", trigger, triggerType = "trigger_type", expected, responsible
+        case responsibleKinds = "responsible_kinds", optional, rule
         case armedAt = "armed_at", due, state, metBy = "met_by", metAt = "met_at", occurrence
     }
 
@@ -54,6 +74,8 @@ public struct Deadline: Codable, Sendable, Equatable {
         triggerType = try c.decode(MessageType.self, forKey: .triggerType)
         expected = try c.decode([MessageType].self, forKey: .expected)
         responsible = try c.decodeIfPresent([AgencyID].self, forKey: .responsible) ?? []
+        responsibleKinds = try c.decodeIfPresent([AgencyKind].self, forKey: .responsibleKinds) ?? []
+        optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
         rule = try c.decode(DeadlineRule.self, forKey: .rule)
         armedAt = try c.decodeTimestamp(forKey: .armedAt)
         due = try c.decodeTimestamp(forKey: .due)
@@ -71,6 +93,8 @@ public struct Deadline: Codable, Sendable, Equatable {
         try c.encode(triggerType, forKey: .triggerType)
         try c.encode(expected, forKey: .expected)
         try c.encode(responsible, forKey: .responsible)
+        try c.encode(responsibleKinds, forKey: .responsibleKinds)
+        try c.encode(optional, forKey: .optional)
         try c.encode(rule, forKey: .rule)
         try c.encodeTimestamp(armedAt, forKey: .armedAt)
         try c.encodeTimestamp(due, forKey: .due)

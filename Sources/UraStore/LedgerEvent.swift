@@ -15,6 +15,9 @@ public struct LedgerEvent: Sendable, Equatable {
         case deliveryChannelChanged = "delivery.channel_changed"
         case bodyPurged = "message.body_purged"
         case declarationRecorded = "declaration.recorded"
+        case deadlineArmed = "deadline.armed"
+        case deadlineMet = "deadline.met"
+        case deadlineOverdue = "deadline.overdue"
     }
 
     public var kind: Kind

@@ -57,6 +57,13 @@ public protocol Store: AnyObject, Sendable {
     func recordDeclaration(_ declaration: DeclarationRecord) async throws(StoreError)
     func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord]
 
+    // MARK: Deadlines (armed and met by `commit`)
+    func deadlines(forCase caseReference: CaseReference) throws(StoreError) -> [Deadline]
+    /// Open obligations (not windows) due at or before `now`, earliest first.
+    func dueDeadlines(now: Date, limit: Int) throws(StoreError) -> [Deadline]
+    /// Open and overdue deadlines across all cases, overdue first, then by due time.
+    func pendingDeadlines(limit: Int) throws(StoreError) -> [Deadline]
+
     // MARK: Retention
     /// Deletes the signed bytes (and so the encrypted body) of messages settled before `cutoff`;
     /// metadata, receipts and the ledger stay. Returns how many were purged.
@@ -86,15 +93,38 @@ public struct AcceptedMessage: Sendable {
     public var acceptedReceipt: [UInt8]
     /// One entry per recipient, with how it receives.
     public var channels: [AgencyID: DeliveryChannel]
+    /// The sender's kind: a follow-up only meets deadlines expecting it from that kind.
+    public var senderKind: AgencyKind
+    /// Deadlines this message arms, and those a gateway notice reports overdue.
+    public var deadlines: DeadlineEffects
 
     public init(metadata: MessageMetadata, signedBytes: [UInt8], digest: String, acceptedAt: Date,
-                acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel]) {
+                acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel], senderKind: AgencyKind,
+                deadlines: DeadlineEffects = DeadlineEffects()) {
         self.metadata = metadata
         self.signedBytes = signedBytes
         self.digest = digest
         self.acceptedAt = acceptedAt
         self.acceptedReceipt = acceptedReceipt
         self.channels = channels
+        self.senderKind = senderKind
+        self.deadlines = deadlines
+    }
+}
+
+/// What committing a message does to deadlines, besides meeting the ones it fulfils (which the
+/// store finds itself: open deadlines of the same case expecting this type from this sender's kind,
+/// only those of the `in_reply_to` message when there is one, and the earliest of a monthly series).
+public struct DeadlineEffects: Sendable, Equatable {
+    /// Deadlines this message starts.
+    public var arm: [Deadline]
+    /// Deadlines this (gateway) notice reports as overdue; the commit fails if one is no longer
+    /// open, so each is reported once.
+    public var reportOverdue: [String]
+
+    public init(arm: [Deadline] = [], reportOverdue: [String] = []) {
+        self.arm = arm
+        self.reportOverdue = reportOverdue
     }
 }
 

@@ -58,7 +58,7 @@ final class StoreFixture: @unchecked Sendable {
         return AcceptedMessage(
             metadata: metadata, signedBytes: bytes, digest: digest ?? String(repeating: "A", count: 43), acceptedAt: at,
             acceptedReceipt: Array("accepted:\(id)".utf8),
-            channels: channels ?? Dictionary(uniqueKeysWithValues: to.map { ($0, DeliveryChannel.push) }))
+            channels: channels ?? Dictionary(uniqueKeysWithValues: to.map { ($0, DeliveryChannel.push) }), senderKind: .police)
     }
 
     func claim(at: Date? = nil, limit: Int = 100, perRecipient: Int = 100, lease: TimeInterval = 60) async throws -> [DeliveryJob] {

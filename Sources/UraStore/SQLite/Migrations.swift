@@ -97,6 +97,30 @@ enum Migrations {
         );
         CREATE INDEX declarations_case ON declarations(case_ref, agency);
         """,
+        // 2: the SOP's deadlines, armed and met in the same transaction as their messages.
+        """
+        CREATE TABLE deadlines (
+            id TEXT PRIMARY KEY,
+            series TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            trigger_id TEXT NOT NULL,
+            trigger_type TEXT NOT NULL,
+            expected TEXT NOT NULL,
+            responsible TEXT NOT NULL,
+            responsible_kinds TEXT NOT NULL,
+            optional INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            occurrence INTEGER,
+            armed_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'met', 'overdue', 'cancelled')),
+            met_by TEXT,
+            met_at INTEGER,
+            notified_at INTEGER
+        );
+        CREATE INDEX deadlines_case ON deadlines(case_ref, state);
+        CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

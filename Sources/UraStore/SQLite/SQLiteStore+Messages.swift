@@ -36,6 +36,7 @@ extension SQLiteStore {
                     """, [.text(m.id.rawValue), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
                           .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
             }
+            try Self.applyDeadlines(tx, message)
             return .committed(ledgerIndex: ledgerIndex)
         }
     }
