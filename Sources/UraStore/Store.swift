@@ -64,6 +64,24 @@ public protocol Store: AnyObject, Sendable {
     /// Open and overdue deadlines across all cases, overdue first, then by due time.
     func pendingDeadlines(limit: Int) throws(StoreError) -> [Deadline]
 
+    // MARK: Monitoring
+    /// How many deliveries each recipient has in each state.
+    func deliveryCounts() throws(StoreError) -> [DeliveryCount]
+    /// Reachability of every agency the gateway has delivered to or heard from.
+    func agencyHealth() throws(StoreError) -> [AgencyHealth]
+    /// Notes that a pull-mode agency polled its inbox (it is reachable).
+    func recordPoll(by agency: AgencyID, at: Date) async throws(StoreError)
+    /// Marks that the secretariat was alerted about `agency` being unreachable (nil clears it).
+    func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError)
+    /// Seconds from acceptance to the delivered receipt, for deliveries settled since `since`.
+    func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double]
+    /// Messages matching `filter`, newest first, with their deliveries.
+    func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary]
+    /// Dead letters, most recent first.
+    func deadLetters(limit: Int) throws(StoreError) -> [DeliveryRecord]
+    /// Metadata of messages accepted in `[from, to)`, for de-identified statistics.
+    func statisticsRows(from: Date, to: Date) throws(StoreError) -> [StatisticsRow]
+
     // MARK: Retention
     /// Deletes the signed bytes (and so the encrypted body) of messages settled before `cutoff`;
     /// metadata, receipts and the ledger stay. Returns how many were purged.
@@ -272,4 +290,68 @@ public struct DeclarationRecord: Sendable, Equatable {
         self.encryptedName = encryptedName
         self.recordedAt = recordedAt
     }
+}
+
+
+/// Deliveries of one recipient in one state.
+public struct DeliveryCount: Sendable, Equatable {
+    public var recipient: AgencyID
+    public var state: DeliveryState
+    public var count: Int
+}
+
+/// What the gateway knows about reaching an agency.
+public struct AgencyHealth: Sendable, Equatable {
+    public var agency: AgencyID
+    public var lastSuccessAt: Date?
+    public var lastFailureAt: Date?
+    /// When the current run of failures began (nil when the last attempt succeeded).
+    public var failingSince: Date?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+    /// The last time a pull-mode agency polled its inbox.
+    public var lastSeenAt: Date?
+    /// When the secretariat was last alerted that it is unreachable.
+    public var alertedAt: Date?
+}
+
+/// Which messages a monitor view asks for; nil fields do not filter.
+public struct MessageFilter: Sendable, Equatable {
+    public var caseReference: CaseReference?
+    public var type: MessageType?
+    /// Sender or recipient.
+    public var agency: AgencyID?
+    /// Messages with at least one delivery in this state.
+    public var state: DeliveryState?
+    public var limit: Int
+    public var offset: Int
+    public init(caseReference: CaseReference? = nil, type: MessageType? = nil, agency: AgencyID? = nil, state: DeliveryState? = nil,
+                limit: Int = 50, offset: Int = 0) {
+        self.caseReference = caseReference
+        self.type = type
+        self.agency = agency
+        self.state = state
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// A message's metadata and where each of its deliveries stands.
+public struct MessageSummary: Sendable, Equatable {
+    public var metadata: MessageMetadata
+    public var digest: String
+    public var acceptedAt: Date
+    public var settledAt: Date?
+    public var purgedAt: Date?
+    public var deliveries: [DeliveryRecord]
+}
+
+/// One accepted message as statistics see it. The case reference is only for counting distinct
+/// cases and never leaves the gateway.
+public struct StatisticsRow: Sendable, Equatable {
+    public var county: County?
+    public var type: MessageType
+    public var subject: SubjectCategory
+    public var acceptedAt: Date
+    public var caseReference: CaseReference
 }

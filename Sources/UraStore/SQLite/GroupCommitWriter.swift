@@ -38,6 +38,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Runs `body` in the next batch; returns once the batch is durably committed.
+    @discardableResult
     func perform<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
         let box = ResultBox<T>()
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in

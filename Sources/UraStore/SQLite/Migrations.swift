@@ -121,6 +121,21 @@ enum Migrations {
         CREATE INDEX deadlines_case ON deadlines(case_ref, state);
         CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
         """,
+        // 3: reachability of each agency, for the secretariat's monitor and alerts.
+        """
+        CREATE TABLE agency_health (
+            agency TEXT PRIMARY KEY,
+            last_success_at INTEGER,
+            last_failure_at INTEGER,
+            failing_since INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_seen_at INTEGER,
+            alerted_at INTEGER
+        );
+        CREATE INDEX deliveries_settled ON deliveries(settled_at) WHERE state = 'delivered';
+        CREATE INDEX messages_accepted ON messages(accepted_at);
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

@@ -89,6 +89,7 @@ extension SQLiteStore {
                     WHERE message_id = ? AND recipient = ?
                     """, [.date(at), .blob(receipt)] + key)
                 try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
+                try Self.noteHealth(tx, recipient, success: true, at: at, error: nil)
                 try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient,
                                                 data: ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]))
                 try Self.settleMessageIfDone(tx, message: message, at: at)
@@ -101,6 +102,7 @@ extension SQLiteStore {
                 try tx.appendLedger(LedgerEvent(.deliveryRetryScheduled, at: at, message: message, agency: recipient, data: [
                     "attempt": .number(Double(current.attempts)), "next_attempt": .string(RFC3339.string(from: next)), "error": .string(error),
                 ]))
+                try Self.noteHealth(tx, recipient, success: false, at: at, error: error)
             case .failed(let error, let at, let failedReceipt):
                 guard !current.state.isSettled else { return false }
                 try tx.db.run("""
@@ -115,6 +117,24 @@ extension SQLiteStore {
                 try Self.settleMessageIfDone(tx, message: message, at: at)
             }
             return true
+        }
+    }
+
+    /// Keeps the recipient's reachability up to date: a success resets the failure run.
+    private static func noteHealth(_ tx: WriteTransaction, _ agency: AgencyID, success: Bool, at: Date, error: String?) throws(StoreError) {
+        if success {
+            try tx.db.run("""
+                INSERT INTO agency_health (agency, last_success_at, consecutive_failures) VALUES (?, ?, 0)
+                ON CONFLICT(agency) DO UPDATE SET last_success_at = excluded.last_success_at, consecutive_failures = 0,
+                    failing_since = NULL, alerted_at = NULL
+                """, [.text(agency.rawValue), .date(at)])
+        } else {
+            try tx.db.run("""
+                INSERT INTO agency_health (agency, last_failure_at, failing_since, consecutive_failures, last_error) VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT(agency) DO UPDATE SET last_failure_at = excluded.last_failure_at,
+                    failing_since = coalesce(agency_health.failing_since, excluded.failing_since),
+                    consecutive_failures = agency_health.consecutive_failures + 1, last_error = excluded.last_error
+                """, [.text(agency.rawValue), .date(at), .date(at), .text(error ?? "")])
         }
     }
 

@@ -55,15 +55,16 @@ extension SQLiteStore {
         return data
     }
 
+    /// The columns `storedMessage(_:)` reads, for a query `FROM messages m`.
     static let messageColumns = """
-        id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to, participants,
-        created_at, expires_at, accepted_at, settled_at, purged_at, jws, accepted_receipt, ledger_index
+        m.id, m.digest, m.type, m.sender, m.recipients, m.case_ref, m.subject, m.priority, m.county, m.in_reply_to, m.participants,
+        m.created_at, m.expires_at, m.accepted_at, m.settled_at, m.purged_at, m.jws, m.accepted_receipt, m.ledger_index
         """
 
     public func message(_ id: MessageID) throws(StoreError) -> StoredMessage? {
         try read { (db) throws(StoreError) in
             var result: StoredMessage?
-            try db.query("SELECT \(Self.messageColumns) FROM messages WHERE id = ?", [.text(id.rawValue)]) { (row) throws(StoreError) in
+            try db.query("SELECT \(Self.messageColumns) FROM messages m WHERE m.id = ?", [.text(id.rawValue)]) { (row) throws(StoreError) in
                 result = try Self.storedMessage(row)
             }
             return result
