@@ -354,4 +354,12 @@ public struct StatisticsRow: Sendable, Equatable {
     public var subject: SubjectCategory
     public var acceptedAt: Date
     public var caseReference: CaseReference
+
+    public init(county: County?, type: MessageType, subject: SubjectCategory, acceptedAt: Date, caseReference: CaseReference) {
+        self.county = county
+        self.type = type
+        self.subject = subject
+        self.acceptedAt = acceptedAt
+        self.caseReference = caseReference
+    }
 }
