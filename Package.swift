@@ -26,7 +26,7 @@ let package = Package(
         // Libraries, bottom up.
         .target(name: "UraJSON", swiftSettings: strict),
         .target(name: "UraModel", dependencies: ["UraJSON"], swiftSettings: strict),
-        .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], swiftSettings: strict),
+        .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraJSON"], swiftSettings: strict),
         .target(name: "UraStore", dependencies: ["CSQLite", "UraJSON", "UraModel"], swiftSettings: strict),
         .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], swiftSettings: strict),

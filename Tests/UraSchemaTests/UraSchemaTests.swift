@@ -1,4 +1,0 @@
-import Testing
-@testable import UraSchema
-
-@Test func moduleLoads() {}
