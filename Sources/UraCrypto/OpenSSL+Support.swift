@@ -1,0 +1,78 @@
+import COpenSSL
+
+/// Helpers shared by the `*+OpenSSL` files: error text from OpenSSL's error queue, and owners
+/// that free C objects when they go away.
+enum OpenSSL {
+    /// The last OpenSSL error as text (and clears the queue).
+    static func lastError() -> String {
+        var code = ERR_get_error()
+        var text = "unknown error"
+        while code != 0 {
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            code = ERR_get_error()
+        }
+        return text
+    }
+
+    static func check(_ result: Int32, _ what: String) throws(CryptoError) {
+        guard result == 1 else { throw CryptoError.library("\(what): \(lastError())") }
+    }
+
+    static func clearErrors() { ERR_clear_error() }
+}
+
+/// Owns an `EVP_PKEY` (freed in `deinit`). `EVP_PKEY` is reference-counted and safe to use for
+/// signing, verifying and deriving from many threads at once, each with its own context.
+final class PKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { EVP_PKEY_free(pointer) }
+}
+
+/// SHA-2 digests through OpenSSL.
+public enum SHA256 {
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha256(), 32) }
+}
+
+public enum SHA384 {
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha384(), 48) }
+}
+
+public enum SHA512 {
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha512(), 64) }
+}
+
+enum Digest {
+    static func compute(_ data: some Collection<UInt8>, _ md: OpaquePointer?, _ size: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        var length: UInt32 = 0
+        let ok: Int32? = data.withContiguousStorageIfAvailable { buffer in
+            EVP_Digest(buffer.baseAddress, buffer.count, &out, &length, md, nil)
+        }
+        if ok == nil {
+            let copy = Array(data)
+            _ = copy.withUnsafeBufferPointer { EVP_Digest($0.baseAddress, $0.count, &out, &length, md, nil) }
+        }
+        return out
+    }
+}
+
+/// Random bytes from OpenSSL's CSPRNG.
+public enum SecureRandom {
+    public static func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        guard count > 0 else { return out }
+        // RAND_bytes fails only when the generator cannot be seeded; there is no safe fallback.
+        precondition(RAND_bytes(&out, Int32(count)) == 1, "OpenSSL's random generator failed: \(OpenSSL.lastError())")
+        return out
+    }
+}
+
+/// Compares two byte strings in time that depends only on their length.
+public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    guard !a.isEmpty else { return true }
+    return CRYPTO_memcmp(a, b, a.count) == 0
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import UraCrypto
-
-@Test func moduleLoads() {}
