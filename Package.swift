@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
-        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway", "UraCrypto", "UraStore", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
     ]
 )

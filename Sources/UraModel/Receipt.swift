@@ -1,4 +1,5 @@
 import Foundation
+import UraJSON
 
 /// The evidence of one hop, signed (JWS) by whoever vouches for it: the gateway for `accepted`
 /// and `failed`, the recipient for `delivered`.
@@ -64,6 +65,18 @@ public struct Receipt: Codable, Sendable, Equatable {
         try c.encodeTimestamp(at, forKey: .at)
         try c.encode(by, forKey: .by)
         try c.encodeIfPresent(reason, forKey: .reason)
+    }
+}
+
+extension Receipt {
+    /// The receipt as JSON, members in the order of the wire format.
+    public var json: JSONValue {
+        var object: JSONObject = ["receipt": .string(kind.rawValue), "message": .string(message.rawValue), "digest": .string(digest)]
+        if let recipient { object["recipient"] = .string(recipient.rawValue) }
+        object["at"] = .string(RFC3339.string(from: at))
+        object["by"] = .string(by.rawValue)
+        if let reason { object["reason"] = .string(reason) }
+        return .object(object)
     }
 }
 

@@ -1,0 +1,236 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraSchema
+import UraStore
+
+/// Takes a signed message from an authenticated agency and either commits it — answering with the
+/// gateway's signed accepted receipt only once it is durably stored — or says exactly why not.
+///
+/// In order: size; JWS structure with a protected `alg` and `kid`; the key is registered for the
+/// sender and valid now; the signature; the envelope's schema; `from` is the authenticated agency;
+/// times within the clock-skew window and not expired; every recipient exists and is active; the
+/// catalogue's routing rules; the body is a JWE encrypted to every recipient for this message id;
+/// then one atomic commit (message, deliveries, ledger, deadlines) and the receipt. The same id
+/// with the same digest returns the original receipt; with another digest it is a conflict.
+public final class Intake: Sendable {
+    let store: any Store
+    let directory: DirectoryBook
+    let catalogue: MessageCatalogue
+    let policy: RoutingPolicy
+    let planner: DeadlinePlanner
+    let signer: GatewaySigner
+    let clock: any WallClock
+    let settings: IntakeSettings
+    let events: GatewayEvents
+
+    public init(store: any Store, directory: DirectoryBook, catalogue: MessageCatalogue, planner: DeadlinePlanner,
+                signer: GatewaySigner, clock: any WallClock, settings: IntakeSettings = IntakeSettings(), events: GatewayEvents) {
+        self.store = store
+        self.directory = directory
+        self.catalogue = catalogue
+        self.policy = RoutingPolicy(catalogue: catalogue.catalogue)
+        self.planner = planner
+        self.signer = signer
+        self.clock = clock
+        self.settings = settings
+        self.events = events
+    }
+
+    /// The outcome of a submission that was not rejected.
+    public struct Submission: Sendable {
+        public let messageID: MessageID
+        /// The accepted receipt (a flattened JWS, exactly as stored).
+        public let receipt: [UInt8]
+        /// False when this was a resubmission of a message already accepted.
+        public let isNew: Bool
+    }
+
+    public func submit(_ bytes: [UInt8], from authenticated: AgencyID) async throws(Problem) -> Submission {
+        do {
+            return try await accept(bytes, from: authenticated)
+        } catch {
+            events.rejected(error)
+            throw error
+        }
+    }
+
+    private func accept(_ bytes: [UInt8], from authenticated: AgencyID) async throws(Problem) -> Submission {
+        guard bytes.count <= settings.maxMessageBytes else {
+            throw Problem(.payloadTooLarge, "the message has \(bytes.count) bytes; the limit is \(settings.maxMessageBytes)")
+        }
+        let now = clock.now
+        let snapshot = directory.snapshot
+        guard let sender = snapshot[authenticated] else {
+            throw Problem(.clientCertificateUnknown, "\(authenticated) is not in the directory")
+        }
+        guard sender.status == .active else { throw Problem(.agencySuspended, "\(authenticated) is suspended in the directory") }
+
+        let jws = try parse(bytes)
+        let header = jws.signature
+        guard let kid = header.protectedHeader["kid"]?.stringValue else {
+            throw Problem(.malformedJWS, "the protected header has no kid; sign with the key's RFC 7638 thumbprint as kid")
+        }
+        guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
+            throw unknownKey(kid, sender: sender.id, snapshot: snapshot, at: now)
+        }
+        do { try jws.verify(using: key) } catch {
+            throw error == .invalidSignature
+                ? Problem(.invalidSignature, "the signature does not verify with \(sender.id)'s key \(kid); the message was changed after signing, or signed with another key")
+                : Problem(.unsupportedAlgorithm, "\(error)")
+        }
+
+        let payload: JSONValue
+        do { payload = try JSONValue(parsing: jws.payload) } catch {
+            throw Problem(.malformedJSON, "the JWS payload is not valid JSON: \(error)")
+        }
+        let errors = catalogue.envelope.validate(payload)
+        guard errors.isEmpty else {
+            throw Problem(.invalidEnvelope, "the envelope does not match envelope.schema.json: " + errors.prefix(3).map(\.description).joined(separator: "; "),
+                          extensions: ["errors": .array(errors.prefix(20).map { e in
+                              ["pointer": .string(e.instancePath), "keyword": .string(e.keyword), "detail": .string(e.message)]
+                          })])
+        }
+        let envelope: Envelope
+        do { envelope = try JSONValueDecoder().decode(Envelope.self, from: payload) } catch {
+            throw Problem(.invalidEnvelope, ModelError.describe(error))
+        }
+        guard envelope.from == sender.id else {
+            throw Problem(.senderMismatch, "the envelope says from \(envelope.from), but the client certificate is \(sender.id)'s; an agency sends only as itself")
+        }
+        try checkTimes(envelope, now: now)
+
+        var recipients: [Agency] = []
+        for id in envelope.to {
+            guard let recipient = snapshot[id] else {
+                throw Problem(.unknownRecipient, "\(id) is not in the directory (version \(snapshot.directory.version)); check the id or fetch GET /v1/directory")
+            }
+            guard recipient.status == .active else { throw Problem(.recipientInactive, "\(id) is suspended and cannot receive messages") }
+            recipients.append(recipient)
+        }
+        let metadata = MessageMetadata(envelope)
+        try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
+        try checkBody(envelope, recipients: recipients, snapshot: snapshot)
+
+        let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+        let receipt: [UInt8]
+        do {
+            receipt = try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
+        } catch {
+            throw Problem(.internalError, "the gateway could not sign the receipt")
+        }
+        var parties: [AgencyID: AgencyKind] = [sender.id: sender.kind]
+        for r in recipients { parties[r.id] = r.kind }
+        let accepted = AcceptedMessage(
+            metadata: metadata, signedBytes: bytes, digest: digest, acceptedAt: now, acceptedReceipt: receipt,
+            channels: Dictionary(uniqueKeysWithValues: recipients.map { ($0.id, $0.delivery.channel) }), senderKind: sender.kind,
+            deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties)))
+        let outcome: CommitOutcome
+        do { outcome = try await store.commit(accepted) } catch {
+            throw Problem(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")
+        }
+        switch outcome {
+        case .committed:
+            events.committed(metadata)
+            return Submission(messageID: envelope.id, receipt: receipt, isNew: true)
+        case .duplicate(let original):
+            events.duplicate(envelope.id)
+            return Submission(messageID: envelope.id, receipt: original, isNew: false)
+        case .conflict:
+            throw Problem(.idConflict, "message id \(envelope.id) is already used by a different message; a new message needs a new id")
+        }
+    }
+
+    private func parse(_ bytes: [UInt8]) throws(Problem) -> ParsedJWS {
+        guard bytes.first == UInt8(ascii: "{") else {
+            throw Problem(.malformedJWS, "submit the message as a JWS in flattened JSON serialization: {\"protected\", \"payload\", \"signature\"}")
+        }
+        do {
+            _ = try JSONValue(parsing: bytes)
+        } catch {
+            throw Problem(.malformedJSON, "the request body is not valid JSON: \(error)")
+        }
+        let jws: ParsedJWS
+        do { jws = try JWS.parse(bytes) } catch {
+            throw Problem(.malformedJWS, "the request body is not a flattened JWS: \(error)")
+        }
+        guard jws.serialization == .flattened else {
+            throw Problem(.malformedJWS, "use the flattened JSON serialization with exactly one signature")
+        }
+        guard let alg = jws.signature.protectedHeader["alg"]?.stringValue else {
+            throw Problem(.malformedJWS, "the protected header has no alg; Ura requires the algorithm to be signed")
+        }
+        guard SignatureAlgorithm(rawValue: alg) != nil else {
+            throw Problem(.unsupportedAlgorithm, "alg \(alg) is not accepted; sign with EdDSA (Ed25519) or ES256")
+        }
+        if let typ = jws.signature.protectedHeader["typ"]?.stringValue, typ != "ura-message+json" {
+            throw Problem(.malformedJWS, "typ is \(typ); a message is typ ura-message+json")
+        }
+        return jws
+    }
+
+    private func unknownKey(_ kid: String, sender: AgencyID, snapshot: DirectorySnapshot, at now: Date) -> Problem {
+        if let owner = snapshot.owner(ofSigningKey: kid) {
+            if owner.agency != sender {
+                return Problem(.unknownSigningKey, "the message is signed with key \(kid), which is registered for \(owner.agency), not \(sender)")
+            }
+            if let notAfter = owner.entry.notAfter, notAfter <= now {
+                return Problem(.unknownSigningKey, "key \(kid) of \(sender) expired at \(RFC3339.string(from: notAfter)); sign with a current key")
+            }
+            return Problem(.unknownSigningKey, "key \(kid) of \(sender) is not valid yet")
+        }
+        return Problem(.unknownSigningKey, "the message is signed with key \(kid), which is not registered for \(sender); register it with `ura admin enrol` or sign with a registered key")
+    }
+
+    private func checkTimes(_ envelope: Envelope, now: Date) throws(Problem) {
+        let skew = settings.clockSkew.seconds
+        if abs(envelope.created.timeIntervalSince(now)) > skew {
+            throw Problem(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)) but the gateway's time is \(RFC3339.string(from: now)); more than \(Int(skew)) seconds apart — check the sending computer's clock")
+        }
+        if envelope.expires <= now {
+            throw Problem(.messageExpired, "the message expired at \(RFC3339.string(from: envelope.expires))")
+        }
+        if envelope.expires.timeIntervalSince(envelope.created) > settings.maxLifetime.seconds {
+            throw Problem(.invalidEnvelope, "expires is more than \(Int(settings.maxLifetime.seconds / 86_400)) days after created")
+        }
+    }
+
+    /// The message `in_reply_to` names and the declarations on file, when the rules need them.
+    private func facts(for m: MessageMetadata) throws(Problem) -> RoutingPolicy.Facts {
+        var facts = RoutingPolicy.Facts()
+        do {
+            if let replyTo = m.inReplyTo { facts.replyTarget = try store.message(replyTo)?.metadata }
+            if catalogue.catalogue[m.type]?.rules.contains(.declarationsRequired) == true {
+                facts.declaredRoles = Set(try store.declarations(forCase: m.caseReference).filter { $0.agency == m.from }.map(\.role))
+            }
+        } catch {
+            throw Problem(.unavailable, "the gateway could not read its store (\(error)); try again")
+        }
+        return facts
+    }
+
+    /// The body must be a JWE bound to this message id and addressed to a current key of every recipient.
+    private func checkBody(_ envelope: Envelope, recipients: [Agency], snapshot: DirectorySnapshot) throws(Problem) {
+        let jwe: ParsedJWE
+        do { jwe = try JWE.parse(json: envelope.body) } catch {
+            throw Problem(.invalidEnvelope, "body: not a JWE in JSON serialization: \(error)")
+        }
+        guard jwe.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
+            throw Problem(.invalidEnvelope, "body: the JWE's protected header must carry ura_msg = \(envelope.id), binding the body to this message")
+        }
+        let kids = Set(jwe.recipientKeyIDs)
+        for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id).isDisjoint(with: kids) {
+            throw Problem(.bodyNotEncryptedToRecipient, "the body is not encrypted to any key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
+        }
+    }
+}
+
+extension DeliveryMode {
+    var channel: DeliveryChannel {
+        switch self {
+        case .push: .push
+        case .pull: .pull
+        }
+    }
+}

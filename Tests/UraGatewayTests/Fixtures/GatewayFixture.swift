@@ -1,0 +1,100 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraSchema
+import UraStore
+@testable import UraGateway
+
+/// A gateway core on a real SQLite file in a temporary directory, with a test clock, a directory of
+/// real keys and the test catalogue. Messages are really signed and encrypted.
+final class GatewayFixture: @unchecked Sendable {
+    let directoryURL: URL
+    let clock: TestClock
+    let signer: GatewaySigner
+    var store: SQLiteStore
+    let book: DirectoryBook
+    let catalogue: MessageCatalogue
+    let calendar: WorkingCalendar
+    let metrics = MetricsRegistry()
+    let intake: Intake
+
+    let police: TestAgency, secretariat: TestAgency, shelter: TestAgency, child: TestAgency, social: TestAgency
+    let committee: TestAgency, suspended: TestAgency
+
+    static let start = RFC3339.date(from: "2026-11-24T09:00:00Z")!  // a Tuesday, 10:00 in Tirane
+
+    init(schemas: URL? = nil) throws {
+        directoryURL = FileManager.default.temporaryDirectory.appendingPathComponent("ura-gw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directoryURL, withIntermediateDirectories: true)
+        clock = TestClock(Self.start)
+        signer = GatewaySigner(id: try AgencyID("al.ura.gateway"), key: try SigningKey.generate())
+        police = try TestAgency("al.police.dvp-tirane", .police)
+        secretariat = try TestAgency("al.mpb.secretariat", .secretariat)
+        shelter = try TestAgency("al.shelter.qkpvt", .shelter, delivery: .push(url: "https://shelter.invalid/ura"))
+        child = try TestAgency("al.ashdmf.tirane", .child)
+        social = try TestAgency("al.shssh.tirane", .social)
+        committee = try TestAgency("al.krat.tirane", .committee)
+        suspended = try TestAgency("al.police.dvp-closed", .police)
+        var agencies = [police, secretariat, shelter, child, social, committee, suspended].map(\.agency)
+        agencies[6].status = .suspended
+        let directory = try Directory(version: 1, issued: Self.start, gateway: .init(
+            id: signer.id, name: "Ura", keys: [DirectoryKey(kid: signer.key.keyID, use: .sig, jwk: signer.key.publicKey.jwk)]),
+            agencies: agencies)
+        book = DirectoryBook(try DirectorySnapshot(directory))
+        catalogue = try MessageCatalogue(directory: schemas ?? TestCatalogue.make(in: directoryURL))
+        calendar = try WorkingCalendar(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../deploy/holidays-al.json"))
+        store = try SQLiteStore(path: directoryURL.appendingPathComponent("ura.sqlite").path, ledger: Self.ledger(signer))
+        intake = Intake(store: store, directory: book, catalogue: catalogue,
+                        planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: calendar), signer: signer, clock: clock,
+                        events: GatewayEvents(metrics: metrics))
+    }
+
+    static func ledger(_ signer: GatewaySigner) -> LedgerConfiguration {
+        LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) })
+    }
+
+    deinit {
+        store.close()
+        try? FileManager.default.removeItem(at: directoryURL)
+    }
+
+    /// A signed message from `from` to `to`, its body a JWE to the recipients' keys bound to its id.
+    func message(from: TestAgency, to: [TestAgency], type: String = "notice", id: MessageID = .random(),
+                 subject: SubjectCategory = .adult, caseReference: String = "AL-2026-000042", inReplyTo: MessageID? = nil,
+                 participants: [DeclarantRole]? = nil, created: Date? = nil, lifetime: TimeInterval = 30 * 86_400,
+                 note: String = "a note", encryptTo: [TestAgency]? = nil, bindTo: MessageID? = nil,
+                 signWith: SigningKey? = nil, mutate: (inout JSONObject) -> Void = { _ in }) throws -> [UInt8] {
+        let created = created ?? clock.now
+        let form: JSONValue = ["case": .string(caseReference), "note": .string(note)]
+        let body = try JWE.encrypt(form.serialized(), to: (encryptTo ?? to).map(\.encryption.publicKey),
+                                   protectedHeader: ["ura_msg": .string((bindTo ?? id).rawValue)])
+        var envelope: JSONObject = [
+            "id": .string(id.rawValue), "type": .string(type), "from": .string(from.id.rawValue),
+            "to": .array(to.map { .string($0.id.rawValue) }), "case": .string(caseReference), "subject": .string(subject.rawValue),
+            "priority": "normal", "created": .string(RFC3339.string(from: created)),
+            "expires": .string(RFC3339.string(from: created.addingTimeInterval(lifetime))), "body": body.json,
+        ]
+        if let inReplyTo { envelope["in_reply_to"] = .string(inReplyTo.rawValue) }
+        if let participants { envelope["participants"] = .array(participants.map { .string($0.rawValue) }) }
+        mutate(&envelope)
+        let jws = try JWS.sign(payload: JSONValue.object(envelope).serialized(), header: ["typ": "ura-message+json"],
+                               with: signWith ?? from.signing)
+        return jws.serialized()
+    }
+
+    func submit(_ bytes: [UInt8], as agency: TestAgency) async throws(Problem) -> Intake.Submission {
+        try await intake.submit(bytes, from: agency.id)
+    }
+
+    /// The problem a submission is rejected with (nil when accepted).
+    func rejection(_ bytes: [UInt8], as agency: TestAgency) async -> Problem? {
+        do {
+            _ = try await submit(bytes, as: agency)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

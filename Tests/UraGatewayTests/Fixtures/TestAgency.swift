@@ -1,0 +1,28 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+
+/// A participant of the test directory with real keys.
+struct TestAgency: Sendable {
+    let id: AgencyID
+    let kind: AgencyKind
+    let signing: SigningKey
+    let encryption: AgreementPrivateKey
+    let delivery: DeliveryMode
+
+    init(_ id: String, _ kind: AgencyKind, delivery: DeliveryMode = .pull) throws {
+        self.id = try AgencyID(id)
+        self.kind = kind
+        self.signing = try SigningKey.generate(.eddsa)
+        self.encryption = try AgreementPrivateKey.generate(.x25519)
+        self.delivery = delivery
+    }
+
+    var agency: Agency {
+        Agency(id: id, kind: kind, name: id.rawValue, county: .tirane,
+               keys: [DirectoryKey(kid: signing.keyID, use: .sig, jwk: signing.publicKey.jwk),
+                      DirectoryKey(kid: encryption.keyID, use: .enc, jwk: encryption.publicKey.jwk)],
+               delivery: delivery)
+    }
+}
