@@ -39,7 +39,8 @@ public struct RetryPolicy: Sendable, Equatable {
             return .giveUp(reason: "gave up after \(attempt) attempts")
         }
         let delay = Double.random(in: 0...ceiling(afterAttempt: attempt).seconds, using: &random)
-        let next = now.addingTimeInterval(delay)
+        // Whole milliseconds: what the store keeps, so the schedule read back is the one decided.
+        let next = Date(timeIntervalSince1970: ((now.timeIntervalSince1970 + delay) * 1000).rounded() / 1000)
         if next >= deliverUntil {
             return .giveUp(reason: "the message expires at \(RFC3339.string(from: deliverUntil)) before the next attempt")
         }

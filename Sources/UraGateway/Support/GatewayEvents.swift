@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import UraModel
 
 /// Where the gateway reports what happens: metrics, logs and wake-ups of the delivery workers and
@@ -6,15 +7,22 @@ import UraModel
 public final class GatewayEvents: Sendable {
     public let metrics: MetricsRegistry
     public let log: Logger
-    let wakeDelivery: @Sendable () -> Void
-    let wakeInbox: @Sendable ([AgencyID]) -> Void
 
-    public init(metrics: MetricsRegistry = MetricsRegistry(), log: Logger = .silent,
-                wakeDelivery: @escaping @Sendable () -> Void = {}, wakeInbox: @escaping @Sendable ([AgencyID]) -> Void = { _ in }) {
+    /// Who to tell, set once the parts exist (the delivery scheduler is built after this).
+    public struct Hooks: Sendable {
+        public var wakeDelivery: @Sendable () -> Void = {}
+        public var wakeInbox: @Sendable ([AgencyID]) -> Void = { _ in }
+        public var deadLetter: @Sendable (MessageID, AgencyID, String) -> Void = { _, _, _ in }
+        public init() {}
+    }
+
+    private let hooks = Mutex(Hooks())
+
+    public func setHooks(_ change: (inout Hooks) -> Void) { hooks.withLock { change(&$0) } }
+
+    public init(metrics: MetricsRegistry = MetricsRegistry(), log: Logger = .silent) {
         self.metrics = metrics
         self.log = log
-        self.wakeDelivery = wakeDelivery
-        self.wakeInbox = wakeInbox
         metrics.declare("ura_messages_accepted_total", .counter, help: "Messages accepted, by type.", labels: ["type"])
         metrics.declare("ura_messages_rejected_total", .counter, help: "Messages rejected at intake, by problem type.", labels: ["reason"])
         metrics.declare("ura_messages_duplicate_total", .counter, help: "Resubmissions answered with the original receipt.")
@@ -24,13 +32,21 @@ public final class GatewayEvents: Sendable {
     func committed(_ m: MessageMetadata) {
         metrics.increment("ura_messages_accepted_total", [m.type.rawValue])
         log.info("message.accepted", ["id": .id(m.id), "type": .id(m.type), "from": .id(m.from), "to": .ids(m.to)])
-        wakeDelivery()
-        wakeInbox(m.to)
+        let hooks = hooks.withLock { $0 }
+        hooks.wakeDelivery()
+        hooks.wakeInbox(m.to)
     }
 
     func duplicate(_ id: MessageID) {
         metrics.increment("ura_messages_duplicate_total")
         log.info("message.duplicate", ["id": .id(id)])
+    }
+
+    /// A delivery was given up: a failed receipt went to the sender and it waits for a redrive.
+    func deadLetter(message: MessageID, recipient: AgencyID, reason: String) {
+        metrics.increment("ura_deliveries_total", ["dead_letter"])
+        log.warning("delivery.dead_letter", ["id": .id(message), "to": .id(recipient), "reason": .string(reason)])
+        hooks.withLock { $0 }.deadLetter(message, recipient, reason)
     }
 
     func rejected(_ problem: Problem) {

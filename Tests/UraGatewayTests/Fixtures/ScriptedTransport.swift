@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+import UraCrypto
+import UraModel
+import UraStore
+@testable import UraGateway
+
+/// A push transport whose answers a test scripts: it stands in for the agencies' HTTPS endpoints
+/// (the real libcurl transport is tested end to end against a real HTTPS server).
+final class ScriptedTransport: DeliveryTransport {
+    enum Answer: Sendable {
+        /// Sign a correct delivered receipt with the recipient's key.
+        case deliver
+        /// A receipt with whatever the test makes of it.
+        case receipt(@Sendable (DeliveryJob) throws -> [UInt8])
+        case fail(String)
+    }
+
+    private let agencies: [AgencyID: TestAgency]
+    private let script = Mutex<[Answer]>([])
+    private let fallback: Mutex<Answer>
+    let attempts = Mutex<[(message: MessageID, recipient: AgencyID, attempt: Int)]>([])
+    private let inFlight = Mutex<(now: Int, peak: Int)>((0, 0))
+
+    init(_ agencies: [TestAgency], default answer: Answer = .deliver) {
+        self.agencies = Dictionary(uniqueKeysWithValues: agencies.map { ($0.id, $0) })
+        self.fallback = Mutex(answer)
+    }
+
+    func then(_ answers: Answer...) { script.withLock { $0 += answers } }
+    func always(_ answer: Answer) { fallback.withLock { $0 = answer } }
+    var peakConcurrency: Int { inFlight.withLock { $0.peak } }
+
+    func deliver(_ job: DeliveryJob, to agency: Agency) async throws(DeliveryFailure) -> [UInt8] {
+        attempts.withLock { $0.append((job.message, job.recipient, job.attempt)) }
+        inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+        await Task.yield()
+        defer { inFlight.withLock { $0.now -= 1 } }
+        let answer = script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? fallback.withLock { $0 }
+        switch answer {
+        case .deliver:
+            return try! Self.receipt(for: job, by: agencies[job.recipient]!)
+        case .receipt(let make):
+            do { return try make(job) } catch { throw DeliveryFailure("\(error)") }
+        case .fail(let reason):
+            throw DeliveryFailure(reason)
+        }
+    }
+
+    static func receipt(for job: DeliveryJob, by agency: TestAgency, digest: String? = nil, message: MessageID? = nil,
+                        kind: Receipt.Kind = .delivered) throws -> [UInt8] {
+        try JWS.sign(payload: Receipt(kind: kind, message: message ?? job.message, digest: digest ?? job.digest, recipient: agency.id,
+                                      at: Date(), by: agency.id).json.serialized(),
+                     header: ["typ": "ura-receipt+json"], with: agency.signing).serialized()
+    }
+}
