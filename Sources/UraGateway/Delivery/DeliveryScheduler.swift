@@ -35,9 +35,6 @@ public final class DeliveryScheduler: Sendable {
         self.settings = settings
         self.events = events
         self.random = Mutex(random)
-        events.metrics.declare("ura_deliveries_total", .counter, help: "Delivery attempts by outcome (delivered, retry, dead_letter).", labels: ["outcome"])
-        events.metrics.declare("ura_delivery_seconds", .histogram, help: "From acceptance to the recipient's receipt.",
-                               buckets: MetricsRegistry.latencyBuckets)
     }
 
     /// Wakes a sleeping `run()` (a new message was accepted).

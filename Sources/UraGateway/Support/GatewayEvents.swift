@@ -26,6 +26,9 @@ public final class GatewayEvents: Sendable {
         metrics.declare("ura_messages_accepted_total", .counter, help: "Messages accepted, by type.", labels: ["type"])
         metrics.declare("ura_messages_rejected_total", .counter, help: "Messages rejected at intake, by problem type.", labels: ["reason"])
         metrics.declare("ura_messages_duplicate_total", .counter, help: "Resubmissions answered with the original receipt.")
+        metrics.declare("ura_deliveries_total", .counter, help: "Delivery outcomes (delivered, retry, dead_letter).", labels: ["outcome"])
+        metrics.declare("ura_delivery_seconds", .histogram, help: "From acceptance to the recipient's receipt.", buckets: MetricsRegistry.latencyBuckets)
+        metrics.declare("ura_inbox_polls_total", .counter, help: "Inbox fetches by pull-mode agencies.")
     }
 
     /// A new message is durably stored: count it and wake whoever hands it on.
