@@ -55,6 +55,12 @@ final class GatewayFixture: @unchecked Sendable {
         LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) })
     }
 
+    /// Opens the store again (after a test edited the file behind its back).
+    func reopen() throws {
+        store.close()
+        store = try SQLiteStore(path: directoryURL.appendingPathComponent("ura.sqlite").path, ledger: Self.ledger(signer))
+    }
+
     deinit {
         store.close()
         try? FileManager.default.removeItem(at: directoryURL)
