@@ -42,6 +42,11 @@ let package = Package(
                           dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP", "UraGateway"],
                           path: "Benchmarks/ura-bench", swiftSettings: strict),
 
+        // Test support: processes the tests start (the crash-safety child, …).
+        .executableTarget(name: "ura-testkit",
+                          dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraGateway"],
+                          path: "Tests/TestKit", swiftSettings: strict),
+
         // Tests mirror the modules.
         .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
