@@ -21,3 +21,53 @@ func report(suite: String, case name: String, rate: Double, unit: String = "ops/
     for (k, v) in extra.sorted(by: { $0.key < $1.key }) { fields.append("\"\(k)\":\"\(v)\"") }
     print("{" + fields.joined(separator: ",") + "}")
 }
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Hands out items of a list to concurrent workers, each once.
+final class WorkQueue<T: Sendable>: @unchecked Sendable {
+    private let items: [T]
+    private var index = 0
+    private let lock = NSLock()
+    init(_ items: [T]) { self.items = items }
+    func next() -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard index < items.count else { return nil }
+        defer { index += 1 }
+        return items[index]
+    }
+}
+
+/// Collects results written from `concurrentPerform`.
+final class WorkResults<T>: @unchecked Sendable {
+    private var values: [T?]
+    private let lock = NSLock()
+    init(_ count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T?) { lock.lock(); values[i] = value; lock.unlock() }
+    func all() throws -> [T] {
+        try values.map { value throws -> T in
+            guard let value else { throw BenchError("preparing the input failed") }
+            return value
+        }
+    }
+}
+
+/// Runs async work from the synchronous benchmark entry point.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = WorkResults<Result<T, any Error>>(1)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.set(0, .success(try await work())) } catch { box.set(0, .failure(error)) }
+        done.signal()
+    }
+    done.wait()
+    return try box.all()[0].get()
+}
+
+extension Duration {
+    var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

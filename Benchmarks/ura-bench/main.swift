@@ -5,6 +5,9 @@ import Foundation
 
 let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("json", "parse and serialize a 4 KiB envelope", JSONBench.run),
+    ("steps", "single-thread cost of each step of intake", StepsBench.run),
+    ("store", "store commits/s of 6 KiB messages at 64 submitters", StoreBench.run),
+    ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -118,7 +118,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let tx = WriteTransaction(connection: connection, chain: chain, tree: tree, head: head)
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.run("BEGIN IMMEDIATE")
         } catch {
             for job in batch { job.finish(.failure(error)) }
             return
@@ -126,25 +126,25 @@ final class GroupCommitWriter: @unchecked Sendable {
         for (i, job) in batch.enumerated() {
             let saved = tx.head
             do {
-                try connection.execute("SAVEPOINT job")
+                try connection.run("SAVEPOINT job")
                 try job.run(tx)
-                try connection.execute("RELEASE job")
+                try connection.run("RELEASE job")
             } catch {
-                try? connection.execute("ROLLBACK TO job")
-                try? connection.execute("RELEASE job")
+                _ = try? connection.run("ROLLBACK TO job")
+                _ = try? connection.run("RELEASE job")
                 tx.head = saved
                 outcomes[i] = .failure(error)
             }
         }
         do {
             if tx.head.nextIndex != head.nextIndex { try signHead(tx.head) }
-            try connection.execute("COMMIT")
+            try connection.run("COMMIT")
             head = tx.head
             statistics.batches += 1
             statistics.jobs += batch.count
             statistics.largestBatch = max(statistics.largestBatch, batch.count)
         } catch {
-            try? connection.execute("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             head = (try? LedgerHead.load(from: connection, tree: tree)) ?? head
             outcomes = Array(repeating: .failure(error), count: batch.count)
         }

@@ -28,7 +28,7 @@ final class ReaderPool: Sendable {
 
     private func open() throws(StoreError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path, readOnly: true)
-        try connection.execute("PRAGMA query_only = ON")
+        try connection.execute("PRAGMA query_only = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;")
         return connection
     }
 

@@ -26,6 +26,9 @@ public final class SQLiteStore: Store {
             PRAGMA synchronous = FULL;
             PRAGMA foreign_keys = ON;
             PRAGMA secure_delete = ON;
+            PRAGMA cache_size = -65536;
+            PRAGMA mmap_size = 1073741824;
+            PRAGMA wal_autocheckpoint = 0;
             """)
         guard try connection.scalar("PRAGMA journal_mode")?.string == "wal" else {
             throw StoreError.unavailable("\(path) cannot use write-ahead logging (is it on a network file system?)")
@@ -34,11 +37,18 @@ public final class SQLiteStore: Store {
         chain = LedgerChain(hash: ledger.hash)
         writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch)
         readers = ReaderPool(path: path, capacity: options.readers)
+        checkpointer = try WALCheckpointer(path: path)
         writer.start()
+        checkpointer.start()
     }
+
+    /// Copies the write-ahead log into the database file on its own connection and thread, so the
+    /// writer's commits never pay for it (`wal_autocheckpoint` is off on the writer).
+    let checkpointer: WALCheckpointer
 
     public func close() {
         writer.stop()
+        checkpointer.stop()
         readers.closeAll()
     }
 

@@ -1,0 +1,164 @@
+import Foundation
+import UraCrypto
+import UraGateway
+import UraJSON
+import UraModel
+import UraSchema
+import UraStore
+
+/// Accepted messages per second through the real intake (verify, validate, route, commit with
+/// fsync, sign the receipt) with 1, 16 and 64 concurrent submitters, next to the crypto-only
+/// ceiling measured in the same run: verify the message's signature and sign a receipt, nothing
+/// else, with 64 concurrent workers.
+///
+///   ura-bench intake [--messages N] [--concurrency 1,16,64]
+enum IntakeBench {
+    static func run(_ arguments: [String]) throws {
+        var total = 12_000
+        var requested = [1, 16, 64]
+        var i = 0
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--messages": total = Int(arguments[i + 1]) ?? total; i += 2
+            case "--concurrency": requested = arguments[i + 1].split(separator: ",").compactMap { Int($0) }; i += 2
+            default: throw BenchError("unknown option \(arguments[i])")
+            }
+        }
+        let levels = requested
+        let world = try BenchWorld()
+        defer { world.close() }
+        let perLevel = total / levels.count
+        FileHandle.standardError.write(Data("intake: signing \(perLevel * (levels.count + 1)) messages of ~4 KiB...\n".utf8))
+        let batches = try (0...levels.count).map { _ in try world.messages(perLevel) }
+        let size = batches[0].first?.count ?? 0
+
+        let half = batches[levels.count].count / 2
+        let single = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].prefix(half)), world: world, concurrency: 1) }
+        report(suite: "intake", case: "crypto-ceiling-c1", rate: single, unit: "msg/s", extra: ["bytes": "\(size)"])
+        let ceiling = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].suffix(half)), world: world, concurrency: 64) }
+        report(suite: "intake", case: "crypto-ceiling-c64", rate: ceiling, unit: "msg/s", extra: ["bytes": "\(size)"])
+        for (level, batch) in zip(levels, batches) {
+            let before = world.store.commitStatistics
+            let rate = try blocking { try await Self.intake(batch, world: world, concurrency: level) }
+            let after = world.store.commitStatistics
+            let batchesUsed = max(1, after.batches - before.batches)
+            report(suite: "intake", case: "accepted-c\(level)", rate: rate, unit: "msg/s", extra: [
+                "bytes": "\(size)", "of_ceiling": String(format: "%.0f%%", 100 * rate / ceiling),
+                "avg_batch": String(format: "%.1f", Double(after.jobs - before.jobs) / Double(batchesUsed)), "fsync": "on",
+            ])
+        }
+    }
+
+    static func intake(_ messages: [[UInt8]], world: BenchWorld, concurrency: Int) async throws -> Double {
+        let queue = WorkQueue(messages)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while let bytes = queue.next() {
+                        let submission = try await world.intake.submit(bytes, from: world.sender)
+                        guard submission.isNew else { throw BenchError("a message was not new") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(messages.count) / (ContinuousClock.now - start).secondsDouble
+    }
+
+    static func cryptoCeiling(_ messages: [[UInt8]], world: BenchWorld, concurrency: Int) async throws -> Double {
+        let queue = WorkQueue(messages)
+        let key = world.senderKey.publicKey
+        let signer = world.signer
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while let bytes = queue.next() {
+                        let jws = try JWS.parse(bytes)
+                        try jws.verify(using: key)
+                        let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+                        _ = try signer.sign(Receipt(kind: .accepted, message: .random(), digest: digest, at: Date(), by: signer.id))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(messages.count) / (ContinuousClock.now - start).secondsDouble
+    }
+}
+
+/// A gateway core on a temporary SQLite file (fsync on), with one sender and three recipients.
+final class BenchWorld: @unchecked Sendable {
+    let dir: URL
+    let store: SQLiteStore
+    let intake: Intake
+    let signer: GatewaySigner
+    let sender = AgencyID(validated: "al.police.dvp-tirane")
+    let senderKey: SigningKey
+    let recipientKeys: [AgreementPrivateKey]
+    let recipients = ["al.mpb.secretariat", "al.shssh.tirane", "al.ashdmf.tirane"].map { AgencyID(validated: $0) }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ura-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        signer = GatewaySigner(id: AgencyID(validated: "al.ura.gateway"), key: try SigningKey.generate())
+        senderKey = try SigningKey.generate()
+        recipientKeys = try (0..<3).map { _ in try AgreementPrivateKey.generate() }
+        let signer = self.signer
+        let directory = try Directory(
+            version: 1, issued: Date(), gateway: .init(id: signer.id, name: "Ura", keys: []),
+            agencies: [Agency(id: sender, kind: .police, name: "DVP", keys: [DirectoryKey(kid: senderKey.keyID, use: .sig, jwk: senderKey.publicKey.jwk)])]
+                + zip(recipients, recipientKeys).map { id, k in
+                    Agency(id: id, kind: .secretariat, name: id.rawValue, keys: [DirectoryKey(kid: k.keyID, use: .enc, jwk: k.publicKey.jwk)])
+                })
+        store = try SQLiteStore(path: dir.appendingPathComponent("ura.sqlite").path,
+                                ledger: LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) }))
+        let catalogue = try MessageCatalogue(directory: try Self.schemas(in: dir))
+        intake = Intake(store: store, directory: DirectoryBook(try DirectorySnapshot(directory)), catalogue: catalogue,
+                        planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])),
+                        signer: signer, clock: SystemClock(), events: GatewayEvents())
+    }
+
+    func close() {
+        store.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// The repository's core schemas plus a one-type catalogue.
+    static func schemas(in dir: URL) throws -> URL {
+        let source = MessageCatalogue.defaultDirectory()
+        let target = dir.appendingPathComponent("Schemas")
+        try FileManager.default.createDirectory(at: target.appendingPathComponent("messages"), withIntermediateDirectories: true)
+        for name in ["common", "envelope", "receipt", "directory", "catalogue"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent("\(name).schema.json"), to: target.appendingPathComponent("\(name).schema.json"))
+        }
+        try Data(#"{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://ura.example/schemas/v1/messages/bench.schema.json","type":"object"}"#.utf8)
+            .write(to: target.appendingPathComponent("messages/bench.schema.json"))
+        try Data(#"{"version":"bench","types":[{"type":"notice","title":"Notice","title_sq":"Njoftim","schema":"https://ura.example/schemas/v1/messages/bench.schema.json","from":["police"],"to":["secretariat"],"urgency":"routine"}]}"#.utf8)
+            .write(to: target.appendingPathComponent("catalogue.json"))
+        return target
+    }
+
+    /// `count` distinct signed messages of about 4 KiB, each to one recipient, signed in parallel.
+    func messages(_ count: Int) throws -> [[UInt8]] {
+        let results = WorkResults<[UInt8]>(count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            results.set(i, try? self.message(recipient: i % 3))
+        }
+        return try results.all()
+    }
+
+    private func message(recipient index: Int) throws -> [UInt8] {
+        let id = MessageID.random()
+        let now = Date()
+        let form: JSONValue = ["case": "AL-2026-000042", "text": .string(String(repeating: "x", count: 2_600))]
+        let body = try JWE.encrypt(form.serialized(), to: [recipientKeys[index].publicKey], protectedHeader: ["ura_msg": .string(id.rawValue)])
+        let envelope: JSONValue = [
+            "id": .string(id.rawValue), "type": "notice", "from": .string(sender.rawValue), "to": [.string(recipients[index].rawValue)],
+            "case": "AL-2026-000042", "subject": "adult", "priority": "normal", "created": .string(RFC3339.string(from: now)),
+            "expires": .string(RFC3339.string(from: now.addingTimeInterval(86_400))), "body": body.json,
+        ]
+        return try JWS.sign(payload: envelope.serialized(), header: ["typ": "ura-message+json"], with: senderKey).serialized()
+    }
+}
