@@ -44,12 +44,15 @@ extension CompiledSchema {
 
     private func run(_ checks: [SchemaCheck], _ instance: JSONValue, _ context: inout EvaluationContext,
                      _ evaluated: inout EvaluatedLocations?) -> Bool {
-        var valid = true
-        for check in checks where !apply(check, instance, &context, &evaluated) {
-            valid = false
-            if !context.collecting { return false }
+        // Through a buffer pointer the checks are borrowed, not copied (a retain per payload).
+        checks.withUnsafeBufferPointer { buffer in
+            var valid = true
+            for i in buffer.indices where !apply(buffer.baseAddress! + i, instance, &context, &evaluated) {
+                valid = false
+                if !context.collecting { return false }
+            }
+            return valid
         }
-        return valid
     }
 
     /// Evaluates `index` against a member or item of the instance (a new instance location,
@@ -97,27 +100,27 @@ extension CompiledSchema {
         return false
     }
 
-    private func apply(_ check: SchemaCheck, _ instance: JSONValue, _ context: inout EvaluationContext,
+    private func apply(_ check: UnsafePointer<SchemaCheck>, _ instance: JSONValue, _ context: inout EvaluationContext,
                        _ evaluated: inout EvaluatedLocations?) -> Bool {
         // Each applicator has its own function so that the frames on the recursive path stay
         // small (debug builds give a function one frame slot per local of every case).
-        switch check.kind {
+        switch check.pointee.kind {
         case .ref(let target):
             return evaluate(target, instance, &context, &evaluated)
         case .dynamicRef(let initial, let anchor):
-            return applyDynamicRef(initial, anchor, check.site, instance, &context, &evaluated)
+            return applyDynamicRef(initial, anchor, check.pointee.site, instance, &context, &evaluated)
         case .allOf(let branches):
-            return applyAllOf(branches, check.site, instance, &context, &evaluated)
+            return applyAllOf(branches, check.pointee.site, instance, &context, &evaluated)
         case .anyOf(let branches):
-            return applyAnyOf(branches, check.site, instance, &context, &evaluated)
+            return applyAnyOf(branches, check.pointee.site, instance, &context, &evaluated)
         case .oneOf(let branches):
-            return applyOneOf(branches, check.site, instance, &context, &evaluated)
+            return applyOneOf(branches, check.pointee.site, instance, &context, &evaluated)
         case .not(let negated):
-            return applyNot(negated, check.site, instance, &context, &evaluated)
+            return applyNot(negated, check.pointee.site, instance, &context, &evaluated)
         case .conditional(let condition, let then, let otherwise):
-            return applyConditional(condition, then, otherwise, check.site, instance, &context, &evaluated)
+            return applyConditional(condition, then, otherwise, check.pointee.site, instance, &context, &evaluated)
         case .dependentSchemas(let dependencies):
-            return applyDependentSchemas(dependencies, check.site, instance, &context, &evaluated)
+            return applyDependentSchemas(dependencies, check.pointee.site, instance, &context, &evaluated)
         case .members(let members):
             guard case .object(let object) = instance else { return true }
             return applyMembers(members, object, &context, &evaluated)
@@ -125,15 +128,15 @@ extension CompiledSchema {
             guard case .array(let array) = instance else { return true }
             return applyItems(items, array, &context, &evaluated)
         case .contains(let schema, let minimum, let maximum):
-            return applyContains(schema, minimum, maximum, check.site, instance, &context, &evaluated)
+            return applyContains(schema, minimum, maximum, check.pointee.site, instance, &context, &evaluated)
         case .propertyNames(let schema):
-            return applyPropertyNames(schema, check.site, instance, &context, &evaluated)
+            return applyPropertyNames(schema, check.pointee.site, instance, &context, &evaluated)
         case .unevaluatedItems(let schema):
-            return applyUnevaluatedItems(schema, check.site, instance, &context, &evaluated)
+            return applyUnevaluatedItems(schema, check.pointee.site, instance, &context, &evaluated)
         case .unevaluatedProperties(let schema):
-            return applyUnevaluatedProperties(schema, check.site, instance, &context, &evaluated)
+            return applyUnevaluatedProperties(schema, check.pointee.site, instance, &context, &evaluated)
         default:
-            return assertion(check, instance, &context)
+            return assertion(check.pointee, instance, &context)
         }
     }
 
@@ -351,8 +354,14 @@ extension CompiledSchema {
 
         case .stringEnumeration(let set, let values):
             if case .string(let text) = instance {
-                if let found = set.firstIndex(of: text), set[found].utf8.elementsEqual(text.utf8) { return true }
-                if values.contains(where: { $0.utf8.elementsEqual(text.utf8) }) { return true }
+                // A few values: comparing bytes beats hashing. Many: hash, then confirm exactly.
+                if values.count <= 16 {
+                    if values.contains(where: { $0.isIdentical(to: text) }) { return true }
+                } else if let found = set.firstIndex(of: text), set[found].isIdentical(to: text) {
+                    return true
+                } else if values.contains(where: { $0.isIdentical(to: text) }) {
+                    return true
+                }
             }
             context.fail(site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map { "'\($0)'" }))")
             return false

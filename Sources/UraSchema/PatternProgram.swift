@@ -105,13 +105,15 @@ struct PatternProgram: Sendable {
     }
 
     private func search(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var runner = Runner(program: self, text: text)
-        if anchoredAtStart { return runner.run(from: 0) }
-        var start = 0
-        while true {
-            if runner.run(from: start) { return true }
-            guard start < text.count else { return false }
-            start += PatternProgram.scalarLength(text[start])
+        withUnsafeTemporaryAllocation(of: (pc: Int, position: Int).self, capacity: 32) { inline in
+            var runner = Runner(program: self, text: text, inline: inline)
+            if anchoredAtStart { return runner.run(from: 0) }
+            var start = 0
+            while true {
+                if runner.run(from: start) { return true }
+                guard start < text.count else { return false }
+                start += PatternProgram.scalarLength(text[start])
+            }
         }
     }
 
@@ -136,15 +138,37 @@ struct PatternProgram: Sendable {
     private struct Runner {
         let program: PatternProgram
         let text: UnsafeBufferPointer<UInt8>
-        var stack: [(pc: Int, position: Int)] = []
+        /// Pending alternatives: a small stack-allocated buffer first, a heap array past it.
+        let inline: UnsafeMutableBufferPointer<(pc: Int, position: Int)>
+        var inlineCount = 0
+        var overflow: [(pc: Int, position: Int)] = []
         var steps = 0
         let budget: Int
         var visited: [UInt64] = []
 
-        init(program: PatternProgram, text: UnsafeBufferPointer<UInt8>) {
+        init(program: PatternProgram, text: UnsafeBufferPointer<UInt8>, inline: UnsafeMutableBufferPointer<(pc: Int, position: Int)>) {
             self.program = program
             self.text = text
+            self.inline = inline
             budget = 64 + 4 * program.instructions.count * (text.count + 1)
+        }
+
+        @inline(__always)
+        mutating func push(_ pc: Int, _ position: Int) {
+            if inlineCount < inline.count && overflow.isEmpty {
+                inline[inlineCount] = (pc, position)
+                inlineCount += 1
+            } else {
+                overflow.append((pc, position))
+            }
+        }
+
+        @inline(__always)
+        mutating func pop() -> (pc: Int, position: Int)? {
+            if let last = overflow.popLast() { return last }
+            guard inlineCount > 0 else { return nil }
+            inlineCount -= 1
+            return inline[inlineCount]
         }
 
         /// At a split: false when this state already failed (only tracked past the budget).
@@ -163,10 +187,11 @@ struct PatternProgram: Sendable {
         mutating func run(from start: Int) -> Bool {
             var pc = 0
             var position = start
-            let instructions = program.instructions
+            inlineCount = 0
+            overflow.removeAll(keepingCapacity: true)
             while true {
                 var failed = false
-                switch instructions[pc] {
+                switch program.instructions[pc] {
                 case .scalar(let expected):
                     if position < text.count {
                         let (value, length) = PatternProgram.decode(text, at: position)
@@ -183,7 +208,7 @@ struct PatternProgram: Sendable {
                     }
                 case .split(let first, let second):
                     if firstVisit(pc, position) {
-                        stack.append((second, position))
+                        push(second, position)
                         pc = first
                     } else {
                         failed = true
@@ -195,11 +220,10 @@ struct PatternProgram: Sendable {
                 case .lineEnd:
                     if position == text.count { pc += 1 } else { failed = true }
                 case .match:
-                    stack.removeAll(keepingCapacity: true)
                     return true
                 }
                 if failed {
-                    guard let next = stack.popLast() else { return false }
+                    guard let next = pop() else { return false }
                     pc = next.pc
                     position = next.position
                 }
