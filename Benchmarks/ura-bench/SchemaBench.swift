@@ -4,40 +4,45 @@ import UraSchema
 
 /// Validation rate of one instance against one schema (`isValid`, the intake path, and `validate`,
 /// which builds error lists). Arguments: `[schema-file] [instance-file]`, by default the D2 monthly
-/// monitoring report of `Schemas/`; with those missing (or `--sample`) a built-in D2-like report.
+/// monitoring report of `Schemas/`; with those missing (or `--sample`) two built-in samples: a
+/// D2-like report and an envelope. `--dump-samples DIR` writes the samples for reference tools.
 enum SchemaBench {
     static let defaultSchema = "Schemas/messages/reintegration.monitoring-report.schema.json"
     static let defaultInstance = "Schemas/examples/reintegration.monitoring-report.json"
 
     static func run(_ arguments: [String]) throws {
-        let paths = arguments.filter { !$0.hasPrefix("--") }
-        let schemaPath = paths.first ?? defaultSchema
-        let instancePath = paths.dropFirst().first ?? defaultInstance
-        let useSample = arguments.contains("--sample")
-            || (paths.isEmpty && !FileManager.default.fileExists(atPath: defaultSchema))
-
-        var registry = SchemaRegistry()
-        let uri: String
-        let instance: JSONValue
-        let name: String
-        if useSample {
-            uri = try registry.add(try JSONValue(parsing: sampleSchema))
-            instance = try JSONValue(parsing: sampleInstance)
-            name = "d2-sample"
-        } else {
-            let schemaURL = URL(fileURLWithPath: schemaPath).standardizedFileURL
-            // Register the whole Schemas/ tree (or the schema's folder) so cross-file $refs resolve.
-            var root = schemaURL.deletingLastPathComponent()
-            while root.path != "/" && root.lastPathComponent != "Schemas" { root = root.deletingLastPathComponent() }
-            try registry.addDirectory(root.path == "/" ? schemaURL.deletingLastPathComponent() : root)
-            if !registry.contains(schemaURL.absoluteString) {
-                try registry.add(try JSONValue(parsing: try Data(contentsOf: schemaURL)), retrievalURI: schemaURL.absoluteString)
-            }
-            uri = schemaURL.absoluteString
-            instance = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: instancePath)))
-            name = schemaURL.deletingPathExtension().deletingPathExtension().lastPathComponent
+        if let flag = arguments.firstIndex(of: "--dump-samples") {
+            guard flag + 1 < arguments.count else { throw BenchError("--dump-samples needs a directory") }
+            try dumpSamples(to: URL(fileURLWithPath: arguments[flag + 1]))
+            return
         }
+        let paths = arguments.filter { !$0.hasPrefix("--") }
+        if arguments.contains("--sample") || (paths.isEmpty && !FileManager.default.fileExists(atPath: defaultSchema)) {
+            if paths.isEmpty && !arguments.contains("--sample") {
+                FileHandle.standardError.write(Data("ura-bench schema: \(defaultSchema) does not exist yet; measuring the built-in samples\n".utf8))
+            }
+            for (name, schema, instance) in samples {
+                var registry = SchemaRegistry()
+                let uri = try registry.add(try JSONValue(parsing: schema))
+                try measure(registry, uri, try JSONValue(parsing: instance), name: name)
+            }
+            return
+        }
+        let schemaURL = URL(fileURLWithPath: paths.first ?? defaultSchema).standardizedFileURL
+        let instanceURL = URL(fileURLWithPath: paths.dropFirst().first ?? defaultInstance)
+        var registry = SchemaRegistry()
+        // Register the whole Schemas/ tree (or the schema's folder) so cross-file $refs resolve.
+        var root = schemaURL.deletingLastPathComponent()
+        while root.path != "/" && root.lastPathComponent != "Schemas" { root = root.deletingLastPathComponent() }
+        try registry.addDirectory(root.path == "/" ? schemaURL.deletingLastPathComponent() : root)
+        if !registry.contains(schemaURL.absoluteString) {
+            try registry.add(try JSONValue(parsing: try Data(contentsOf: schemaURL)), retrievalURI: schemaURL.absoluteString)
+        }
+        let name = schemaURL.deletingPathExtension().deletingPathExtension().lastPathComponent
+        try measure(registry, schemaURL.absoluteString, try JSONValue(parsing: try Data(contentsOf: instanceURL)), name: name)
+    }
 
+    private static func measure(_ registry: SchemaRegistry, _ uri: String, _ instance: JSONValue, name: String) throws {
         let clock = ContinuousClock()
         var validator: Validator?
         let compileTime = try clock.measure { validator = try registry.compile(uri) }
@@ -46,12 +51,64 @@ enum SchemaBench {
         if !errors.isEmpty {
             FileHandle.standardError.write(Data("ura-bench schema: the instance is invalid (\(errors.count) errors, first: \(errors[0])); measuring the failure path\n".utf8))
         }
-        let extra = ["valid": String(errors.isEmpty), "compile_us": String(Int(Double(compileTime.components.attoseconds) / 1e12 + Double(compileTime.components.seconds) * 1e6))]
+        let compileMicroseconds = Double(compileTime.components.seconds) * 1e6 + Double(compileTime.components.attoseconds) / 1e12
+        let extra = ["valid": String(errors.isEmpty), "compile_us": String(Int(compileMicroseconds))]
         let fast = measureRate { compiled.isValid(instance) ? 1 : 1 }
         report(suite: "schema", case: "isValid-\(name)", rate: fast, unit: "validations/s", extra: extra)
         let full = measureRate { compiled.validate(instance).isEmpty ? 1 : 1 }
         report(suite: "schema", case: "validate-\(name)", rate: full, unit: "validations/s", extra: extra)
     }
+
+    /// Writes the built-in samples as `<name>.schema.json` and `<name>.json`, for reference tools.
+    private static func dumpSamples(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, schema, instance) in samples {
+            try Data(schema.utf8).write(to: directory.appendingPathComponent("\(name).schema.json"))
+            try Data(instance.utf8).write(to: directory.appendingPathComponent("\(name).json"))
+        }
+    }
+
+    struct BenchError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static let samples = [("d2-sample", sampleSchema, sampleInstance), ("envelope-sample", envelopeSchema, envelopeInstance)]
+
+    /// An envelope-like object: 12 fields, 4 patterns, uuids and date-times.
+    static let envelopeSchema = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://schemas.ura.al/bench/envelope.schema.json",
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["id", "type", "from", "to", "case", "subject", "priority", "created", "expires", "body"],
+      "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "type": {"type": "string", "pattern": "^[a-z]+(\\.[a-z0-9-]+)+$"},
+        "from": {"$ref": "#/$defs/agencyID"},
+        "to": {"type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true, "items": {"$ref": "#/$defs/agencyID"}},
+        "case": {"type": "string", "pattern": "^AL-[0-9]{4}-[0-9]{6}$"},
+        "subject": {"enum": ["adult", "child", "unknown"]},
+        "priority": {"enum": ["normal", "urgent", "immediate"]},
+        "created": {"type": "string", "format": "date-time"},
+        "expires": {"type": "string", "format": "date-time"},
+        "in_reply_to": {"type": ["string", "null"], "format": "uuid"},
+        "declarations": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "body": {"type": "object", "required": ["protected", "recipients", "iv", "ciphertext", "tag"]}
+      },
+      "$defs": {"agencyID": {"type": "string", "pattern": "^al(\\.[a-z0-9-]+)+$", "maxLength": 64}}
+    }
+    """#
+
+    static let envelopeInstance = #"""
+    {"id": "0193b3c4-7d2e-4f6a-9b1c-2d3e4f5a6b7c", "type": "avr.assessment-request",
+     "from": "al.shelter.qkpvt", "to": ["al.mpb.secretariat", "al.mepj"],
+     "case": "AL-2026-000042", "subject": "child", "priority": "normal",
+     "created": "2026-11-23T09:15:00Z", "expires": "2026-12-23T09:15:00Z",
+     "in_reply_to": null, "declarations": [],
+     "body": {"protected": "eyJlbmMiOiJBMjU2R0NNIn0", "recipients": [], "iv": "x", "ciphertext": "y", "tag": "z"}}
+    """#
 
     /// A D2-like monthly monitoring report schema: ~30 fields, nested objects, arrays of objects,
     /// dates, enums, patterns and `$ref`s to `$defs`.
