@@ -108,9 +108,9 @@ extension CompiledSchema {
         case .ref(let target):
             return evaluate(target, instance, &context, &evaluated)
         case .dynamicRef(let initial, let anchor):
-            return applyDynamicRef(initial, anchor, check.pointee.site, instance, &context, &evaluated)
+            return applyDynamicRef(initial, anchor, instance, &context, &evaluated)
         case .allOf(let branches):
-            return applyAllOf(branches, check.pointee.site, instance, &context, &evaluated)
+            return applyAllOf(branches, instance, &context, &evaluated)
         case .anyOf(let branches):
             return applyAnyOf(branches, check.pointee.site, instance, &context, &evaluated)
         case .oneOf(let branches):
@@ -120,7 +120,7 @@ extension CompiledSchema {
         case .conditional(let condition, let then, let otherwise):
             return applyConditional(condition, then, otherwise, check.pointee.site, instance, &context, &evaluated)
         case .dependentSchemas(let dependencies):
-            return applyDependentSchemas(dependencies, check.pointee.site, instance, &context, &evaluated)
+            return applyDependentSchemas(dependencies, instance, &context, &evaluated)
         case .members(let members):
             guard case .object(let object) = instance else { return true }
             return applyMembers(members, object, &context, &evaluated)
@@ -140,8 +140,9 @@ extension CompiledSchema {
         }
     }
 
-    private func applyDynamicRef(_ initial: Int32, _ anchor: String, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+    private func applyDynamicRef(_ initial: Int32, _ anchor: String, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         var target = initial
         for resource in context.scope {
             if let candidate = dynamicAnchors[Int(resource)][anchor] {
@@ -152,8 +153,9 @@ extension CompiledSchema {
         return evaluate(target, instance, &context, &evaluated)
     }
 
-    private func applyAllOf(_ branches: [Int32], _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+    private func applyAllOf(_ branches: [Int32], _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         var valid = true
         for branch in branches where !evaluate(branch, instance, &context, &evaluated) {
             valid = false
@@ -163,7 +165,8 @@ extension CompiledSchema {
     }
 
     private func applyAnyOf(_ branches: [Int32], _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         var matched = false
         var failures: [[ValidationError]] = []
         for branch in branches {
@@ -184,7 +187,8 @@ extension CompiledSchema {
     }
 
     private func applyOneOf(_ branches: [Int32], _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         var matches: [Int] = []
         var chosen: EvaluatedLocations?
         var failures: [[ValidationError]] = []
@@ -212,7 +216,8 @@ extension CompiledSchema {
     }
 
     private func applyNot(_ negated: Int32, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         var none: EvaluatedLocations?
         guard test(negated, instance, &context, &none) else { return true }
         context.fail(site, "\(show(instance)) must not match the schema of 'not'")
@@ -220,7 +225,8 @@ extension CompiledSchema {
     }
 
     private func applyConditional(_ condition: Int32, _ then: Int32?, _ otherwise: Int32?, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         if then == nil && otherwise == nil && evaluated == nil { return true }
         var conditionEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
         if test(condition, instance, &context, &conditionEvaluated) {
@@ -232,8 +238,9 @@ extension CompiledSchema {
         return evaluate(otherwise, instance, &context, &evaluated)
     }
 
-    private func applyDependentSchemas(_ dependencies: [(property: String, schema: Int32)], _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+    private func applyDependentSchemas(_ dependencies: [(property: String, schema: Int32)], _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         guard case .object(let object) = instance else { return true }
         var valid = true
         for (property, schema) in dependencies where object[property] != nil && !evaluate(schema, instance, &context, &evaluated) {
@@ -244,7 +251,8 @@ extension CompiledSchema {
     }
 
     private func applyContains(_ schema: Int32, _ minimum: Int, _ maximum: Int?, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         guard case .array(let array) = instance else { return true }
         if minimum == 0 && maximum == nil && evaluated == nil { return true }
         var count = 0
@@ -275,7 +283,8 @@ extension CompiledSchema {
     }
 
     private func applyPropertyNames(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         guard case .object(let object) = instance else { return true }
         var valid = true
         let sameLocationDepth = context.sameLocationDepth
@@ -293,7 +302,8 @@ extension CompiledSchema {
     }
 
     private func applyUnevaluatedItems(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         guard case .array(let array) = instance, let done = evaluated, !done.allItems else { return true }
         var valid = true
         for i in array.indices where !done.isEvaluated(item: i) {
@@ -311,7 +321,8 @@ extension CompiledSchema {
     }
 
     private func applyUnevaluatedProperties(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
-                                _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?) -> Bool {
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
         guard case .object(let object) = instance, let done = evaluated, !done.allProperties else { return true }
         var valid = true
         for key in object.keys where !done.isEvaluated(property: key) {
