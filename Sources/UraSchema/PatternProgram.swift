@@ -4,9 +4,10 @@
 /// identifiers, and exact ECMA-262 semantics. Patterns outside the subset (lookaround,
 /// backreferences, `\b`, `\p{…}`, …) make `init` return `nil`; `Pattern` then uses ICU.
 ///
-/// Matching only answers "is there a match", so laziness is irrelevant, and it backtracks with
-/// a step budget: past it, every (instruction, position) state is explored at most once, which
-/// bounds the work by program length × input length (no catastrophic backtracking).
+/// Matching only answers "is there a match", so laziness is irrelevant. It backtracks (fast on
+/// the usual anchored identifiers) within a step budget proportional to program length × input
+/// length; past it, the search restarts as a Thompson NFA simulation, linear in the input with
+/// memory proportional to the program, so no pattern backtracks catastrophically.
 struct PatternProgram: Sendable {
     enum Instruction: Sendable {
         case scalar(UInt32)
@@ -104,16 +105,72 @@ struct PatternProgram: Sendable {
         return copy.utf8.withContiguousStorageIfAvailable { search($0) } ?? false
     }
 
+    /// The same answer as `matches`, always by simulation (what runs past the budget; for tests).
+    func matchesBySimulation(_ text: String) -> Bool {
+        var copy = text
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { simulate($0) } ?? false
+    }
+
     private func search(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        withUnsafeTemporaryAllocation(of: (pc: Int, position: Int).self, capacity: 32) { inline in
+        let outcome: Bool? = withUnsafeTemporaryAllocation(of: (pc: Int, position: Int).self, capacity: 32) { inline in
             var runner = Runner(program: self, text: text, inline: inline)
             if anchoredAtStart { return runner.run(from: 0) }
             var start = 0
             while true {
-                if runner.run(from: start) { return true }
+                guard let matched = runner.run(from: start) else { return nil }
+                if matched { return true }
                 guard start < text.count else { return false }
                 start += PatternProgram.scalarLength(text[start])
             }
+        }
+        return outcome ?? simulate(text)
+    }
+
+    /// Thompson simulation: all alternatives advance together, one input scalar at a time.
+    private func simulate(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var current: [Int] = []
+        var next: [Int] = []
+        var marks = [Int](repeating: -1, count: instructions.count)
+        var generation = 0
+        var pending: [Int] = []
+
+        /// Adds `pc` and everything reachable from it without consuming input; true at `match`.
+        func addThread(_ list: inout [Int], _ pc: Int, _ position: Int) -> Bool {
+            pending.append(pc)
+            while let pc = pending.popLast() {
+                guard marks[pc] != generation else { continue }
+                marks[pc] = generation
+                switch instructions[pc] {
+                case .jump(let target): pending.append(target)
+                case .split(let first, let second): pending.append(second); pending.append(first)
+                case .lineStart: if position == 0 { pending.append(pc + 1) }
+                case .lineEnd: if position == text.count { pending.append(pc + 1) }
+                case .match: pending.removeAll(); return true
+                case .scalar, .set: list.append(pc)
+                }
+            }
+            return false
+        }
+
+        var position = 0
+        while true {
+            if (!anchoredAtStart || position == 0) && addThread(&current, 0, position) { return true }
+            guard position < text.count, !current.isEmpty || !anchoredAtStart else { return false }
+            let (value, length) = PatternProgram.decode(text, at: position)
+            generation += 1
+            next.removeAll(keepingCapacity: true)
+            for pc in current {
+                let accepted: Bool
+                switch instructions[pc] {
+                case .scalar(let expected): accepted = value == expected
+                case .set(let index): accepted = sets[index].contains(value)
+                default: accepted = false
+                }
+                if accepted && addThread(&next, pc + 1, position + length) { return true }
+            }
+            swap(&current, &next)
+            position += length
         }
     }
 
@@ -134,7 +191,7 @@ struct PatternProgram: Sendable {
                 | UInt32(text[position + 2] & 0x3F) << 6 | UInt32(text[position + 3] & 0x3F), 4)
     }
 
-    /// A backtracking run over one text; remembers failed states once the step budget is spent.
+    /// A backtracking run over one text, giving up (`nil`) once its step budget is spent.
     private struct Runner {
         let program: PatternProgram
         let text: UnsafeBufferPointer<UInt8>
@@ -144,13 +201,12 @@ struct PatternProgram: Sendable {
         var overflow: [(pc: Int, position: Int)] = []
         var steps = 0
         let budget: Int
-        var visited: [UInt64] = []
 
         init(program: PatternProgram, text: UnsafeBufferPointer<UInt8>, inline: UnsafeMutableBufferPointer<(pc: Int, position: Int)>) {
             self.program = program
             self.text = text
             self.inline = inline
-            budget = 64 + 4 * program.instructions.count * (text.count + 1)
+            budget = 256 + 4 * program.instructions.count * (text.count + 1)
         }
 
         @inline(__always)
@@ -171,20 +227,8 @@ struct PatternProgram: Sendable {
             return inline[inlineCount]
         }
 
-        /// At a split: false when this state already failed (only tracked past the budget).
-        mutating func firstVisit(_ pc: Int, _ position: Int) -> Bool {
-            steps += 1
-            guard steps > budget else { return true }
-            if visited.isEmpty {
-                visited = Array(repeating: 0, count: (program.instructions.count * (text.count + 1) + 63) / 64)
-            }
-            let bit = pc * (text.count + 1) + position
-            if visited[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { return false }
-            visited[bit >> 6] |= 1 << UInt64(bit & 63)
-            return true
-        }
-
-        mutating func run(from start: Int) -> Bool {
+        /// Whether the program matches at `start`; `nil` when the budget ran out first.
+        mutating func run(from start: Int) -> Bool? {
             var pc = 0
             var position = start
             inlineCount = 0
@@ -207,12 +251,10 @@ struct PatternProgram: Sendable {
                         failed = true
                     }
                 case .split(let first, let second):
-                    if firstVisit(pc, position) {
-                        push(second, position)
-                        pc = first
-                    } else {
-                        failed = true
-                    }
+                    steps += 1
+                    if steps > budget { return nil }
+                    push(second, position)
+                    pc = first
                 case .jump(let target):
                     pc = target
                 case .lineStart:

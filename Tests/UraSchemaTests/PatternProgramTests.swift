@@ -42,8 +42,12 @@ import UraJSON
             let fast = try Pattern(source)
             #expect(!fast.usesICU, "expected \(source) to run on the built-in matcher")
             let icu = try Pattern(source, forceICU: true)
-            for text in strings where fast.matches(text) != icu.matches(text) {
-                Issue.record("pattern \(source) on \(text.debugDescription): built-in \(fast.matches(text)), ICU \(icu.matches(text))")
+            let program = try #require(PatternProgram(source))
+            for text in strings {
+                let expected = icu.matches(text)
+                if fast.matches(text) != expected || program.matchesBySimulation(text) != expected {
+                    Issue.record("pattern \(source) on \(text.debugDescription): backtracking \(fast.matches(text)), simulation \(program.matchesBySimulation(text)), ICU \(expected)")
+                }
             }
             compared += strings.count
         }
@@ -73,8 +77,12 @@ import UraJSON
         for source in patterns {
             guard let fast = try? Pattern(source), !fast.usesICU, let icu = try? Pattern(source, forceICU: true) else { continue }
             builtIn += 1
-            for text in strings where fast.matches(text) != icu.matches(text) {
-                Issue.record("pattern \(source) on \(text.debugDescription): built-in \(fast.matches(text)), ICU \(icu.matches(text))")
+            let program = try #require(PatternProgram(source))
+            for text in strings {
+                let expected = icu.matches(text)
+                if fast.matches(text) != expected || program.matchesBySimulation(text) != expected {
+                    Issue.record("pattern \(source) on \(text.debugDescription): backtracking \(fast.matches(text)), simulation \(program.matchesBySimulation(text)), ICU \(expected)")
+                }
             }
         }
         #expect(builtIn > 10)
@@ -92,6 +100,10 @@ import UraJSON
         #expect(!pattern.usesICU)
         let text = String(repeating: "a", count: 5_000) + "c"
         #expect(!pattern.matches(text))  // exponential for a naive backtracker
+        let huge = String(repeating: "a", count: 5_000)
+        #expect(!pattern.matches(huge))
+        #expect(try Pattern("(a|aa)*c").matches(huge + "c"))
+        #expect(try !Pattern("(a|aa)*c").matches(huge))
         let nested = try Pattern("^(a*)*(b*)*$")
         #expect(!nested.matches(String(repeating: "ab", count: 2_000) + "c"))
         #expect(nested.matches(String(repeating: "a", count: 2_000) + String(repeating: "b", count: 2_000)))
