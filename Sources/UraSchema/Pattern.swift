@@ -26,17 +26,22 @@ struct Pattern: @unchecked Sendable {
 
     init(_ source: String, forceICU: Bool = false) throws(SyntaxError) {
         self.source = source
-        if !forceICU, let program = PatternProgram(source) {
-            self.program = program
-            expression = nil
-            return
+        if !forceICU {
+            if let program = PatternProgram(source) {
+                self.program = program
+                expression = nil
+                return
+            }
+            // Certain ECMA-262 (unicode mode) errors are errors even where ICU would accept them
+            // (`^*`, `a{,2}`, a lone `]`): a schema must mean the same to every validator.
+            if let reason = PatternProgram.syntaxError(in: source) { throw SyntaxError(reason: reason) }
         }
         program = nil
         let translated = Pattern.icuPattern(fromECMAScript: source)
         do {
             expression = try NSRegularExpression(pattern: translated, options: [])
         } catch {
-            throw SyntaxError(reason: "ICU rejects it (\(error.localizedDescription))")
+            throw SyntaxError(reason: PatternProgram.syntaxError(in: source) ?? "ICU rejects it (\(error.localizedDescription))")
         }
     }
 

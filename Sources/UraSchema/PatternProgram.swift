@@ -27,6 +27,13 @@ struct PatternProgram: Sendable {
     /// Programs larger than this (`a{1,5000}`) are left to ICU.
     static let maximumInstructions = 4096
 
+    /// Why `source` is not a valid pattern, when the parser can tell.
+    static func syntaxError(in source: String) -> String? {
+        var parser = PatternParser(Array(source.unicodeScalars))
+        _ = parser.parse()
+        return parser.failure
+    }
+
     init?(_ source: String) {
         var parser = PatternParser(Array(source.unicodeScalars))
         guard let tree = parser.parse() else { return nil }
@@ -362,13 +369,21 @@ indirect enum PatternNode {
 struct PatternParser {
     private let scalars: [Unicode.Scalar]
     private var index = 0
+    /// Why parsing stopped, where that is certainly a syntax error (not merely outside the subset).
+    private(set) var failure: String?
+
+    private mutating func fail(_ reason: String) -> PatternNode? {
+        if failure == nil { failure = reason }
+        return nil
+    }
 
     init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
     private var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
 
     mutating func parse() -> PatternNode? {
-        guard let node = parseAlternation(), index == scalars.count else { return nil }
+        guard let node = parseAlternation() else { return nil }
+        guard index == scalars.count else { return fail("unmatched ')' at character \(index + 1)") }
         return node
     }
 
@@ -387,8 +402,10 @@ struct PatternParser {
         var parts: [PatternNode] = []
         while let c = current, c != "|", c != ")" {
             guard var atom = parseAtom() else { return nil }
+            let quantifierStart = index
             if let (minimum, maximum) = parseQuantifier() {
-                guard minimum != -1, !atom.isAssertion else { return nil }
+                guard minimum != -1 else { return fail("malformed quantifier at character \(quantifierStart + 1)") }
+                guard !atom.isAssertion else { return fail("^ and $ cannot be repeated (character \(quantifierStart + 1))") }
                 atom = .repetition(atom, minimum: minimum, maximum: maximum)
             }
             parts.append(atom)
@@ -425,14 +442,14 @@ struct PatternParser {
         return result
     }
 
+    /// Decimal digits, saturating at a billion (such counts exceed the program size limit anyway).
     private mutating func parseNumber() -> Int? {
         var value = 0
         var digits = 0
         while let c = current, ("0"..."9").contains(c) {
-            value = value * 10 + Int(c.value - 48)
+            value = min(value * 10 + Int(c.value - 48), 1_000_000_000)
             digits += 1
             index += 1
-            guard value <= 100_000 else { return nil }
         }
         return digits == 0 ? nil : value
     }
@@ -464,12 +481,17 @@ struct PatternParser {
                     return nil
                 }
             }
-            guard let inner = parseAlternation(), current == ")" else { return nil }
+            let groupStart = index
+            guard let inner = parseAlternation() else { return nil }
+            guard current == ")" else { return fail("missing ')' for the group opened at character \(groupStart)") }
             index += 1
             return inner
         case "[": return parseClass()
-        case "\\": return parseEscape(inClass: false).map { $0.node }
-        case ")", "]", "{", "}", "*", "+", "?", "|": return nil
+        case "\\":
+            guard current != nil else { return fail("the pattern ends with a lone backslash") }
+            return parseEscape(inClass: false).map { $0.node }
+        case "*", "+", "?", "{": return fail("nothing to repeat before '\(c)' at character \(index)")
+        case ")", "]", "}", "|": return fail("unexpected '\(c)' at character \(index)")
         default: return .scalar(c.value)
         }
     }
@@ -553,6 +575,7 @@ struct PatternParser {
     }
 
     private mutating func parseClass() -> PatternNode? {
+        let classStart = index
         var negated = false
         if current == "^" { negated = true; index += 1 }
         var ranges: [ClosedRange<UInt32>] = []
@@ -560,7 +583,8 @@ struct PatternParser {
             guard let low = parseClassAtom() else { return nil }
             if current == "-", index + 1 < scalars.count, scalars[index + 1] != "]" {
                 index += 1
-                guard case .scalar(let from) = low, let high = parseClassAtom(), case .scalar(let to) = high, from <= to else { return nil }
+                guard case .scalar(let from) = low, let high = parseClassAtom(), case .scalar(let to) = high else { return nil }
+                guard from <= to else { return fail("range out of order in the class opened at character \(classStart)") }
                 ranges.append(from...to)
             } else {
                 switch low {
@@ -569,7 +593,7 @@ struct PatternParser {
                 }
             }
         }
-        guard current == "]" else { return nil }
+        guard current == "]" else { return fail("missing ']' for the class opened at character \(classStart)") }
         index += 1
         let set = ScalarSet(ranges)
         return .set(negated ? set.inverted : set)

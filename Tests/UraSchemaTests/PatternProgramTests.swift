@@ -113,10 +113,14 @@ import UraJSON
         let pattern = try Pattern("^(abcdef){1,2000}$")
         #expect(pattern.usesICU)
         #expect(pattern.matches("abcdefabcdef"))
+        let long = try Pattern("^a{100000}$")
+        #expect(long.usesICU)
+        #expect(long.matches(String(repeating: "a", count: 100_000)))
+        #expect(!long.matches(String(repeating: "a", count: 99_999)))
     }
 
     @Test func malformedPatternsAreStillRejected() {
-        for source in ["(", "a)", "[a", "a**", "a{3,2}", "+a", #"\"#, "(?<1a>x)", "a{,2}"] {
+        for source in ["(", "a)", "[a", "a**", "a{3,2}", "+a", #"\"#, "(?<1a>x)", "a{,2}", "a]", "^*", "x{"] {
             #expect(throws: Pattern.SyntaxError.self, "\(source)") { try Pattern(source) }
         }
     }

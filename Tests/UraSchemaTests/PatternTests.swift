@@ -48,9 +48,22 @@ import UraJSON
         #expect(try matches(#"^\p{L}+$"#, "Çështje"))
     }
 
-    @Test func invalidPatternsAreRejected() {
-        #expect(throws: Pattern.SyntaxError.self) { try Pattern("^(abc") }
-        #expect(throws: Pattern.SyntaxError.self) { try Pattern("a{2,1}") }
+    @Test func invalidPatternsAreRejectedWithTheReason() throws {
+        let cases = [
+            ("^(abc", "missing ')' for the group opened at character 2"),
+            ("a{2,1}", "malformed quantifier at character 2"),
+            ("abc)", "unmatched ')' at character 4"),
+            ("[a-", "missing ']' for the class opened at character 1"),
+            ("[z-a]", "range out of order in the class opened at character 1"),
+            ("*a", "nothing to repeat before '*' at character 1"),
+            ("^*", "^ and $ cannot be repeated (character 2)"),
+        ]
+        for (source, reason) in cases {
+            let error = try #require(throws: Pattern.SyntaxError.self) { try Pattern(source) }
+            #expect(error.reason == reason, "\(source)")
+        }
+        let schemaError = try #require(throws: SchemaError.self) { try validator(#"{"pattern": "^(abc"}"#) }
+        #expect(schemaError.message == "'^(abc' is not a valid ECMA-262 regular expression: missing ')' for the group opened at character 2")
     }
 
     @Test func patternPropertiesUseTheSameRules() throws {
