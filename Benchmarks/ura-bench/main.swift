@@ -5,6 +5,7 @@ import Foundation
 
 let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("json", "parse and serialize a 4 KiB envelope", JSONBench.run),
+    ("schema", "validate one instance: schema [schema-file] [instance-file] [--sample]", SchemaBench.run),
     ("steps", "single-thread cost of each step of intake", StepsBench.run),
     ("store", "store commits/s of 6 KiB messages at 64 submitters", StoreBench.run),
     ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),

@@ -3,17 +3,29 @@ import UraJSON
 /// Evaluation: walks the compiled nodes over an instance. In collecting mode it records an error
 /// for each failed keyword and keeps going; otherwise it returns at the first failure.
 extension CompiledSchema {
+    /// Subschemas applied in place to one value (through `$ref`, `allOf`, …) before evaluation
+    /// concludes the schema loops; real schemas nest a handful.
+    static let sameLocationLimit = 64
+
     func evaluate(_ index: Int32, _ instance: JSONValue, _ context: inout EvaluationContext,
                   _ evaluated: inout EvaluatedLocations?) -> Bool {
         let node = nodes[Int(index)]
         if node.checks.isEmpty { return true }
-        guard context.depth < options.maximumDepth else {
+        guard context.sameLocationDepth < CompiledSchema.sameLocationLimit else {
             context.fail(node.checks[0].site,
-                         "schema evaluation went \(options.maximumDepth) levels deep here; the schema probably refers to itself without descending into the instance")
+                         "the schema applies \(CompiledSchema.sameLocationLimit) nested subschemas to this one value; it probably refers to itself without descending into the instance")
+            return false
+        }
+        guard context.depth < options.maximumDepth else {
+            context.fail(node.checks[0].site, "the instance is nested deeper than the \(options.maximumDepth) levels of schema evaluation allowed")
             return false
         }
         context.depth += 1
-        defer { context.depth -= 1 }
+        context.sameLocationDepth += 1
+        defer {
+            context.depth -= 1
+            context.sameLocationDepth -= 1
+        }
         var entered = false
         if tracksDynamicScope && context.scope.last != node.resource {
             context.scope.append(node.resource)
@@ -32,12 +44,15 @@ extension CompiledSchema {
 
     private func run(_ checks: [SchemaCheck], _ instance: JSONValue, _ context: inout EvaluationContext,
                      _ evaluated: inout EvaluatedLocations?) -> Bool {
-        var valid = true
-        for check in checks where !apply(check, instance, &context, &evaluated) {
-            valid = false
-            if !context.collecting { return false }
+        // Through a buffer pointer the checks are borrowed, not copied (a retain per payload).
+        checks.withUnsafeBufferPointer { buffer in
+            var valid = true
+            for i in buffer.indices where !apply(buffer.baseAddress! + i, instance, &context, &evaluated) {
+                valid = false
+                if !context.collecting { return false }
+            }
+            return valid
         }
-        return valid
     }
 
     /// Evaluates `index` against a member or item of the instance (a new instance location,
@@ -45,6 +60,9 @@ extension CompiledSchema {
     private func evaluateChild(_ index: Int32, _ value: JSONValue, _ token: EvaluationContext.PathToken,
                                _ context: inout EvaluationContext) -> Bool {
         var none: EvaluatedLocations?
+        let sameLocationDepth = context.sameLocationDepth
+        context.sameLocationDepth = 0
+        defer { context.sameLocationDepth = sameLocationDepth }
         guard context.collecting else { return evaluate(index, value, &context, &none) }
         context.path.append(token)
         defer { context.path.removeLast() }
@@ -82,8 +100,247 @@ extension CompiledSchema {
         return false
     }
 
-    private func apply(_ check: SchemaCheck, _ instance: JSONValue, _ context: inout EvaluationContext,
+    private func apply(_ check: UnsafePointer<SchemaCheck>, _ instance: JSONValue, _ context: inout EvaluationContext,
                        _ evaluated: inout EvaluatedLocations?) -> Bool {
+        // Each applicator has its own function so that the frames on the recursive path stay
+        // small (debug builds give a function one frame slot per local of every case).
+        switch check.pointee.kind {
+        case .ref(let target):
+            return evaluate(target, instance, &context, &evaluated)
+        case .dynamicRef(let initial, let anchor):
+            return applyDynamicRef(initial, anchor, instance, &context, &evaluated)
+        case .allOf(let branches):
+            return applyAllOf(branches, instance, &context, &evaluated)
+        case .anyOf(let branches):
+            return applyAnyOf(branches, check.pointee.site, instance, &context, &evaluated)
+        case .oneOf(let branches):
+            return applyOneOf(branches, check.pointee.site, instance, &context, &evaluated)
+        case .not(let negated):
+            return applyNot(negated, check.pointee.site, instance, &context, &evaluated)
+        case .conditional(let condition, let then, let otherwise):
+            return applyConditional(condition, then, otherwise, check.pointee.site, instance, &context, &evaluated)
+        case .dependentSchemas(let dependencies):
+            return applyDependentSchemas(dependencies, instance, &context, &evaluated)
+        case .members(let members):
+            guard case .object(let object) = instance else { return true }
+            return applyMembers(members, object, &context, &evaluated)
+        case .items(let items):
+            guard case .array(let array) = instance else { return true }
+            return applyItems(items, array, &context, &evaluated)
+        case .contains(let schema, let minimum, let maximum):
+            return applyContains(schema, minimum, maximum, check.pointee.site, instance, &context, &evaluated)
+        case .propertyNames(let schema):
+            return applyPropertyNames(schema, check.pointee.site, instance, &context, &evaluated)
+        case .unevaluatedItems(let schema):
+            return applyUnevaluatedItems(schema, check.pointee.site, instance, &context, &evaluated)
+        case .unevaluatedProperties(let schema):
+            return applyUnevaluatedProperties(schema, check.pointee.site, instance, &context, &evaluated)
+        default:
+            return assertion(check.pointee, instance, &context)
+        }
+    }
+
+    private func applyDynamicRef(_ initial: Int32, _ anchor: String, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        var target = initial
+        for resource in context.scope {
+            if let candidate = dynamicAnchors[Int(resource)][anchor] {
+                target = candidate
+                break
+            }
+        }
+        return evaluate(target, instance, &context, &evaluated)
+    }
+
+    private func applyAllOf(_ branches: [Int32], _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        var valid = true
+        for branch in branches where !evaluate(branch, instance, &context, &evaluated) {
+            valid = false
+            if !context.collecting { return false }
+        }
+        return valid
+    }
+
+    private func applyAnyOf(_ branches: [Int32], _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        var matched = false
+        var failures: [[ValidationError]] = []
+        for branch in branches {
+            var branchEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
+            let (valid, errors) = isolated(&context) { $0.evaluate(branch, instance, &$1, &branchEvaluated) }
+            if valid {
+                matched = true
+                guard evaluated != nil else { return true }
+                evaluated!.merge(branchEvaluated!)
+            } else if context.collecting {
+                failures.append(errors)
+            }
+        }
+        if !matched {
+            context.fail(site, "matches none of the \(branches.count) alternatives of anyOf" + Self.summary(failures))
+        }
+        return matched
+    }
+
+    private func applyOneOf(_ branches: [Int32], _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        var matches: [Int] = []
+        var chosen: EvaluatedLocations?
+        var failures: [[ValidationError]] = []
+        for (i, branch) in branches.enumerated() {
+            var branchEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
+            let (valid, errors) = isolated(&context) { $0.evaluate(branch, instance, &$1, &branchEvaluated) }
+            if valid {
+                matches.append(i)
+                chosen = branchEvaluated
+                if matches.count > 1 { break }
+            } else if context.collecting {
+                failures.append(errors)
+            }
+        }
+        if matches.count == 1 {
+            if evaluated != nil, let chosen { evaluated!.merge(chosen) }
+            return true
+        }
+        if matches.isEmpty {
+            context.fail(site, "matches none of the \(branches.count) alternatives of oneOf" + Self.summary(failures))
+        } else {
+            context.fail(site, "matches alternatives \(matches[0]) and \(matches[1]) of oneOf, but must match exactly one")
+        }
+        return false
+    }
+
+    private func applyNot(_ negated: Int32, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        var none: EvaluatedLocations?
+        guard test(negated, instance, &context, &none) else { return true }
+        context.fail(site, "\(show(instance)) must not match the schema of 'not'")
+        return false
+    }
+
+    private func applyConditional(_ condition: Int32, _ then: Int32?, _ otherwise: Int32?, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        if then == nil && otherwise == nil && evaluated == nil { return true }
+        var conditionEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
+        if test(condition, instance, &context, &conditionEvaluated) {
+            if evaluated != nil { evaluated!.merge(conditionEvaluated!) }
+            guard let then else { return true }
+            return evaluate(then, instance, &context, &evaluated)
+        }
+        guard let otherwise else { return true }
+        return evaluate(otherwise, instance, &context, &evaluated)
+    }
+
+    private func applyDependentSchemas(_ dependencies: [(property: String, schema: Int32)], _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        guard case .object(let object) = instance else { return true }
+        var valid = true
+        for (property, schema) in dependencies where object[property] != nil && !evaluate(schema, instance, &context, &evaluated) {
+            valid = false
+            if !context.collecting { return false }
+        }
+        return valid
+    }
+
+    private func applyContains(_ schema: Int32, _ minimum: Int, _ maximum: Int?, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        guard case .array(let array) = instance else { return true }
+        if minimum == 0 && maximum == nil && evaluated == nil { return true }
+        var count = 0
+        let sameLocationDepth = context.sameLocationDepth
+        context.sameLocationDepth = 0
+        defer { context.sameLocationDepth = sameLocationDepth }
+        for (i, item) in array.enumerated() {
+            var none: EvaluatedLocations?
+            guard test(schema, item, &context, &none) else { continue }
+            count += 1
+            if evaluated != nil {
+                evaluated!.items.insert(i)
+            } else if maximum == nil && count >= minimum {
+                break
+            }
+        }
+        if count < minimum {
+            context.fail(site, count == 0 && minimum == 1
+                ? "no item of the array matches the schema of 'contains'"
+                : "\(count) item\(count == 1 ? "" : "s") of the array match the schema of 'contains'; at least \(minimum) must")
+            return false
+        }
+        if let maximum, count > maximum {
+            context.fail(site, "\(count) items of the array match the schema of 'contains'; at most \(maximum) may")
+            return false
+        }
+        return true
+    }
+
+    private func applyPropertyNames(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        guard case .object(let object) = instance else { return true }
+        var valid = true
+        let sameLocationDepth = context.sameLocationDepth
+        context.sameLocationDepth = 0
+        defer { context.sameLocationDepth = sameLocationDepth }
+        for key in object.keys {
+            var none: EvaluatedLocations?
+            let (ok, errors) = isolated(&context) { $0.evaluate(schema, .string(key), &$1, &none) }
+            if ok { continue }
+            valid = false
+            guard context.collecting else { return false }
+            context.fail(site, "the property name '\(key)' is not allowed" + (errors.first.map { ": " + $0.message } ?? ""))
+        }
+        return valid
+    }
+
+    private func applyUnevaluatedItems(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        guard case .array(let array) = instance, let done = evaluated, !done.allItems else { return true }
+        var valid = true
+        for i in array.indices where !done.isEvaluated(item: i) {
+            if isFalse(schema) {
+                valid = false
+                guard context.collecting else { return false }
+                context.fail(site, "unexpected item at index \(i): no schema here allows it")
+            } else if !evaluateChild(schema, array[i], .index(i), &context) {
+                valid = false
+                if !context.collecting { return false }
+            }
+        }
+        if valid { evaluated!.allItems = true }
+        return valid
+    }
+
+    private func applyUnevaluatedProperties(_ schema: Int32, _ site: KeywordSite, _ instance: JSONValue,
+        _ context: inout EvaluationContext, _ evaluated: inout EvaluatedLocations?
+    ) -> Bool {
+        guard case .object(let object) = instance, let done = evaluated, !done.allProperties else { return true }
+        var valid = true
+        for key in object.keys where !done.isEvaluated(property: key) {
+            if isFalse(schema) {
+                valid = false
+                guard context.collecting else { return false }
+                context.fail(site, "unexpected property '\(key)': no schema here defines it")
+            } else if !evaluateChild(schema, object[key]!, .key(key), &context) {
+                valid = false
+                if !context.collecting { return false }
+            }
+        }
+        if valid { evaluated!.allProperties = true }
+        return valid
+    }
+
+    /// The keywords that look at the value itself and never at subschemas.
+    private func assertion(_ check: SchemaCheck, _ instance: JSONValue, _ context: inout EvaluationContext) -> Bool {
         let site = check.site
         switch check.kind {
         case .never:
@@ -108,8 +365,14 @@ extension CompiledSchema {
 
         case .stringEnumeration(let set, let values):
             if case .string(let text) = instance {
-                if let found = set.firstIndex(of: text), set[found].utf8.elementsEqual(text.utf8) { return true }
-                if values.contains(where: { $0.utf8.elementsEqual(text.utf8) }) { return true }
+                // A few values: comparing bytes beats hashing. Many: hash, then confirm exactly.
+                if values.count <= 16 {
+                    if values.contains(where: { $0.isIdentical(to: text) }) { return true }
+                } else if let found = set.firstIndex(of: text), set[found].isIdentical(to: text) {
+                    return true
+                } else if values.contains(where: { $0.isIdentical(to: text) }) {
+                    return true
+                }
             }
             context.fail(site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map { "'\($0)'" }))")
             return false
@@ -209,177 +472,8 @@ extension CompiledSchema {
                 }
             }
             return valid
-
-        case .ref(let target):
-            return evaluate(target, instance, &context, &evaluated)
-
-        case .dynamicRef(let initial, let anchor):
-            var target = initial
-            for resource in context.scope {
-                if let candidate = dynamicAnchors[Int(resource)][anchor] {
-                    target = candidate
-                    break
-                }
-            }
-            return evaluate(target, instance, &context, &evaluated)
-
-        case .allOf(let branches):
-            var valid = true
-            for branch in branches where !evaluate(branch, instance, &context, &evaluated) {
-                valid = false
-                if !context.collecting { return false }
-            }
-            return valid
-
-        case .anyOf(let branches):
-            var matched = false
-            var failures: [[ValidationError]] = []
-            for branch in branches {
-                var branchEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
-                let (valid, errors) = isolated(&context) { $0.evaluate(branch, instance, &$1, &branchEvaluated) }
-                if valid {
-                    matched = true
-                    guard evaluated != nil else { return true }
-                    evaluated!.merge(branchEvaluated!)
-                } else if context.collecting {
-                    failures.append(errors)
-                }
-            }
-            if !matched {
-                context.fail(site, "matches none of the \(branches.count) alternatives of anyOf" + Self.summary(failures))
-            }
-            return matched
-
-        case .oneOf(let branches):
-            var matches: [Int] = []
-            var chosen: EvaluatedLocations?
-            var failures: [[ValidationError]] = []
-            for (i, branch) in branches.enumerated() {
-                var branchEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
-                let (valid, errors) = isolated(&context) { $0.evaluate(branch, instance, &$1, &branchEvaluated) }
-                if valid {
-                    matches.append(i)
-                    chosen = branchEvaluated
-                    if matches.count > 1 { break }
-                } else if context.collecting {
-                    failures.append(errors)
-                }
-            }
-            if matches.count == 1 {
-                if evaluated != nil, let chosen { evaluated!.merge(chosen) }
-                return true
-            }
-            if matches.isEmpty {
-                context.fail(site, "matches none of the \(branches.count) alternatives of oneOf" + Self.summary(failures))
-            } else {
-                context.fail(site, "matches alternatives \(matches[0]) and \(matches[1]) of oneOf, but must match exactly one")
-            }
-            return false
-
-        case .not(let negated):
-            var none: EvaluatedLocations?
-            guard test(negated, instance, &context, &none) else { return true }
-            context.fail(site, "\(show(instance)) must not match the schema of 'not'")
-            return false
-
-        case .conditional(let condition, let then, let otherwise):
-            if then == nil && otherwise == nil && evaluated == nil { return true }
-            var conditionEvaluated: EvaluatedLocations? = evaluated == nil ? nil : EvaluatedLocations()
-            if test(condition, instance, &context, &conditionEvaluated) {
-                if evaluated != nil { evaluated!.merge(conditionEvaluated!) }
-                guard let then else { return true }
-                return evaluate(then, instance, &context, &evaluated)
-            }
-            guard let otherwise else { return true }
-            return evaluate(otherwise, instance, &context, &evaluated)
-
-        case .dependentSchemas(let dependencies):
-            guard case .object(let object) = instance else { return true }
-            var valid = true
-            for (property, schema) in dependencies where object[property] != nil && !evaluate(schema, instance, &context, &evaluated) {
-                valid = false
-                if !context.collecting { return false }
-            }
-            return valid
-
-        case .members(let members):
-            guard case .object(let object) = instance else { return true }
-            return applyMembers(members, object, &context, &evaluated)
-
-        case .items(let items):
-            guard case .array(let array) = instance else { return true }
-            return applyItems(items, array, &context, &evaluated)
-
-        case .contains(let schema, let minimum, let maximum):
-            guard case .array(let array) = instance else { return true }
-            if minimum == 0 && maximum == nil && evaluated == nil { return true }
-            var count = 0
-            for (i, item) in array.enumerated() {
-                var none: EvaluatedLocations?
-                guard test(schema, item, &context, &none) else { continue }
-                count += 1
-                if evaluated != nil {
-                    evaluated!.items.insert(i)
-                } else if maximum == nil && count >= minimum {
-                    break
-                }
-            }
-            if count < minimum {
-                context.fail(site, count == 0 && minimum == 1
-                    ? "no item of the array matches the schema of 'contains'"
-                    : "\(count) item\(count == 1 ? "" : "s") of the array match the schema of 'contains'; at least \(minimum) must")
-                return false
-            }
-            if let maximum, count > maximum {
-                context.fail(site, "\(count) items of the array match the schema of 'contains'; at most \(maximum) may")
-                return false
-            }
-            return true
-
-        case .propertyNames(let schema):
-            guard case .object(let object) = instance else { return true }
-            var valid = true
-            for key in object.keys {
-                var none: EvaluatedLocations?
-                let (ok, errors) = isolated(&context) { $0.evaluate(schema, .string(key), &$1, &none) }
-                if ok { continue }
-                valid = false
-                guard context.collecting else { return false }
-                context.fail(site, "the property name '\(key)' is not allowed" + (errors.first.map { ": " + $0.message } ?? ""))
-            }
-            return valid
-
-        case .unevaluatedItems(let schema):
-            guard case .array(let array) = instance, let done = evaluated, !done.allItems else { return true }
-            var valid = true
-            for i in array.indices where !done.isEvaluated(item: i) {
-                if isFalse(schema) {
-                    valid = false
-                    guard context.collecting else { return false }
-                    context.fail(site, "unexpected item at index \(i): no schema here allows it")
-                } else if !evaluateChild(schema, array[i], .index(i), &context) {
-                    valid = false
-                    if !context.collecting { return false }
-                }
-            }
-            if valid { evaluated!.allItems = true }
-            return valid
-
-        case .unevaluatedProperties(let schema):
-            guard case .object(let object) = instance, let done = evaluated, !done.allProperties else { return true }
-            var valid = true
-            for key in object.keys where !done.isEvaluated(property: key) {
-                if isFalse(schema) {
-                    valid = false
-                    guard context.collecting else { return false }
-                    context.fail(site, "unexpected property '\(key)': no schema here defines it")
-                } else if !evaluateChild(schema, object[key]!, .key(key), &context) {
-                    valid = false
-                    if !context.collecting { return false }
-                }
-            }
-            if valid { evaluated!.allProperties = true }
-            return valid
+        default:
+            preconditionFailure("apply handles the applicators")
         }
     }
 

@@ -11,6 +11,8 @@ struct EvaluationContext {
     /// Schema resources entered, outermost first.
     var scope: [Int32] = []
     var depth = 0
+    /// Nested evaluations since the last step into a member or item.
+    var sameLocationDepth = 0
     let options: ValidatorOptions
 
     init(collecting: Bool, options: ValidatorOptions) {

@@ -3,8 +3,9 @@ import Foundation
 /// A JSON Schema `pattern`: an ECMA-262 regular expression, compiled once, matched anywhere in a
 /// string (unanchored, like `RegExp.prototype.test`).
 ///
-/// Backed by `NSRegularExpression` (ICU), measured faster than Swift `Regex` for Ura's anchored
-/// identifier patterns. ICU differs from ECMA-262, so the source is rewritten first:
+/// Patterns within the subset `PatternProgram` handles (nearly all that schemas use) run on it;
+/// the rest run on `NSRegularExpression` (ICU), measured faster than Swift `Regex` for Ura's
+/// identifier patterns. ICU differs from ECMA-262, so for it the source is rewritten first:
 /// `\d`, `\w` and `\s` mean the ECMA (ASCII, resp. ECMA white space) sets instead of Unicode ones;
 /// `.` excludes exactly the ECMA line terminators; `$` matches only at the end (ICU also matches
 /// before a final newline); `\u{…}` becomes `\x{…}`; `[` inside a class is a literal; `[]` matches
@@ -13,25 +14,41 @@ struct Pattern: @unchecked Sendable {
     // @unchecked: NSRegularExpression is immutable after creation and documented as safe to
     // use from several threads at once.
     let source: String
-    private let expression: NSRegularExpression
+    private let program: PatternProgram?
+    private let expression: NSRegularExpression?
 
     struct SyntaxError: Error {
         let reason: String
     }
 
-    init(_ source: String) throws(SyntaxError) {
+    /// True when the pattern runs on ICU rather than `PatternProgram` (for tests).
+    var usesICU: Bool { program == nil }
+
+    init(_ source: String, forceICU: Bool = false) throws(SyntaxError) {
         self.source = source
+        if !forceICU {
+            if let program = PatternProgram(source) {
+                self.program = program
+                expression = nil
+                return
+            }
+            // Certain ECMA-262 (unicode mode) errors are errors even where ICU would accept them
+            // (`^*`, `a{,2}`, a lone `]`): a schema must mean the same to every validator.
+            if let reason = PatternProgram.syntaxError(in: source) { throw SyntaxError(reason: reason) }
+        }
+        program = nil
         let translated = Pattern.icuPattern(fromECMAScript: source)
         do {
             expression = try NSRegularExpression(pattern: translated, options: [])
         } catch {
-            throw SyntaxError(reason: "ICU rejects it (\(error.localizedDescription))")
+            throw SyntaxError(reason: PatternProgram.syntaxError(in: source) ?? "ICU rejects it (\(error.localizedDescription))")
         }
     }
 
     /// True when the expression matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
-        expression.rangeOfFirstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)).location != NSNotFound
+        if let program { return program.matches(text) }
+        return expression!.rangeOfFirstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)).location != NSNotFound
     }
 
     private static let ecmaWhiteSpace = "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
@@ -94,6 +111,6 @@ struct Pattern: @unchecked Sendable {
             default: out.unicodeScalars.append(c)
             }
         }
-        return out
+        return out.isEmpty ? "(?:)" : out  // NSRegularExpression refuses an empty pattern
     }
 }

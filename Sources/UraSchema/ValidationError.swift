@@ -1,6 +1,6 @@
 /// One reason an instance does not satisfy a schema: where in the instance, which keyword of which
 /// schema, and a sentence a person can act on.
-public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ValidationError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// JSON Pointer to the offending value, "" for the instance itself, e.g. "/to/1".
     public let instancePath: String
     /// The keyword that failed: "required", "type", "pattern", ... ("false" for a `false` schema).

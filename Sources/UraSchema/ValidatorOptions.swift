@@ -4,8 +4,9 @@ public struct ValidatorOptions: Sendable, Equatable {
     /// it as an annotation. On for Ura, whose schemas rely on it; the test suite's non-optional
     /// `format.json` expects it off, as the 2020-12 specification's default is.
     public var formatAssertion: Bool
-    /// Nested schema evaluations allowed for one instance before evaluation stops with an error;
-    /// guards against schemas that recurse without consuming the instance (`{"$ref": "#"}`).
+    /// Nested schema evaluations allowed before evaluation stops with an error, bounding the stack
+    /// for deeply nested instances. (A schema that recurses without descending into the instance,
+    /// like `{"$ref": "#"}`, is caught separately after 64 nested subschemas on one value.)
     public var maximumDepth: Int
     /// `validate` stops collecting after this many errors (the instance is invalid either way).
     public var maximumErrors: Int
@@ -13,7 +14,7 @@ public struct ValidatorOptions: Sendable, Equatable {
     /// messages are logged and values may be personal data; messages then name only the type.
     public var quotesValues: Bool
 
-    public init(formatAssertion: Bool = true, maximumDepth: Int = 200, maximumErrors: Int = 100, quotesValues: Bool = true) {
+    public init(formatAssertion: Bool = true, maximumDepth: Int = 1000, maximumErrors: Int = 100, quotesValues: Bool = true) {
         self.formatAssertion = formatAssertion
         self.maximumDepth = maximumDepth
         self.maximumErrors = maximumErrors
