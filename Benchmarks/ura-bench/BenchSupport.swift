@@ -71,3 +71,11 @@ func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) thr
 extension Duration {
     var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
+
+/// User plus system CPU time of the whole process so far, in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}

@@ -25,6 +25,7 @@ enum IntakeBench {
             }
         }
         let levels = requested
+        let started = Date()
         let world = try BenchWorld()
         defer { world.close() }
         let perLevel = total / levels.count
@@ -35,16 +36,22 @@ enum IntakeBench {
         let half = batches[levels.count].count / 2
         let single = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].prefix(half)), world: world, concurrency: 1) }
         report(suite: "intake", case: "crypto-ceiling-c1", rate: single, unit: "msg/s", extra: ["bytes": "\(size)"])
+        var cpu = cpuSeconds()
         let ceiling = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].suffix(half)), world: world, concurrency: 64) }
-        report(suite: "intake", case: "crypto-ceiling-c64", rate: ceiling, unit: "msg/s", extra: ["bytes": "\(size)"])
+        report(suite: "intake", case: "crypto-ceiling-c64", rate: ceiling, unit: "msg/s",
+               extra: ["bytes": "\(size)", "cpu_us_per_msg": String(format: "%.0f", (cpuSeconds() - cpu) * 1e6 / Double(half))])
         for (level, batch) in zip(levels, batches) {
             let before = world.store.commitStatistics
+            cpu = cpuSeconds()
+            FileHandle.standardError.write(Data("intake: c\(level) starts at \(String(format: "%.1f", Date().timeIntervalSince(started))) s\n".utf8))
             let rate = try blocking { try await Self.intake(batch, world: world, concurrency: level) }
+            let cpuPerMessage = (cpuSeconds() - cpu) * 1e6 / Double(batch.count)
             let after = world.store.commitStatistics
             let batchesUsed = max(1, after.batches - before.batches)
             report(suite: "intake", case: "accepted-c\(level)", rate: rate, unit: "msg/s", extra: [
                 "bytes": "\(size)", "of_ceiling": String(format: "%.0f%%", 100 * rate / ceiling),
                 "avg_batch": String(format: "%.1f", Double(after.jobs - before.jobs) / Double(batchesUsed)), "fsync": "on",
+                "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage),
             ])
         }
     }
@@ -152,7 +159,7 @@ final class BenchWorld: @unchecked Sendable {
     private func message(recipient index: Int) throws -> [UInt8] {
         let id = MessageID.random()
         let now = Date()
-        let form: JSONValue = ["case": "AL-2026-000042", "text": .string(String(repeating: "x", count: 2_600))]
+        let form: JSONValue = ["case": "AL-2026-000042", "text": .string(String(repeating: "x", count: 1_650))]
         let body = try JWE.encrypt(form.serialized(), to: [recipientKeys[index].publicKey], protectedHeader: ["ura_msg": .string(id.rawValue)])
         let envelope: JSONValue = [
             "id": .string(id.rawValue), "type": "notice", "from": .string(sender.rawValue), "to": [.string(recipients[index].rawValue)],

@@ -42,7 +42,7 @@ enum StoreBench {
         let world = try BenchWorld()
         defer { world.close() }
         let count = Int(arguments.first ?? "") ?? 8000
-        let blob = [UInt8](repeating: 0x41, count: 5_800)
+        let blob = [UInt8](repeating: 0x41, count: 4_096)
         let now = Date()
         let messages = (0..<count).map { _ in
             AcceptedMessage(
@@ -54,6 +54,7 @@ enum StoreBench {
         }
         let queue = WorkQueue(messages)
         let before = world.store.commitStatistics
+        let writtenBefore = Self.bytesWritten()
         let rate = try blocking {
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -64,6 +65,13 @@ enum StoreBench {
         }
         let after = world.store.commitStatistics
         report(suite: "store", case: "commit-c64", rate: rate, unit: "msg/s",
-               extra: ["avg_batch": String(format: "%.1f", Double(after.jobs - before.jobs) / Double(max(1, after.batches - before.batches)))])
+               extra: ["avg_batch": String(format: "%.1f", Double(after.jobs - before.jobs) / Double(max(1, after.batches - before.batches))),
+                       "written_per_message": "\((Self.bytesWritten() - writtenBefore) / count) B"])
+    }
+
+    /// Bytes this process has passed to write(2) and pwrite(2) so far (`wchar` of /proc/self/io).
+    static func bytesWritten() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix("wchar:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
     }
 }

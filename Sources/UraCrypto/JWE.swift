@@ -59,6 +59,19 @@ public enum JWE {
 
     /// Parses an already parsed JSON serialization (the `body` member of an envelope).
     public static func parse(json: JSONValue) throws(CryptoError) -> ParsedJWE { try ParsedJWE(json: json) }
+
+    /// The shared protected header and the recipients' `kid`s of a JWE in JSON serialization,
+    /// without decoding its ciphertext — what a router needs to check a body's addressing.
+    public static func headers(json: JSONValue) throws(CryptoError) -> (protectedHeader: JSONObject, recipientKeyIDs: [String]) {
+        guard let protected = json["protected"]?.stringValue,
+              case .object(let header)? = try? JSONValue(parsing: try Base64URL.decode(protected)) else {
+            throw CryptoError.invalidInput("the JWE has no protected header object")
+        }
+        guard let recipients = json["recipients"]?.arrayValue, !recipients.isEmpty else {
+            throw CryptoError.invalidInput("the JWE has no recipients")
+        }
+        return (header, recipients.compactMap { $0["header"]?["kid"]?.stringValue })
+    }
 }
 
 /// A JWE in the general JSON serialization, as `JWE.encrypt` makes it.

@@ -38,6 +38,11 @@ public enum JWS {
         do { json = try JSONValue(parsing: bytes, limits: limits) } catch {
             throw CryptoError.invalidInput("the JWS is not valid JSON: \(error)")
         }
+        return try parse(json: json)
+    }
+
+    /// Parses the flattened or general JSON serialization from already parsed JSON.
+    public static func parse(json: JSONValue) throws(CryptoError) -> ParsedJWS {
         guard let payload = json["payload"]?.stringValue else { throw CryptoError.invalidInput("the JWS has no payload string") }
         if let list = json["signatures"]?.arrayValue {
             guard json["signature"] == nil, json["protected"] == nil else {

@@ -92,11 +92,11 @@ import UraModel
         }
         let db = try SQLiteConnection(path: path, readOnly: true)
         let orphans = [
-            "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)",
-            "SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id)",
-            "SELECT count(*) FROM messages m WHERE json_array_length(m.recipients) != (SELECT count(*) FROM deliveries d WHERE d.message_id = m.id)",
-            "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idx = m.ledger_index AND l.message_id = m.id)",
-            "SELECT count(*) FROM ledger l WHERE l.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = l.message_id)",
+            "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_seq = m.seq)",
+            "SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.seq = d.message_seq)",
+            "SELECT count(*) FROM messages m WHERE json_array_length(m.recipients) != (SELECT count(*) FROM deliveries d WHERE d.message_seq = m.seq)",
+            "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idx = m.ledger_index AND l.message_seq = m.seq)",
+            "SELECT count(*) FROM ledger l WHERE l.message_seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.seq = l.message_seq)",
         ]
         for query in orphans {
             #expect(try db.scalar(query)?.int == 0, "round \(round): half-written data: \(query)")

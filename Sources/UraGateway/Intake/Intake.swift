@@ -146,13 +146,14 @@ public final class Intake: Sendable {
         guard bytes.first == UInt8(ascii: "{") else {
             throw Problem(.malformedJWS, "submit the message as a JWS in flattened JSON serialization: {\"protected\", \"payload\", \"signature\"}")
         }
+        let json: JSONValue
         do {
-            _ = try JSONValue(parsing: bytes)
+            json = try JSONValue(parsing: bytes)
         } catch {
             throw Problem(.malformedJSON, "the request body is not valid JSON: \(error)")
         }
         let jws: ParsedJWS
-        do { jws = try JWS.parse(bytes) } catch {
+        do { jws = try JWS.parse(json: json) } catch {
             throw Problem(.malformedJWS, "the request body is not a flattened JWS: \(error)")
         }
         guard jws.serialization == .flattened else {
@@ -212,14 +213,14 @@ public final class Intake: Sendable {
 
     /// The body must be a JWE bound to this message id and addressed to a current key of every recipient.
     private func checkBody(_ envelope: Envelope, recipients: [Agency], snapshot: DirectorySnapshot) throws(Problem) {
-        let jwe: ParsedJWE
-        do { jwe = try JWE.parse(json: envelope.body) } catch {
+        let headers: (protectedHeader: JSONObject, recipientKeyIDs: [String])
+        do { headers = try JWE.headers(json: envelope.body) } catch {
             throw Problem(.invalidEnvelope, "body: not a JWE in JSON serialization: \(error)")
         }
-        guard jwe.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
+        guard headers.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
             throw Problem(.invalidEnvelope, "body: the JWE's protected header must carry ura_msg = \(envelope.id), binding the body to this message")
         }
-        let kids = Set(jwe.recipientKeyIDs)
+        let kids = Set(headers.recipientKeyIDs)
         for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id).isDisjoint(with: kids) {
             throw Problem(.bodyNotEncryptedToRecipient, "the body is not encrypted to any key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import UraModel
 
 /// The store's single writer: a thread that drains queued write jobs into one transaction and one
 /// fsync, then resumes every waiting caller. While it commits, new jobs queue up and form the next
@@ -233,17 +234,23 @@ final class WriteTransaction: @unchecked Sendable {
         self.head = head
     }
 
-    /// Appends `event` to the ledger, linked to the previous entry; returns its index.
+    /// Appends `event` to the ledger, linked to the previous entry; returns its index. `messageSeq`
+    /// is the row of the message the event is about (for finding a message's entries).
     @discardableResult
-    func appendLedger(_ event: LedgerEvent) throws(StoreError) -> Int {
+    func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
         let index = head.nextIndex
         let leaf = chain.leaf(index: index, previous: head.lastHash, event: event)
         let hash = chain.leafHash(leaf)
-        try db.run("INSERT INTO ledger (idx, leaf, hash, message_id) VALUES (?, ?, ?, ?)",
-                   [.integer(Int64(index)), .blob(leaf), .blob(hash), event.message.map { .text($0.rawValue) } ?? .null])
+        try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
+                   [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
         head.nextIndex = index + 1
         head.lastHash = hash
         head.frontier.append(hash, tree: tree)
         return index
+    }
+
+    /// The row of message `id`, or nil.
+    func seq(of id: MessageID) throws(StoreError) -> Int64? {
+        try db.scalar("SELECT seq FROM messages WHERE id = ?", [.text(id.rawValue)])?.int64
     }
 }

@@ -4,14 +4,14 @@ import UraModel
 
 extension SQLiteStore {
     /// Meets, reports and arms deadlines for a message being committed (inside its transaction).
-    static func applyDeadlines(_ tx: WriteTransaction, _ message: AcceptedMessage) throws(StoreError) {
+    static func applyDeadlines(_ tx: WriteTransaction, _ message: AcceptedMessage, seq: Int64) throws(StoreError) {
         let m = message.metadata
         let at = message.acceptedAt
         for id in message.deadlines.reportOverdue {
             let changed = try tx.db.run("UPDATE deadlines SET state = 'overdue', notified_at = ? WHERE id = ? AND state = 'open'",
                                         [.date(at), .text(id)])
             guard changed == 1 else { throw StoreError.invalidState("deadline \(id) is no longer open; its notice was already sent") }
-            try tx.appendLedger(LedgerEvent(.deadlineOverdue, at: at, message: m.id, data: ["deadline": .string(id)]))
+            try tx.appendLedger(LedgerEvent(.deadlineOverdue, at: at, message: m.id, data: ["deadline": .string(id)]), messageSeq: seq)
         }
 
         var matches: [(id: String, series: String, due: Date)] = []
@@ -32,7 +32,7 @@ extension SQLiteStore {
                           [.text(m.id.rawValue), .date(at), .text(match.id)])
             try tx.appendLedger(LedgerEvent(.deadlineMet, at: at, message: m.id, data: [
                 "deadline": .string(match.id), "late": .bool(at > match.due),
-            ]))
+            ]), messageSeq: seq)
         }
 
         for d in message.deadlines.arm {
@@ -48,7 +48,7 @@ extension SQLiteStore {
             try tx.appendLedger(LedgerEvent(.deadlineArmed, at: d.armedAt, message: d.trigger, data: [
                 "deadline": .string(d.id), "case": .string(d.caseReference.rawValue), "rule": .string(d.rule.description),
                 "due": .string(RFC3339.string(from: d.due)), "expected": .array(d.expected.map { .string($0.rawValue) }),
-            ]))
+            ]), messageSeq: seq)
         }
     }
 

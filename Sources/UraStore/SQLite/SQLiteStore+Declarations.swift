@@ -37,15 +37,15 @@ extension SQLiteStore {
 
     public func purgeBodies(settledBefore cutoff: Date, now: Date) async throws(StoreError) -> Int {
         try await writer.perform { tx throws(StoreError) in
-            var ids: [String] = []
+            var due: [(seq: Int64, id: String)] = []
             try tx.db.query("""
-                SELECT id FROM messages WHERE purged_at IS NULL AND settled_at IS NOT NULL AND settled_at < ? LIMIT 10000
-                """, [.date(cutoff)]) { (row) throws(StoreError) in ids.append(row[0].string ?? "") }
-            for id in ids {
-                try tx.db.run("UPDATE messages SET jws = NULL, purged_at = ? WHERE id = ?", [.date(now), .text(id)])
-                try tx.appendLedger(LedgerEvent(.bodyPurged, at: now, message: try? MessageID(id)))
+                SELECT seq, id FROM messages WHERE purged_at IS NULL AND settled_at IS NOT NULL AND settled_at < ? LIMIT 10000
+                """, [.date(cutoff)]) { (row) throws(StoreError) in due.append((row[0].int64 ?? -1, row[1].string ?? "")) }
+            for message in due {
+                try tx.db.run("UPDATE messages SET jws = NULL, purged_at = ? WHERE seq = ?", [.date(now), .integer(message.seq)])
+                try tx.appendLedger(LedgerEvent(.bodyPurged, at: now, message: try? MessageID(message.id)), messageSeq: message.seq)
             }
-            return ids.count
+            return due.count
         }
     }
 }

@@ -10,111 +10,113 @@ extension SQLiteStore {
                             [.text(request.channel.rawValue)]) { (row) throws(StoreError) in
                 inFlight[row[0].string ?? ""] = row[1].int ?? 0
             }
-            var picked: [(message: String, recipient: String)] = []
+            var picked: [(seq: Int64, recipient: String)] = []
             // Over-fetch so that recipients at their parallel limit do not starve the others.
             try tx.db.query("""
-                SELECT message_id, recipient FROM deliveries
+                SELECT message_seq, recipient FROM deliveries
                 WHERE channel = ? AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
                 ORDER BY priority DESC, next_attempt_at LIMIT ?
                 """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.limit * 8))]) { (row) throws(StoreError) in
                 let recipient = row[1].string ?? ""
                 guard picked.count < request.limit, inFlight[recipient, default: 0] < request.perRecipientLimit else { return }
                 inFlight[recipient, default: 0] += 1
-                picked.append((row[0].string ?? "", recipient))
+                picked.append((row[0].int64 ?? -1, recipient))
             }
             return try picked.map { (pick) throws(StoreError) in
-                try Self.lease(tx, message: pick.message, recipient: pick.recipient, now: request.now, until: request.leaseUntil)
+                try Self.lease(tx, seq: pick.seq, recipient: pick.recipient, now: request.now, until: request.leaseUntil)
             }
         }
     }
 
     public func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
         try await writer.perform { tx throws(StoreError) in
-            var picked: [String] = []
+            var picked: [Int64] = []
             try tx.db.query("""
-                SELECT message_id FROM deliveries
+                SELECT message_seq FROM deliveries
                 WHERE recipient = ? AND channel = 'pull' AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
                 ORDER BY priority DESC, next_attempt_at LIMIT ?
                 """, [.text(recipient.rawValue), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
-                picked.append(row[0].string ?? "")
+                picked.append(row[0].int64 ?? -1)
             }
-            return try picked.map { (message) throws(StoreError) in
-                try Self.lease(tx, message: message, recipient: recipient.rawValue, now: now, until: leaseUntil)
+            return try picked.map { (seq) throws(StoreError) in
+                try Self.lease(tx, seq: seq, recipient: recipient.rawValue, now: now, until: leaseUntil)
             }
         }
     }
 
     /// Marks one delivery in flight under a lease and returns what is needed to hand it over.
-    private static func lease(_ tx: WriteTransaction, message: String, recipient: String, now: Date, until: Date) throws(StoreError) -> DeliveryJob {
+    private static func lease(_ tx: WriteTransaction, seq: Int64, recipient: String, now: Date, until: Date) throws(StoreError) -> DeliveryJob {
         try tx.db.run("""
             UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, lease_until = ?, last_attempt_at = ?
-            WHERE message_id = ? AND recipient = ?
-            """, [.date(until), .date(now), .text(message), .text(recipient)])
+            WHERE message_seq = ? AND recipient = ?
+            """, [.date(until), .date(now), .integer(seq), .text(recipient)])
         var job: DeliveryJob?
         try tx.db.query("""
             SELECT m.id, d.recipient, m.sender, m.type, m.priority, m.digest, m.jws, d.attempts, d.deliver_until, m.accepted_at
-            FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = ? AND d.recipient = ?
-            """, [.text(message), .text(recipient)]) { (row) throws(StoreError) in
+            FROM deliveries d JOIN messages m ON m.seq = d.message_seq WHERE d.message_seq = ? AND d.recipient = ?
+            """, [.integer(seq), .text(recipient)]) { (row) throws(StoreError) in
             guard let id = try? MessageID(row[0].string ?? ""), let to = try? AgencyID(row[1].string ?? ""),
                   let from = try? AgencyID(row[2].string ?? ""), let type = try? MessageType(row[3].string ?? ""),
                   let bytes = row[6].bytes
-            else { throw StoreError.corrupt("delivery \(message) → \(recipient) has no message to deliver") }
+            else { throw StoreError.corrupt("delivery \(seq) → \(recipient) has no message to deliver") }
             job = DeliveryJob(message: id, recipient: to, sender: from, type: type,
                               priority: Priority(rawValue: row[4].string ?? "") ?? .normal, digest: row[5].string ?? "",
                               signedBytes: bytes, attempt: row[7].int ?? 1, deliverUntil: row[8].date ?? now,
                               acceptedAt: row[9].date ?? now)
         }
-        guard let job else { throw StoreError.notFound("delivery of \(message) to \(recipient)") }
+        guard let job else { throw StoreError.notFound("delivery of message \(seq) to \(recipient)") }
         try tx.appendLedger(LedgerEvent(.deliveryLeased, at: now, message: job.message, agency: job.recipient,
-                                        data: ["attempt": .number(Double(job.attempt)), "lease_until": .string(RFC3339.string(from: until))]))
+                                        data: ["attempt": .number(Double(job.attempt)), "lease_until": .string(RFC3339.string(from: until))]),
+                            messageSeq: seq)
         return job
     }
 
     public func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool {
         try await writer.perform { tx throws(StoreError) in
-            var current: (state: DeliveryState, sender: String, attempts: Int)?
+            var current: (state: DeliveryState, sender: String, attempts: Int, seq: Int64)?
             try tx.db.query("""
-                SELECT d.state, m.sender, d.attempts FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.message_id = ? AND d.recipient = ?
+                SELECT d.state, m.sender, d.attempts, m.seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE m.id = ? AND d.recipient = ?
                 """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
-                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0)
+                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0, row[3].int64 ?? -1)
             }
             guard let current else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
-            let key: [SQLiteValue] = [.text(message.rawValue), .text(recipient.rawValue)]
+            let seq = current.seq
+            let key: [SQLiteValue] = [.integer(seq), .text(recipient.rawValue)]
             switch outcome {
             case .delivered(let receipt, let at):
                 guard current.state != .delivered else { return false }
                 try tx.db.run("""
                     UPDATE deliveries SET state = 'delivered', settled_at = ?, receipt = ?, lease_until = NULL, last_error = NULL
-                    WHERE message_id = ? AND recipient = ?
+                    WHERE message_seq = ? AND recipient = ?
                     """, [.date(at), .blob(receipt)] + key)
                 try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
                 try Self.noteHealth(tx, recipient, success: true, at: at, error: nil)
                 try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient,
-                                                data: ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]))
-                try Self.settleMessageIfDone(tx, message: message, at: at)
+                                                data: ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]), messageSeq: seq)
+                try Self.settleMessageIfDone(tx, seq: seq, at: at)
             case .retry(let error, let at, let next):
                 guard current.state == .inFlight else { return false }
                 try tx.db.run("""
                     UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, last_error = ?, lease_until = NULL
-                    WHERE message_id = ? AND recipient = ?
+                    WHERE message_seq = ? AND recipient = ?
                     """, [.date(next), .text(error)] + key)
                 try tx.appendLedger(LedgerEvent(.deliveryRetryScheduled, at: at, message: message, agency: recipient, data: [
                     "attempt": .number(Double(current.attempts)), "next_attempt": .string(RFC3339.string(from: next)), "error": .string(error),
-                ]))
+                ]), messageSeq: seq)
                 try Self.noteHealth(tx, recipient, success: false, at: at, error: error)
             case .failed(let error, let at, let failedReceipt):
                 guard !current.state.isSettled else { return false }
                 try tx.db.run("""
                     UPDATE deliveries SET state = 'dead_letter', settled_at = ?, receipt = ?, last_error = ?, lease_until = NULL
-                    WHERE message_id = ? AND recipient = ?
+                    WHERE message_seq = ? AND recipient = ?
                     """, [.date(at), .blob(failedReceipt), .text(error)] + key)
                 try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .failed, at: at, signed: failedReceipt)
                 try tx.appendLedger(LedgerEvent(.deliveryDeadLetter, at: at, message: message, agency: recipient, data: [
                     "attempts": .number(Double(current.attempts)), "error": .string(error),
                     "receipt_sha256": .string(Hex.encode(tx.chain.hash(failedReceipt))),
-                ]))
-                try Self.settleMessageIfDone(tx, message: message, at: at)
+                ]), messageSeq: seq)
+                try Self.settleMessageIfDone(tx, seq: seq, at: at)
             }
             return true
         }
@@ -145,28 +147,31 @@ extension SQLiteStore {
     }
 
     /// A message is settled once every recipient has a receipt; retention counts from then.
-    private static func settleMessageIfDone(_ tx: WriteTransaction, message: MessageID, at: Date) throws(StoreError) {
+    private static func settleMessageIfDone(_ tx: WriteTransaction, seq: Int64, at: Date) throws(StoreError) {
         try tx.db.run("""
-            UPDATE messages SET settled_at = ? WHERE id = ? AND NOT EXISTS (
-                SELECT 1 FROM deliveries WHERE message_id = ? AND state NOT IN ('delivered', 'dead_letter'))
-            """, [.date(at), .text(message.rawValue), .text(message.rawValue)])
+            UPDATE messages SET settled_at = ? WHERE seq = ? AND NOT EXISTS (
+                SELECT 1 FROM deliveries WHERE message_seq = ? AND state NOT IN ('delivered', 'dead_letter'))
+            """, [.date(at), .integer(seq), .integer(seq)])
     }
 
     public func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int {
         try await writer.perform { tx throws(StoreError) in
-            var expired: [(String, String, Int)] = []
-            try tx.db.query("SELECT message_id, recipient, attempts FROM deliveries WHERE state = 'in_flight' AND lease_until <= ?",
-                            [.date(now)]) { (row) throws(StoreError) in
-                expired.append((row[0].string ?? "", row[1].string ?? "", row[2].int ?? 0))
+            var expired: [(seq: Int64, id: String, recipient: String, attempts: Int)] = []
+            try tx.db.query("""
+                SELECT d.message_seq, m.id, d.recipient, d.attempts FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE d.state = 'in_flight' AND d.lease_until <= ?
+                """, [.date(now)]) { (row) throws(StoreError) in
+                expired.append((row[0].int64 ?? -1, row[1].string ?? "", row[2].string ?? "", row[3].int ?? 0))
             }
-            for (message, recipient, attempts) in expired {
+            for lapsed in expired {
                 try tx.db.run("""
                     UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, lease_until = NULL,
                         last_error = 'the lease expired before the delivery was confirmed'
-                    WHERE message_id = ? AND recipient = ?
-                    """, [.date(now), .text(message), .text(recipient)])
-                try tx.appendLedger(LedgerEvent(.deliveryLeaseExpired, at: now, message: try? MessageID(message),
-                                                agency: try? AgencyID(recipient), data: ["attempt": .number(Double(attempts))]))
+                    WHERE message_seq = ? AND recipient = ?
+                    """, [.date(now), .integer(lapsed.seq), .text(lapsed.recipient)])
+                try tx.appendLedger(LedgerEvent(.deliveryLeaseExpired, at: now, message: try? MessageID(lapsed.id),
+                                                agency: try? AgencyID(lapsed.recipient), data: ["attempt": .number(Double(lapsed.attempts))]),
+                                    messageSeq: lapsed.seq)
             }
             return expired.count
         }
@@ -176,12 +181,14 @@ extension SQLiteStore {
         try await writer.perform { tx throws(StoreError) in
             var state: DeliveryState?
             var purged = false
+            var seq: Int64 = -1
             try tx.db.query("""
-                SELECT d.state, m.jws IS NULL FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.message_id = ? AND d.recipient = ?
+                SELECT d.state, m.jws IS NULL, m.seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE m.id = ? AND d.recipient = ?
                 """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
                 state = DeliveryState(rawValue: row[0].string ?? "")
                 purged = row[1].int == 1
+                seq = row[2].int64 ?? -1
             }
             guard let state else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
             guard state == .deadLetter else {
@@ -193,12 +200,12 @@ extension SQLiteStore {
             try tx.db.run("""
                 UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, deliver_until = ?, settled_at = NULL,
                     receipt = NULL, lease_until = NULL
-                WHERE message_id = ? AND recipient = ?
-                """, [.date(now), .date(until), .text(message.rawValue), .text(recipient.rawValue)])
-            try tx.db.run("UPDATE messages SET settled_at = NULL WHERE id = ?", [.text(message.rawValue)])
+                WHERE message_seq = ? AND recipient = ?
+                """, [.date(now), .date(until), .integer(seq), .text(recipient.rawValue)])
+            try tx.db.run("UPDATE messages SET settled_at = NULL WHERE seq = ?", [.integer(seq)])
             try tx.appendLedger(LedgerEvent(.deliveryRedriven, at: now, message: message, agency: recipient, data: [
                 "by": .string(operatorName), "until": .string(RFC3339.string(from: until)),
-            ]))
+            ]), messageSeq: seq)
         }
     }
 

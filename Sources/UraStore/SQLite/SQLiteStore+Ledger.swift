@@ -37,7 +37,9 @@ extension SQLiteStore {
     public func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int] {
         try read { (db) throws(StoreError) in
             var indexes: [Int] = []
-            try db.query("SELECT idx FROM ledger WHERE message_id = ? ORDER BY idx", [.text(id.rawValue)]) { (row) throws(StoreError) in
+            try db.query("""
+                SELECT l.idx FROM ledger l JOIN messages m ON m.seq = l.message_seq WHERE m.id = ? ORDER BY l.idx
+                """, [.text(id.rawValue)]) { (row) throws(StoreError) in
                 indexes.append(row[0].int ?? -1)
             }
             return indexes

@@ -14,8 +14,7 @@ extension SQLiteStore {
                 return existing.digest == message.digest
                     ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
             }
-            let ledgerIndex = try tx.appendLedger(LedgerEvent(
-                .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)))
+            let ledgerIndex = tx.head.nextIndex
             try tx.db.run("""
                 INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
                     participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
@@ -29,14 +28,19 @@ extension SQLiteStore {
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
                 ])
+            let seq = tx.db.lastInsertRowID
+            let appended = try tx.appendLedger(LedgerEvent(
+                .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)),
+                messageSeq: seq)
+            precondition(appended == ledgerIndex, "the ledger index recorded with the message must be its entry's")
             for recipient in m.to {
                 try tx.db.run("""
-                    INSERT INTO deliveries (message_id, recipient, channel, state, priority, next_attempt_at, deliver_until)
+                    INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
                     VALUES (?, ?, ?, 'pending', ?, ?, ?)
-                    """, [.text(m.id.rawValue), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
+                    """, [.integer(seq), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
                           .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
             }
-            try Self.applyDeadlines(tx, message)
+            try Self.applyDeadlines(tx, message, seq: seq)
             return .committed(ledgerIndex: ledgerIndex)
         }
     }
@@ -99,7 +103,7 @@ extension SQLiteStore {
     public func deliveries(of id: MessageID) throws(StoreError) -> [DeliveryRecord] {
         try read { (db) throws(StoreError) in
             var records: [DeliveryRecord] = []
-            try db.query("SELECT \(Self.deliveryColumns) FROM deliveries WHERE message_id = ? ORDER BY recipient",
+            try db.query("SELECT \(Self.deliveryColumns) FROM deliveries d JOIN messages m ON m.seq = d.message_seq WHERE m.id = ? ORDER BY d.recipient",
                          [.text(id.rawValue)]) { (row) throws(StoreError) in
                 records.append(try Self.deliveryRecord(row))
             }
@@ -107,9 +111,10 @@ extension SQLiteStore {
         }
     }
 
+    /// The columns `deliveryRecord(_:)` reads, for a query `FROM deliveries d JOIN messages m ON m.seq = d.message_seq`.
     static let deliveryColumns = """
-        message_id, recipient, channel, state, attempts, next_attempt_at, lease_until, last_attempt_at, last_error,
-        settled_at, receipt, deliver_until
+        m.id, d.recipient, d.channel, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.last_attempt_at, d.last_error,
+        d.settled_at, d.receipt, d.deliver_until
         """
 
     static func deliveryRecord(_ row: SQLiteRow) throws(StoreError) -> DeliveryRecord {

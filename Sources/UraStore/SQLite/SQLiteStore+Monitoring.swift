@@ -52,7 +52,7 @@ extension SQLiteStore {
         try read { (db) throws(StoreError) in
             var latencies: [Double] = []
             try db.query("""
-                SELECT d.settled_at - m.accepted_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+                SELECT d.settled_at - m.accepted_at FROM deliveries d JOIN messages m ON m.seq = d.message_seq
                 WHERE d.state = 'delivered' AND d.settled_at >= ? ORDER BY d.settled_at DESC LIMIT ?
                 """, [.date(since), .integer(Int64(limit))]) { (row) throws(StoreError) in
                 latencies.append(Double(row[0].int64 ?? 0) / 1000)
@@ -67,11 +67,11 @@ extension SQLiteStore {
         if let c = filter.caseReference { clauses.append("m.case_ref = ?"); values.append(.text(c.rawValue)) }
         if let t = filter.type { clauses.append("m.type = ?"); values.append(.text(t.rawValue)) }
         if let a = filter.agency {
-            clauses.append("(m.sender = ? OR EXISTS (SELECT 1 FROM deliveries x WHERE x.message_id = m.id AND x.recipient = ?))")
+            clauses.append("(m.sender = ? OR EXISTS (SELECT 1 FROM deliveries x WHERE x.message_seq = m.seq AND x.recipient = ?))")
             values += [.text(a.rawValue), .text(a.rawValue)]
         }
         if let s = filter.state {
-            clauses.append("EXISTS (SELECT 1 FROM deliveries y WHERE y.message_id = m.id AND y.state = ?)")
+            clauses.append("EXISTS (SELECT 1 FROM deliveries y WHERE y.message_seq = m.seq AND y.state = ?)")
             values.append(.text(s.rawValue))
         }
         let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
@@ -92,7 +92,10 @@ extension SQLiteStore {
     public func deadLetters(limit: Int) throws(StoreError) -> [DeliveryRecord] {
         try read { (db) throws(StoreError) in
             var records: [DeliveryRecord] = []
-            try db.query("SELECT \(Self.deliveryColumns) FROM deliveries WHERE state = 'dead_letter' ORDER BY settled_at DESC LIMIT ?",
+            try db.query("""
+                SELECT \(Self.deliveryColumns) FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE d.state = 'dead_letter' ORDER BY d.settled_at DESC LIMIT ?
+                """,
                          [.integer(Int64(limit))]) { (row) throws(StoreError) in
                 records.append(try Self.deliveryRecord(row))
             }

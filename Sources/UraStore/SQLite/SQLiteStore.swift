@@ -27,7 +27,6 @@ public final class SQLiteStore: Store {
             PRAGMA foreign_keys = ON;
             PRAGMA secure_delete = ON;
             PRAGMA cache_size = -65536;
-            PRAGMA mmap_size = 1073741824;
             PRAGMA wal_autocheckpoint = 0;
             """)
         guard try connection.scalar("PRAGMA journal_mode")?.string == "wal" else {
