@@ -50,7 +50,7 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
-        .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema"], swiftSettings: strict),
+        .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
