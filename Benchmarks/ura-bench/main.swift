@@ -8,6 +8,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("schema", "validate one instance: schema [schema-file] [instance-file] [--sample]", SchemaBench.run),
     ("steps", "single-thread cost of each step of intake", StepsBench.run),
     ("store", "store commits/s of 6 KiB messages at 64 submitters", StoreBench.run),
+    ("crypto", "JWS sign/verify, JWE encrypt 4 KiB to 3 recipients and decrypt (single thread)", CryptoBench.run),
     ("jose-interop", "(test helper) sign, verify, encrypt, decrypt for scripts/e2e/jose-interop.sh", JOSEInterop.run),
     ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),
 ]
