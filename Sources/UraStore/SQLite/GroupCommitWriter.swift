@@ -115,22 +115,47 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Commits a batch. Jobs run without savepoints first (a job that throws is rare: a conflict
+    /// a caller must hear about); if one throws, the batch is rolled back and run again with a
+    /// savepoint per job, so the failing job is undone alone and the others still commit.
     private func commit(_ batch: [WriteJob]) {
+        var result = attempt(batch, isolated: false)
+        if case .jobFailed = result { result = attempt(batch, isolated: true) }
+        if case .committed(let outcomes) = result {
+            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    private enum Attempt {
+        /// Committed; each job's outcome (failures only when isolated).
+        case committed([Result<Void, StoreError>])
+        /// A job threw while not isolated; nothing was committed or finished.
+        case jobFailed
+        /// The transaction itself failed; every job has been finished with the error.
+        case finished
+    }
+
+    /// Runs `batch` in one transaction.
+    private func attempt(_ batch: [WriteJob], isolated: Bool) -> Attempt {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let tx = WriteTransaction(connection: connection, chain: chain, tree: tree, head: head)
         do {
             try connection.run("BEGIN IMMEDIATE")
         } catch {
             for job in batch { job.finish(.failure(error)) }
-            return
+            return .finished
         }
         for (i, job) in batch.enumerated() {
             let saved = tx.head
             do {
-                try connection.run("SAVEPOINT job")
+                if isolated { try connection.run("SAVEPOINT job") }
                 try job.run(tx)
-                try connection.run("RELEASE job")
+                if isolated { try connection.run("RELEASE job") }
             } catch {
+                guard isolated else {
+                    _ = try? connection.run("ROLLBACK")
+                    return .jobFailed
+                }
                 _ = try? connection.run("ROLLBACK TO job")
                 _ = try? connection.run("RELEASE job")
                 tx.head = saved
@@ -144,12 +169,13 @@ final class GroupCommitWriter: @unchecked Sendable {
             statistics.batches += 1
             statistics.jobs += batch.count
             statistics.largestBatch = max(statistics.largestBatch, batch.count)
+            return .committed(outcomes)
         } catch {
             _ = try? connection.run("ROLLBACK")
             head = (try? LedgerHead.load(from: connection, tree: tree)) ?? head
-            outcomes = Array(repeating: .failure(error), count: batch.count)
+            for job in batch { job.finish(.failure(error)) }
+            return .finished
         }
-        for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
     }
 
     /// Signs the tree head over everything this batch appended, in the batch's transaction: an

@@ -6,19 +6,12 @@ extension SQLiteStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
         try await writer.perform { tx throws(StoreError) in
             let m = message.metadata
-            var existing: (digest: String, receipt: [UInt8])?
-            try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
-                existing = (row[0].string ?? "", row[1].bytes ?? [])
-            }
-            if let existing {
-                return existing.digest == message.digest
-                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
-            }
             let ledgerIndex = tx.head.nextIndex
-            try tx.db.run("""
+            // Insert first and look only when the id is taken: the common case costs one lookup, not two.
+            let inserted = try tx.db.run("""
                 INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
                     participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
                 """, [
                     .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue),
                     .text(JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()),
@@ -28,6 +21,15 @@ extension SQLiteStore {
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
                 ])
+            if inserted == 0 {
+                var existing: (digest: String, receipt: [UInt8])?
+                try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
+                    existing = (row[0].string ?? "", row[1].bytes ?? [])
+                }
+                guard let existing else { throw StoreError.corrupt("message \(m.id) is neither new nor stored") }
+                return existing.digest == message.digest
+                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+            }
             let seq = tx.db.lastInsertRowID
             let appended = try tx.appendLedger(LedgerEvent(
                 .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)),
