@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], swiftSettings: strict),
         .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraJSON"], swiftSettings: strict),
         .target(name: "UraStore", dependencies: ["CSQLite", "UraJSON", "UraModel"], swiftSettings: strict),
-        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], swiftSettings: strict),
+        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraGateway",
                 dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP"],
                 swiftSettings: strict),
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway"], swiftSettings: strict),
     ]
 )
