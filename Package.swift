@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway"], swiftSettings: strict),
     ]
 )

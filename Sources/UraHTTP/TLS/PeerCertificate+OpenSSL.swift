@@ -5,7 +5,8 @@ extension PeerCertificate {
     /// client sent no certificate.
     init?(ssl: OpaquePointer) {
         guard let certificate = SSL_get0_peer_certificate(ssl) else { return nil }
-        let code = SSL_get_verify_result(ssl)
+        let recorded = Int(bitPattern: SSL_get_ex_data(ssl, ServerTLSContext.firstVerifyErrorSlot))
+        let code = recorded != 0 ? recorded : SSL_get_verify_result(ssl)
         let fingerprint = Self.sha256Hex(derOf: certificate) { i2d_X509($0, $1) }
         let spki = Self.sha256Hex(derOf: X509_get_X509_PUBKEY(certificate)) { i2d_X509_PUBKEY($0, $1) }
         let verified = code == X509_V_OK

@@ -35,6 +35,10 @@ final class ServerTLSContext: @unchecked Sendable {
             }
         }
         let key = try configuration.privateKey.loadPrivateKey()
+        guard X509_check_private_key(chain[0].pointer, key.pointer) == 1 else {
+            OpenSSLError.clear()
+            throw TLSSetupError("the private key from \(configuration.privateKey.label) does not match the certificate from \(configuration.certificateChain.label)")
+        }
         guard SSL_CTX_use_PrivateKey(context, key.pointer) == 1 else {
             throw TLSSetupError("cannot use the private key from \(configuration.privateKey.label): \(OpenSSLError.drain())")
         }
@@ -55,7 +59,19 @@ final class ServerTLSContext: @unchecked Sendable {
             }
             // Ask for a certificate but never abort the handshake over it: the verdict is
             // reported per request (PeerCertificate) so the application can explain a refusal.
-            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, { _, _ in 1 })
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, { preverified, store in
+                // OpenSSL keeps the last error of an overridden chain; the first one is the
+                // cause ("unable to get local issuer certificate"), so keep that on the SSL.
+                if preverified == 0, let store,
+                   let raw = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()) {
+                    let ssl = OpaquePointer(raw)
+                    if SSL_get_ex_data(ssl, ServerTLSContext.firstVerifyErrorSlot) == nil {
+                        let code = Int(X509_STORE_CTX_get_error(store))
+                        _ = SSL_set_ex_data(ssl, ServerTLSContext.firstVerifyErrorSlot, UnsafeMutableRawPointer(bitPattern: code))
+                    }
+                }
+                return 1
+            })
         } else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
@@ -63,6 +79,10 @@ final class ServerTLSContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(context) }
+
+    /// The SSL ex-data slot (0, "app data") where the verify callback leaves the first
+    /// verification error of the chain as an integer; this module owns every SSL it creates.
+    static let firstVerifyErrorSlot: Int32 = 0
 
     /// A server-side SSL over a pair of memory BIOs: the event loop moves ciphertext between the
     /// socket and the BIOs itself, so it controls every syscall.
