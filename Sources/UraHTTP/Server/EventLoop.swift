@@ -271,7 +271,8 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for connection in Array(connections.values) {
             switch connection.phase {
-            case .idle, .handshaking: destroy(connection)
+            case .idle: closeIdle(connection)
+            case .handshaking: destroy(connection)
             default: break
             }
         }
@@ -335,7 +336,7 @@ final class EventLoop: @unchecked Sendable {
             destroy(connection)
         case .idle:
             core.counters.idleTimeouts.wrappingAdd(1, ordering: .relaxed)
-            destroy(connection)
+            closeIdle(connection)
         case .head:
             reject(connection, .requestTimeout("the request head was not complete \(timeouts.header.spoken) after its first byte; send the whole head promptly"))
             drive(connection)
@@ -351,6 +352,17 @@ final class EventLoop: @unchecked Sendable {
     }
 
     // MARK: - Closing
+
+    /// Closes a connection between requests, telling a TLS client first (close_notify), so it
+    /// sees an orderly end rather than a truncation.
+    func closeIdle(_ connection: Connection) {
+        if let ssl = connection.ssl {
+            _ = SSL_shutdown(ssl)
+            OpenSSLError.clear()
+            _ = flush(connection)
+        }
+        destroy(connection)
+    }
 
     /// Closes the socket at once (the SSL is freed with the connection). Cancels a running
     /// handler: nobody is left to read its answer.

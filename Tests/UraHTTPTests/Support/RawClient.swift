@@ -6,7 +6,8 @@ import UraHTTP
 /// A blocking HTTP client over a real socket (TLS through OpenSSL, or plain TCP) that sends
 /// exactly the bytes a test gives it, so malformed requests reach the server unaltered.
 /// Reads time out after `receiveTimeout` instead of hanging a test forever.
-final class RawClient {
+/// @unchecked: a test uses one client from one thread at a time, handing it over between steps.
+final class RawClient: @unchecked Sendable {
     private let fd: Int32
     private var context: OpaquePointer?
     private var ssl: OpaquePointer?
@@ -90,6 +91,11 @@ final class RawClient {
             let error = SSL_get_error(ssl, Int32(count))
             if error == SSL_ERROR_ZERO_RETURN { return nil }
             if error == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET) { return nil }
+            // A close without close_notify (the server cut the connection): also an end.
+            if error == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING {
+                ERR_clear_error()
+                return nil
+            }
             throw TestFailure("read failed: SSL error \(error), errno \(errno) (timed out?)")
         }
         if count == 0 { return nil }
