@@ -4,10 +4,11 @@
 #include <openssl/ssl.h>
 #include <openssl/bio.h>
 #include <openssl/tls1.h>
-// The toolchain's Glibc module map leaves out epoll and eventfd, which UraHTTP's event loops are
+// The toolchain's Glibc module map leaves out epoll, eventfd and timerfd, which UraHTTP's event loops are
 // built on; this is the one C header UraHTTP owns, so they are exposed from here.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -18,6 +18,9 @@ final class ServerTLSContext: @unchecked Sendable {
             throw TLSSetupError("cannot set the minimum TLS version: \(OpenSSLError.drain())")
         }
         _ = SSL_CTX_set_options(context, ura_ssl_op_no_renegotiation | ura_ssl_op_cipher_server_preference | ura_ssl_op_no_compression)
+        // Send exactly the configured chain: without this OpenSSL completes it from the store,
+        // which holds the *client* CAs, and would send their roots along.
+        _ = ura_ssl_ctx_set_mode(context, Int(SSL_MODE_NO_AUTO_CHAIN))
         guard SSL_CTX_set_cipher_list(context, configuration.cipherList) == 1 else {
             throw TLSSetupError("the TLS 1.2 cipher list \"\(configuration.cipherList)\" selects no cipher: \(OpenSSLError.drain())")
         }
