@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraJSON"], swiftSettings: strict),
         .target(name: "UraStore", dependencies: ["CSQLite", "UraJSON", "UraModel"], swiftSettings: strict),
-        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], swiftSettings: strict),
+        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraGateway",
                 dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP"],
                 swiftSettings: strict),
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway", "UraCrypto", "UraStore", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
     ]
 )

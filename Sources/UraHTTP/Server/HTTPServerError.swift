@@ -1,0 +1,23 @@
+/// Why `HTTPServer.start()` could not start listening.
+public enum HTTPServerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The TLS certificate, key or client CA could not be loaded.
+    case tls(TLSSetupError)
+    /// The host could not be resolved to an address.
+    case cannotResolve(host: String, reason: String)
+    /// socket/bind/listen failed (port in use, permission...).
+    case cannotListen(address: String, reason: String)
+    /// epoll, eventfd or a thread could not be created.
+    case cannotCreateEventLoop(reason: String)
+    case alreadyStarted
+
+    public var description: String {
+        switch self {
+        case .tls(let error): "TLS setup failed: \(error)"
+        case .cannotResolve(let host, let reason): "cannot resolve \(host) to a listening address: \(reason)"
+        case .cannotListen(let address, let reason):
+            "cannot listen on \(address): \(reason); choose another port or stop the process that holds it"
+        case .cannotCreateEventLoop(let reason): "cannot create an event loop: \(reason)"
+        case .alreadyStarted: "the server was already started; create a new HTTPServer to listen again"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// Deadlines on the monotonic clock; each one closes the connection when it passes (after a 408
+/// problem where a request was being read).
+public struct HTTPServerTimeouts: Sendable, Hashable {
+    /// From accepting the TCP connection to the end of the TLS handshake.
+    public var handshake: Duration = .seconds(10)
+    /// From the first byte of a request to the end of its header section → 408.
+    public var header: Duration = .seconds(10)
+    /// From the end of the header section to the last byte of the body → 408.
+    public var body: Duration = .seconds(30)
+    /// A connection with no request under way (after the handshake or between keep-alive requests).
+    public var idle: Duration = .seconds(60)
+    /// A response the client does not read (its receive window stays full).
+    public var write: Duration = .seconds(30)
+
+    public init(handshake: Duration = .seconds(10), header: Duration = .seconds(10), body: Duration = .seconds(30),
+                idle: Duration = .seconds(60), write: Duration = .seconds(30)) {
+        self.handshake = handshake
+        self.header = header
+        self.body = body
+        self.idle = idle
+        self.write = write
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, clamped at zero (deadline arithmetic on the monotonic clock).
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    /// A short human form for messages: "300 ms", "10 s".
+    var spoken: String {
+        let nanos = nanoseconds
+        if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000) s" }
+        return "\(nanos / 1_000_000) ms"
+    }
+}

@@ -1,2 +1,0 @@
-/// UraHTTP: the HTTPS server (sockets + OpenSSL TLS) and the outbound client (libcurl).
-public enum UraHTTP {}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import UraHTTP
+
+/// Client certificates are requested, verified against the configured CA, never fatal to the
+/// handshake, and reported per request with hashes that match what the `openssl` CLI computes.
+@Suite struct ClientCertificateTests {
+    private let pki = TestPKI.shared
+
+    private func peer(certificate: String? = nil, key: String? = nil, askForCertificates: Bool = true) async throws -> PeerCertificate? {
+        let seen = Locked<PeerCertificate?>(nil)
+        let tls = pki.serverTLS(askForClientCertificates: askForCertificates)
+        try await withServer({ $0.tls = tls }, handler: { request in
+            seen.set(request.peer)
+            return HTTPResponse(status: 204)
+        }) { _, port in
+            var arguments = ["-o", "/dev/null", "-w", "%{http_code}", "https://localhost:\(port)/v1/whoami"]
+            if let certificate, let key { arguments += ["--cert", certificate, "--key", key] }
+            let result = try await curl(arguments)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.outputText == "204")
+        }
+        return seen.value
+    }
+
+    @Test func noCertificateMeansNoPeer() async throws {
+        #expect(try await peer() == nil)
+    }
+
+    @Test func certificateFromTheCAIsVerifiedWithMatchingHashes() async throws {
+        let peer = try #require(try await peer(certificate: pki.clientCertificate, key: pki.clientKey))
+        #expect(peer.chainVerified)
+        #expect(peer.verificationError == nil)
+        #expect(peer.verificationFailure == nil)
+        #expect(peer.subjectCommonName == "al.police.test")
+
+        let fingerprint = try await blocking { [pki] in
+            try runProcess("/usr/bin/openssl", ["x509", "-in", pki.clientCertificate, "-noout", "-fingerprint", "-sha256"])
+        }
+        let expectedFingerprint = fingerprint.outputText.split(separator: "=").last.map {
+            $0.replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        }
+        #expect(peer.sha256Fingerprint == expectedFingerprint)
+
+        let spki = try await blocking { [pki] in
+            try runProcess("/bin/sh", ["-c", "openssl x509 -in '\(pki.clientCertificate)' -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum"])
+        }
+        let expectedSPKI = spki.outputText.split(separator: " ").first.map(String.init)
+        #expect(peer.spkiSHA256 == expectedSPKI)
+        #expect(peer.spkiSHA256.count == 64 && peer.spkiSHA256 != peer.sha256Fingerprint)
+    }
+
+    @Test func certificateFromAnotherCAIsReportedUntrusted() async throws {
+        let peer = try #require(try await peer(certificate: pki.strangerCertificate, key: pki.strangerKey))
+        #expect(!peer.chainVerified)
+        #expect(peer.verificationFailure == .untrustedIssuer)
+        #expect(peer.verificationError?.contains("issuer") == true, "\(peer.verificationError ?? "nil")")
+        #expect(peer.subjectCommonName == "al.stranger.test")
+    }
+
+    @Test func expiredCertificateIsReportedExpired() async throws {
+        let peer = try #require(try await peer(certificate: pki.expiredCertificate, key: pki.expiredKey))
+        #expect(!peer.chainVerified)
+        #expect(peer.verificationFailure == .expired)
+        #expect(peer.verificationError == "certificate has expired")
+    }
+
+    @Test func serverWithoutClientCAsDoesNotAskForACertificate() async throws {
+        #expect(try await peer(certificate: pki.clientCertificate, key: pki.clientKey, askForCertificates: false) == nil)
+    }
+
+    @Test func inMemoryPEMWorksLikeFiles() async throws {
+        let tls = TLSConfiguration(certificateChain: .bytes(pki.bytes(pki.serverCertificate)), privateKey: .bytes(pki.bytes(pki.serverKey)),
+                                   clientCertificateAuthorities: .bytes(pki.bytes(pki.caCertificate)))
+        let seen = Locked<PeerCertificate?>(nil)
+        try await withServer({ $0.tls = tls }, handler: { request in
+            seen.set(request.peer)
+            return HTTPResponse(status: 204)
+        }) { _, port in
+            let result = try await curl(["--cert", pki.clientCertificate, "--key", pki.clientKey, "https://localhost:\(port)/"])
+            #expect(result.status == 0, "\(result.standardError)")
+        }
+        #expect(seen.value?.chainVerified == true)
+    }
+
+    @Test func unusableTLSMaterialFailsStartWithAReadableError() throws {
+        let missing = HTTPServer(configuration: .init(tls: TLSConfiguration(certificateChain: .file("/nonexistent/server.pem"),
+                                                                            privateKey: .file(pki.serverKey))),
+                                 handler: { _ in HTTPResponse(status: 200) })
+        #expect(throws: HTTPServerError.self) { try missing.start() }
+        do { try missing.start() } catch { #expect("\(error)".contains("/nonexistent/server.pem")) }
+
+        let mismatched = HTTPServer(configuration: .init(tls: TLSConfiguration(certificateChain: .file(pki.serverCertificate),
+                                                                               privateKey: .file(pki.clientKey))),
+                                    handler: { _ in HTTPResponse(status: 200) })
+        do {
+            try mismatched.start()
+            Issue.record("a key that does not match the certificate was accepted")
+        } catch {
+            #expect("\(error)".contains("does not match"))
+            #expect(!"\(error)".contains("BEGIN"))
+        }
+    }
+}

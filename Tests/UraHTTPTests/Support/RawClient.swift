@@ -1,0 +1,153 @@
+import COpenSSL
+import Foundation
+import Glibc
+import UraHTTP
+
+/// A blocking HTTP client over a real socket (TLS through OpenSSL, or plain TCP) that sends
+/// exactly the bytes a test gives it, so malformed requests reach the server unaltered.
+/// Reads time out after `receiveTimeout` instead of hanging a test forever.
+/// @unchecked: a test uses one client from one thread at a time, handing it over between steps.
+final class RawClient: @unchecked Sendable {
+    private let fd: Int32
+    private var context: OpaquePointer?
+    private var ssl: OpaquePointer?
+    private var received: [UInt8] = []
+
+    struct TLSOptions {
+        var caFile: String
+        var certificateFile: String? = nil
+        var keyFile: String? = nil
+    }
+
+    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(15)) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
+        var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw TestFailure("connect to 127.0.0.1:\(port): \(reason)")
+        }
+        guard let tls else { return }
+        context = SSL_CTX_new(TLS_client_method())
+        SSL_CTX_load_verify_locations(context, tls.caFile, nil)
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        if let certificate = tls.certificateFile, let key = tls.keyFile {
+            SSL_CTX_use_certificate_chain_file(context, certificate)
+            SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM)
+        }
+        ssl = SSL_new(context)
+        SSL_set_fd(ssl, fd)
+        _ = ura_ssl_set_tlsext_host_name(ssl, "localhost")
+        guard SSL_connect(ssl) == 1 else {
+            var text = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(ERR_get_error(), &text, text.count)
+            close()
+            throw TestFailure("TLS handshake with the server failed: \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let ssl { SSL_free(ssl) }
+        if let context { SSL_CTX_free(context) }
+        ssl = nil
+        context = nil
+        if fd >= 0 { Glibc.close(fd) }
+    }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { raw -> Int in
+                if let ssl { return Int(SSL_write(ssl, raw.baseAddress! + offset, Int32(raw.count - offset))) }
+                return Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            guard count > 0 else { throw TestFailure("send failed after \(offset) bytes") }
+            offset += count
+        }
+    }
+
+    /// Reads some bytes; nil at end of stream (TLS close_notify or TCP FIN).
+    private func readSome() throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = buffer.withUnsafeMutableBytes { raw -> Int in
+            if let ssl { return Int(SSL_read(ssl, raw.baseAddress, Int32(raw.count))) }
+            return recv(fd, raw.baseAddress, raw.count, 0)
+        }
+        if count > 0 { return Array(buffer.prefix(count)) }
+        if let ssl {
+            let error = SSL_get_error(ssl, Int32(count))
+            if error == SSL_ERROR_ZERO_RETURN { return nil }
+            if error == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET) { return nil }
+            // A close without close_notify (the server cut the connection): also an end.
+            if error == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING {
+                ERR_clear_error()
+                return nil
+            }
+            throw TestFailure("read failed: SSL error \(error), errno \(errno) (timed out?)")
+        }
+        if count == 0 { return nil }
+        if errno == ECONNRESET { return nil }
+        throw TestFailure("read failed: \(String(cString: strerror(errno))) (timed out?)")
+    }
+
+    /// Reads one complete response (a 100 Continue is returned as a response of its own).
+    func readResponse() throws -> RawResponse {
+        while true {
+            if let (response, length) = RawResponse.parse(received) {
+                received.removeFirst(length)
+                return response
+            }
+            guard let more = try readSome() else { throw TestFailure("the server closed the connection before a full response") }
+            received += more
+        }
+    }
+
+    /// Reads until the server closes; returns everything that came (after buffered responses).
+    func readUntilClosed() throws -> [UInt8] {
+        while let more = try readSome() { received += more }
+        defer { received = [] }
+        return received
+    }
+}
+
+/// A parsed response from `RawClient`.
+struct RawResponse {
+    let status: Int
+    let headers: HTTPHeaders
+    let body: [UInt8]
+
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// A response at the start of `bytes`, with the number of bytes it takes; nil if incomplete.
+    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == terminator }) else {
+            return nil
+        }
+        let head = String(decoding: bytes[..<end], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
+        var headers = HTTPHeaders()
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let length = status == 100 ? 0 : Int(headers["Content-Length"] ?? "0") ?? 0
+        guard bytes.count >= end + 4 + length else { return nil }
+        return (RawResponse(status: status, headers: headers, body: Array(bytes[(end + 4)..<(end + 4 + length)])), end + 4 + length)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import UraHTTP
-
-@Test func moduleLoads() {}
