@@ -61,14 +61,16 @@ public struct MessageCatalogue: Sendable {
 
     /// Where `Schemas/` is: `$URA_SCHEMAS`, else beside the executable's installation
     /// (`/usr/local/share/ura/schemas`), else the source checkout this binary was built from.
-    public static func defaultDirectory(sourceFile: String = #filePath) -> URL {
+    public static func defaultDirectory() -> URL {
         if let explicit = ProcessInfo.processInfo.environment["URA_SCHEMAS"], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit)
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         let installed = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/ura/schemas")
         if FileManager.default.fileExists(atPath: installed.appendingPathComponent("catalogue.json").path) { return installed }
-        return URL(fileURLWithPath: sourceFile).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // This file is Sources/UraSchema/MessageCatalogue.swift of the checkout.
+        let thisFile: String = #filePath
+        return URL(fileURLWithPath: thisFile).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Schemas")
     }
 }

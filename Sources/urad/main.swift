@@ -1,21 +1,129 @@
+// urad: the Ura gateway daemon.
+//
+//   urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--version]
+//
+// Without --config it runs in demo mode on ./ura-data (or --data-dir): on first run it creates a
+// local CA, the gateway's keys and a demo directory of agencies with their keys and certificates,
+// and prints how to use them. SIGTERM/SIGINT stop it gracefully (in-flight commits finish);
+// SIGHUP reloads the directory file.
 import Foundation
 import UraGateway
+import UraModel
 #if canImport(Glibc)
 import Glibc
 #endif
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--version") {
-    print("urad \(UraGateway.version)")
-    exit(0)
-}
-if arguments.contains("--help") || arguments.contains("-h") {
-    print("""
-    usage: urad [--config FILE] [--data-dir DIR] [--check-config] [--version]
+/// Writes a line to stdout at once (stdout may be a pipe that a test reads).
+func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
-    The Ura gateway daemon. Without --config it runs in demo mode on an embedded SQLite store.
-    """)
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("urad: \(message)\n".utf8))
+    exit(code)
+}
+
+let usage = """
+usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--version]
+
+  --config FILE    the configuration (JSON; see deploy/urad.example.json). Without it: demo mode.
+  --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
+  --demo           create a demo directory of agencies on first run (the default without --config)
+  --check-config   load and check everything, print the result, and exit (0: fine, 78: not)
+  --version        print the version
+
+Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
+"""
+
+let arguments: CommandLineArguments
+do {
+    arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()), options: ["config", "data-dir"],
+                                         flags: ["demo", "check-config", "version", "help"])
+} catch {
+    fail("\(error)\n\n\(usage)", code: 64)
+}
+if arguments.flag("version") {
+    say("urad \(UraGateway.version)")
     exit(0)
 }
-FileHandle.standardError.write(Data("urad: not implemented yet\n".utf8))
-exit(2)
+if arguments.flag("help") {
+    say(usage)
+    exit(0)
+}
+guard arguments.positionals.isEmpty else { fail("unexpected argument '\(arguments.positionals[0])'\n\n\(usage)", code: 64) }
+
+let configFile = arguments.option("config").map { URL(fileURLWithPath: $0) }
+let demo = arguments.flag("demo") || configFile == nil
+let configuration: GatewayConfiguration
+do {
+    configuration = try GatewayConfiguration.load(file: configFile, dataDirectory: arguments.option("data-dir"))
+} catch {
+    fail("configuration: \(error)", code: 78)
+}
+
+if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
+    let url = "https://\(configuration.listenHost == "0.0.0.0" ? "127.0.0.1" : configuration.listenHost):\(configuration.listenPort)"
+    do {
+        try DemoSetup.create(in: configuration.dataDirectory, gatewayID: configuration.gatewayID, gatewayName: configuration.gatewayName,
+                             gatewayURL: url)
+    } catch {
+        fail("cannot create the demo in \(configuration.dataDirectory.path): \(error)")
+    }
+    say("""
+    Created a demo in \(configuration.dataDirectory.path): a local CA (ca/), the gateway's keys (gateway/) and
+    \(DemoSetup.agencies.count) demo agencies with their keys, client certificates and ura profiles (agencies/<id>/):
+    \(DemoSetup.agencies.map { "  \($0.id.padding(toLength: 28, withPad: " ", startingAt: 0)) \($0.kind.rawValue)" }.joined(separator: "\n"))
+    """)
+}
+
+let daemon: Daemon
+do {
+    daemon = try Daemon(configuration: configuration)
+} catch {
+    fail("\(error)", code: 78)
+}
+if arguments.flag("check-config") {
+    say("configuration OK: \(configuration.dataDirectory.path), gateway \(configuration.gatewayID), "
+          + "\(daemon.gateway.directory.snapshot.directory.agencies.count) agencies, \(daemon.gateway.catalogue.catalogue.entries.count) message types")
+    exit(0)
+}
+
+let port: Int
+do { port = try daemon.start() } catch { fail("\(error)") }
+let runDirectory = configuration.dataDirectory.appendingPathComponent("run")
+try? FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+try? Data(#"{"pid":\#(getpid()),"port":\#(port)}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+say("urad \(UraGateway.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
+if demo {
+    let data = configuration.dataDirectory.path
+    say("""
+
+    Try it (another terminal):
+      ura --profile \(data)/agencies/al.mepj.mission.gr-athens/profile.json send --type return.found-abroad \\
+          --to al.mpb.secretariat --case AL-2026-000042 --subject child Schemas/examples/return.found-abroad.json
+      ura --profile \(data)/agencies/al.mpb.secretariat/profile.json inbox
+      curl --cacert \(data)/ca/ca.crt --cert \(data)/agencies/al.mpb.secretariat/tls.crt \\
+           --key \(data)/agencies/al.mpb.secretariat/tls.key https://127.0.0.1:\(port)/v1/inbox
+    Stop with Ctrl-C.
+    """)
+}
+
+// Signals: handled on a dispatch queue, never in a signal handler.
+let signalQueue = DispatchQueue(label: "urad.signals")
+var sources: [DispatchSourceSignal] = []
+for number in [SIGTERM, SIGINT, SIGHUP] {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
+    source.setEventHandler {
+        if number == SIGHUP {
+            Task { await daemon.reloadDirectory() }
+            return
+        }
+        Task {
+            await daemon.stop()
+            try? FileManager.default.removeItem(at: runDirectory.appendingPathComponent("urad.json"))
+            exit(0)
+        }
+    }
+    source.resume()
+    sources.append(source)
+}
+dispatchMain()

@@ -1,0 +1,25 @@
+import UraHTTP
+import UraJSON
+
+/// Building HTTP responses: JSON, problem documents, and JWS bodies exactly as stored.
+enum APIResponse {
+    static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: status, headers: headers, body: value.serialized())
+    }
+
+    /// A JWS (flattened JSON) as stored, byte for byte.
+    static func jose(_ bytes: [UInt8], status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "Content-Type", value: "application/jose+json")
+        headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: status, headers: headers, body: bytes)
+    }
+
+    static func problem(_ problem: Problem, instance: String? = nil) -> HTTPResponse {
+        HTTPResponse(status: problem.status, headers: ["Content-Type": "application/problem+json", "Cache-Control": "no-store"],
+                     body: problem.json(instance: instance).serialized())
+    }
+}

@@ -1,0 +1,29 @@
+import UraHTTP
+import UraModel
+
+/// Who is calling: the client certificate of the TLS connection, verified against the gateway's
+/// CA by UraHTTP, mapped to one agency of the directory by its SHA-256 fingerprint or SPKI pin.
+struct Authentication {
+    let directory: DirectoryBook
+
+    func agency(for request: HTTPRequest) throws(Problem) -> Agency {
+        guard let peer = request.peer else {
+            throw Problem(.clientCertificateRequired, "connect with your agency's client certificate (curl --cert … --key …); /v1 is only for enrolled agencies")
+        }
+        guard peer.chainVerified else {
+            let why: String = switch peer.verificationFailure {
+            case .expired?: "it has expired; ask the operator for a new one (ura cert request, ura admin enrol)"
+            case .notYetValid?: "it is not valid yet; check the computer's clock"
+            case .invalidPurpose?: "it is not a TLS client certificate"
+            default: "it was not issued by the gateway's certificate authority (\(peer.verificationError ?? "unknown error"))"
+            }
+            throw Problem(.clientCertificateUntrusted, "the client certificate \(peer.subjectCommonName.map { "for \($0) " } ?? "")is not accepted: \(why)")
+        }
+        let snapshot = directory.snapshot
+        guard let id = snapshot.agency(certificateSHA256: peer.sha256Fingerprint, spkiSHA256: peer.spkiSHA256), let agency = snapshot[id] else {
+            throw Problem(.clientCertificateUnknown, "the client certificate (SHA-256 \(peer.sha256Fingerprint)) is not registered to any agency; enrol it with `ura admin enrol`")
+        }
+        guard agency.status == .active else { throw Problem(.agencySuspended, "\(agency.id) is suspended in the directory") }
+        return agency
+    }
+}

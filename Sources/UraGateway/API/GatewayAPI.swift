@@ -1,0 +1,209 @@
+import Foundation
+import UraCrypto
+import UraHTTP
+import UraJSON
+import UraModel
+import UraStore
+
+/// The HTTP API, version 1, as specified in `Schemas/openapi.json`. Everything under `/v1` needs an
+/// enrolled agency's client certificate; `/healthz` and `/readyz` do not. Errors are RFC 9457
+/// problem documents with a stable `type` per error.
+public struct GatewayAPI: HTTPHandler {
+    let gateway: Gateway
+    let authentication: Authentication
+
+    public init(gateway: Gateway) {
+        self.gateway = gateway
+        self.authentication = Authentication(directory: gateway.directory)
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let route = Route(request.path)
+        do {
+            if request.method == "GET", route.matches("healthz") { return APIResponse.json(["status": "ok"]) }
+            if request.method == "GET", route.matches("readyz") { return try ready() }
+            guard route.segments.first == "v1" else {
+                throw Problem(.notFound, "there is nothing at \(request.path); the API is under /v1")
+            }
+            let agency = try authentication.agency(for: request)
+            return try await v1(request, Route(Array(route.segments.dropFirst())), agency)
+        } catch let problem as Problem {
+            return APIResponse.problem(problem, instance: request.path)
+        } catch {
+            let id = UUID().uuidString.lowercased()
+            gateway.events.log.error("api.internal_error", ["correlation": .string(id), "path": .string(request.path), "error": .string("\(error)")])
+            return APIResponse.problem(Problem(.internalError, "something went wrong on the gateway; quote correlation id \(id) to the operator"))
+        }
+    }
+
+    private func ready() throws -> HTTPResponse {
+        do {
+            _ = try gateway.store.ledgerSize()
+        } catch {
+            throw Problem(.unavailable, "the store cannot be read: \(error)")
+        }
+        return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version))])
+    }
+
+    private func v1(_ request: HTTPRequest, _ route: Route, _ agency: Agency) async throws -> HTTPResponse {
+        let method = request.method
+        if route.matches("messages") {
+            guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
+            return try await submit(request, agency)
+        }
+        if let id = route.capture("messages", "*") {
+            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
+            return try messageStatus(id[0], agency)
+        }
+        if route.matches("inbox") {
+            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
+            return try await inbox(request, agency)
+        }
+        if let id = route.capture("inbox", "*", "ack") {
+            guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
+            return try await acknowledge(id[0], request, agency)
+        }
+        if route.matches("receipts") {
+            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
+            return try receipts(request, agency)
+        }
+        if route.matches("directory") {
+            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
+            return APIResponse.jose(try gateway.signedDirectory())
+        }
+        if let id = route.capture("agencies", "*", "keys"), method == "GET" { return try keys(id[0]) }
+        if route.matches("ledger", "checkpoint"), method == "GET" { return try checkpoint() }
+        if route.matches("ledger", "proof"), method == "GET" { return try proof(request, agency) }
+        throw Problem(.notFound, "there is no \(method) /v1/\(route.segments.joined(separator: "/")); see Schemas/openapi.json")
+    }
+
+    // MARK: Messages
+
+    private func submit(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+        let submission = try await gateway.intake.submit(request.body, from: agency.id)
+        return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200,
+                                headers: ["Location": "/v1/messages/\(submission.messageID)"])
+    }
+
+    private func messageID(_ text: String) throws(Problem) -> MessageID {
+        do { return try MessageID(text) } catch { throw Problem(.invalidRequest, error.description) }
+    }
+
+    /// The sender and the secretariat see a message's deliveries; to anyone else it does not exist.
+    private func messageStatus(_ text: String, _ agency: Agency) throws -> HTTPResponse {
+        let id = try messageID(text)
+        guard let message = try gateway.store.message(id), message.metadata.from == agency.id || agency.kind == .secretariat else {
+            throw Problem(.notFound, "there is no message \(id) that \(agency.id) sent")
+        }
+        let deliveries = try gateway.store.deliveries(of: id)
+        return APIResponse.json([
+            "id": .string(id.rawValue), "type": .string(message.metadata.type.rawValue), "case": .string(message.metadata.caseReference.rawValue),
+            "from": .string(message.metadata.from.rawValue), "digest": .string(message.digest),
+            "accepted_at": .string(RFC3339.string(from: message.acceptedAt)),
+            "settled_at": message.settledAt.map { .string(RFC3339.string(from: $0)) } ?? .null,
+            "deliveries": .array(deliveries.map(Self.deliveryJSON)),
+        ])
+    }
+
+    static func deliveryJSON(_ d: DeliveryRecord) -> JSONValue {
+        var object: JSONObject = [
+            "recipient": .string(d.recipient.rawValue), "channel": .string(d.channel.rawValue), "state": .string(d.state.rawValue),
+            "attempts": .number(Double(d.attempts)),
+        ]
+        if d.state == .pending || d.state == .retryScheduled { object["next_attempt_at"] = .string(RFC3339.string(from: d.nextAttemptAt)) }
+        if let error = d.lastError { object["last_error"] = .string(error) }
+        if let at = d.settledAt { object["settled_at"] = .string(RFC3339.string(from: at)) }
+        if let receipt = d.receipt, let json = try? JSONValue(parsing: receipt) { object["receipt"] = json }
+        return .object(object)
+    }
+
+    // MARK: Inbox
+
+    private func inbox(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+        let wait = try Self.intQuery(request, "wait", default: 0, range: 0...3600)
+        let limit = try Self.intQuery(request, "limit", default: 50, range: 1...1000)
+        let jobs = try await gateway.inbox.fetch(for: agency.id, limit: limit, wait: .seconds(wait))
+        return APIResponse.json(["messages": .array(jobs.map { job in
+            [
+                "id": .string(job.message.rawValue), "from": .string(job.sender.rawValue), "type": .string(job.type.rawValue),
+                "digest": .string(job.digest), "attempt": .number(Double(job.attempt)),
+                "message": (try? JSONValue(parsing: job.signedBytes)) ?? .null,
+            ]
+        })])
+    }
+
+    private func acknowledge(_ text: String, _ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+        let id = try messageID(text)
+        try await gateway.inbox.acknowledge(message: id, by: agency.id, receipt: request.body)
+        return APIResponse.json(["message": .string(id.rawValue), "state": "delivered"])
+    }
+
+    // MARK: Receipts
+
+    private func receipts(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+        let after = Int64(try Self.intQuery(request, "after", default: 0, range: 0...Int.max))
+        let limit = try Self.intQuery(request, "limit", default: 100, range: 1...1000)
+        let feed = try gateway.store.receipts(forSender: agency.id, after: after, limit: limit)
+        return APIResponse.json([
+            "receipts": .array(feed.map { r in
+                [
+                    "cursor": .number(Double(r.cursor)), "message": .string(r.message.rawValue), "recipient": .string(r.recipient.rawValue),
+                    "kind": .string(r.kind.rawValue), "at": .string(RFC3339.string(from: r.at)), "receipt": (try? JSONValue(parsing: r.signed)) ?? .null,
+                ]
+            }),
+            "next": .number(Double(feed.last?.cursor ?? after)),
+        ])
+    }
+
+    // MARK: Directory and keys
+
+    private func keys(_ text: String) throws -> HTTPResponse {
+        let id: AgencyID
+        do { id = try AgencyID(text) } catch { throw Problem(.invalidRequest, error.description) }
+        let snapshot = gateway.directory.snapshot
+        let entries: [DirectoryKey]
+        if id == snapshot.directory.gateway.id {
+            entries = snapshot.directory.gateway.keys
+        } else {
+            guard let agency = snapshot[id] else { throw Problem(.notFound, "\(id) is not in the directory") }
+            entries = agency.keys
+        }
+        return APIResponse.json(["keys": .array(entries.map { key in
+            var jwk = key.jwk.objectValue ?? JSONObject()
+            jwk["kid"] = .string(key.kid)
+            jwk["use"] = .string(key.use.rawValue)
+            if let notBefore = key.notBefore { jwk["nbf"] = .number(notBefore.timeIntervalSince1970.rounded(.down)) }
+            if let notAfter = key.notAfter { jwk["exp"] = .number(notAfter.timeIntervalSince1970.rounded(.down)) }
+            return .object(jwk)
+        })])
+    }
+
+    // MARK: Ledger
+
+    private func checkpoint() throws -> HTTPResponse {
+        guard let head = try gateway.store.signedHead() else { throw Problem(.notFound, "the ledger is empty") }
+        return APIResponse.json([
+            "tree_size": .number(Double(head.treeSize)), "root": .string(Base64URL.encode(head.root)),
+            "signed_head": (try? JSONValue(parsing: head.signed)) ?? .null,
+        ])
+    }
+
+    /// Proofs for a message go to its sender, its recipients and the secretariat.
+    private func proof(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+        guard let text = request.queryValue("message") else { throw Problem(.invalidRequest, "give the message id: /v1/ledger/proof?message=ID") }
+        let id = try messageID(text)
+        guard let message = try gateway.store.message(id),
+              message.metadata.from == agency.id || message.metadata.to.contains(agency.id) || agency.kind == .secretariat else {
+            throw Problem(.notFound, "there is no message \(id) for \(agency.id)")
+        }
+        return APIResponse.json(try gateway.ledger.proof(for: id).json)
+    }
+
+    static func intQuery(_ request: HTTPRequest, _ name: String, default fallback: Int, range: ClosedRange<Int>) throws(Problem) -> Int {
+        guard let text = request.queryValue(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem(.invalidRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+}

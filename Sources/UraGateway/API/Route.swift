@@ -1,0 +1,30 @@
+import Foundation
+
+/// A request path split into segments, matched against literal patterns where `*` captures one
+/// segment: `route.capture("inbox", "*", "ack")` gives `[id]` for `/inbox/<id>/ack`.
+struct Route: Sendable {
+    let segments: [String]
+
+    init(_ path: String) {
+        segments = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+    }
+
+    init(_ segments: [String]) { self.segments = segments }
+
+    func matches(_ pattern: String...) -> Bool { capture(pattern) != nil && !pattern.contains("*") }
+
+    func capture(_ pattern: String...) -> [String]? { capture(pattern) }
+
+    private func capture(_ pattern: [String]) -> [String]? {
+        guard pattern.count == segments.count else { return nil }
+        var captured: [String] = []
+        for (want, have) in zip(pattern, segments) {
+            if want == "*" { captured.append(have) } else if want != have { return nil }
+        }
+        return captured
+    }
+
+    func notAllowed(_ method: String, allowed: String) -> Problem {
+        Problem(.methodNotAllowed, "\(method) is not allowed on /\(segments.joined(separator: "/")); use \(allowed)")
+    }
+}

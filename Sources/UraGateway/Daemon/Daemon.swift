@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+import UraCrypto
+import UraHTTP
+import UraModel
+import UraSchema
+import UraStore
+
+/// `urad` assembled from its configuration: the store, the gateway, the HTTPS API listener and
+/// the background work (pushes, deadlines, retention, checkpoints). `urad` adds signals and demo
+/// mode; tests run the same thing in process.
+public final class Daemon: Sendable {
+    public let configuration: GatewayConfiguration
+    public let gateway: Gateway
+    let store: SQLiteStore
+    let api: HTTPServer
+    let pushClient: HTTPClient
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let ports = Mutex<(api: Int, admin: Int?)>((0, nil))
+    let log: Logger
+
+    /// Loads keys, the directory, the catalogue and the calendar, and opens the store. Every
+    /// failure is a sentence naming the file or option.
+    public init(configuration: GatewayConfiguration, clock: any WallClock = SystemClock(), log: Logger? = nil) throws {
+        self.configuration = configuration
+        let log = log ?? Logger(minimum: configuration.logLevel, clock: clock)
+        self.log = log
+        let signingKey = try Self.privateKeyFile(configuration.signingKey) { try SigningKey(contentsOfFile: $0) }
+        let directory: Directory
+        do { directory = try DirectoryFile.read(configuration.directoryFile) } catch {
+            throw DaemonError("the directory cannot be loaded: \(error)")
+        }
+        guard directory.gateway.id == configuration.gatewayID else {
+            throw DaemonError("the directory is for gateway \(directory.gateway.id), but gateway.id is \(configuration.gatewayID)")
+        }
+        guard directory.gateway.keys.contains(where: { $0.kid == signingKey.keyID }) else {
+            throw DaemonError("the gateway's signing key \(signingKey.keyID) is not among the gateway keys of the directory; receipts could not be verified")
+        }
+        let snapshot: DirectorySnapshot
+        do { snapshot = try DirectorySnapshot(directory) } catch { throw DaemonError("\(configuration.directoryFile.path): \(error)") }
+        let catalogue: MessageCatalogue
+        do { catalogue = try MessageCatalogue(directory: configuration.schemas ?? MessageCatalogue.defaultDirectory()) } catch {
+            throw DaemonError("\(error)")
+        }
+        let calendar = try Self.calendar(configuration, log: log)
+        let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
+        do {
+            store = try SQLiteStore(path: configuration.storePath.path, ledger: Gateway.ledgerConfiguration(signer))
+        } catch {
+            throw DaemonError("the store \(configuration.storePath.path) cannot be opened: \(error)")
+        }
+        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
+        pushClient = HTTPClient(configuration: HTTPClientConfiguration(
+            clientCertificate: .file(configuration.tlsCertificate.path), clientKey: .file(configuration.tlsPrivateKey.path),
+            trustedAuthorities: .file(configuration.pushCA.path), connectTimeout: configuration.pushConnectTimeout,
+            timeout: configuration.pushTimeout, maxConcurrentTransfers: configuration.gateway.delivery.concurrency))
+        let events = GatewayEvents(log: log)
+        gateway = Gateway(store: store, directory: DirectoryBook(snapshot), catalogue: catalogue, signer: signer,
+                          transport: PushTransport(client: pushClient), clock: clock, calendar: calendar,
+                          settings: configuration.gateway, events: events)
+        api = HTTPServer(configuration: HTTPServerConfiguration(
+            host: configuration.listenHost, port: configuration.listenPort,
+            tls: TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
+                                  clientCertificateAuthorities: .file(configuration.clientCA.path)),
+            limits: HTTPServerLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes),
+            timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout),
+            eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
+            maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway))
+    }
+
+    /// Private keys must be readable by their owner only: a key others can read is refused.
+    static func privateKeyFile<T>(_ url: URL, _ load: (String) throws -> T) throws -> T {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else {
+            throw DaemonError("the private key \(url.path) does not exist")
+        }
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw DaemonError("the private key \(url.path) can be read by others (mode \(String(mode, radix: 8))); run chmod 600 \(url.path)")
+        }
+        do { return try load(url.path) } catch { throw DaemonError("the private key \(url.path) cannot be used: \(error)") }
+    }
+
+    static func calendar(_ configuration: GatewayConfiguration, log: Logger) throws -> WorkingCalendar {
+        let candidates = [configuration.holidays,
+                          MessageCatalogue.defaultDirectory().deletingLastPathComponent().appendingPathComponent("holidays-al.json"),
+                          MessageCatalogue.defaultDirectory().deletingLastPathComponent().appendingPathComponent("deploy/holidays-al.json"),
+                          URL(fileURLWithPath: "/etc/ura/holidays-al.json")].compactMap { $0 }
+        for file in candidates where FileManager.default.fileExists(atPath: file.path) {
+            do { return try WorkingCalendar(contentsOf: file) } catch { throw DaemonError("the holiday calendar \(file.path): \(error)") }
+        }
+        if let explicit = configuration.holidays { throw DaemonError("the holiday calendar \(explicit.path) does not exist") }
+        log.warning("deadlines.no_holidays", ["hint": "no holiday calendar found; working days skip weekends only (set holidays)"])
+        return WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])
+    }
+
+    /// Starts listening and the background work; returns the API port.
+    @discardableResult
+    public func start() throws -> Int {
+        let port: Int
+        do { port = try api.start() } catch {
+            throw DaemonError("cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(error)")
+        }
+        ports.withLock { $0.api = port }
+        let gateway = self.gateway
+        let settings = configuration
+        let background: [Task<Void, Never>] = [
+            Task { await gateway.deliveries.run() },
+            Task { await Self.every(settings.deadlineCheck) { await gateway.deadlines.runOnce() } },
+            Task { await Self.every(.seconds(3600)) { await gateway.retention.runOnce() } },
+            Task { await Self.every(settings.gateway.checkpointEvery) { _ = try? await gateway.ledger.checkpoint(now: gateway.clock.now) } },
+        ]
+        tasks.withLock { $0 = background }
+        log.info("urad.started", ["port": .int(port), "agencies": .int(gateway.directory.snapshot.directory.agencies.count),
+                                  "types": .int(gateway.catalogue.catalogue.entries.count)])
+        return port
+    }
+
+    public var apiPort: Int { ports.withLock { $0.api } }
+
+    /// Stops accepting, lets in-flight requests and commits finish, stops the background work and
+    /// closes the store.
+    public func stop() async {
+        log.info("urad.stopping", [:])
+        await api.shutdown(gracePeriod: .seconds(10))
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        for task in tasks.withLock({ $0 }) { await task.value }
+        pushClient.shutdown()
+        store.close()
+        log.info("urad.stopped", [:])
+    }
+
+    /// Reads the directory file again and applies it (SIGHUP).
+    public func reloadDirectory() async {
+        do {
+            try await gateway.reload(try DirectoryFile.read(configuration.directoryFile))
+        } catch {
+            log.error("directory.reload_failed", ["error": .string("\(error)"), "kept_version": .int(gateway.directory.snapshot.directory.version)])
+        }
+    }
+
+    static func every(_ interval: Duration, _ work: @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            await work()
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Why the daemon cannot start: one sentence, printed by `urad` before it exits non-zero.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
