@@ -106,10 +106,18 @@ import UraStore
 
     @Test func timesOutsideTheWindowAreRefused() async throws {
         let f = try GatewayFixture()
-        let early = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(-3600))
-        try await expectRejected(f, early, as: f.police, .createdOutOfWindow, "check the sending computer's clock")
+        let ahead = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(3600))
+        try await expectRejected(f, ahead, as: f.police, .createdOutOfWindow, "check the sending computer's clock")
+        let stale = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(-15 * 86_400))
+        try await expectRejected(f, stale, as: f.police, .createdOutOfWindow, "more than 14 days ago")
         let expired = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(-200), lifetime: 100)
         try await expectRejected(f, expired, as: f.police, .messageExpired)
+    }
+
+    @Test func aMessageSealedOfflineHoursAgoIsStillAccepted() async throws {
+        let f = try GatewayFixture()
+        let late = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(-6 * 3600))
+        #expect(try await f.submit(late, as: f.police).isNew)
     }
 
     @Test func unknownAndSuspendedRecipientsAreRefused() async throws {

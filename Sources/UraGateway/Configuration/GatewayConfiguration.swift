@@ -19,7 +19,7 @@ public struct GatewayConfiguration: Sendable {
         "store": ["backend": "sqlite", "path": "ura.sqlite"],
         "http": ["event_loops": 2, "max_connections": 4096, "max_body_bytes": 10_485_760, "max_header_bytes": 32_768,
                  "header_timeout_seconds": 10, "body_timeout_seconds": 30, "idle_timeout_seconds": 60],
-        "intake": ["clock_skew_seconds": 300, "max_lifetime_days": 400],
+        "intake": ["clock_skew_seconds": 300, "max_age_days": 14, "max_lifetime_days": 400],
         "delivery": ["concurrency": 32, "per_recipient": 4, "lease_seconds": 120, "connect_timeout_seconds": 10, "timeout_seconds": 30,
                      "retry_initial_seconds": 2, "retry_max_seconds": 900, "max_attempts": 30, "redrive_window_hours": 72],
         "inbox": ["lease_seconds": 300, "max_wait_seconds": 60, "max_batch": 100],
@@ -115,6 +115,7 @@ public struct GatewayConfiguration: Sendable {
         idleTimeout = .seconds(try reader.int("http.idle_timeout_seconds", 1...86_400))
         var settings = Gateway.Settings()
         settings.intake = IntakeSettings(maxMessageBytes: maxBodyBytes, clockSkew: .seconds(try reader.int("intake.clock_skew_seconds", 1...86_400)),
+                                         maxAge: .seconds(try reader.int("intake.max_age_days", 1...365) * 86_400),
                                          maxLifetime: .seconds(try reader.int("intake.max_lifetime_days", 1...3650) * 86_400))
         settings.delivery = DeliverySettings(
             concurrency: try reader.int("delivery.concurrency", 1...1024), perRecipient: try reader.int("delivery.per_recipient", 1...256),

@@ -50,6 +50,7 @@ public enum DemoSetup {
 
         let gatewayKey = try SigningKey.generate(.eddsa)
         try gatewayKey.writePrivateKey(to: files.path("gateway/signing.key"))
+        try files.write("gateway/signing.pub.json", gatewayKey.publicKey.jwk.serializedString(options: .prettyPrinted) + "\n")
         let tls = try ca.issue(commonName: gatewayID.rawValue, usage: .clientAndServer,
                                subjectAlternativeNames: ["DNS:localhost", "IP:127.0.0.1"], now: now)
         try tls.key.writePrivateKey(to: files.path("gateway/tls.key"))
@@ -70,7 +71,7 @@ public enum DemoSetup {
             let profile: JSONValue = [
                 "agency": .string(demo.id), "gateway": .string(gatewayURL), "ca": "../../ca/ca.crt",
                 "certificate": "tls.crt", "private_key": "tls.key", "signing_key": "signing.key", "encryption_key": "encryption.key",
-                "state": "state",
+                "gateway_key": .string(gatewayKey.keyID), "state": "state",
             ]
             try files.write("\(folder)/profile.json", profile.serializedString(options: .prettyPrinted) + "\n")
             agencies.append(Agency(

@@ -186,8 +186,11 @@ public final class Intake: Sendable {
 
     private func checkTimes(_ envelope: Envelope, now: Date) throws(Problem) {
         let skew = settings.clockSkew.seconds
-        if abs(envelope.created.timeIntervalSince(now)) > skew {
-            throw Problem(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)) but the gateway's time is \(RFC3339.string(from: now)); more than \(Int(skew)) seconds apart — check the sending computer's clock")
+        if envelope.created.timeIntervalSince(now) > skew {
+            throw Problem(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)) but the gateway's time is \(RFC3339.string(from: now)); more than \(Int(skew)) seconds ahead — check the sending computer's clock")
+        }
+        if now.timeIntervalSince(envelope.created) > settings.maxAge.seconds {
+            throw Problem(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)), more than \(Int(settings.maxAge.seconds / 86_400)) days ago; seal the form again as a new message")
         }
         if envelope.expires <= now {
             throw Problem(.messageExpired, "the message expired at \(RFC3339.string(from: envelope.expires))")

@@ -1,0 +1,84 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+
+/// `ura admin enrol`: the operator signs an agency's certificate request with the CA and adds the
+/// agency (or replaces its entry) in the directory file: its kind, name, keys from keys.json, the
+/// new certificate's pin and delivery mode. `--reload` tells the running urad (SIGHUP).
+enum AdminCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
+                                            flags: ["reload"])
+        guard args.positionals.first == "enrol" else { throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys keys.json") }
+        let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
+        let request: CertificateSigningRequest
+        do { request = try CertificateSigningRequest(pem: String(decoding: try readFile(try args.requiredOption("csr")), as: UTF8.self)) } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("the certificate request does not check out: \(error)", .dataError)
+        }
+        guard let name = request.commonName, let id = try? AgencyID(name) else {
+            throw CLIError("the request's common name '\(request.commonName ?? "")' is not an agency id", .dataError)
+        }
+        let kindText = try args.requiredOption("kind")
+        guard let kind = AgencyKind(rawValue: kindText), kind != .gateway else { throw UsageError("--kind: '\(kindText)' is not an agency kind") }
+        let keys = try JSONValue(parsing: try readFile(try args.requiredOption("keys")))
+        guard let signingJWK = keys["signing"], let encryptionJWK = keys["encryption"] else {
+            throw CLIError("keys.json needs the signing and encryption public keys (ura keys generate writes it)", .dataError)
+        }
+        if let claimed = keys["agency"]?.stringValue, claimed != id.rawValue {
+            throw CLIError("keys.json is for \(claimed) but the request is for \(id)", .dataError)
+        }
+        let signing: VerificationKey, encryption: AgreementPublicKey
+        do {
+            signing = try VerificationKey(jwk: signingJWK)
+            encryption = try AgreementPublicKey(jwk: encryptionJWK)
+        } catch { throw CLIError("keys.json: \(error)", .dataError) }
+        var delivery = DeliveryMode.pull
+        if let url = args.option("push-url") {
+            guard url.hasPrefix("https://") else { throw UsageError("--push-url must be an https:// URL") }
+            delivery = .push(url: url)
+        }
+        let county = try args.option("county").map { text throws -> County in
+            guard let c = County(rawValue: text) else { throw UsageError("--county: '\(text)' is not a county of Albania") }
+            return c
+        }
+        let parent = try args.option("parent").map { text throws -> AgencyID in
+            do { return try AgencyID(text) } catch { throw UsageError("--parent: \(error)") }
+        }
+
+        let ca: CertificateAuthority
+        do {
+            let caCert = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
+            ca = CertificateAuthority(certificate: caCert, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
+        } catch let error as CLIError { throw error } catch {
+            throw CLIError("cannot use the CA in \(data.path)/ca: \(error)", .configuration)
+        }
+        let certificate: Certificate
+        do { certificate = try ca.issue(request, usage: .client) } catch { throw CLIError("cannot issue the certificate: \(error)", .software) }
+        let file = data.appendingPathComponent("directory.json")
+        var directory: Directory
+        do { directory = try DirectoryFile.read(file) } catch { throw CLIError("\(error)", .configuration) }
+        directory.upsert(Agency(id: id, kind: kind, name: try args.requiredOption("name"), county: county, parent: parent,
+                                keys: [DirectoryKey(kid: signing.thumbprint, use: .sig, jwk: signing.jwk),
+                                       DirectoryKey(kid: encryption.thumbprint, use: .enc, jwk: encryption.jwk)],
+                                certificates: [CertificatePin(sha256: certificate.sha256Fingerprint)], delivery: delivery))
+        directory.version += 1
+        directory.issued = Date()
+        do { _ = try DirectorySnapshot(directory) } catch { throw CLIError("the directory would not be valid: \(error)", .dataError) }
+        do { try DirectoryFile.write(directory, to: file) } catch { throw CLIError("\(error)", .ioError) }
+        let out = args.option("out") ?? data.appendingPathComponent("agencies/\(id).crt").path
+        do { try Data(certificate.pem.utf8).write(to: URL(fileURLWithPath: out)) } catch {
+            throw CLIError("the directory was updated but the certificate could not be written to \(out)", .ioError)
+        }
+        Terminal.out("enrolled \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out) (SHA-256 \(certificate.sha256Fingerprint))")
+        if args.flag("reload") {
+            let run = data.appendingPathComponent("run/urad.json")
+            guard let pid = (try? JSONValue(parsing: try readFile(run.path)))?["pid"]?.intValue, kill(pid_t(pid), SIGHUP) == 0 else {
+                throw CLIError("urad does not seem to run from \(data.path); the directory will apply when it starts (or send it SIGHUP)", .unavailable)
+            }
+            Terminal.out("urad (pid \(pid)) reloads the directory")
+        }
+    }
+}

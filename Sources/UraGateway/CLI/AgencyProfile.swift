@@ -1,0 +1,66 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+
+/// What `ura` needs to act as one agency: its id, the gateway's URL, the CA that signed the
+/// gateway's certificate, its client certificate and keys, the gateway's signing key id (pinned),
+/// and a state folder (outbox, receipts cursor, cached directory). A JSON file; relative paths are
+/// relative to the file. Demo mode writes one per demo agency.
+public struct AgencyProfile: Sendable {
+    public var agency: AgencyID
+    public var gatewayURL: String
+    public var ca: URL
+    public var certificate: URL
+    public var privateKey: URL
+    public var signingKey: URL
+    public var encryptionKey: URL
+    /// The kid of the gateway's signing key; receipts and the directory must be signed by it.
+    public var gatewayKeyID: String?
+    public var state: URL
+
+    public static func load(_ url: URL) throws(CLIError) -> AgencyProfile {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: Array(try Data(contentsOf: url))) } catch {
+            throw CLIError("cannot read the profile \(url.path): \(error)", .configuration)
+        }
+        let base = url.deletingLastPathComponent()
+        func text(_ key: String) throws(CLIError) -> String {
+            guard let value = json[key]?.stringValue, !value.isEmpty else {
+                throw CLIError("the profile \(url.path) has no \(key)", .configuration)
+            }
+            return value
+        }
+        func file(_ key: String) throws(CLIError) -> URL {
+            let value = try text(key)
+            return value.hasPrefix("/") ? URL(fileURLWithPath: value) : base.appendingPathComponent(value).standardized
+        }
+        let id = try text("agency")
+        guard let agency = try? AgencyID(id) else { throw CLIError("the profile's agency '\(id)' is not a valid agency id", .configuration) }
+        return AgencyProfile(agency: agency, gatewayURL: try text("gateway"), ca: try file("ca"), certificate: try file("certificate"),
+                             privateKey: try file("private_key"), signingKey: try file("signing_key"),
+                             encryptionKey: try file("encryption_key"), gatewayKeyID: json["gateway_key"]?.stringValue,
+                             state: (try? file("state")) ?? base.appendingPathComponent("state"))
+    }
+
+    public func loadSigningKey() throws(CLIError) -> SigningKey {
+        do { return try SigningKey(contentsOfFile: signingKey.path) } catch {
+            throw CLIError("cannot use the signing key \(signingKey.path): \(error)", .configuration)
+        }
+    }
+
+    public func loadEncryptionKey() throws(CLIError) -> AgreementPrivateKey {
+        do { return try AgreementPrivateKey(contentsOfFile: encryptionKey.path) } catch {
+            throw CLIError("cannot use the encryption key \(encryptionKey.path): \(error)", .configuration)
+        }
+    }
+
+    /// A folder of the state directory, created 0700 if needed.
+    func stateFolder(_ name: String) throws(CLIError) -> URL {
+        let url = state.appendingPathComponent(name)
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+            throw CLIError("cannot create \(url.path): \(error.localizedDescription)", .ioError)
+        }
+        return url
+    }
+}

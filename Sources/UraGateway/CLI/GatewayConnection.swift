@@ -1,0 +1,101 @@
+import Foundation
+import UraCrypto
+import UraHTTP
+import UraJSON
+import UraModel
+
+/// `ura`'s HTTPS connection to the gateway, as one agency: its client certificate, the gateway's
+/// certificate checked against the profile's CA. Problems the gateway answers become `CLIError`s
+/// with the gateway's sentence; an unreachable gateway is `.unavailable`.
+public struct GatewayConnection: Sendable {
+    public let profile: AgencyProfile
+    let client: HTTPClient
+    let base: String
+
+    public init(profile: AgencyProfile, gatewayURL: String? = nil, timeout: Duration = .seconds(120)) {
+        self.profile = profile
+        base = (gatewayURL ?? profile.gatewayURL).hasSuffix("/") ? String((gatewayURL ?? profile.gatewayURL).dropLast()) : (gatewayURL ?? profile.gatewayURL)
+        client = HTTPClient(configuration: HTTPClientConfiguration(
+            clientCertificate: .file(profile.certificate.path), clientKey: .file(profile.privateKey.path),
+            trustedAuthorities: .file(profile.ca.path), connectTimeout: .seconds(15), timeout: timeout, userAgent: "ura/\(UraGateway.version)"))
+    }
+
+    public func close() { client.shutdown() }
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let body: [UInt8]
+        public var json: JSONValue? { try? JSONValue(parsing: body) }
+    }
+
+    /// Sends a request; a problem document from the gateway throws with its detail.
+    public func request(_ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/jose+json",
+                        timeout: Duration? = nil) async throws(CLIError) -> Reply {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.send(HTTPClientRequest(method: method, url: base + path, headers: ["Content-Type": contentType],
+                                                               body: body, timeout: timeout))
+        } catch {
+            throw CLIError("the gateway at \(base) cannot be reached: \(error)", .unavailable)
+        }
+        if response.status >= 400 {
+            let problem = try? JSONValue(parsing: response.body)
+            let title = problem?["title"]?.stringValue ?? "HTTP \(response.status)"
+            let detail = problem?["detail"]?.stringValue ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+            let code: ExitCode = switch response.status {
+            case 401, 403: .permission
+            case 500...: .unavailable
+            default: .rejected
+            }
+            throw CLIError("\(title): \(detail)", code)
+        }
+        return Reply(status: response.status, body: response.body)
+    }
+
+    /// The directory, fetched signed, checked against the gateway key pinned in the profile, and
+    /// cached in the state folder for offline use.
+    public func directory() async throws(CLIError) -> Directory {
+        let reply = try await request("GET", "/v1/directory")
+        let directory = try Self.verifySignedDirectory(reply.body, pinned: profile.gatewayKeyID)
+        if let folder = try? profile.stateFolder("cache") {
+            try? Data(reply.body).write(to: folder.appendingPathComponent("directory.jws"))
+        }
+        return directory
+    }
+
+    /// The directory from the gateway, or — when the gateway cannot be reached — the copy cached
+    /// at the last successful fetch (still checked against the pinned key). Missions abroad seal
+    /// messages offline this way and keep them in the outbox.
+    public func directoryOrCached() async throws(CLIError) -> (directory: Directory, cached: Bool) {
+        do {
+            return (try await directory(), false)
+        } catch let error where error.code == .unavailable {
+            let file = profile.state.appendingPathComponent("cache/directory.jws")
+            guard let bytes = FileManager.default.contents(atPath: file.path) else {
+                throw CLIError("\(error.message); and there is no cached directory to seal the message with yet", .unavailable)
+            }
+            return (try Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyID), true)
+        }
+    }
+
+    /// Checks a signed directory: signed by one of the gateway keys it lists, which must be the
+    /// pinned key when there is one.
+    public static func verifySignedDirectory(_ bytes: [UInt8], pinned: String?) throws(CLIError) -> Directory {
+        do {
+            let jws = try JWS.parse(bytes)
+            let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: jws.payload))
+            guard let kid = jws.signature.keyID, let entry = directory.gateway.keys.first(where: { $0.kid == kid }) else {
+                throw CLIError("the directory is not signed by a key of its gateway", .protocolError)
+            }
+            if let pinned, pinned != kid {
+                throw CLIError("the directory is signed with gateway key \(kid), not the pinned \(pinned); do not trust this gateway", .protocolError)
+            }
+            try jws.verify(using: try VerificationKey(jwk: entry.jwk))
+            return directory
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("the directory from the gateway does not check out: \(error)", .protocolError)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+
+/// `ura receipts`: the delivered and failed receipts of the agency's messages since the last time
+/// (a cursor kept in the state folder; `--all` starts from the beginning), each checked: delivered
+/// receipts signed by the recipient, failed ones by the gateway.
+enum ReceiptsCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: [], flags: ["all", "json"])
+        let connection = try context.connection()
+        defer { connection.close() }
+        let profile = connection.profile
+        let directory = try await connection.directory()
+        let cursorFile = try profile.stateFolder("cursors").appendingPathComponent("receipts")
+        var cursor = args.flag("all") ? 0 : Int64((try? String(contentsOf: cursorFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        var shown = 0, bad = 0
+        while true {
+            let reply = try await connection.request("GET", "/v1/receipts?after=\(cursor)&limit=500")
+            let items = reply.json?["receipts"]?.arrayValue ?? []
+            for item in items {
+                guard let signed = item["receipt"] else { continue }
+                do {
+                    let receipt = try check(signed.serialized(), directory: directory)
+                    shown += 1
+                    if args.flag("json") {
+                        Terminal.out(JSONValue.object(["cursor": item["cursor"] ?? .null, "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
+                    } else {
+                        Terminal.out("\(receipt.kind.rawValue) \(receipt.message) → \(receipt.recipient?.rawValue ?? "?") at \(RFC3339.string(from: receipt.at))"
+                                     + (receipt.reason.map { ": \($0)" } ?? ""))
+                    }
+                } catch {
+                    bad += 1
+                    Terminal.error("receipt \(item["cursor"]?.intValue ?? -1) does not check out: \(error.message)")
+                }
+            }
+            guard let next = reply.json?["next"]?.intValue, items.count == 500 else {
+                cursor = Int64(reply.json?["next"]?.intValue ?? Int(cursor))
+                break
+            }
+            cursor = Int64(next)
+        }
+        try? Data("\(cursor)\n".utf8).write(to: cursorFile, options: .atomic)
+        if shown == 0 && bad == 0 && !args.flag("json") { Terminal.out("no new receipts") }
+        if bad > 0 { throw CLIError("\(bad) receipt(s) did not check out", .verificationFailed) }
+    }
+
+    static func check(_ bytes: [UInt8], directory: Directory) throws(CLIError) -> Receipt {
+        do {
+            let jws = try JWS.parse(bytes)
+            let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
+            let signer = receipt.by
+            let keys = signer == directory.gateway.id ? directory.gateway.keys : (directory[signer]?.keys ?? [])
+            guard receipt.kind != .delivered || signer == receipt.recipient, receipt.kind != .failed || signer == directory.gateway.id,
+                  let kid = jws.signature.keyID, let entry = keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
+                throw CLIError("signed by \(signer), who may not vouch for a \(receipt.kind.rawValue) receipt, or with an unknown key", .verificationFailed)
+            }
+            try jws.verify(using: try VerificationKey(jwk: entry.jwk))
+            return receipt
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(error)", .verificationFailed)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+
+/// `ura send`: seal a form, keep it in the outbox, submit it, check the receipt. When the gateway
+/// cannot be reached the message stays in the outbox for `ura outbox`; its id makes the retry safe.
+enum SendCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: ["type", "to", "case", "subject", "priority", "in-reply-to", "participants",
+                                                           "county", "expires-days"], flags: ["json"])
+        let formPath = try args.positional(0, "the form's JSON file (ura send FORM.json --type …)")
+        let form: JSONValue
+        do { form = try JSONValue(parsing: try readFile(formPath)) } catch let error as CLIError { throw error } catch {
+            throw CLIError("\(formPath) is not valid JSON: \(error)", .dataError)
+        }
+        func parsed<T>(_ name: String, _ make: (String) throws -> T) throws -> T {
+            let text = try args.requiredOption(name)
+            do { return try make(text) } catch { throw UsageError("--\(name): \(error)") }
+        }
+        var draft = MessageComposer.Draft(
+            type: try parsed("type") { try MessageType($0) }, to: try args.list("to") { try AgencyID($0) },
+            caseReference: try parsed("case") { try CaseReference($0) },
+            subject: try parsed("subject") { text in
+                guard let s = SubjectCategory(rawValue: text) else { throw UsageError("'\(text)' is not child, adult or unknown") }
+                return s
+            }, form: form)
+        guard !draft.to.isEmpty else { throw UsageError("--to needs at least one agency id") }
+        if let text = args.option("priority") {
+            guard let p = Priority(rawValue: text) else { throw UsageError("--priority: '\(text)' is not normal, urgent or immediate") }
+            draft.priority = p
+        }
+        if let text = args.option("in-reply-to") {
+            do { draft.inReplyTo = try MessageID(text) } catch { throw UsageError("--in-reply-to: \(error)") }
+        }
+        let roles = try args.list("participants") { text in
+            guard let role = DeclarantRole(rawValue: text) else { throw UsageError("'\(text)' is not a declarant role") }
+            return role
+        }
+        if !roles.isEmpty { draft.participants = roles }
+        if let text = args.option("county") {
+            guard let c = County(rawValue: text) else { throw UsageError("--county: '\(text)' is not a county of Albania") }
+            draft.county = c
+        }
+        draft.lifetime = .seconds(try args.intOption("expires-days", default: 30) * 86_400)
+
+        let connection = try context.connection()
+        defer { connection.close() }
+        let profile = connection.profile
+        let (directory, cached) = try await connection.directoryOrCached()
+        if cached { Terminal.error("the gateway cannot be reached; sealing with the cached directory version \(directory.version)") }
+        let composer = MessageComposer(agency: profile.agency, signingKey: try profile.loadSigningKey(), directory: directory,
+                                       catalogue: try context.catalogue())
+        let id = MessageID.random()
+        let bytes = try composer.compose(draft, id: id)
+        let outbox = try profile.stateFolder("outbox")
+        let file = outbox.appendingPathComponent("\(id).jws")
+        do { try Data(bytes).write(to: file, options: .atomic) } catch {
+            throw CLIError("cannot keep the message in the outbox \(outbox.path): \(error.localizedDescription)", .ioError)
+        }
+        try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json"))
+    }
+}
+
+/// The outbox: signed messages not yet accepted by the gateway.
+enum Outbox {
+    /// Submits one kept message. Accepted: the receipt is checked and the file removed. Refused:
+    /// the file moves to `rejected/` (retrying cannot help). Unreachable: the file stays.
+    static func submit(file: URL, connection: GatewayConnection, directory: Directory, json: Bool) async throws {
+        let bytes = try readFile(file.path)
+        let id = file.deletingPathExtension().lastPathComponent
+        let reply: GatewayConnection.Reply
+        do {
+            reply = try await connection.request("POST", "/v1/messages", body: bytes)
+        } catch let error where error.code == .unavailable {
+            throw CLIError("\(error.message)\nThe message \(id) is kept in the outbox (\(file.path)); `ura outbox` sends it again.", .unavailable)
+        } catch {
+            let rejected = try connection.profile.stateFolder("rejected").appendingPathComponent(file.lastPathComponent)
+            try? FileManager.default.removeItem(at: rejected)
+            try? FileManager.default.moveItem(at: file, to: rejected)
+            throw error
+        }
+        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyID)
+        try? FileManager.default.removeItem(at: file)
+        if json {
+            Terminal.out(JSONValue.object(["message": .string(id), "status": .number(Double(reply.status)),
+                                           "receipt": (try? JSONValue(parsing: reply.body)) ?? .null]).serializedString())
+        } else {
+            Terminal.out("\(reply.status == 202 ? "accepted" : "already accepted") \(id) at \(RFC3339.string(from: receipt.at)), digest \(receipt.digest)")
+        }
+    }
+
+    /// The accepted receipt must be the gateway's signature over this message's digest.
+    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory, pinned: String?) throws(CLIError) -> Receipt {
+        do {
+            let jws = try JWS.parse(receiptBytes)
+            guard let kid = jws.signature.keyID, let key = directory.gateway.keys.first(where: { $0.kid == kid }),
+                  pinned == nil || pinned == kid else {
+                throw CLIError("the receipt is not signed by the gateway's key", .protocolError)
+            }
+            try jws.verify(using: try VerificationKey(jwk: key.jwk))
+            let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
+            let digest = Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput()))
+            guard receipt.kind == .accepted, receipt.digest == digest else {
+                throw CLIError("the receipt is not an accepted receipt for this message's digest \(digest)", .protocolError)
+            }
+            return receipt
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("the gateway's receipt does not check out: \(error)", .protocolError)
+        }
+    }
+}
+
+/// `ura outbox`: send again what was kept while the gateway was unreachable (`--list` only lists).
+enum OutboxCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: [], flags: ["list", "json"])
+        let profile = try context.profile()
+        let outbox = try profile.stateFolder("outbox")
+        let files = ((try? FileManager.default.contentsOfDirectory(at: outbox, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.pathExtension == "jws" }.sorted { $0.path < $1.path }
+        if args.flag("list") || files.isEmpty {
+            Terminal.out(files.isEmpty ? "the outbox is empty" : files.map { "waiting: \($0.deletingPathExtension().lastPathComponent)" }.joined(separator: "\n"))
+            return
+        }
+        let connection = try context.connection()
+        defer { connection.close() }
+        let (directory, _) = try await connection.directoryOrCached()
+        var failure: CLIError?
+        for file in files {
+            do { try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json")) } catch let error as CLIError {
+                Terminal.error(error.message)
+                if failure == nil || error.code == .unavailable { failure = error }
+                if error.code == .unavailable { break }
+            }
+        }
+        if let failure { throw CLIError("not everything in the outbox was sent", failure.code) }
+    }
+}

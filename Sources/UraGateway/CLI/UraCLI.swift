@@ -1,0 +1,130 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraSchema
+
+/// The `ura` command line: what an agency, a mission abroad or an operator types. Each command
+/// prints sentences (or JSON with --json) and exits with a documented code (`ExitCode`,
+/// `docs/cli.md`).
+public enum UraCLI {
+    public static let usage = """
+    usage: ura [--profile FILE] [--gateway URL] <command> [options]
+
+    Agency commands (need a profile: --profile FILE or $URA_PROFILE):
+      send FORM.json --type T --to ID[,ID] --case CASE --subject child|adult|unknown
+           [--priority normal|urgent|immediate] [--in-reply-to ID] [--participants ROLE,...]
+           [--county C] [--expires-days N]        sign, encrypt and submit a form; prints the receipt
+      outbox [--list]                             retry (or list) messages kept while the gateway was unreachable
+      inbox [--wait S] [--limit N] [--out DIR] [--json] [--no-ack]
+                                                  fetch, verify, decrypt, check and acknowledge messages
+      receipts [--all] [--json]                   delivered and failed receipts for the messages you sent
+      status ID [--json]                          a message's delivery state
+      verify FILE [--directory FILE]              check a signed message, receipt or directory offline
+
+    Keys and enrolment:
+      keys generate --out DIR [--agency ID]       signing, encryption and TLS keys (private files 0600)
+      cert request --agency ID --key DIR/tls.key --out FILE.csr
+      admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys DIR/keys.json
+                  [--county C] [--parent ID] [--push-url URL] [--out FILE.crt] [--reload]
+
+      --version, --help
+    Exit codes: 0 done, 1 refused by the gateway, 2 verification failed, 64 usage, 65 bad input,
+    66 missing file, 69 gateway unreachable (send: kept in the outbox), 70 bug, 74 I/O, 76 protocol,
+    77 certificate refused, 78 configuration.
+    """
+
+    public static func run(_ arguments: [String]) async -> Int32 {
+        do {
+            try await dispatch(arguments)
+            return ExitCode.success.rawValue
+        } catch let error as CLIError {
+            Terminal.error(error.message)
+            return error.code.rawValue
+        } catch let error as UsageError {
+            Terminal.error("\(error)\n\nRun `ura --help` for the commands.")
+            return ExitCode.usage.rawValue
+        } catch {
+            Terminal.error("\(error)")
+            return ExitCode.software.rawValue
+        }
+    }
+
+    static func dispatch(_ all: [String]) async throws {
+        // Global options come before the command.
+        var global: [String] = []
+        var rest = all[...]
+        while let first = rest.first, first.hasPrefix("--") {
+            global.append(first)
+            rest = rest.dropFirst()
+            if ["--profile", "--gateway", "--schemas"].contains(first), let value = rest.first {
+                global.append(value)
+                rest = rest.dropFirst()
+            }
+        }
+        let options = try CommandLineArguments(global, options: ["profile", "gateway", "schemas"], flags: ["help", "version"])
+        if options.flag("version") { Terminal.out("ura \(UraGateway.version)"); return }
+        guard let command = rest.first, !options.flag("help"), command != "help" else { Terminal.out(usage); return }
+        let context = Context(options: options)
+        let arguments = Array(rest.dropFirst())
+        switch command {
+        case "send": try await SendCommand.run(arguments, context)
+        case "outbox": try await OutboxCommand.run(arguments, context)
+        case "inbox": try await InboxCommand.run(arguments, context)
+        case "receipts": try await ReceiptsCommand.run(arguments, context)
+        case "status": try await StatusCommand.run(arguments, context)
+        case "verify": try VerifyCommand.run(arguments, context)
+        case "keys": try KeysCommand.run(arguments, context)
+        case "cert": try CertCommand.run(arguments, context)
+        case "admin": try await AdminCommand.run(arguments, context)
+        default: throw UsageError("unknown command '\(command)'")
+        }
+    }
+
+    /// What the global options give every command.
+    struct Context: Sendable {
+        let options: CommandLineArguments
+
+        func profile() throws(CLIError) -> AgencyProfile {
+            guard let path = options.option("profile") ?? ProcessInfo.processInfo.environment["URA_PROFILE"] else {
+                throw CLIError("this command acts as an agency: give its profile with --profile FILE (or set URA_PROFILE)", .configuration)
+            }
+            return try AgencyProfile.load(URL(fileURLWithPath: path))
+        }
+
+        func connection(timeout: Duration = .seconds(120)) throws(CLIError) -> GatewayConnection {
+            GatewayConnection(profile: try profile(), gatewayURL: options.option("gateway"), timeout: timeout)
+        }
+
+        func catalogue() throws(CLIError) -> MessageCatalogue {
+            let folder = options.option("schemas").map { URL(fileURLWithPath: $0) } ?? MessageCatalogue.defaultDirectory()
+            do { return try MessageCatalogue(directory: folder) } catch {
+                throw CLIError("cannot load the message catalogue from \(folder.path): \(error) (give --schemas DIR)", .configuration)
+            }
+        }
+    }
+}
+
+/// Where `ura` writes: stdout for results, stderr for errors, each line in one write.
+enum Terminal {
+    static func out(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    static func error(_ text: String) { FileHandle.standardError.write(Data(("ura: " + text + "\n").utf8)) }
+}
+
+extension CommandLineArguments {
+    /// A comma-separated list option, each item built by `make`.
+    func list<T>(_ name: String, _ make: (String) throws -> T) throws(UsageError) -> [T] {
+        var items: [T] = []
+        for text in options(name).flatMap({ $0.split(separator: ",").map(String.init) }) {
+            do { items.append(try make(text)) } catch { throw UsageError("--\(name): \(error)") }
+        }
+        return items
+    }
+}
+
+func readFile(_ path: String) throws(CLIError) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("cannot read \(path)", FileManager.default.fileExists(atPath: path) ? .ioError : .noInput)
+    }
+    return Array(data)
+}

@@ -1,0 +1,63 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraSchema
+
+/// `ura verify FILE`: checks offline, against a directory, a signed message, a receipt, a signed
+/// directory or a ledger inclusion proof. The directory comes from --directory (a plain or signed
+/// directory file) or from the profile's cache. Exit 0 when it checks out, 2 when it does not.
+enum VerifyCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) throws {
+        let args = try CommandLineArguments(raw, options: ["directory"], flags: [])
+        let path = try args.positional(0, "the file to verify")
+        let bytes = try readFile(path)
+        let directory = try loadDirectory(args.option("directory"), context)
+        guard let json = try? JSONValue(parsing: bytes) else { throw CLIError("\(path) is not JSON", .dataError) }
+        if json["tree_size"] != nil, json["entries"] != nil {
+            let proof: InclusionProof
+            do { proof = try InclusionProof(json: json) } catch { throw CLIError(error.detail, .dataError) }
+            guard let key = directory.gateway.keys.first.flatMap({ try? VerificationKey(jwk: $0.jwk) }), proof.verify(gatewayKey: key) else {
+                throw CLIError("the inclusion proof does not check out against the gateway's signed tree head", .verificationFailed)
+            }
+            Terminal.out("valid: \(proof.entries.count) ledger entr\(proof.entries.count == 1 ? "y is" : "ies are") in the tree of \(proof.treeSize) the gateway signed")
+            return
+        }
+        let jws: ParsedJWS
+        do { jws = try JWS.parse(bytes) } catch { throw CLIError("\(path) is not a JWS: \(error)", .dataError) }
+        switch jws.signature.type {
+        case "ura-receipt+json":
+            let receipt = try ReceiptsCommand.check(bytes, directory: directory)
+            Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
+        case "ura-directory+json":
+            let checked = try GatewayConnection.verifySignedDirectory(bytes, pinned: directory.gateway.keys.first?.kid)
+            Terminal.out("valid: directory version \(checked.version) of \(checked.gateway.id), \(checked.agencies.count) agencies")
+        default:
+            let (parsed, envelope) = try MessageCheck.verify(bytes, directory: directory)
+            if let catalogue = try? context.catalogue() {
+                let errors = catalogue.envelope.validate(try! JSONValue(parsing: parsed.payload))
+                if !errors.isEmpty { throw CLIError("the envelope does not match its schema: \(errors.prefix(3))", .verificationFailed) }
+            }
+            Terminal.out("valid: message \(envelope.id) \(envelope.type) from \(envelope.from) to \(envelope.to.map(\.rawValue).joined(separator: ", ")), "
+                         + "case \(envelope.caseReference), digest \(Base64URL.encode(SHA256.hash(parsed.signingInput())))")
+        }
+    }
+
+    static func loadDirectory(_ option: String?, _ context: UraCLI.Context) throws(CLIError) -> Directory {
+        let path: String
+        if let option {
+            path = option
+        } else if let profile = try? context.profile() {
+            path = profile.state.appendingPathComponent("cache/directory.jws").path
+        } else {
+            throw CLIError("give the directory with --directory FILE (or a profile whose cache holds one)", .usage)
+        }
+        let bytes = try readFile(path)
+        if let jws = try? JWS.parse(bytes), jws.signature.type == "ura-directory+json" {
+            return try GatewayConnection.verifySignedDirectory(bytes, pinned: try? context.profile().gatewayKeyID)
+        }
+        do { return try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: bytes)) } catch {
+            throw CLIError("\(path) is not a directory: \(ModelError.describe(error))", .dataError)
+        }
+    }
+}
