@@ -122,6 +122,7 @@ public final class Daemon: Sendable {
         log.info("urad.stopping", [:])
         await api.shutdown(gracePeriod: .seconds(10))
         for task in tasks.withLock({ $0 }) { task.cancel() }
+        gateway.deliveries.wakeUp()  // its idle wait does not see cancellation by itself
         for task in tasks.withLock({ $0 }) { await task.value }
         pushClient.shutdown()
         store.close()

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import UraCrypto
+import UraJSON
+import UraModel
+@testable import UraGateway
+
+/// Bad input over real TLS against the real urad: each gets its documented status and problem
+/// type, and nothing is stored (the ledger does not grow).
+@Suite(.serialized) struct BadInputTests {
+    static let problems = "https://ura.example/problems/"
+
+    @Test(.timeLimit(.minutes(3))) func everyBadInputGetsItsProblemAndNothingIsStored() async throws {
+        let s = try Scenario()
+        let form = try s.example("return.found-abroad", caseReference: "AL-2026-000045")
+        // One good message first, so the ledger has a signed head to compare with.
+        let good = try s.seal(as: "al.mepj.mission.gr-athens", type: "return.found-abroad", to: ["al.mpb.secretariat"],
+                              caseReference: "AL-2026-000045", subject: .child, form: form)
+        #expect(try s.curl("al.mepj.mission.gr-athens", "POST", "/v1/messages", body: good).status == 202)
+        let before = try s.ledgerSize()
+        #expect(before > 0)
+
+        func expect(_ reply: (status: Int, body: JSONValue?), _ status: Int, _ slug: String, _ sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(reply.status == status, "\(slug): got \(reply.status) \(reply.body.map { "\($0)" } ?? "")", sourceLocation: sourceLocation)
+            #expect(reply.body?["type"]?.stringValue == Self.problems + slug, "\(reply.body.map { "\($0)" } ?? "no body")", sourceLocation: sourceLocation)
+        }
+        let mission = "al.mepj.mission.gr-athens"
+        let fresh = { try s.seal(as: mission, type: "return.found-abroad", to: ["al.mpb.secretariat"], caseReference: "AL-2026-000045",
+                                 subject: .child, form: form) }
+
+        // No client certificate.
+        expect(try s.curl(nil, "POST", "/v1/messages", body: try fresh()), 401, "client-certificate-required")
+        // A certificate from another CA (not the gateway's).
+        let stranger = try CertificateAuthority.create(commonName: "Not Ura", key: try SigningKey.generate(.es256))
+        let (strangerKey, strangerCert) = try stranger.issue(commonName: mission, usage: .client)
+        let strangerFiles = try Self.write(cert: strangerCert, key: strangerKey, in: s.root, name: "stranger")
+        expect(try s.curl(nil, "POST", "/v1/messages", body: try fresh(), extra: ["--cert", strangerFiles.cert, "--key", strangerFiles.key]),
+               403, "client-certificate-untrusted")
+        // A certificate from the gateway's CA that no agency was enrolled with.
+        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: s.data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
+                                      key: try SigningKey(contentsOfFile: s.data.appendingPathComponent("ca/ca.key").path))
+        let (unknownKey, unknownCert) = try ca.issue(commonName: "al.police.not-enrolled", usage: .client)
+        let unknownFiles = try Self.write(cert: unknownCert, key: unknownKey, in: s.root, name: "unknown")
+        expect(try s.curl(nil, "POST", "/v1/messages", body: try fresh(), extra: ["--cert", unknownFiles.cert, "--key", unknownFiles.key]),
+               403, "client-certificate-unknown")
+        // Agency A's certificate with from B: signed with A's key but claiming to be B …
+        let claimsB = try s.seal(as: mission, type: "return.found-abroad", to: ["al.mpb.secretariat"], caseReference: "AL-2026-000045",
+                                 subject: .child, form: form) { $0["from"] = "al.mepj.mission.it-rome" }
+        expect(try s.curl(mission, "POST", "/v1/messages", body: claimsB), 403, "sender-mismatch")
+        // … or B's own signed message presented with A's certificate.
+        let fromB = try s.seal(as: "al.mepj.mission.it-rome", type: "return.found-abroad", to: ["al.mpb.secretariat"],
+                               caseReference: "AL-2026-000045", subject: .child, form: form)
+        expect(try s.curl(mission, "POST", "/v1/messages", body: fromB), 422, "unknown-signing-key")
+        // Malformed JSON.
+        expect(try s.curl(mission, "POST", "/v1/messages", body: Array(#"{"protected": "#.utf8)), 400, "malformed-json")
+        // An oversized body (over the 10 MiB cap) is refused by the HTTP layer before it is read.
+        let big = s.root.appendingPathComponent("big.bin")
+        try Data(count: 11 << 20).write(to: big)
+        expect(try s.curl(mission, "POST", "/v1/messages", extra: ["--data-binary", "@\(big.path)", "-H", "Content-Type: application/jose+json"]),
+               413, "payload-too-large")
+        // Both Content-Length and Transfer-Encoding.
+        let both = try Self.raw(s, agency: mission, request: "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        #expect(both.hasPrefix("HTTP/1.1 400") && both.contains(Self.problems + "bad-request"), "\(both.prefix(300))")
+        // A bad signature.
+        let signed = try JWS.parse(try fresh())
+        var signature = try Base64URL.decode(signed.signature.signatureB64)
+        signature[3] ^= 0x10
+        let forged = FlattenedJWS(protected: signed.signature.protectedB64, payload: signed.payloadB64, signature: Base64URL.encode(signature))
+        expect(try s.curl(mission, "POST", "/v1/messages", body: forged.serialized()), 422, "invalid-signature")
+        // An unknown recipient.
+        let ghost = try s.seal(as: mission, type: "return.found-abroad", to: ["al.mpb.secretariat"], caseReference: "AL-2026-000045",
+                               subject: .child, form: form) { $0["to"] = ["al.mpb.secretariat", "al.police.nowhere"] }
+        expect(try s.curl(mission, "POST", "/v1/messages", body: ghost), 422, "unknown-recipient")
+        // A type the sender's kind may not send (a mission deciding victim status).
+        let decision = try s.seal(as: "al.police.dvp-tirane", type: "return.found-abroad", to: ["al.mpb.secretariat"],
+                                  caseReference: "AL-2026-000045", subject: .child, form: form)
+        expect(try s.curl("al.police.dvp-tirane", "POST", "/v1/messages", body: decision), 422, "route-not-allowed")
+
+        #expect(try s.ledgerSize() == before, "a rejected message left a trace in the ledger")
+        await s.close()
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aSlowLorisDoesNotStopOthersAndIsTimedOut() async throws {
+        let s = try Scenario(environment: ["URA_HTTP__HEADER_TIMEOUT_SECONDS": "2"])
+        let mission = "al.mepj.mission.gr-athens"
+        // The slow client: a TLS connection that sends the start of a request line, then nothing.
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        let folder = s.agencyFolder(mission)
+        slow.arguments = ["s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)", "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path,
+                          "-cert", folder.appendingPathComponent("tls.crt").path, "-key", folder.appendingPathComponent("tls.key").path]
+        let input = Pipe(), output = Pipe()
+        slow.standardInput = input
+        slow.standardOutput = output
+        slow.standardError = FileHandle.nullDevice
+        try slow.run()
+        input.fileHandleForWriting.write(Data("GET /v1/in".utf8))
+        // Meanwhile everyone else is served normally.
+        for _ in 0..<20 {
+            #expect(try s.curl("al.mpb.secretariat", "GET", "/v1/inbox").status == 200)
+        }
+        // The slow connection is answered 408 and closed once its header timeout passes (read until it closes).
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(200))")
+        slow.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        await s.close()
+    }
+
+    static func write(cert: Certificate, key: SigningKey, in folder: URL, name: String) throws -> (cert: String, key: String) {
+        let certPath = folder.appendingPathComponent("\(name).crt").path
+        let keyPath = folder.appendingPathComponent("\(name).key").path
+        try Data(cert.pem.utf8).write(to: URL(fileURLWithPath: certPath))
+        try key.writePrivateKey(to: keyPath)
+        return (certPath, keyPath)
+    }
+
+    /// Sends raw bytes over TLS (with the agency's certificate) and returns what the server answers.
+    static func raw(_ s: Scenario, agency: String, request: String) throws -> String {
+        let folder = s.agencyFolder(agency)
+        return try Processes.run("/usr/bin/openssl", ["s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)",
+                                                      "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path,
+                                                      "-cert", folder.appendingPathComponent("tls.crt").path,
+                                                      "-key", folder.appendingPathComponent("tls.key").path],
+                                 input: Array(request.utf8)).stdout
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Synchronization
+import UraCrypto
+import UraHTTP
+import UraJSON
+import UraModel
+@testable import UraGateway
+
+/// An agency's push endpoint, as a shelter would run it: a TLS server with a certificate from the
+/// demo CA that takes a pushed message, checks and decrypts it with the shelter's own keys, keeps
+/// the form, and answers with the shelter's signed delivered receipt.
+final class PushEndpoint: @unchecked Sendable {
+    let server: HTTPServer
+    let port: Int
+    let received = ReceivedForms()
+
+    final class ReceivedForms: Sendable {
+        private let items = Mutex<[(envelope: Envelope, form: JSONValue)]>([])
+        func append(_ item: (envelope: Envelope, form: JSONValue)) { items.withLock { $0.append(item) } }
+        var all: [(envelope: Envelope, form: JSONValue)] { items.withLock { $0 } }
+    }
+
+    init(data: URL, agency: String) throws {
+        let folder = data.appendingPathComponent("agencies/\(agency)")
+        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
+                                      key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
+        let tls = try ca.issue(commonName: agency, usage: .server, subjectAlternativeNames: ["IP:127.0.0.1", "DNS:localhost"])
+        let signing = try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path)
+        let encryption = try AgreementPrivateKey(contentsOfFile: folder.appendingPathComponent("encryption.key").path)
+        let me = try AgencyID(agency)
+        let received = self.received
+        server = HTTPServer(configuration: HTTPServerConfiguration(
+            tls: TLSConfiguration(certificateChain: .bytes(Array(tls.certificate.pem.utf8)), privateKey: .bytes(Array(try tls.key.pkcs8PEM().utf8)),
+                                  clientCertificateAuthorities: .file(data.appendingPathComponent("ca/ca.crt").path))),
+                            handler: HTTPClosureHandler { request in
+            do {
+                guard request.peer?.chainVerified == true else { return HTTPResponse(status: 401, contentType: "text/plain", body: "who are you?") }
+                let jws = try JWS.parse(request.body)
+                let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
+                let form = try JSONValue(parsing: try JWE.parse(json: envelope.body).decrypt(with: encryption).plaintext)
+                received.append((envelope, form))
+                let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+                let receipt = try MessageComposer.deliveredReceipt(for: envelope.id, digest: digest, by: me, key: signing)
+                return HTTPResponse(status: 200, headers: ["Content-Type": "application/jose+json"], body: receipt)
+            } catch {
+                return HTTPResponse(status: 400, contentType: "text/plain", body: "\(error)")
+            }
+        })
+        port = try server.start()
+    }
+
+    func stop() async { await server.shutdown(gracePeriod: .seconds(1)) }
+}
