@@ -5,6 +5,7 @@ import Foundation
 
 let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("json", "parse and serialize a 4 KiB envelope", JSONBench.run),
+    ("http", "HTTPS server under the TLS load generator (trivial handler)", HTTPBench.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

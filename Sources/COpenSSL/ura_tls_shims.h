@@ -9,11 +9,12 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-/// accept4 is declared only under _GNU_SOURCE, which the Glibc module does not set.
-static inline int ura_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
+/// accept4 is declared only under _GNU_SOURCE, which the Glibc module does not set. The address
+/// is untyped here so this header need not include <sys/socket.h> (whose enums Swift must keep
+/// seeing through Glibc).
+static inline int ura_accept4(int fd, void *address, unsigned int *length, int flags) {
     return (int)syscall(SYS_accept4, fd, address, length, flags);
 }
 
