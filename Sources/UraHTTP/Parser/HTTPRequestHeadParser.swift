@@ -226,10 +226,11 @@ struct HTTPRequestHeadParser {
         } else if target.first != "/" {
             // absolute-form (RFC 9112 §3.2.2): a server must accept it; routing uses its path.
             let lower = target.lowercased()
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), let schemeEnd = target.range(of: "://") else {
+            let schemeLength = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
+            guard schemeLength > 0 else {
                 return .failure(.badRequest("the request target must start with \"/\" (origin-form)"))
             }
-            let afterScheme = target[schemeEnd.upperBound...]
+            let afterScheme = target.dropFirst(schemeLength)
             if let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) {
                 pathAndQuery = afterScheme[slash...]
                 if pathAndQuery.first == "?" { pathAndQuery = "/" + pathAndQuery }
@@ -327,7 +328,7 @@ struct HTTPRequestHeadParser {
 
     /// Percent-decodes `text` and checks that the result is UTF-8; nil when either is broken.
     static func percentDecoded(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
