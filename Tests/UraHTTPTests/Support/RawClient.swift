@@ -65,6 +65,16 @@ final class RawClient: @unchecked Sendable {
         if fd >= 0 { Glibc.close(fd) }
     }
 
+    /// Sends FIN (TCP half-close), leaving the socket open for reading.
+    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes with a TCP reset (SO_LINGER 0), as a crashed or killed client would.
+    func reset() {
+        var immediately = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &immediately, socklen_t(MemoryLayout<linger>.size))
+        close()
+    }
+
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) throws {
