@@ -5,31 +5,40 @@ import UraHTTP
 /// trivial handler answering 202 with 300 bytes) under the TLS load generator on the same machine.
 ///
 /// `ura-bench http [--connections 64] [--requests 200000] [--body 4096] [--loops 2]
-///                 [--threads 1] [--runs 3] [--rate R]`
+///                 [--threads 1] [--runs 3] [--rate R] [--target host:port --ca F --cert F --key F]`
 /// Without `--rate` the load is closed-loop (throughput); with it, requests start on schedule
-/// and latency counts from the scheduled start.
+/// and latency counts from the scheduled start. `--target` measures an external server (a
+/// reference such as nginx) with the same generator; it must answer 202.
 enum HTTPBench {
     static func run(_ arguments: [String]) throws {
         let options = try Options(arguments)
-        let pki = try BenchPKI()
-        defer { pki.remove() }
+        let pki = try options.target == nil ? BenchPKI() : nil
+        defer { pki?.remove() }
+        let ca = options.ca ?? pki?.path("ca.pem") ?? ""
+        let clientCertificate = options.certificate ?? pki?.path("client.pem") ?? ""
+        let clientKey = options.key ?? pki?.path("client.key") ?? ""
 
-        let reply = HTTPResponse(status: 202, headers: ["Content-Type": "application/json"], body: Array(repeating: UInt8(ascii: "x"), count: 300))
-        let server = HTTPServer(
-            configuration: HTTPServerConfiguration(
-                host: "127.0.0.1", port: 0,
-                tls: TLSConfiguration(certificateChain: .file(pki.path("server.pem")), privateKey: .file(pki.path("server.key")),
-                                      clientCertificateAuthorities: .file(pki.path("ca.pem"))),
-                eventLoops: options.loops),
-            handler: { _ in reply })
-        let port = try server.start()
-        defer { waitFor { await server.shutdown(gracePeriod: .seconds(2)) } }
+        var server: HTTPServer?
+        var port = options.target?.port ?? 0
+        if let pki {
+            let reply = HTTPResponse(status: 202, headers: ["Content-Type": "application/json"], body: Array(repeating: UInt8(ascii: "x"), count: 300))
+            let inProcess = HTTPServer(
+                configuration: HTTPServerConfiguration(
+                    host: "127.0.0.1", port: 0,
+                    tls: TLSConfiguration(certificateChain: .file(pki.path("server.pem")), privateKey: .file(pki.path("server.key")),
+                                          clientCertificateAuthorities: .file(pki.path("ca.pem"))),
+                    eventLoops: options.loops),
+                handler: { _ in reply })
+            port = try inProcess.start()
+            server = inProcess
+        }
+        defer { if let server { waitFor { await server.shutdown(gracePeriod: .seconds(2)) } } }
 
         var load = LoadGeneratorConfiguration(
-            port: port, path: "/v1/messages", headers: ["Content-Type": "application/jose+json"],
+            host: options.target?.host ?? "127.0.0.1", port: port, path: "/v1/messages",
+            headers: ["Content-Type": "application/jose+json"],
             connections: options.connections, threads: options.threads, targetRate: nil,
-            clientCertificate: .file(pki.path("client.pem")), clientKey: .file(pki.path("client.key")),
-            trustedAuthorities: .file(pki.path("ca.pem")))
+            clientCertificate: .file(clientCertificate), clientKey: .file(clientKey), trustedAuthorities: .file(ca))
         let body = [UInt8](repeating: UInt8(ascii: "b"), count: options.body)
 
         // Warm-up, closed loop: caches, allocator, the cooperative pool's threads.
@@ -44,7 +53,8 @@ enum HTTPBench {
             report(suite: "http", case: name, rate: result.throughput, unit: "req/s", extra: [
                 "p50_ms": milliseconds(result.latency.p50), "p90_ms": milliseconds(result.latency.p90),
                 "p99_ms": milliseconds(result.latency.p99), "max_ms": milliseconds(result.latency.max),
-                "answered": "\(result.answered)", "failures": "\(result.failures)", "loops": "\(options.loops)",
+                "answered": "\(result.answered)", "failures": "\(result.failures)",
+                "server": options.target.map { "external \($0.host):\($0.port)" } ?? "UraHTTP, \(options.loops) loops",
             ])
             guard result.failures == 0, result.statusCounts == [202: options.requests] else {
                 throw BenchError("run failed: statuses \(result.statusCounts), \(result.failures) failures")
@@ -80,6 +90,11 @@ enum HTTPBench {
         var threads = 1
         var runs = 3
         var rate: Double?
+        /// An external server to measure instead of the in-process one (a reference such as nginx).
+        var target: (host: String, port: Int)?
+        var ca: String?
+        var certificate: String?
+        var key: String?
 
         init(_ arguments: [String]) throws {
             var iterator = arguments.makeIterator()
@@ -93,8 +108,19 @@ enum HTTPBench {
                 case "--threads": threads = try Self.positive(flag, value)
                 case "--runs": runs = try Self.positive(flag, value)
                 case "--rate": rate = Double(try Self.positive(flag, value))
+                case "--target":
+                    guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]) else {
+                        throw BenchError("--target takes host:port, not \"\(value)\"")
+                    }
+                    target = (String(value[..<colon]), port)
+                case "--ca": ca = value
+                case "--cert": certificate = value
+                case "--key": key = value
                 default: throw BenchError("unknown option \(flag); see the comment of HTTPBench for the options")
                 }
+            }
+            if target != nil && (ca == nil || certificate == nil || key == nil) {
+                throw BenchError("--target needs --ca, --cert and --key (the external server's CA and a client certificate it trusts)")
             }
         }
 
