@@ -57,7 +57,8 @@ import UraHTTP
     }
 
     @Test func refusedConnectionIsAnErrorThatSaysSo() async throws {
-        // A port that was free a moment ago: bind, read it, close.
+        // A port bound but not listening: connecting to it is refused, and no other test's
+        // server can take it while the socket holds it.
         let (fd, port) = try {
             let listening = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
@@ -70,7 +71,7 @@ import UraHTTP
             guard bound else { throw TestFailure("cannot bind a probe socket") }
             return (listening, Int(UInt16(bigEndian: address.sin_port)))
         }()
-        close(fd)
+        defer { close(fd) }
         let client = client()
         defer { client.shutdown() }
         let url = "https://127.0.0.1:\(port)/v1/messages"

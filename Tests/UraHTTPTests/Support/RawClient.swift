@@ -8,7 +8,7 @@ import UraHTTP
 /// Reads time out after `receiveTimeout` instead of hanging a test forever.
 /// @unchecked: a test uses one client from one thread at a time, handing it over between steps.
 final class RawClient: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
     private var context: OpaquePointer?
     private var ssl: OpaquePointer?
     private var received: [UInt8] = []
@@ -62,7 +62,10 @@ final class RawClient: @unchecked Sendable {
         if let context { SSL_CTX_free(context) }
         ssl = nil
         context = nil
+        // Exactly once: a second close would hit whatever descriptor reused the number
+        // (another test's socket, running in parallel).
         if fd >= 0 { Glibc.close(fd) }
+        fd = -1
     }
 
     /// Sends FIN (TCP half-close), leaving the socket open for reading.
