@@ -11,6 +11,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("crypto", "JWS sign/verify, JWE encrypt 4 KiB to 3 recipients and decrypt (single thread)", CryptoBench.run),
     ("jose-interop", "(test helper) sign, verify, encrypt, decrypt for scripts/e2e/jose-interop.sh", JOSEInterop.run),
     ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),
+    ("http", "HTTPS server under the TLS load generator (trivial handler)", HTTPBench.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

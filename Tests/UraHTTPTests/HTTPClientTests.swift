@@ -41,6 +41,42 @@ import UraHTTP
         }
     }
 
+    @Test func oneMebibyteBodyRoundTrips() async throws {
+        let client = client()
+        defer { client.shutdown() }
+        let body = testBytes(1024 * 1024)
+        try await withServer(handler: { request in HTTPResponse(status: 200, body: request.body.reversed()) }) { _, port in
+            let response = try await client.send(HTTPClientRequest(method: "PUT", url: "https://localhost:\(port)/blob", body: body))
+            #expect(response.status == 200)
+            #expect(response.body == body.reversed())
+        }
+    }
+
+    /// A long poll sets its own timeout, longer than the client's default: it outlives a
+    /// request that used the default (and timed out), then gets its answer.
+    @Test func requestTimeoutOverridesTheDefaultForLongPolls() async throws {
+        let gate = Gate()
+        let client = client { $0.timeout = .milliseconds(300) }
+        defer { client.shutdown() }
+        try await withServer(handler: { _ in
+            _ = await gate.wait()
+            return HTTPResponse(status: 200, body: Array("news".utf8))
+        }) { _, port in
+            let longPoll = Task {
+                try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/v1/inbox?wait=25", timeout: .seconds(30)))
+            }
+            #expect(await eventually { gate.arrivals == 1 })
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/v1/other"))
+            }
+            guard case .timedOut? = error else { Issue.record("expected a timeout, got \(String(describing: error))"); return }
+            gate.open()
+            let response = try await longPoll.value
+            #expect(response.status == 200)
+            #expect(response.body == Array("news".utf8))
+        }
+    }
+
     @Test func serverCertificateFromAnUntrustedCAIsAnError() async throws {
         for trust in [PEMSource.file(pki.otherCACertificate), .bytes(pki.bytes(pki.otherCACertificate))] {
             let client = client { $0.trustedAuthorities = trust }
@@ -57,7 +93,8 @@ import UraHTTP
     }
 
     @Test func refusedConnectionIsAnErrorThatSaysSo() async throws {
-        // A port that was free a moment ago: bind, read it, close.
+        // A port bound but not listening: connecting to it is refused, and no other test's
+        // server can take it while the socket holds it.
         let (fd, port) = try {
             let listening = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
@@ -70,7 +107,7 @@ import UraHTTP
             guard bound else { throw TestFailure("cannot bind a probe socket") }
             return (listening, Int(UInt16(bigEndian: address.sin_port)))
         }()
-        close(fd)
+        defer { close(fd) }
         let client = client()
         defer { client.shutdown() }
         let url = "https://127.0.0.1:\(port)/v1/messages"

@@ -39,18 +39,8 @@ final class LoadConnection {
     func takeResponse() -> Parsed {
         while true {
             guard let headEnd = findHeadEnd() else { return .incomplete }
-            guard received.count >= 12, received[0] == UInt8(ascii: "H"),
-                  let status = Int(String(decoding: received[9..<12], as: UTF8.self)) else { return .malformed }
-            var contentLength = 0
-            var closes = false
-            let head = String(decoding: received[..<headEnd], as: UTF8.self)
-            for line in head.split(separator: "\r\n").dropFirst() {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                let name = line[..<colon].lowercased()
-                let value = line[line.index(after: colon)...].trimmingWhitespace()
-                if name == "content-length" { contentLength = Int(value) ?? 0 }
-                if name == "connection" && value.lowercased().contains("close") { closes = true }
-            }
+            let fields = received.withUnsafeBufferPointer { Self.scanHead($0[..<headEnd]) }
+            guard let (status, contentLength, closes) = fields else { return .malformed }
             if (100..<200).contains(status) {
                 received.removeFirst(headEnd)
                 scanned = 0
@@ -61,6 +51,51 @@ final class LoadConnection {
             scanned = 0
             return .response(status: status, closes: closes)
         }
+    }
+
+    /// Status, Content-Length and `Connection: close` of a response head, read byte by byte
+    /// (the generator shares the machine with the server it measures, so it stays lean).
+    private static func scanHead(_ head: Slice<UnsafeBufferPointer<UInt8>>) -> (Int, Int, Bool)? {
+        let start = head.startIndex
+        guard head.count >= 12, head[start] == UInt8(ascii: "H"),
+              head[start + 9].isDigit, head[start + 10].isDigit, head[start + 11].isDigit else { return nil }
+        let status = Int(head[start + 9] - .zero) * 100 + Int(head[start + 10] - .zero) * 10 + Int(head[start + 11] - .zero)
+        var contentLength = 0
+        var closes = false
+        var line = start
+        while line < head.endIndex {
+            var end = line
+            while end < head.endIndex && head[end] != .cr { end += 1 }
+            if Self.hasPrefix(head, line, end, "content-length:") {
+                var index = line + 15
+                while index < end && (head[index] == .space || head[index] == .tab) { index += 1 }
+                while index < end && head[index].isDigit {
+                    contentLength = contentLength * 10 + Int(head[index] - .zero)
+                    index += 1
+                }
+            } else if Self.hasPrefix(head, line, end, "connection:") {
+                var index = line + 11
+                while index + 5 <= end {
+                    if Self.hasPrefix(head, index, end, "close") { closes = true }
+                    index += 1
+                }
+            }
+            line = end + 2
+        }
+        return (status, contentLength, closes)
+    }
+
+    /// ASCII case-insensitive: does `head[from..<end]` start with the lowercase `literal`?
+    private static func hasPrefix(_ head: Slice<UnsafeBufferPointer<UInt8>>, _ from: Int, _ end: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard end - from >= count else { return false }
+        let expected = literal.utf8Start
+        for offset in 0..<count {
+            let byte = head[from + offset]
+            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if folded != expected[offset] { return false }
+        }
+        return true
     }
 
     /// Index just past the blank line ending the head, or nil.

@@ -226,10 +226,11 @@ struct HTTPRequestHeadParser {
         } else if target.first != "/" {
             // absolute-form (RFC 9112 §3.2.2): a server must accept it; routing uses its path.
             let lower = target.lowercased()
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), let schemeEnd = target.range(of: "://") else {
+            let schemeLength = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
+            guard schemeLength > 0 else {
                 return .failure(.badRequest("the request target must start with \"/\" (origin-form)"))
             }
-            let afterScheme = target[schemeEnd.upperBound...]
+            let afterScheme = target.dropFirst(schemeLength)
             if let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) {
                 pathAndQuery = afterScheme[slash...]
                 if pathAndQuery.first == "?" { pathAndQuery = "/" + pathAndQuery }
@@ -327,7 +328,7 @@ struct HTTPRequestHeadParser {
 
     /// Percent-decodes `text` and checks that the result is UTF-8; nil when either is broken.
     static func percentDecoded(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -340,47 +341,5 @@ struct HTTPRequestHeadParser {
             }
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-}
-
-extension UInt8 {
-    static let cr = UInt8(ascii: "\r")
-    static let lf = UInt8(ascii: "\n")
-    static let space = UInt8(ascii: " ")
-    static let tab = UInt8(ascii: "\t")
-    static let colon = UInt8(ascii: ":")
-    static let dot = UInt8(ascii: ".")
-    static let zero = UInt8(ascii: "0")
-
-    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
-
-    var hexValue: UInt8? {
-        switch self {
-        case 0x30...0x39: self - 0x30
-        case 0x41...0x46: self - 0x41 + 10
-        case 0x61...0x66: self - 0x61 + 10
-        default: nil
-        }
-    }
-
-    /// tchar of RFC 9110 §5.6.2.
-    var isTokenCharacter: Bool {
-        switch self {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
-        default: false
-        }
-    }
-}
-
-extension StringProtocol {
-    /// Drops leading and trailing spaces and tabs (HTTP's optional whitespace), and line ends.
-    func trimmingWhitespace() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" || first == "\r\n" || first == "\r" || first == "\n" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" || last == "\r\n" || last == "\r" || last == "\n" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

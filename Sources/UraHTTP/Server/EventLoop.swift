@@ -240,11 +240,19 @@ final class EventLoop: @unchecked Sendable {
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { connection.socketReadable = true }
         if flags & EPOLLRDHUP.rawValue != 0 { connection.peerHalfClosed = true }
-        if flags & EPOLLHUP.rawValue != 0 && connection.isInHandler {
-            destroy(connection)  // the client is gone: cancel its handler
+        // The client is gone: cancel its handler (a long poll need not run to its timeout).
+        // TLS has no usable half-close, so there a FIN alone means gone; plain HTTP clients
+        // may half-close after a request and still read the answer.
+        let gone = flags & EPOLLHUP.rawValue != 0 || (connection.ssl != nil && flags & EPOLLRDHUP.rawValue != 0)
+        if gone && connection.isInHandler {
+            destroy(connection)
             return
         }
         drive(connection)
+        // The FIN may have come with the request itself: the handler just started for nobody.
+        if connection.isOpen && connection.isInHandler && connection.ssl != nil && connection.peerHalfClosed {
+            destroy(connection)
+        }
     }
 
     private func readMailbox() {

@@ -12,6 +12,7 @@ import Synchronization
 /// ...
 /// await server.shutdown(gracePeriod: .seconds(10))
 /// ```
+/// A started server runs until `shutdown` (its loop threads keep it alive), so call it.
 public final class HTTPServer: Sendable {
     private enum State {
         case created

@@ -6,6 +6,8 @@ import Glibc
 struct ResponseEncoder {
     private var dateSecond = 0
     private var dateLine: [UInt8] = []
+    /// `HTTP/1.1 202 Accepted\r\n` and friends, built once per status.
+    private var statusLines: [Int: [UInt8]] = [:]
 
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
@@ -15,7 +17,13 @@ struct ResponseEncoder {
         let bodyAllowed = status != 204 && status != 304
         var out: [UInt8] = []
         out.reserveCapacity(160 + response.headers.count * 48 + (omitBody || !bodyAllowed ? 0 : response.body.count))
-        out.append(contentsOf: "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n".utf8)
+        if let line = statusLines[status] {
+            out.append(contentsOf: line)
+        } else {
+            let line = Array("HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n".utf8)
+            statusLines[status] = line
+            out.append(contentsOf: line)
+        }
         for (name, value) in response.headers where !Self.isServerOwned(name) {
             guard !name.isEmpty, name.utf8.allSatisfy(\.isTokenCharacter) else { continue }
             out.append(contentsOf: name.utf8)

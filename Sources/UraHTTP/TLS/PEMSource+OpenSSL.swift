@@ -50,17 +50,3 @@ extension PEMSource {
         return OwnedPrivateKey(key)
     }
 }
-
-/// An X509 the Swift side owns one reference of.
-final class OwnedX509 {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { X509_free(pointer) }
-}
-
-/// An EVP_PKEY the Swift side owns one reference of.
-final class OwnedPrivateKey {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { EVP_PKEY_free(pointer) }
-}

@@ -27,9 +27,3 @@ public struct TLSConfiguration: Sendable, Hashable {
         self.cipherList = cipherList
     }
 }
-
-/// Minimum protocol version of a TLS endpoint.
-public enum TLSVersion: Sendable, Hashable {
-    case tls1_2
-    case tls1_3
-}

@@ -34,35 +34,3 @@ func runProcess(_ executable: String, _ arguments: [String], input: [UInt8]? = n
     return ProcessResult(status: process.terminationStatus, standardOutput: [UInt8](outputData),
                          standardError: String(decoding: errorData.value, as: UTF8.self))
 }
-
-/// A value set from another thread; `value` waits until it is.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSCondition()
-    private var stored: Value
-    private var wasSet = false
-
-    init(_ value: Value) { stored = value }
-
-    func set(_ value: Value) {
-        lock.lock()
-        stored = value
-        wasSet = true
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    /// Whether `set` was called (does not wait).
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return wasSet
-    }
-
-    /// The value once `set` was called (waits for it).
-    var value: Value {
-        lock.lock()
-        while !wasSet { lock.wait() }
-        defer { lock.unlock() }
-        return stored
-    }
-}

@@ -8,7 +8,7 @@ import UraHTTP
 /// Reads time out after `receiveTimeout` instead of hanging a test forever.
 /// @unchecked: a test uses one client from one thread at a time, handing it over between steps.
 final class RawClient: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
     private var context: OpaquePointer?
     private var ssl: OpaquePointer?
     private var received: [UInt8] = []
@@ -62,7 +62,20 @@ final class RawClient: @unchecked Sendable {
         if let context { SSL_CTX_free(context) }
         ssl = nil
         context = nil
+        // Exactly once: a second close would hit whatever descriptor reused the number
+        // (another test's socket, running in parallel).
         if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    /// Sends FIN (TCP half-close), leaving the socket open for reading.
+    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes with a TCP reset (SO_LINGER 0), as a crashed or killed client would.
+    func reset() {
+        var immediately = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &immediately, socklen_t(MemoryLayout<linger>.size))
+        close()
     }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
@@ -120,34 +133,5 @@ final class RawClient: @unchecked Sendable {
         while let more = try readSome() { received += more }
         defer { received = [] }
         return received
-    }
-}
-
-/// A parsed response from `RawClient`.
-struct RawResponse {
-    let status: Int
-    let headers: HTTPHeaders
-    let body: [UInt8]
-
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
-
-    /// A response at the start of `bytes`, with the number of bytes it takes; nil if incomplete.
-    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
-        let terminator: [UInt8] = [13, 10, 13, 10]
-        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == terminator }) else {
-            return nil
-        }
-        let head = String(decoding: bytes[..<end], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        var headers = HTTPHeaders()
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.add(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        let length = status == 100 ? 0 : Int(headers["Content-Length"] ?? "0") ?? 0
-        guard bytes.count >= end + 4 + length else { return nil }
-        return (RawResponse(status: status, headers: headers, body: Array(bytes[(end + 4)..<(end + 4 + length)])), end + 4 + length)
     }
 }
