@@ -22,6 +22,7 @@ func report(suite: String, case name: String, rate: Double, unit: String = "ops/
     print("{" + fields.joined(separator: ",") + "}")
 }
 
+/// A benchmark that cannot run, with the reason.
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -133,12 +133,6 @@ enum HTTPBench {
     }
 }
 
-/// A benchmark that cannot run, with the reason.
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Throwaway certificates for the benchmark, made with the `openssl` CLI in a private temporary
 /// directory (keys 0600) and removed afterwards.
 private struct BenchPKI {

@@ -68,11 +68,6 @@ enum SchemaBench {
         }
     }
 
-    struct BenchError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     static let samples = [("d2-sample", sampleSchema, sampleInstance), ("envelope-sample", envelopeSchema, envelopeInstance)]
 
     /// An envelope-like object: 12 fields, 4 patterns, uuids and date-times.
