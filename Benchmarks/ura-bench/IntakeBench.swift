@@ -137,7 +137,7 @@ final class BenchWorld: @unchecked Sendable {
         let source = MessageCatalogue.defaultDirectory()
         let target = dir.appendingPathComponent("Schemas")
         try FileManager.default.createDirectory(at: target.appendingPathComponent("messages"), withIntermediateDirectories: true)
-        for name in ["common", "envelope", "receipt", "directory", "catalogue"] {
+        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration"] {
             try FileManager.default.copyItem(at: source.appendingPathComponent("\(name).schema.json"), to: target.appendingPathComponent("\(name).schema.json"))
         }
         try Data(#"{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://ura.example/schemas/v1/messages/bench.schema.json","type":"object"}"#.utf8)

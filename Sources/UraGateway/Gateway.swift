@@ -24,6 +24,7 @@ public final class Gateway: Sendable {
     public let deadlines: DeadlineWatcher
     public let retention: RetentionJob
     public let receipts: ReceiptVerifier
+    public let declarations: DeclarationDesk
     public let settings: Settings
 
     public struct Settings: Sendable {
@@ -59,6 +60,7 @@ public final class Gateway: Sendable {
         deadlines = DeadlineWatcher(store: store, notices: notices, clock: clock, events: events)
         retention = RetentionJob(store: store, clock: clock, keepBodies: settings.keepBodies, events: events)
         receipts = ReceiptVerifier(directory: directory, clock: clock)
+        declarations = DeclarationDesk(store: store, directory: directory, catalogue: catalogue, clock: clock, events: events)
         let inbox = self.inbox, deliveries = self.deliveries
         events.setHooks { hooks in
             hooks.wakeDelivery = { deliveries.wakeUp() }

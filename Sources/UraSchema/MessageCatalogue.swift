@@ -15,6 +15,8 @@ public struct MessageCatalogue: Sendable {
     public let envelope: Validator
     public let receipt: Validator
     public let directory: Validator
+    /// The payload of a confidentiality declaration record (`POST /v1/declarations`).
+    public let declaration: Validator
     private let bodies: [MessageType: Validator]
 
     /// Loads `catalogue.json` and the schemas under `directory` (the `Schemas/` folder).
@@ -54,6 +56,7 @@ public struct MessageCatalogue: Sendable {
         envelope = try compile("envelope.schema.json")
         receipt = try compile("receipt.schema.json")
         self.directory = try compile("directory.schema.json")
+        declaration = try compile("declaration.schema.json")
     }
 
     /// The validator of a message type's body (the decrypted form); nil for an unknown type.

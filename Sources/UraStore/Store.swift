@@ -279,8 +279,10 @@ public struct DeclarationRecord: Sendable, Equatable {
     /// A JWE only the secretariat can open.
     public var encryptedName: [UInt8]
     public var recordedAt: Date
+    /// The declaring agency's signed declaration (a JWS), as submitted.
+    public var signed: [UInt8]
     public init(id: String, caseReference: CaseReference, role: DeclarantRole, agency: AgencyID, declaredOn: String,
-                formDigest: String, encryptedName: [UInt8], recordedAt: Date) {
+                formDigest: String, encryptedName: [UInt8], recordedAt: Date, signed: [UInt8] = []) {
         self.id = id
         self.caseReference = caseReference
         self.role = role
@@ -289,6 +291,7 @@ public struct DeclarationRecord: Sendable, Equatable {
         self.formDigest = formDigest
         self.encryptedName = encryptedName
         self.recordedAt = recordedAt
+        self.signed = signed
     }
 }
 

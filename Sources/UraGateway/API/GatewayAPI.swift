@@ -47,6 +47,11 @@ public struct GatewayAPI: HTTPHandler {
 
     private func v1(_ request: HTTPRequest, _ route: Route, _ agency: Agency) async throws -> HTTPResponse {
         let method = request.method
+        // Regional committees receive de-identified figures and nothing else.
+        if agency.kind == .committee && !route.matches("stats") {
+            throw Problem(.forbidden, "a regional committee's certificate reads /v1/stats only")
+        }
+        if let response = try await procedures(request, route, agency) { return response }
         if route.matches("messages") {
             guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
             return try await submit(request, agency)

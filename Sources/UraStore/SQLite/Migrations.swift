@@ -140,6 +140,10 @@ enum Migrations {
         CREATE INDEX deliveries_settled ON deliveries(settled_at) WHERE state = 'delivered';
         CREATE INDEX messages_accepted ON messages(accepted_at);
         """,
+        // 4: the declaring agency's signed declaration, kept whole as evidence.
+        """
+        ALTER TABLE declarations ADD COLUMN signed BLOB;
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

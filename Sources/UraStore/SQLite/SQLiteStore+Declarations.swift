@@ -11,10 +11,11 @@ extension SQLiteStore {
                 "declared_on": .string(d.declaredOn), "form_digest": .string(d.formDigest),
             ]))
             try tx.db.run("""
-                INSERT INTO declarations (id, case_ref, role, agency, declared_on, form_digest, encrypted_name, recorded_at, ledger_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO declarations (id, case_ref, role, agency, declared_on, form_digest, encrypted_name, recorded_at, ledger_index, signed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(d.id), .text(d.caseReference.rawValue), .text(d.role.rawValue), .text(d.agency.rawValue),
-                      .text(d.declaredOn), .text(d.formDigest), .blob(d.encryptedName), .date(d.recordedAt), .integer(Int64(index))])
+                      .text(d.declaredOn), .text(d.formDigest), .blob(d.encryptedName), .date(d.recordedAt), .integer(Int64(index)),
+                      .blob(d.signed)])
         }
     }
 
@@ -22,14 +23,15 @@ extension SQLiteStore {
         try read { (db) throws(StoreError) in
             var all: [DeclarationRecord] = []
             try db.query("""
-                SELECT id, case_ref, role, agency, declared_on, form_digest, encrypted_name, recorded_at
+                SELECT id, case_ref, role, agency, declared_on, form_digest, encrypted_name, recorded_at, signed
                 FROM declarations WHERE case_ref = ? ORDER BY recorded_at, id
                 """, [.text(caseReference.rawValue)]) { (row) throws(StoreError) in
                 guard let role = DeclarantRole(rawValue: row[2].string ?? ""), let agency = try? AgencyID(row[3].string ?? "")
                 else { throw StoreError.corrupt("declaration \(row[0].string ?? "?") has an invalid role or agency") }
                 all.append(DeclarationRecord(id: row[0].string ?? "", caseReference: caseReference, role: role, agency: agency,
                                              declaredOn: row[4].string ?? "", formDigest: row[5].string ?? "",
-                                             encryptedName: row[6].bytes ?? [], recordedAt: row[7].date ?? .distantPast))
+                                             encryptedName: row[6].bytes ?? [], recordedAt: row[7].date ?? .distantPast,
+                                             signed: row[8].bytes ?? []))
             }
             return all
         }

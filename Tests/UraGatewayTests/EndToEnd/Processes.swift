@@ -41,6 +41,7 @@ final class RunningDaemon: @unchecked Sendable {
     let process = Process()
     let port: Int
     private let output = Pipe()
+    private let errors = Pipe()
 
     init(dataDirectory: URL, environment: [String: String] = [:]) throws {
         process.executableURL = Processes.products.appendingPathComponent("urad")
@@ -48,7 +49,7 @@ final class RunningDaemon: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(["URA_LISTEN__PORT": "0", "URA_LOG_LEVEL": "warning"]) { $1 }
             .merging(environment) { $1 }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         // Read stdout until urad says where it listens.
         var seen = ""
@@ -63,10 +64,15 @@ final class RunningDaemon: @unchecked Sendable {
                 found = Int(digits)
             }
         }
-        guard let found else { throw DaemonStartError(output: seen) }
+        guard let found else {
+            process.waitUntilExit()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw DaemonStartError(output: seen + stderr + " (exit \(process.terminationStatus))")
+        }
         port = found
-        // Keep draining stdout so urad never blocks on a full pipe.
+        // Keep draining stdout and stderr so urad never blocks on a full pipe.
         handle.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
+        errors.fileHandleForReading.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
     }
 
     var url: String { "https://127.0.0.1:\(port)" }

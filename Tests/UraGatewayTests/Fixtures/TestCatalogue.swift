@@ -29,7 +29,7 @@ enum TestCatalogue {
     static func make(in directory: URL) throws -> URL {
         let schemas = directory.appendingPathComponent("Schemas")
         try FileManager.default.createDirectory(at: schemas.appendingPathComponent("messages"), withIntermediateDirectories: true)
-        for name in ["common", "envelope", "receipt", "directory", "catalogue"] {
+        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration"] {
             try FileManager.default.copyItem(at: repositorySchemas.appendingPathComponent("\(name).schema.json"),
                                              to: schemas.appendingPathComponent("\(name).schema.json"))
         }
