@@ -27,9 +27,15 @@ public struct ConfigurationDocument: Sendable {
         value = try ConfigurationDocument.merge(parsed, into: value, path: "")
     }
 
-    /// Overlays `URA_…` environment variables.
+    /// `URA_` variables that are not configuration options: read by other parts (the schemas'
+    /// folder, the CLI's profile, the test suites' vectors) or by tests (`URA_TEST_…`).
+    public static let otherVariables: Set<String> = ["URA_SCHEMAS", "URA_PROFILE", "URA_VECTORS"]
+
+    /// Overlays `URA_…` environment variables. An unknown one is refused (a typo must not be
+    /// silently ignored), except the few that are not configuration options.
     public mutating func overlay(environment: [String: String]) throws(ConfigurationError) {
-        for (name, text) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("URA_") {
+        for (name, text) in environment.sorted(by: { $0.key < $1.key })
+        where name.hasPrefix("URA_") && !name.hasPrefix("URA_TEST_") && !ConfigurationDocument.otherVariables.contains(name) {
             let path = name.dropFirst(4).lowercased().components(separatedBy: "__")
             let parsed: JSONValue
             if let literal = try? JSONValue(parsing: text), literal.stringValue == nil, literal.arrayValue == nil, literal.objectValue == nil {
