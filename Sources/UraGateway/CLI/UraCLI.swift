@@ -21,6 +21,11 @@ public enum UraCLI {
       receipts [--all] [--json]                   delivered and failed receipts for the messages you sent
       status ID [--json]                          a message's delivery state
       verify FILE [--directory FILE]              check a signed message, receipt or directory offline
+      declare --case CASE --role ROLE --form A1-FILE [--on DATE] [--id ID] [--json]  < name
+                                                  record a confidentiality declaration (A1); the
+                                                  declarant's name is read from standard input
+      case CASE [--declarations] [--json]         (secretariat) a case's timeline, or its declarations
+                                                  with the declarants' names decrypted
 
     Keys and enrolment:
       keys generate --out DIR [--agency ID]       signing, encryption and TLS keys (private files 0600)
@@ -31,7 +36,7 @@ public enum UraCLI {
       --version, --help
     Exit codes: 0 done, 1 refused by the gateway, 2 verification failed, 64 usage, 65 bad input,
     66 missing file, 69 gateway unreachable (send: kept in the outbox), 70 bug, 74 I/O, 76 protocol,
-    77 certificate refused, 78 configuration.
+    77 not permitted (certificate refused, or not allowed to this agency), 78 configuration.
     """
 
     public static func run(_ arguments: [String]) async -> Int32 {
@@ -77,6 +82,8 @@ public enum UraCLI {
         case "keys": try KeysCommand.run(arguments, context)
         case "cert": try CertCommand.run(arguments, context)
         case "admin": try await AdminCommand.run(arguments, context)
+        case "declare": try await DeclareCommand.run(arguments, context)
+        case "case": try await CaseCommand.run(arguments, context)
         default: throw UsageError("unknown command '\(command)'")
         }
     }

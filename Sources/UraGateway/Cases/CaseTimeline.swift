@@ -40,7 +40,9 @@ public struct CaseTimeline: Sendable {
             let base: JSONObject = ["deadline": .string(d.id), "trigger": .string(d.trigger.rawValue), "trigger_type": .string(d.triggerType.rawValue),
                                     "expected": .array(d.expected.map { .string($0.rawValue) }), "rule": .string(d.rule.description),
                                     "due": .string(RFC3339.string(from: d.due)), "optional": .bool(d.optional)]
-            events.append(Event(at: d.armedAt, kind: "deadline.armed", fields: base))
+            var armed = base
+            armed["state"] = .string(d.state.rawValue)
+            events.append(Event(at: d.armedAt, kind: "deadline.armed", fields: armed))
             if d.state == .met, let at = d.metAt {
                 var f = base
                 f["met_by"] = d.metBy.map { .string($0.rawValue) } ?? .null

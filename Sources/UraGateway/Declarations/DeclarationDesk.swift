@@ -75,6 +75,8 @@ public struct DeclarationDesk: Sendable {
             try await store.recordDeclaration(record)
         } catch let problem as Problem {
             throw problem
+        } catch StoreError.invalidState {
+            throw Problem(.idConflict, "declaration id \(id) is already used for another case; choose a new id")
         } catch {
             throw Problem(.unavailable, "the declaration could not be stored (\(error)); send it again")
         }

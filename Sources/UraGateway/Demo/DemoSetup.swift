@@ -27,6 +27,8 @@ public enum DemoSetup {
         DemoAgency(id: "al.mepj.mission.it-rome", kind: .mission, name: "Ambasada e Shqipërisë në Romë", county: .tirane, parent: "al.mepj"),
         DemoAgency(id: "al.shelter.qkpvt", kind: .shelter, name: "Qendra Kombëtare e Pritjes së Viktimave të Trafikimit", county: .tirane, parent: nil),
         DemoAgency(id: "al.shelter.tjeter-vizion", kind: .shelter, name: "Tjetër Vizion, Elbasan", county: .elbasan, parent: nil),
+        // A regional anti-trafficking committee: its certificate reads /v1/stats and nothing else.
+        DemoAgency(id: "al.krat.tirane", kind: .committee, name: "Komiteti Rajonal Kundër Trafikimit, Tiranë", county: .tirane, parent: nil),
     ]
 
     /// True when `directory` already holds a demo.

@@ -109,7 +109,9 @@ public final class Intake: Sendable {
             guard recipient.status == .active else { throw Problem(.recipientInactive, "\(id) is suspended and cannot receive messages") }
             recipients.append(recipient)
         }
-        let metadata = MessageMetadata(envelope)
+        var metadata = MessageMetadata(envelope)
+        // Statistics count by county: the case's county when the envelope names it, else the sender's.
+        if metadata.county == nil { metadata.county = sender.county }
         try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
         try checkBody(envelope, recipients: recipients, snapshot: snapshot)
 

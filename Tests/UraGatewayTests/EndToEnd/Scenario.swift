@@ -41,9 +41,9 @@ final class Scenario: @unchecked Sendable {
     func agencyFolder(_ agency: String) -> URL { data.appendingPathComponent("agencies/\(agency)") }
 
     /// `ura` as `agency`.
-    func ura(_ agency: String, _ arguments: [String]) throws -> Processes.Result {
+    func ura(_ agency: String, _ arguments: [String], input: [UInt8]? = nil) throws -> Processes.Result {
         try Processes.run("ura", ["--profile", agencyFolder(agency).appendingPathComponent("profile.json").path, "--gateway", daemon.url,
-                                  "--schemas", schemas.path] + arguments)
+                                  "--schemas", schemas.path] + arguments, input: input)
     }
 
     /// `curl` with `agency`'s client certificate (none when nil); returns the status and the body.

@@ -21,6 +21,7 @@ final class GatewayFixture: @unchecked Sendable {
 
     let police: TestAgency, secretariat: TestAgency, shelter: TestAgency, child: TestAgency, social: TestAgency
     let committee: TestAgency, suspended: TestAgency
+    let mission: TestAgency, foreign: TestAgency, counterpart: TestAgency, border: TestAgency, health: TestAgency
 
     static let start = RFC3339.date(from: "2026-11-24T09:00:00Z")!  // a Tuesday, 10:00 in Tirane
 
@@ -36,7 +37,12 @@ final class GatewayFixture: @unchecked Sendable {
         social = try TestAgency("al.shssh.tirane", .social)
         committee = try TestAgency("al.krat.tirane", .committee)
         suspended = try TestAgency("al.police.dvp-closed", .police)
-        var agencies = [police, secretariat, shelter, child, social, committee, suspended].map(\.agency)
+        mission = try TestAgency("al.mepj.mission.gr-athens", .mission)
+        foreign = try TestAgency("al.mepj", .foreign)
+        counterpart = try TestAgency("gr.ekka.athens", .counterpart)
+        border = try TestAgency("al.border.drkm-durres", .border)
+        health = try TestAgency("al.health.tirane", .health)
+        var agencies = [police, secretariat, shelter, child, social, committee, suspended, mission, foreign, counterpart, border, health].map(\.agency)
         agencies[6].status = .suspended
         let directory = try Directory(version: 1, issued: Self.start, gateway: .init(
             id: signer.id, name: "Ura", keys: [DirectoryKey(kid: signer.key.keyID, use: .sig, jwk: signer.key.publicKey.jwk)]),
