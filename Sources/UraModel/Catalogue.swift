@@ -44,7 +44,7 @@ public struct Catalogue: Codable, Sendable {
             throw ModelError(field: "types[\(i)].type", reason: "\(entry.type) appears twice")
         }
         for (i, entry) in entries.enumerated() {
-            let referenced = entry.expects.flatMap(\.types) + (entry.inReplyTo?.types ?? [])
+            let referenced = entry.expects.flatMap(\.types) + (entry.inReplyTo?.types ?? []) + entry.closes
             for type in referenced where index[type] == nil {
                 throw ModelError(field: "types[\(i)]", reason: "\(entry.type) refers to \(type), which the catalogue does not define")
             }
@@ -116,13 +116,16 @@ public struct CatalogueEntry: Codable, Sendable, Equatable {
     public var routing: Routing
     public var inReplyTo: ReplyRule?
     public var expects: [Expectation]
+    /// Types whose deadlines in the case this message ends: the series is no longer expected
+    /// (a proposal that the person is sustainably reintegrated ends the monthly D2 reports).
+    public var closes: [MessageType]
     public var rules: [Rule]
     /// The SOP's wording of the rule this entry encodes (English), for people and docs.
     public var sop: String?
 
     enum CodingKeys: String, CodingKey {
         case type, form, title, titleSq = "title_sq", schema, from, to, urgency, routing
-        case inReplyTo = "in_reply_to", expects, rules, sop
+        case inReplyTo = "in_reply_to", expects, closes, rules, sop
     }
 
     public init(from decoder: any Decoder) throws {
@@ -138,6 +141,7 @@ public struct CatalogueEntry: Codable, Sendable, Equatable {
         routing = try c.decodeIfPresent(Routing.self, forKey: .routing) ?? Routing()
         inReplyTo = try c.decodeIfPresent(ReplyRule.self, forKey: .inReplyTo)
         expects = try c.decodeIfPresent([Expectation].self, forKey: .expects) ?? []
+        closes = try c.decodeIfPresent([MessageType].self, forKey: .closes) ?? []
         rules = try c.decodeIfPresent([Rule].self, forKey: .rules) ?? []
         sop = try c.decodeIfPresent(String.self, forKey: .sop)
         if from.isEmpty { throw DecodingError.dataCorruptedError(forKey: .from, in: c, debugDescription: "must name at least one kind") }

@@ -18,6 +18,7 @@ public struct LedgerEvent: Sendable, Equatable {
         case deadlineArmed = "deadline.armed"
         case deadlineMet = "deadline.met"
         case deadlineOverdue = "deadline.overdue"
+        case deadlineCancelled = "deadline.cancelled"
     }
 
     public var kind: Kind

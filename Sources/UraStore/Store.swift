@@ -139,10 +139,14 @@ public struct DeadlineEffects: Sendable, Equatable {
     /// Deadlines this (gateway) notice reports as overdue; the commit fails if one is no longer
     /// open, so each is reported once.
     public var reportOverdue: [String]
+    /// Types whose open deadlines in the message's case it cancels (catalogue `closes`); overdue
+    /// ones stay overdue, as they were.
+    public var cancel: [MessageType]
 
-    public init(arm: [Deadline] = [], reportOverdue: [String] = []) {
+    public init(arm: [Deadline] = [], reportOverdue: [String] = [], cancel: [MessageType] = []) {
         self.arm = arm
         self.reportOverdue = reportOverdue
+        self.cancel = cancel
     }
 }
 

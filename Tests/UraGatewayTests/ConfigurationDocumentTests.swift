@@ -48,6 +48,28 @@ import UraJSON
         #expect(document.value == ConfigurationDocument(defaults: defaults).value)
     }
 
+    /// deploy/urad.example.json loads, sets every option there is, and explains each section.
+    @Test func theExampleConfigurationCoversEveryOption() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/urad.example.json").standardized
+        let configuration = try GatewayConfiguration.load(file: example, environment: [:])
+        #expect(configuration.listenPort == 8443 && configuration.dataDirectory.path == "/var/lib/ura")
+        let written = try JSONValue(parsing: Array(try Data(contentsOf: example)))
+        func check(_ defaults: JSONValue, _ file: JSONValue?, _ path: String) {
+            guard case .object(let options) = defaults else { return }
+            for (key, value) in options {
+                let option = path.isEmpty ? key : "\(path).\(key)"
+                #expect(file?[key] != nil, "deploy/urad.example.json lacks \(option)")
+                if case .object = value {
+                    #expect(file?[key]?["#"] != nil, "deploy/urad.example.json does not explain the section \(option)")
+                    check(value, file?[key], option)
+                } else if path.isEmpty {
+                    #expect(file?["#\(key)"] != nil, "deploy/urad.example.json does not explain \(option)")
+                }
+            }
+        }
+        check(GatewayConfiguration.defaults, written, "")
+    }
+
     @Test func brokenFilesSayWhere() throws {
         var document = ConfigurationDocument(defaults: defaults)
         let url = try file(#"{"listen": }"#)

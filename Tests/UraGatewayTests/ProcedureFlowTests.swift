@@ -52,8 +52,10 @@ import UraStore
         }
 
         /// Checks when the open deadline armed by `triggerType` is due, and moves the clock just past it.
-        func passDue(of triggerType: String, expected: String) throws {
-            let deadline = try #require(try deadlines().first { $0.triggerType.rawValue == triggerType && $0.state == .open })
+        func passDue(of triggerType: String, expecting: String? = nil, expected: String) throws {
+            let deadline = try #require(try deadlines().filter {
+                $0.triggerType.rawValue == triggerType && $0.state == .open && (expecting == nil || $0.expected.map(\.rawValue) == [expecting])
+            }.min { $0.due < $1.due })
             #expect(RFC3339.string(from: deadline.due) == expected)
             f.clock.set(deadline.due.addingTimeInterval(1))
         }
@@ -185,6 +187,43 @@ import UraStore
         #expect(try await flow.notices().count == 2)
         #expect(flow.overdueMetric("avr.information") == 1 && flow.overdueMetric("avr.assessment-report") == 1)
         #expect(try flow.deadlines().allSatisfy { $0.state == .met && $0.metLate })
+    }
+
+    // MARK: Reintegration: a monitoring report every month while the case is open
+
+    @Test func aReintegrationPlanExpectsMonthlyReportsUntilTheCaseIsClosed() async throws {
+        let flow = try Flow()
+        let f = flow.f
+        let plan = try await flow.send("reintegration.plan", from: f.social, to: [f.secretariat], subject: .adult)
+        let monthly = try flow.deadlines().filter { $0.expected.map(\.rawValue) == ["reintegration.monitoring-report"] }
+        #expect(monthly.count == 24 && monthly.map(\.occurrence) == (1...24).map { $0 })
+        #expect(RFC3339.string(from: monthly[0].due) == "2026-12-24T23:00:00Z")  // the end of 24 December in Tirane
+        flow.advance(days: 3)  // the AP decides on the plan within 7 days
+        try await flow.send("ap.decision", from: f.secretariat, to: [f.social], inReplyTo: plan, subject: .adult)
+
+        // Two months reported in time; each report meets the earliest open month.
+        flow.advance(days: 17)
+        try await flow.send("reintegration.monitoring-report", from: f.social, to: [f.secretariat], inReplyTo: plan, subject: .adult)
+        flow.advance(days: 30)
+        try await flow.send("reintegration.monitoring-report", from: f.social, to: [f.secretariat], inReplyTo: plan, subject: .adult)
+        // The third month passes without a report: one notice, to the secretariat and the social worker's office.
+        try flow.passDue(of: "reintegration.plan", expecting: "reintegration.monitoring-report", expected: "2027-02-24T23:00:00Z")
+        #expect(await flow.watcher.runOnce() == 1)
+        let notice = try #require(try await flow.notices().first)
+        #expect(notice.to == [f.secretariat.id, f.social.id] && notice.body["expected"] == ["reintegration.monitoring-report"])
+
+        // The case manager proposes that the person is sustainably reintegrated: the series ends.
+        let proposal = try await flow.send("reintegration.proposal", from: f.social, to: [f.secretariat], subject: .adult)
+        let states = try flow.deadlines().filter { $0.trigger == plan && $0.rule.description == "monthly" }.map(\.state)
+        // The months reported stay met, the missed one stays overdue (it was), the rest are cancelled.
+        #expect(states.filter { $0 == .met }.count == 2 && states.filter { $0 == .overdue }.count == 1 && states.filter { $0 == .cancelled }.count == 21)
+        flow.advance(days: 800)
+        #expect(await flow.watcher.runOnce() == 0)
+        #expect(try await flow.notices().count == 1)
+        let timeline = try CaseTimeline(caseReference: CaseReference(flow.caseReference), store: f.store)
+        let cancelled = timeline.events.filter { $0.kind == "deadline.cancelled" }
+        #expect(cancelled.count == 21 && cancelled.allSatisfy { $0.fields["cancelled_by"]?.stringValue == proposal.rawValue })
+        #expect(try Ledger(store: f.store, signer: f.signer).verify().isIntact)
     }
 
     // MARK: in_reply_to in the flows

@@ -15,7 +15,12 @@ import UraJSON
     }
 
     @Test func stalledClientsDoNotHoldUpFiftyOthers() async throws {
-        try await withServer({ $0.eventLoops = 1 }, handler: echoHandler) { server, port in
+        // Generous phase deadlines: this test is about not blocking others, and on a loaded machine
+        // fifty handshakes may take longer than the default 10 s header deadline of the stalled ones.
+        try await withServer({
+            $0.eventLoops = 1
+            $0.timeouts = HTTPServerTimeouts(handshake: .seconds(120), header: .seconds(120), body: .seconds(120), idle: .seconds(120))
+        }, handler: echoHandler) { server, port in
             // Four kinds of stall, all on the one event loop: no TLS handshake at all, an idle
             // connection, a request head cut after one byte, a body cut after 10 of 100 bytes.
             let (noHandshake, idle, oneByte, partialBody) = try await blocking {

@@ -48,6 +48,10 @@ public struct CaseTimeline: Sendable {
                 f["met_by"] = d.metBy.map { .string($0.rawValue) } ?? .null
                 f["late"] = .bool(at > d.due)
                 events.append(Event(at: at, kind: "deadline.met", fields: f))
+            } else if d.state == .cancelled, let at = d.metAt {
+                var f = base
+                f["cancelled_by"] = d.metBy.map { .string($0.rawValue) } ?? .null
+                events.append(Event(at: at, kind: "deadline.cancelled", fields: f))
             } else if d.state == .overdue {
                 events.append(Event(at: d.due, kind: "deadline.overdue", fields: base))
             }

@@ -127,7 +127,8 @@ public final class Intake: Sendable {
         let accepted = AcceptedMessage(
             metadata: metadata, signedBytes: bytes, digest: digest, acceptedAt: now, acceptedReceipt: receipt,
             channels: Dictionary(uniqueKeysWithValues: recipients.map { ($0.id, $0.delivery.channel) }), senderKind: sender.kind,
-            deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties)))
+            deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties),
+                                       cancel: (try? policy.entry(for: metadata.type))?.closes ?? []))
         let outcome: CommitOutcome
         do { outcome = try await store.commit(accepted) } catch {
             throw Problem(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")

@@ -35,6 +35,18 @@ extension SQLiteStore {
             ]), messageSeq: seq)
         }
 
+        for type in message.deadlines.cancel {
+            var ended: [String] = []
+            try tx.db.query("""
+                SELECT id FROM deadlines WHERE case_ref = ? AND state = 'open'
+                  AND EXISTS (SELECT 1 FROM json_each(expected) WHERE value = ?) ORDER BY due_at
+                """, [.text(m.caseReference.rawValue), .text(type.rawValue)]) { (row) throws(StoreError) in ended.append(row[0].string ?? "") }
+            for id in ended {
+                try tx.db.run("UPDATE deadlines SET state = 'cancelled', met_by = ?, met_at = ? WHERE id = ?", [.text(m.id.rawValue), .date(at), .text(id)])
+                try tx.appendLedger(LedgerEvent(.deadlineCancelled, at: at, message: m.id, data: ["deadline": .string(id)]), messageSeq: seq)
+            }
+        }
+
         for d in message.deadlines.arm {
             let series = d.occurrence == nil ? d.id : String(d.id[..<(d.id.lastIndex(of: "/") ?? d.id.endIndex)])
             try tx.db.run("""

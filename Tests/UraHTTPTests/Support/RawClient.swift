@@ -19,7 +19,7 @@ final class RawClient: @unchecked Sendable {
         var keyFile: String? = nil
     }
 
-    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(15)) throws {
+    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
