@@ -89,7 +89,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case ioError = 74
     /// The gateway answered something that does not check out (a receipt with a bad signature).
     case protocolError = 76
-    /// The gateway did not accept this agency's certificate.
+    /// Not permitted: the gateway did not accept the certificate, or this agency may not do this.
     case permission = 77
     /// A local key or configuration file is missing or invalid.
     case configuration = 78

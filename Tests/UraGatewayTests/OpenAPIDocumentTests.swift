@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import UraJSON
+@testable import UraGateway
+
+/// Schemas/openapi.json stays in step with the code: the routes the router answers, and every
+/// problem type it can return. (scripts/e2e/openapi.sh validates the document itself.)
+@Suite struct OpenAPIDocumentTests {
+    let document: JSONValue = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schemas/openapi.json").standardized
+        return (try? JSONValue(parsing: Array((try? Data(contentsOf: url)) ?? Data()))) ?? .null
+    }()
+
+    /// The routes GatewayAPI and its extensions dispatch (GatewayAPI.v1, GatewayAPI+Procedures).
+    static let routes: Set<String> = [
+        "GET /healthz", "GET /readyz", "POST /v1/messages", "GET /v1/messages/{id}", "GET /v1/inbox", "POST /v1/inbox/{id}/ack",
+        "GET /v1/receipts", "GET /v1/directory", "GET /v1/agencies/{agency}/keys", "GET /v1/ledger/checkpoint", "GET /v1/ledger/proof",
+        "POST /v1/declarations", "GET /v1/cases/{case}/declarations", "GET /v1/cases/{case}/timeline", "GET /v1/stats",
+    ]
+
+    @Test func everyRouteIsDocumentedAndNothingElse() throws {
+        #expect(document["openapi"] == "3.1.0")
+        var documented: Set<String> = []
+        for (path, item) in document["paths"]?.objectValue ?? [:] {
+            for (method, operation) in item.objectValue ?? [:] {
+                documented.insert("\(method.uppercased()) \(path)")
+                #expect(operation["responses"]?.objectValue?.isEmpty == false, "\(method) \(path) has no responses")
+                #expect(operation["operationId"]?.stringValue != nil, "\(method) \(path) has no operationId")
+            }
+        }
+        #expect(documented == Self.routes)
+    }
+
+    @Test func everyProblemTypeIsListed() throws {
+        let listed = Set((document["components"]?["schemas"]?["Problem"]?["properties"]?["type"]?["enum"]?.arrayValue ?? []).compactMap(\.stringValue))
+        #expect(listed == Set(ProblemType.allCases.map(\.uri)))
+        #expect(Set(ProblemType.allCases.map(\.status)).isSubset(of: [400, 401, 403, 404, 405, 409, 413, 422, 500, 503]))
+    }
+}
