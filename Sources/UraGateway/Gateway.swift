@@ -25,6 +25,8 @@ public final class Gateway: Sendable {
     public let retention: RetentionJob
     public let receipts: ReceiptVerifier
     public let declarations: DeclarationDesk
+    public let alerts: AlertWatcher
+    public let ledgerVerifications = LedgerVerifications()
     public let settings: Settings
 
     public struct Settings: Sendable {
@@ -61,11 +63,14 @@ public final class Gateway: Sendable {
         retention = RetentionJob(store: store, clock: clock, keepBodies: settings.keepBodies, events: events)
         receipts = ReceiptVerifier(directory: directory, clock: clock)
         declarations = DeclarationDesk(store: store, directory: directory, catalogue: catalogue, clock: clock, events: events)
-        let inbox = self.inbox, deliveries = self.deliveries
+        alerts = AlertWatcher(store: store, notices: notices, clock: clock, events: events, unreachableAfter: settings.alertAfterUnreachable)
+        let inbox = self.inbox, deliveries = self.deliveries, alerts = self.alerts
         events.setHooks { hooks in
             hooks.wakeDelivery = { deliveries.wakeUp() }
             hooks.wakeInbox = { inbox.notify($0) }
+            hooks.deadLetter = { message, recipient, reason in await alerts.deadLetter(message: message, recipient: recipient, reason: reason) }
         }
+        Self.collectMetrics(store: store, events: events)
     }
 
     /// The ledger's hash and head signer for a store of this gateway.
@@ -87,6 +92,41 @@ public final class Gateway: Sendable {
 
     /// The directory as the gateway serves it: a JWS over its JSON, signed with the gateway's key
     /// (`typ: ura-directory+json`), so clients can cache it and check it offline.
+    /// Gauges read from the store when /metrics is scraped: queue depths by state, overdue
+    /// deadlines, the ledger's size, each agency's consecutive failures.
+    static func collectMetrics(store: any Store, events: GatewayEvents) {
+        let m = events.metrics
+        m.declare("ura_queue_depth", .gauge, help: "Deliveries not yet settled, by state.", labels: ["state"])
+        m.declare("ura_dead_letters", .gauge, help: "Deliveries given up and not redriven.")
+        m.declare("ura_deadlines_overdue", .gauge, help: "SOP deadlines currently overdue.")
+        m.declare("ura_deadlines_open", .gauge, help: "SOP deadlines open and not yet due.")
+        m.declare("ura_ledger_entries", .gauge, help: "Entries in the ledger.")
+        m.declare("ura_ledger_verified", .gauge, help: "1 when the last full ledger verification found it intact, 0 when not.")
+        m.declare("ura_agency_consecutive_failures", .gauge, help: "Failed push attempts in a row, by agency.", labels: ["agency"])
+        m.declare("ura_alerts_total", .counter, help: "Alerts sent to the secretariat, by kind.", labels: ["kind"])
+        m.declare("ura_alerts_undeliverable_total", .counter, help: "Alerts that themselves became dead letters (not alerted again).")
+        m.collect {
+            var samples: [(name: String, labels: [String], value: Double)] = []
+            if let counts = try? store.deliveryCounts() {
+                var byState: [DeliveryState: Int] = [:]
+                for c in counts { byState[c.state, default: 0] += c.count }
+                for state in [DeliveryState.pending, .inFlight, .retryScheduled] {
+                    samples.append(("ura_queue_depth", [state.rawValue], Double(byState[state] ?? 0)))
+                }
+                samples.append(("ura_dead_letters", [], Double(byState[.deadLetter] ?? 0)))
+            }
+            if let pending = try? store.pendingDeadlines(limit: 100_000) {
+                samples.append(("ura_deadlines_overdue", [], Double(pending.filter { $0.state == .overdue }.count)))
+                samples.append(("ura_deadlines_open", [], Double(pending.filter { $0.state == .open }.count)))
+            }
+            if let size = try? store.ledgerSize() { samples.append(("ura_ledger_entries", [], Double(size))) }
+            for h in (try? store.agencyHealth()) ?? [] {
+                samples.append(("ura_agency_consecutive_failures", [h.agency.rawValue], Double(h.consecutiveFailures)))
+            }
+            return samples
+        }
+    }
+
     public func signedDirectory() throws -> [UInt8] {
         let payload = try JSONValueDecoder.reencode(directory.snapshot.directory)
         return try JWS.sign(payload: payload, header: ["typ": "ura-directory+json"], with: signer.key).serialized()

@@ -90,7 +90,9 @@ let port: Int
 do { port = try daemon.start() } catch { fail("\(error)") }
 let runDirectory = configuration.dataDirectory.appendingPathComponent("run")
 try? FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-try? Data(#"{"pid":\#(getpid()),"port":\#(port)}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+let adminPort = daemon.adminPort.map(String.init) ?? "null"
+try? Data(#"{"pid":\#(getpid()),"port":\#(port),"admin_port":\#(adminPort)}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+if let admin = daemon.adminPort { say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics") }
 say("urad \(UraGateway.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
 if demo {
     let data = configuration.dataDirectory.path

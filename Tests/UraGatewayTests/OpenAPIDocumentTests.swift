@@ -11,11 +11,14 @@ import UraJSON
         return (try? JSONValue(parsing: Array((try? Data(contentsOf: url)) ?? Data()))) ?? .null
     }()
 
-    /// The routes GatewayAPI and its extensions dispatch (GatewayAPI.v1, GatewayAPI+Procedures).
+    /// The routes GatewayAPI and its extensions dispatch (GatewayAPI.v1, GatewayAPI+Procedures, GatewayAPI+Monitor).
     static let routes: Set<String> = [
         "GET /healthz", "GET /readyz", "POST /v1/messages", "GET /v1/messages/{id}", "GET /v1/inbox", "POST /v1/inbox/{id}/ack",
         "GET /v1/receipts", "GET /v1/directory", "GET /v1/agencies/{agency}/keys", "GET /v1/ledger/checkpoint", "GET /v1/ledger/proof",
         "POST /v1/declarations", "GET /v1/cases/{case}/declarations", "GET /v1/cases/{case}/timeline", "GET /v1/stats",
+        "GET /v1/monitor/overview", "GET /v1/monitor/agencies", "GET /v1/monitor/deadlines", "GET /v1/monitor/dead-letters",
+        "GET /v1/monitor/ledger", "GET /v1/monitor/messages", "POST /v1/monitor/dead-letters/{message}/{recipient}/redrive",
+        "POST /v1/monitor/ledger/verify",
     ]
 
     @Test func everyRouteIsDocumentedAndNothingElse() throws {

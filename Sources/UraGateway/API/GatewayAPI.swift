@@ -52,6 +52,7 @@ public struct GatewayAPI: HTTPHandler {
             throw Problem(.forbidden, "a regional committee's certificate reads /v1/stats only")
         }
         if let response = try await procedures(request, route, agency) { return response }
+        if let response = try await monitor(request, route, agency) { return response }
         if route.matches("messages") {
             guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
             return try await submit(request, agency)

@@ -19,7 +19,7 @@ public enum UraCLI {
       inbox [--wait S] [--limit N] [--out DIR] [--json] [--no-ack]
                                                   fetch, verify, decrypt, check and acknowledge messages
       receipts [--all] [--json]                   delivered and failed receipts for the messages you sent
-      status ID [--json]                          a message's delivery state
+      status [ID] [--json]                        a message's delivery state; without ID (secretariat) the overview
       verify FILE [--directory FILE]              check a signed message, receipt or directory offline
       declare --case CASE --role ROLE --form A1-FILE [--on DATE] [--id ID] [--json]  < name
                                                   record a confidentiality declaration (A1); the

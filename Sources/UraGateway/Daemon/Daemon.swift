@@ -14,6 +14,8 @@ public final class Daemon: Sendable {
     public let gateway: Gateway
     let store: SQLiteStore
     let api: HTTPServer
+    /// `/metrics` and `/healthz` in plain HTTP, on loopback by default (`admin.*`).
+    let admin: HTTPServer?
     let pushClient: HTTPClient
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let ports = Mutex<(api: Int, admin: Int?)>((0, nil))
@@ -66,6 +68,11 @@ public final class Daemon: Sendable {
             timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout),
             eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
             maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway))
+        admin = configuration.adminEnabled
+            ? HTTPServer(configuration: HTTPServerConfiguration(host: configuration.adminHost, port: configuration.adminPort, tls: nil,
+                                                                eventLoops: 1, maxConnections: 64),
+                         handler: AdminHandler(gateway: gateway))
+            : nil
     }
 
     /// Private keys must be readable by their owner only: a key others can read is refused.
@@ -99,7 +106,13 @@ public final class Daemon: Sendable {
         do { port = try api.start() } catch {
             throw DaemonError("cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(error)")
         }
-        ports.withLock { $0.api = port }
+        var adminPort: Int?
+        if let admin {
+            do { adminPort = try admin.start() } catch {
+                throw DaemonError("cannot listen for the admin listener on \(configuration.adminHost):\(configuration.adminPort): \(error)")
+            }
+        }
+        ports.withLock { $0 = (port, adminPort) }
         let gateway = self.gateway
         let settings = configuration
         let background: [Task<Void, Never>] = [
@@ -107,6 +120,8 @@ public final class Daemon: Sendable {
             Task { await Self.every(settings.deadlineCheck) { await gateway.deadlines.runOnce() } },
             Task { await Self.every(.seconds(3600)) { await gateway.retention.runOnce() } },
             Task { await Self.every(settings.gateway.checkpointEvery) { _ = try? await gateway.ledger.checkpoint(now: gateway.clock.now) } },
+            Task { await Self.every(.seconds(60)) { await gateway.alerts.runOnce() } },
+            Task { await Self.every(.seconds(3600)) { gateway.ledgerVerifications.run(gateway.ledger, at: gateway.clock.now, events: gateway.events) } },
         ]
         tasks.withLock { $0 = background }
         log.info("urad.started", ["port": .int(port), "agencies": .int(gateway.directory.snapshot.directory.agencies.count),
@@ -115,12 +130,15 @@ public final class Daemon: Sendable {
     }
 
     public var apiPort: Int { ports.withLock { $0.api } }
+    /// The admin listener's port, when it is enabled and started.
+    public var adminPort: Int? { ports.withLock { $0.admin } }
 
     /// Stops accepting, lets in-flight requests and commits finish, stops the background work and
     /// closes the store.
     public func stop() async {
         log.info("urad.stopping", [:])
         await api.shutdown(gracePeriod: .seconds(10))
+        await admin?.shutdown(gracePeriod: .seconds(1))
         for task in tasks.withLock({ $0 }) { task.cancel() }
         gateway.deliveries.wakeUp()  // its idle wait does not see cancellation by itself
         for task in tasks.withLock({ $0 }) { await task.value }

@@ -132,7 +132,7 @@ public final class DeliveryScheduler: Sendable {
             let receipt = try signer.sign(Receipt(kind: .failed, message: job.message, digest: job.digest, recipient: job.recipient,
                                                   at: now, by: signer.id, reason: reason)).serialized()
             try await store.record(.failed(error: reason, at: now, failedReceipt: receipt), for: job.message, recipient: job.recipient)
-            events.deadLetter(message: job.message, recipient: job.recipient, reason: reason)
+            await events.deadLetter(message: job.message, recipient: job.recipient, reason: reason)
         } catch {
             events.log.error("delivery.store_failed", ["id": .id(job.message), "error": .string("\(error)")])
         }

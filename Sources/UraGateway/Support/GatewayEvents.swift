@@ -12,7 +12,8 @@ public final class GatewayEvents: Sendable {
     public struct Hooks: Sendable {
         public var wakeDelivery: @Sendable () -> Void = {}
         public var wakeInbox: @Sendable ([AgencyID]) -> Void = { _ in }
-        public var deadLetter: @Sendable (MessageID, AgencyID, String) -> Void = { _, _, _ in }
+        /// Awaited by the scheduler, so the alert is committed before it moves on.
+        public var deadLetter: @Sendable (MessageID, AgencyID, String) async -> Void = { _, _, _ in }
         public init() {}
     }
 
@@ -46,10 +47,10 @@ public final class GatewayEvents: Sendable {
     }
 
     /// A delivery was given up: a failed receipt went to the sender and it waits for a redrive.
-    func deadLetter(message: MessageID, recipient: AgencyID, reason: String) {
+    func deadLetter(message: MessageID, recipient: AgencyID, reason: String) async {
         metrics.increment("ura_deliveries_total", ["dead_letter"])
         log.warning("delivery.dead_letter", ["id": .id(message), "to": .id(recipient), "reason": .string(reason)])
-        hooks.withLock { $0 }.deadLetter(message, recipient, reason)
+        await hooks.withLock { $0 }.deadLetter(message, recipient, reason)
     }
 
     func rejected(_ problem: Problem) {

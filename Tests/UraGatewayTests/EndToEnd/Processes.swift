@@ -40,13 +40,15 @@ enum Processes {
 final class RunningDaemon: @unchecked Sendable {
     let process = Process()
     let port: Int
+    /// The admin listener's port (`/metrics`), when urad printed one.
+    let adminPort: Int?
     private let output = Pipe()
     private let errors = Pipe()
 
     init(dataDirectory: URL, environment: [String: String] = [:]) throws {
         process.executableURL = Processes.products.appendingPathComponent("urad")
         process.arguments = ["--data-dir", dataDirectory.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(["URA_LISTEN__PORT": "0", "URA_LOG_LEVEL": "warning"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0", "URA_LOG_LEVEL": "warning"]) { $1 }
             .merging(environment) { $1 }
         process.standardOutput = output
         process.standardError = errors
@@ -70,6 +72,7 @@ final class RunningDaemon: @unchecked Sendable {
             throw DaemonStartError(output: seen + stderr + " (exit \(process.terminationStatus))")
         }
         port = found
+        adminPort = seen.range(of: "metrics) on http://127.0.0.1:").flatMap { Int(seen[$0.upperBound...].prefix { $0.isNumber }) }
         // Keep draining stdout and stderr so urad never blocks on a full pipe.
         handle.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
         errors.fileHandleForReading.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
