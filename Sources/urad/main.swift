@@ -91,8 +91,10 @@ do { port = try daemon.start() } catch { fail("\(error)") }
 let runDirectory = configuration.dataDirectory.appendingPathComponent("run")
 try? FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
 let adminPort = daemon.adminPort.map(String.init) ?? "null"
-try? Data(#"{"pid":\#(getpid()),"port":\#(port),"admin_port":\#(adminPort)}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
-if let admin = daemon.adminPort { say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics") }
+try? Data(#"{"pid":\#(getpid()),"port":\#(port),"admin_port":\#(adminPort),"admin_host":"\#(configuration.adminHost)"}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+if let admin = daemon.adminPort {
+    say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics; dashboard login link: ura admin login-link --data-dir \(configuration.dataDirectory.path)")
+}
 say("urad \(UraGateway.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
 if demo {
     let data = configuration.dataDirectory.path

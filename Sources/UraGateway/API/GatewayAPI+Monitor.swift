@@ -57,20 +57,30 @@ extension GatewayAPI {
 }
 
 /// The admin listener (plain HTTP, loopback by default): `/metrics` in the Prometheus text format
-/// for a local scraper, and `/healthz`. It carries no victim data and changes nothing.
+/// (without a session only from loopback), `/healthz`, and the secretariat's dashboard.
 public struct AdminHandler: HTTPHandler {
     let gateway: Gateway
+    let dashboard: Dashboard?
 
-    public init(gateway: Gateway) { self.gateway = gateway }
+    public init(gateway: Gateway, access: DashboardAccess?) {
+        self.gateway = gateway
+        self.dashboard = access.map { Dashboard(gateway: gateway, access: $0) }
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address.hasPrefix("[::1]") || address.hasPrefix("::1")
+    }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         switch (request.method, request.path) {
-        case ("GET", "/metrics"):
+        case ("GET", "/metrics") where Self.isLoopback(request.remoteAddress)
+            || dashboard?.access.session(cookie: request.headers["Cookie"]) != nil:
             return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
                                 body: Array(gateway.events.metrics.render().utf8))
         case ("GET", "/healthz"):
             return APIResponse.json(["status": "ok"])
         default:
+            if let dashboard { return await dashboard.handle(request) }
             return APIResponse.problem(Problem(.notFound, "the admin listener serves GET /metrics and GET /healthz"), instance: request.path)
         }
     }

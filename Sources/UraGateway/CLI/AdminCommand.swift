@@ -10,7 +10,10 @@ enum AdminCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
                                             flags: ["reload"])
-        guard args.positionals.first == "enrol" else { throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys keys.json") }
+        if args.positionals.first == "login-link" { return try loginLink(args) }
+        guard args.positionals.first == "enrol" else {
+            throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys keys.json, or ura admin login-link --data-dir DIR")
+        }
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let request: CertificateSigningRequest
         do { request = try CertificateSigningRequest(pem: String(decoding: try readFile(try args.requiredOption("csr")), as: UTF8.self)) } catch let error as CLIError {
@@ -80,5 +83,22 @@ enum AdminCommand {
             }
             Terminal.out("urad (pid \(pid)) reloads the directory")
         }
+    }
+}
+
+extension AdminCommand {
+    /// `ura admin login-link --data-dir DIR`: the dashboard's one-time login link, read from the
+    /// running urad's token file (readable by the ura user only) and its admin port.
+    static func loginLink(_ args: CommandLineArguments) throws {
+        let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
+        let run = data.appendingPathComponent("run")
+        let token = String(decoding: try readFile(run.appendingPathComponent("admin-token").path), as: UTF8.self)
+        guard let state = try? JSONValue(parsing: try readFile(run.appendingPathComponent("urad.json").path)),
+              let port = state["admin_port"]?.intValue else {
+            throw CLIError("urad's admin listener is not running (no admin_port in \(run.path)/urad.json); enable admin in the configuration", .unavailable)
+        }
+        let host = state["admin_host"]?.stringValue ?? "127.0.0.1"
+        Terminal.out("http://\(host):\(port)/login?token=\(token)")
+        Terminal.error("the link works once; from another machine, tunnel first: ssh -L \(port):\(host):\(port) GATEWAY-HOST")
     }
 }

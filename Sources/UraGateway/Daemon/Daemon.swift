@@ -68,11 +68,17 @@ public final class Daemon: Sendable {
             timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout),
             eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
             maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway))
-        admin = configuration.adminEnabled
-            ? HTTPServer(configuration: HTTPServerConfiguration(host: configuration.adminHost, port: configuration.adminPort, tls: nil,
-                                                                eventLoops: 1, maxConnections: 64),
-                         handler: AdminHandler(gateway: gateway))
-            : nil
+        if configuration.adminEnabled {
+            let access: DashboardAccess
+            do { access = try DashboardAccess(tokenFile: configuration.dataDirectory.appendingPathComponent("run/admin-token"), clock: clock) } catch {
+                throw DaemonError("the dashboard's login token cannot be written: \(error)")
+            }
+            admin = HTTPServer(configuration: HTTPServerConfiguration(host: configuration.adminHost, port: configuration.adminPort, tls: nil,
+                                                                      eventLoops: 1, maxConnections: 64),
+                               handler: AdminHandler(gateway: gateway, access: access))
+        } else {
+            admin = nil
+        }
     }
 
     /// Private keys must be readable by their owner only: a key others can read is refused.
