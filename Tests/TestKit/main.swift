@@ -1,5 +1,11 @@
 // ura-testkit: processes that tests start. Not installed, not part of the product.
 //
+//   ura-testkit dashboard-scenario DATA SCHEMAS
+//     Creates a demo data directory, runs urad's listeners in process on a test clock and builds
+//     a scenario for the dashboard script: a delivered message, one retrying at an unreachable
+//     push endpoint, a dead letter, an overdue deadline, a declaration, alerts. Prints
+//     `ADMIN <port>` and `READY`, then serves until standard input closes.
+//
 //   ura-testkit crash-child DIR SCHEMAS
 //     Runs a gateway core on DIR (keys and directory created on first run, reused afterwards) and
 //     submits signed messages from 8 concurrent submitters forever, printing one line
@@ -17,8 +23,15 @@ import UraGateway
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 let arguments = CommandLine.arguments
+if arguments.count == 4, arguments[1] == "dashboard-scenario" {
+    do { try await DashboardScenario.run(data: URL(fileURLWithPath: arguments[2]), schemas: URL(fileURLWithPath: arguments[3])) } catch {
+        FileHandle.standardError.write(Data("dashboard-scenario: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 guard arguments.count == 4, arguments[1] == "crash-child" else {
-    FileHandle.standardError.write(Data("usage: ura-testkit crash-child DIR SCHEMAS\n".utf8))
+    FileHandle.standardError.write(Data("usage: ura-testkit crash-child DIR SCHEMAS | dashboard-scenario DATA SCHEMAS\n".utf8))
     exit(64)
 }
 let dir = URL(fileURLWithPath: arguments[2])

@@ -105,9 +105,11 @@ public final class Daemon: Sendable {
         return WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])
     }
 
-    /// Starts listening and the background work; returns the API port.
+    /// Starts listening and the background work; returns the API port. `background: false` (for
+    /// test scenarios driven by a test clock) starts the listeners only: the caller runs the
+    /// scheduler and watchers itself.
     @discardableResult
-    public func start() throws -> Int {
+    public func start(background: Bool = true) throws -> Int {
         let port: Int
         do { port = try api.start() } catch {
             throw DaemonError("cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(error)")
@@ -119,6 +121,7 @@ public final class Daemon: Sendable {
             }
         }
         ports.withLock { $0 = (port, adminPort) }
+        guard background else { return port }
         let gateway = self.gateway
         let settings = configuration
         let background: [Task<Void, Never>] = [

@@ -66,6 +66,8 @@ struct Dashboard: Sendable {
     private func post(_ request: HTTPRequest, _ session: DashboardAccess.Session) async throws -> HTTPResponse {
         let form = Self.formFields(request.body)
         let host = request.headers["Host"] ?? ""
+        // Pages are served with Referrer-Policy same-origin, so a browser's form POST carries the
+        // page's own origin (with no-referrer Chromium would send "null").
         if let origin = request.headers["Origin"], origin != "http://\(host)" {
             return page(status: 403, ("Gabim", "Error"), current: "", csrf: session.csrf,
                         body: "<p class=\"bad\">\(HTML.label("Kërkesë nga një faqe tjetër: refuzohet.", "A request from another site is refused."))</p>")
@@ -304,7 +306,7 @@ struct Dashboard: Sendable {
 
     private func page(status: Int = 200, _ title: (String, String), current: String, csrf: String?, body: String) -> HTTPResponse {
         HTTPResponse(status: status, headers: [
-            "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+            "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ], body: Array(HTML.page(title, current: current, csrf: csrf, body: body).utf8))

@@ -1,0 +1,114 @@
+"""Drives headless Chromium through the DevTools protocol over the dashboard: logs in with the
+one-time link, opens every page, checks its text, saves a screenshot of each, clicks a dead
+letter's redrive button and checks that it worked. Usage: drive.py CHROMIUM BASE_URL TOKEN SHOTS_DIR"""
+import base64, json, os, subprocess, sys, tempfile, time, urllib.request
+
+import websocket  # websocket-client, installed into a throwaway venv by scripts/e2e/dashboard.sh
+
+chromium, base, token, shots = sys.argv[1:5]
+profile = tempfile.mkdtemp(prefix="ura-chromium-")
+browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--remote-debugging-port=0", f"--user-data-dir={profile}", "--window-size=1400,1000", "about:blank"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+failures = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what)
+    if not condition:
+        failures.append(what)
+
+
+try:
+    port_file = os.path.join(profile, "DevToolsActivePort")
+    for _ in range(600):
+        if os.path.exists(port_file) and open(port_file).read().strip():
+            break
+        time.sleep(0.05)
+    port = open(port_file).read().split()[0]
+    targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+    page = next(t for t in targets if t["type"] == "page")
+    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+    counter = [0]
+
+    def call(method, **params):
+        counter[0] += 1
+        ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
+        while True:
+            message = json.loads(ws.recv())
+            if message.get("id") == counter[0]:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(expression):
+        return call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+    def wait_loaded(previous_url=None):
+        for _ in range(400):
+            if evaluate("document.readyState") == "complete" and (previous_url is None or evaluate("location.href") != previous_url):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the page did not load")
+
+    def open_page(path):
+        call("Page.navigate", url=base + path)
+        time.sleep(0.05)
+        wait_loaded()
+        return evaluate("document.body.innerText")
+
+    def screenshot(name):
+        data = call("Page.captureScreenshot", format="png")["data"]
+        with open(os.path.join(shots, name + ".png"), "wb") as f:
+            f.write(base64.b64decode(data))
+
+    call("Page.enable")
+    call("Runtime.enable")
+    text = open_page("/")
+    check("Sign in" in text, "without a session the dashboard asks to sign in")
+    text = open_page("/login?token=" + token)
+    check("Overview" in text and "Përmbledhje" in text, "the login link opens the overview")
+    pages = {
+        "overview": ("/", ["Retrying", "Delivered", "Dead letters", "Overdue deadlines", "verified intact", "al.shelter.qkpvt", "failing"]),
+        "messages": ("/messages", ["return.found-abroad", "referral.shelter", "AL-2026-000901"]),
+        "messages-by-case": ("/messages?case=AL-2026-000902", ["AL-2026-000902", "retry_scheduled"]),
+        "messages-retrying": ("/messages?state=retry_scheduled", ["AL-2026-000902"]),
+        "deadlines": ("/deadlines", ["overdue", "return.assessment-request", "AL-2026-000901"]),
+        "dead-letters": ("/dead-letters", ["al.shelter.tjeter-vizion", "expire", "Redrive"]),
+        "agencies": ("/agencies", ["al.shelter.qkpvt", "failing", "refused", "al.mpb.secretariat"]),
+        "declarations": ("/declarations?case=AL-2026-000901", ["interpreter", "al.police.dvp-tirane"]),
+    }
+    everything = ""
+    for name, (path, expected) in pages.items():
+        text = open_page(path)
+        everything += text + evaluate("document.documentElement.outerHTML")
+        for needle in expected:
+            check(needle in text, f"{path} shows '{needle}'")
+        screenshot(name)
+    # A message's own page: its timeline of attempts from the ledger.
+    open_page("/messages?case=AL-2026-000902&type=referral.shelter")
+    href = evaluate("document.querySelector('td a[href^=\"/messages/\"]').getAttribute('href')")
+    text = open_page(href)
+    check("delivery.retry_scheduled" in text and "message.accepted" in text, f"{href} shows the attempts")
+    screenshot("message")
+    everything += text
+    check("MARKER-DASHBOARD-SECRET" not in everything, "no page shows a body's or a declarant's name")
+    check("PRIVATE KEY" not in everything, "no page shows a key")
+
+    # The redrive button, clicked in the browser: a same-origin POST with the CSRF token.
+    open_page("/dead-letters")
+    before = evaluate("location.href")
+    evaluate("document.querySelector('form.redrive button').click()")
+    wait_loaded(before)
+    text = evaluate("document.body.innerText")
+    check("Redriven:" in text and "No dead letter" in text, "the redrive button put the dead letter back in the queue")
+    screenshot("dead-letters-after-redrive")
+    text = open_page("/messages?state=pending&agency=al.shelter.tjeter-vizion")
+    check("AL-2026-000903" in text, "the redriven message is pending again")
+    ws.close()
+finally:
+    browser.terminate()
+    browser.wait(timeout=30)
+
+print(f"screenshots in {shots}")
+sys.exit(1 if failures else 0)
