@@ -32,6 +32,7 @@ public enum UraCLI {
       cert request --agency ID --key DIR/tls.key --out FILE.csr
       admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys DIR/keys.json
                   [--county C] [--parent ID] [--push-url URL] [--out FILE.crt] [--reload]
+      admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 
       --version, --help
     Exit codes: 0 done, 1 refused by the gateway, 2 verification failed, 64 usage, 65 bad input,
