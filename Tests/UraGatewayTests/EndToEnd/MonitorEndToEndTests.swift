@@ -52,6 +52,15 @@ import UraJSON
         #expect(metrics.stdout.contains("ura_deadlines_open 1"))
         #expect(!metrics.stdout.contains(marker) && !metrics.stdout.contains("AL-2026"))
 
+        // The dashboard's one-time login link, from the token file urad wrote.
+        let link = try Processes.run("ura", ["admin", "login-link", "--data-dir", s.data.path])
+        #expect(link.status == 0 && link.stdout.hasPrefix("http://127.0.0.1:\(adminPort)/login?token="), "\(link)")
+        let url = link.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let login = try Processes.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", url])
+        #expect(login.stdout == "303")
+        #expect(try Processes.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", url]).stdout == "403")
+        #expect(try Processes.run("ura", ["admin", "login-link", "--data-dir", s.root.path]).status == 66)
+
         s.daemon.stop()
         #expect(try s.dataDirectoryContains(marker) == [])
         await s.close()
