@@ -12,6 +12,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("jose-interop", "(test helper) sign, verify, encrypt, decrypt for scripts/e2e/jose-interop.sh", JOSEInterop.run),
     ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),
     ("http", "HTTPS server under the TLS load generator (trivial handler)", HTTPBench.run),
+    ("gateway", "urad in process over HTTPS: accepted msg/s, latency at a paced rate, accept-to-push latency", GatewayBench.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

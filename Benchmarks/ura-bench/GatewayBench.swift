@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+import UraCrypto
+import UraGateway
+import UraHTTP
+import UraJSON
+import UraModel
+import UraSchema
+
+/// The whole front door: urad assembled in process (`Daemon`: TLS with client certificates, the
+/// API, intake with fsync, the delivery scheduler) on a demo data directory, driven by the TLS load
+/// generator with distinct pre-signed messages from the police's certificate.
+///
+///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--push-rate 500] [--per-recipient 4]
+///
+/// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull);
+/// 2. latency at `--paced-rate`: requests start on schedule, latency from the scheduled start;
+/// 3. accept to push: messages to a shelter whose HTTPS push endpoint (in process, TLS, answering
+///    with a signed delivered receipt) is fed by the scheduler; latency from acceptance to the
+///    delivered receipt, as the store records it.
+enum GatewayBench {
+    static func run(_ arguments: [String]) throws {
+        var messages = 20_000, connections = 64, pacedRate = 1000.0, pushRate = 500.0, perRecipient = 4
+        var i = 0
+        while i < arguments.count {
+            let value = i + 1 < arguments.count ? arguments[i + 1] : ""
+            switch arguments[i] {
+            case "--messages": messages = Int(value) ?? messages
+            case "--connections": connections = Int(value) ?? connections
+            case "--paced-rate": pacedRate = Double(value) ?? pacedRate
+            case "--push-rate": pushRate = Double(value) ?? pushRate
+            case "--per-recipient": perRecipient = Int(value) ?? perRecipient
+            default: throw BenchError("unknown option \(arguments[i])")
+            }
+            i += 2
+        }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ura-bench-gateway-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try DemoSetup.create(in: data, gatewayID: AgencyID(validated: "al.ura.gateway"), gatewayName: "Ura", gatewayURL: "https://127.0.0.1:1")
+        let push = try PushReceiver(data: data, agency: "al.shelter.qkpvt")
+        defer { waitFor { await push.server.shutdown(gracePeriod: .seconds(1)) } }
+        let directoryFile = data.appendingPathComponent("directory.json")
+        var directory = try DirectoryFile.read(directoryFile)
+        if var shelter = directory[AgencyID(validated: "al.shelter.qkpvt")] {
+            shelter.delivery = .push(url: "https://127.0.0.1:\(push.port)/ura/inbox")
+            directory.upsert(shelter)
+        }
+        try DirectoryFile.write(directory, to: directoryFile)
+
+        let schemas = MessageCatalogue.defaultDirectory()
+        let configuration = try GatewayConfiguration.load(file: nil, environment: [
+            "URA_LISTEN__PORT": "0", "URA_ADMIN__ENABLED": "false", "URA_LOG_LEVEL": "error", "URA_SCHEMAS": schemas.path,
+            "URA_DELIVERY__PER_RECIPIENT": "\(perRecipient)",
+        ], dataDirectory: data.path)
+        let daemon = try Daemon(configuration: configuration)
+        let port = try daemon.start()
+        defer { waitFor { await daemon.stop() } }
+
+        let police = AgencyID(validated: "al.police.dvp-tirane")
+        let folder = data.appendingPathComponent("agencies/\(police)")
+        let composer = MessageComposer(agency: police, signingKey: try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path),
+                                       directory: directory, catalogue: try MessageCatalogue(directory: schemas))
+        // The example risk assessment with longer free text: a ~4 KiB signed message, as the issue asks.
+        guard case .object(var riskForm) = try JSONValue(parsing: Array(try Data(contentsOf: schemas.appendingPathComponent("examples/risk.assessment.json"))))
+        else { throw BenchError("the risk assessment example is not an object") }
+        riskForm["factors_detail"] = .string(String(repeating: "Contact by the recruiter reported by the case worker. ", count: 30))
+        let risk = JSONValue.object(riskForm)
+        let referral = try JSONValue(parsing: Array(try Data(contentsOf: schemas.appendingPathComponent("examples/referral.shelter.json"))))
+        func seal(_ count: Int, type: String, to: [String], form: JSONValue, subject: SubjectCategory) throws -> [[UInt8]] {
+            try (0..<count).map { n in
+                let caseReference = String(format: "AL-2026-%06d", n % 999_999 + 1)
+                guard case .object(var body) = form else { return [] }
+                body["case"] = .string(caseReference)
+                return try composer.compose(MessageComposer.Draft(type: MessageType(validated: type), to: to.map { AgencyID(validated: $0) },
+                                                                  caseReference: CaseReference(validated: caseReference), subject: subject,
+                                                                  form: .object(body)))
+            }
+        }
+        FileHandle.standardError.write(Data("gateway: sealing messages...\n".utf8))
+        let pacedCount = Int(pacedRate * 10), pushCount = Int(pushRate * 10)
+        let throughputBatch = try seal(messages, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
+        let warmBatch = try seal(2000, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
+        let pacedBatch = try seal(pacedCount, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
+        let pushBatch = try seal(pushCount, type: "referral.shelter", to: ["al.shelter.qkpvt"], form: referral, subject: .adult)
+        let size = throughputBatch.first?.count ?? 0
+
+        var load = LoadGeneratorConfiguration(
+            host: "127.0.0.1", port: port, path: "/v1/messages", headers: ["Content-Type": "application/jose+json"],
+            connections: connections, threads: 1, targetRate: nil,
+            clientCertificate: .file(folder.appendingPathComponent("tls.crt").path), clientKey: .file(folder.appendingPathComponent("tls.key").path),
+            trustedAuthorities: .file(data.appendingPathComponent("ca/ca.crt").path))
+        func check(_ result: LoadResult, _ count: Int) throws {
+            guard result.failures == 0, result.statusCounts == [202: count] else {
+                throw BenchError("run failed: statuses \(result.statusCounts), \(result.failures) failures")
+            }
+        }
+        try check(try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(warmBatch)), warmBatch.count)
+
+        let throughput = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(throughputBatch))
+        try check(throughput, throughputBatch.count)
+        report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
+            "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
+        ])
+
+        load.connections = min(connections, 16)
+        load.targetRate = pacedRate
+        let paced = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(pacedBatch))
+        try check(paced, pacedBatch.count)
+        report(suite: "gateway", case: "https-accepted-\(Int(pacedRate))rps", rate: paced.throughput, unit: "msg/s", extra: [
+            "p50_ms": ms(paced.latency.p50), "p90_ms": ms(paced.latency.p90), "p99_ms": ms(paced.latency.p99), "max_ms": ms(paced.latency.max),
+        ])
+
+        let pushStart = Date()
+        load.targetRate = pushRate
+        let pushed = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(pushBatch))
+        try check(pushed, pushBatch.count)
+        // Wait until the scheduler has pushed them all (bounded).
+        let deadline = Date().addingTimeInterval(120)
+        while push.received.load() < pushBatch.count && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let latencies = try daemon.gateway.store.deliveryLatencies(since: pushStart, limit: 1_000_000).sorted()
+        guard latencies.count >= pushBatch.count else { throw BenchError("only \(latencies.count) of \(pushBatch.count) pushes were delivered") }
+        func rank(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))] * 1000) }
+        report(suite: "gateway", case: "accept-to-push-\(Int(pushRate))rps", rate: Double(latencies.count) / max(0.001, Date().timeIntervalSince(pushStart)),
+               unit: "msg/s", extra: ["p50_ms": rank(0.5), "p90_ms": rank(0.9), "p99_ms": rank(0.99), "max_ms": rank(1), "pushed": "\(latencies.count)"])
+        print("gateway: \(Int(throughput.throughput)) msg/s over HTTPS at \(connections) connections; at \(Int(pacedRate))/s p99 \(ms(paced.latency.p99)) ms; "
+              + "accept to push at \(Int(pushRate))/s p50 \(rank(0.5)) ms, p99 \(rank(0.99)) ms")
+    }
+
+    static func ms(_ d: Duration) -> String {
+        String(format: "%.2f", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+    }
+
+    static func waitFor(_ work: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await work()
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
+/// A shelter's push endpoint: TLS with a certificate from the demo CA; answers each pushed message
+/// with the shelter's signed delivered receipt (it does not decrypt: the benchmark measures the
+/// gateway).
+final class PushReceiver: Sendable {
+    let server: HTTPServer
+    let port: Int
+    let received = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func add() { value.withLock { $0 += 1 } }
+        func load() -> Int { value.withLock { $0 } }
+    }
+
+    init(data: URL, agency: String) throws {
+        let folder = data.appendingPathComponent("agencies/\(agency)")
+        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
+                                      key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
+        let tls = try ca.issue(commonName: agency, usage: .server, subjectAlternativeNames: ["IP:127.0.0.1", "DNS:localhost"])
+        let signing = try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path)
+        let me = AgencyID(validated: agency)
+        let received = self.received
+        server = HTTPServer(configuration: HTTPServerConfiguration(
+            tls: TLSConfiguration(certificateChain: .bytes(Array(tls.certificate.pem.utf8)), privateKey: .bytes(Array(try tls.key.pkcs8PEM().utf8)),
+                                  clientCertificateAuthorities: .file(data.appendingPathComponent("ca/ca.crt").path)), eventLoops: 1),
+                            handler: HTTPClosureHandler { request in
+            do {
+                let jws = try JWS.parse(request.body)
+                let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
+                let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+                let receipt = try MessageComposer.deliveredReceipt(for: envelope.id, digest: digest, by: me, key: signing)
+                received.add()
+                return HTTPResponse(status: 200, headers: ["Content-Type": "application/jose+json"], body: receipt)
+            } catch {
+                return HTTPResponse(status: 400, contentType: "text/plain", body: "\(error)")
+            }
+        })
+        port = try server.start()
+    }
+}
