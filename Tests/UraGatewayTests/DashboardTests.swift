@@ -33,7 +33,7 @@ import UraStore
                 let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
                 return (kv[0], kv.count > 1 ? kv[1] : "")
             } : []
-            var all = [("Host", "127.0.0.1:8444")] + headers
+            var all = headers.contains { $0.0 == "Host" } ? headers : [("Host", "127.0.0.1:8444")] + headers
             if let cookie { all.append(("Cookie", cookie)) }
             return await admin.handle(HTTPRequest(method: method, target: target, path: String(parts[0]), query: query,
                                                   headers: HTTPHeaders(all), body: Array(body.utf8), remoteAddress: address))
@@ -73,6 +73,10 @@ import UraStore
         // /metrics: from loopback without a session; from elsewhere only with one.
         #expect(await s.request("GET", "/metrics").status == 200)
         #expect(await s.request("GET", "/metrics", from: "10.0.0.8:40000").status == 401)
+        // A page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own Host: refused.
+        #expect(await s.request("GET", "/metrics", headers: [("Host", "evil.example:8444")]).status == 403)
+        #expect(AdminHandler.isAddressHost("127.0.0.1:8444") && AdminHandler.isAddressHost("[::1]:8444") && AdminHandler.isAddressHost("localhost:8444"))
+        #expect(!AdminHandler.isAddressHost("evil.example") && !AdminHandler.isAddressHost(nil))
     }
 
     @Test func theRedriveNeedsTheCSRFTokenAndTheSameOrigin() async throws {

@@ -71,7 +71,26 @@ public struct AdminHandler: HTTPHandler {
         address.hasPrefix("127.") || address.hasPrefix("[::1]") || address.hasPrefix("::1")
     }
 
+    /// True when the Host header names an address literal or localhost: a page of another site
+    /// whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name and is refused.
+    static func isAddressHost(_ host: String?) -> Bool {
+        guard let host else { return false }
+        let name: Substring
+        if host.hasPrefix("[") {
+            name = host.dropFirst().prefix { $0 != "]" }
+            return name.contains(":")
+        }
+        name = host.split(separator: ":", maxSplits: 1).first ?? ""
+        if name == "localhost" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard Self.isAddressHost(request.headers["Host"]) else {
+            return APIResponse.problem(Problem(.forbidden, "the admin listener answers to an address (http://127.0.0.1:PORT), not to a name"),
+                                       instance: request.path)
+        }
         switch (request.method, request.path) {
         case ("GET", "/metrics") where Self.isLoopback(request.remoteAddress)
             || dashboard?.access.session(cookie: request.headers["Cookie"]) != nil:
