@@ -48,12 +48,14 @@ let package = Package(
                           path: "Tests/TestKit", swiftSettings: strict),
 
         // Tests mirror the modules.
+        // Spawning the real binaries from tests (posix_spawn; see ChildProcess.swift for why not Foundation.Process).
+        .target(name: "UraTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
         .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto"], swiftSettings: strict),
+        .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto", "UraTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway", "UraCrypto", "UraStore", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL", "UraJSON", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway", "UraCrypto", "UraStore", "UraSchema", "UraModel", "UraJSON", "UraTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import UraTestSupport
 import Testing
 @testable import UraCrypto
 
@@ -19,20 +20,8 @@ import Testing
 
     @discardableResult
     func openssl(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        let inPipe = Pipe()
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ChildProcess.run("/usr/bin/openssl", arguments, input: Array((input ?? "").utf8))
+        return (result.status, String(decoding: result.output + result.errors, as: UTF8.self))
     }
 
     @Test func issuedClientCertificatesVerifyWithOpenSSLAndCarryTheRightFingerprints() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import UraTestSupport
 import Testing
 import UraCrypto
 import UraModel
@@ -45,16 +46,10 @@ import UraModel
     /// Starts the child, reads its stdout until it has printed `count` accepted lines, kills it with
     /// SIGKILL, and returns every complete line it printed.
     private func runAndKill(data: URL, schemas: URL, afterAccepted count: Int) throws -> [String] {
-        let process = Process()
-        process.executableURL = Self.testkit
-        process.arguments = ["crash-child", data.path, schemas.path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let process = try ChildProcess(Self.testkit.path, ["crash-child", data.path, schemas.path])
         var buffer = [UInt8]()
         var lines: [String] = []
-        let handle = out.fileHandleForReading
+        let handle = process.output
         while lines.count < count {
             let chunk = handle.availableData
             if chunk.isEmpty { break }  // the child exited on its own: an error, checked below
@@ -65,15 +60,15 @@ import UraModel
             }
         }
         let running = process.isRunning
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        process.wait()
         buffer += handle.readDataToEndOfFile()
         while let newline = buffer.firstIndex(of: 0x0A) {
             lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
             buffer.removeSubrange(...newline)
         }
         if !running {
-            let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let problem = String(decoding: process.errors.readDataToEndOfFile(), as: UTF8.self)
             Issue.record("the crash child stopped by itself: \(problem)")
         }
         return lines

@@ -1,4 +1,5 @@
 import Foundation
+import UraTestSupport
 import Testing
 import UraCrypto
 import UraJSON
@@ -84,26 +85,22 @@ import UraModel
         let s = try Scenario(environment: ["URA_HTTP__HEADER_TIMEOUT_SECONDS": "2"])
         let mission = "al.mepj.mission.gr-athens"
         // The slow client: a TLS connection that sends the start of a request line, then nothing.
-        let slow = Process()
-        slow.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         let folder = s.agencyFolder(mission)
-        slow.arguments = ["s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)", "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path,
-                          "-cert", folder.appendingPathComponent("tls.crt").path, "-key", folder.appendingPathComponent("tls.key").path]
-        let input = Pipe(), output = Pipe()
-        slow.standardInput = input
-        slow.standardOutput = output
-        slow.standardError = FileHandle.nullDevice
-        try slow.run()
-        input.fileHandleForWriting.write(Data("GET /v1/in".utf8))
+        let slow = try ChildProcess("/usr/bin/openssl", [
+            "s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)", "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path,
+            "-cert", folder.appendingPathComponent("tls.crt").path, "-key", folder.appendingPathComponent("tls.key").path,
+        ], withInput: true)
+        slow.errors.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
+        slow.input?.write(Data("GET /v1/in".utf8))
         // Meanwhile everyone else is served normally.
         for _ in 0..<20 {
             #expect(try s.curl("al.mpb.secretariat", "GET", "/v1/inbox").status == 200)
         }
         // The slow connection is answered 408 and closed once its header timeout passes (read until it closes).
-        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let answer = String(decoding: slow.output.readDataToEndOfFile(), as: UTF8.self)
         #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(200))")
-        slow.waitUntilExit()
-        try? input.fileHandleForWriting.close()
+        try? slow.input?.close()
+        slow.wait()
         await s.close()
     }
 
