@@ -47,7 +47,7 @@ import UraHTTP
             async let second = blocking { try Self.get(port, "/slow/2") }
             #expect(await eventually { gate.arrivals == 2 })
             async let third = blocking { try Self.get(port, "/slow/3") }
-            #expect(await eventually { server.statistics.waitingForCapacity == 1 })
+            #expect(await eventually { server.statistics.waitingForCapacity == 1 }, "\(server.statistics)")
             #expect(gate.arrivals == 2)  // parked, not handed to the handler
             #expect(server.statistics.inFlightRequests == 2)
             gate.open()

@@ -47,11 +47,17 @@ final class RawClient: @unchecked Sendable {
         ssl = SSL_new(context)
         SSL_set_fd(ssl, fd)
         _ = ura_ssl_set_tlsext_host_name(ssl, "localhost")
-        guard SSL_connect(ssl) == 1 else {
+        let result = SSL_connect(ssl)
+        guard result == 1 else {
+            let sslError = SSL_get_error(ssl, result)
+            let systemError = errno
             var text = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(ERR_get_error(), &text, text.count)
             close()
-            throw TestFailure("TLS handshake with the server failed: \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            // SSL_ERROR_SYSCALL (5) with errno 0 is an end of stream from the server, with
+            // ECONNRESET a reset, with EAGAIN our receive timeout.
+            let reason = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw TestFailure("TLS handshake with the server failed: SSL error \(sslError), errno \(systemError) (\(String(cString: strerror(systemError)))), \(reason)")
         }
     }
 
