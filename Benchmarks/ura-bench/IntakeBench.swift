@@ -11,16 +11,19 @@ import UraStore
 /// ceiling measured in the same run: verify the message's signature and sign a receipt, nothing
 /// else, with 64 concurrent workers.
 ///
-///   ura-bench intake [--messages N] [--concurrency 1,16,64]
+///   ura-bench intake [--messages N] [--concurrency 1,16,64] [--no-ceiling]
+/// (`--no-ceiling` skips the ceiling, e.g. to profile intake alone; ratios are then not printed.)
 enum IntakeBench {
     static func run(_ arguments: [String]) throws {
         var total = 12_000
         var requested = [1, 16, 64]
+        var withCeiling = true
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--messages": total = Int(arguments[i + 1]) ?? total; i += 2
             case "--concurrency": requested = arguments[i + 1].split(separator: ",").compactMap { Int($0) }; i += 2
+            case "--no-ceiling": withCeiling = false; i += 1
             default: throw BenchError("unknown option \(arguments[i])")
             }
         }
@@ -33,13 +36,17 @@ enum IntakeBench {
         let batches = try (0...levels.count).map { _ in try world.messages(perLevel) }
         let size = batches[0].first?.count ?? 0
 
-        let half = batches[levels.count].count / 2
-        let single = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].prefix(half)), world: world, concurrency: 1) }
-        report(suite: "intake", case: "crypto-ceiling-c1", rate: single, unit: "msg/s", extra: ["bytes": "\(size)"])
+        var ceiling = Double.nan
         var cpu = cpuSeconds()
-        let ceiling = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].suffix(half)), world: world, concurrency: 64) }
-        report(suite: "intake", case: "crypto-ceiling-c64", rate: ceiling, unit: "msg/s",
-               extra: ["bytes": "\(size)", "cpu_us_per_msg": String(format: "%.0f", (cpuSeconds() - cpu) * 1e6 / Double(half))])
+        if withCeiling {
+            let half = batches[levels.count].count / 2
+            let single = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].prefix(half)), world: world, concurrency: 1) }
+            report(suite: "intake", case: "crypto-ceiling-c1", rate: single, unit: "msg/s", extra: ["bytes": "\(size)"])
+            cpu = cpuSeconds()
+            ceiling = try blocking { try await Self.cryptoCeiling(Array(batches[levels.count].suffix(half)), world: world, concurrency: 64) }
+            report(suite: "intake", case: "crypto-ceiling-c64", rate: ceiling, unit: "msg/s",
+                   extra: ["bytes": "\(size)", "cpu_us_per_msg": String(format: "%.0f", (cpuSeconds() - cpu) * 1e6 / Double(half))])
+        }
         for (level, batch) in zip(levels, batches) {
             let before = world.store.commitStatistics
             cpu = cpuSeconds()
@@ -49,9 +56,13 @@ enum IntakeBench {
             let after = world.store.commitStatistics
             let batchesUsed = max(1, after.batches - before.batches)
             report(suite: "intake", case: "accepted-c\(level)", rate: rate, unit: "msg/s", extra: [
-                "bytes": "\(size)", "of_ceiling": String(format: "%.0f%%", 100 * rate / ceiling),
+                "bytes": "\(size)", "of_ceiling": withCeiling ? String(format: "%.0f%%", 100 * rate / ceiling) : "-",
                 "avg_batch": String(format: "%.1f", Double(after.jobs - before.jobs) / Double(batchesUsed)), "fsync": "on",
                 "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage),
+                "writer_tx_us_per_msg": String(format: "%.0f", (after.transactionSeconds - before.transactionSeconds) * 1e6 / Double(batch.count)),
+                "writer_commit_ms_per_batch": String(format: "%.2f", (after.commitSeconds - before.commitSeconds) * 1e3 / Double(batchesUsed)),
+                "log_restarts": "\(after.logRestarts - before.logRestarts)/\(after.logCheckpoints - before.logCheckpoints)",
+                "writer_busy": String(format: "%.0f%%", 100 * (after.transactionSeconds - before.transactionSeconds + after.commitSeconds - before.commitSeconds) * rate / Double(batch.count)),
             ])
         }
     }

@@ -24,16 +24,19 @@ final class StoreFixture: @unchecked Sendable {
         Array(#"{"tree_size":\#(size),"root":"\#(Hex.encode(root))"}"#.utf8)
     }
 
-    init() throws {
+    let options: SQLiteStore.Options
+
+    init(options: SQLiteStore.Options = SQLiteStore.Options()) throws {
+        self.options = options
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ura-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("ura.sqlite").path
-        store = try SQLiteStore(path: path, ledger: Self.ledger)
+        store = try SQLiteStore(path: path, ledger: Self.ledger, options: options)
     }
 
     func reopen() throws {
         store.close()
-        store = try SQLiteStore(path: path, ledger: Self.ledger)
+        store = try SQLiteStore(path: path, ledger: Self.ledger, options: options)
     }
 
     deinit {

@@ -93,8 +93,8 @@ public final class Intake: Sendable {
                           })])
         }
         let envelope: Envelope
-        do { envelope = try JSONValueDecoder().decode(Envelope.self, from: payload) } catch {
-            throw Problem(.invalidEnvelope, ModelError.describe(error))
+        do { envelope = try Envelope(json: payload) } catch {
+            throw Problem(.invalidEnvelope, error.description)
         }
         guard envelope.from == sender.id else {
             throw Problem(.senderMismatch, "the envelope says from \(envelope.from), but the client certificate is \(sender.id)'s; an agency sends only as itself")

@@ -20,10 +20,22 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var finished = false
     private var paused = false
     private var head: LedgerHead
-    private(set) var statistics = WriterStatistics()
+    private var counters = CommitStatistics()
 
-    init(connection: SQLiteConnection, ledger: LedgerConfiguration, maxBatch: Int = 512) throws(StoreError) {
+    var statistics: CommitStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+
+    /// Log size (frames of one page) from which the writer finishes the checkpoint itself
+    /// between two batches; see `keepLogBounded()`.
+    private let restartFrames: Int
+
+    init(connection: SQLiteConnection, ledger: LedgerConfiguration, maxBatch: Int = 512, restartFrames: Int = 4_096) throws(StoreError) {
         self.connection = connection
+        self.restartFrames = restartFrames
+        connection.countWALFrames()
         self.ledger = ledger
         self.chain = LedgerChain(hash: ledger.hash)
         self.tree = MerkleTree(hash: ledger.hash)
@@ -123,7 +135,25 @@ final class GroupCommitWriter: @unchecked Sendable {
         if case .jobFailed = result { result = attempt(batch, isolated: true) }
         if case .committed(let outcomes) = result {
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+            keepLogBounded()
         }
+    }
+
+    /// Under a steady stream of commits the checkpointer's passive checkpoints never catch up with
+    /// the end of the log, so SQLite never starts it again from the beginning: it grows without
+    /// bound, and every fsync also writes the file's new size. Once the log is `restartFrames`
+    /// long, the writer copies the few frames the checkpointer has not yet copied itself, between
+    /// two batches (a pause of a few milliseconds), and the next transaction starts the log over.
+    private func keepLogBounded() {
+        guard let frames = connection.walFrames?.frames, frames >= restartFrames else { return }
+        let began = ContinuousClock.now
+        let restarts = connection.checkpointPassively()
+        let seconds = Self.seconds(ContinuousClock.now - began)
+        condition.lock()
+        counters.logCheckpoints += 1
+        if restarts { counters.logRestarts += 1 }
+        counters.logCheckpointSeconds += seconds
+        condition.unlock()
     }
 
     private enum Attempt {
@@ -138,6 +168,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs `batch` in one transaction.
     private func attempt(_ batch: [WriteJob], isolated: Bool) -> Attempt {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
+        let began = ContinuousClock.now
         let tx = WriteTransaction(connection: connection, chain: chain, tree: tree, head: head)
         do {
             try connection.run("BEGIN IMMEDIATE")
@@ -164,11 +195,17 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         do {
             if tx.head.nextIndex != head.nextIndex { try signHead(tx.head) }
+            let committing = ContinuousClock.now
             try connection.run("COMMIT")
+            let committed = ContinuousClock.now
             head = tx.head
-            statistics.batches += 1
-            statistics.jobs += batch.count
-            statistics.largestBatch = max(statistics.largestBatch, batch.count)
+            condition.lock()
+            counters.batches += 1
+            counters.jobs += batch.count
+            counters.largestBatch = max(counters.largestBatch, batch.count)
+            counters.transactionSeconds += Self.seconds(committing - began)
+            counters.commitSeconds += Self.seconds(committed - committing)
+            condition.unlock()
             return .committed(outcomes)
         } catch {
             _ = try? connection.run("ROLLBACK")
@@ -176,6 +213,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             for job in batch { job.finish(.failure(error)) }
             return .finished
         }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// Signs the tree head over everything this batch appended, in the batch's transaction: an
@@ -202,10 +243,20 @@ public struct LedgerConfiguration: Sendable {
     }
 }
 
-struct WriterStatistics: Sendable {
-    var batches = 0
-    var jobs = 0
-    var largestBatch = 0
+/// How the writer has batched so far, and where its time went (for benchmarks).
+public struct CommitStatistics: Sendable {
+    public var batches = 0
+    public var jobs = 0
+    public var largestBatch = 0
+    /// Time spent running jobs inside transactions (BEGIN to just before COMMIT), in seconds.
+    public var transactionSeconds = 0.0
+    /// Time spent in COMMIT (writing the log and its fsync), in seconds.
+    public var commitSeconds = 0.0
+    /// Checkpoints the writer ran itself to keep the log short, how many of them let the log start
+    /// over, and the time they took.
+    public var logCheckpoints = 0
+    public var logRestarts = 0
+    public var logCheckpointSeconds = 0.0
 }
 
 private final class ResultBox<T>: @unchecked Sendable {
@@ -264,8 +315,13 @@ final class WriteTransaction: @unchecked Sendable {
     /// is the row of the message the event is about (for finding a message's entries).
     @discardableResult
     func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
+        try appendLedger(PreparedLedgerEvent(event), messageSeq: messageSeq)
+    }
+
+    /// Appends an event serialized before the batch (see `PreparedLedgerEvent`).
+    func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
         let index = head.nextIndex
-        let leaf = chain.leaf(index: index, previous: head.lastHash, event: event)
+        let leaf = event.leaf(index: index, previous: head.lastHash)
         let hash = chain.leafHash(leaf)
         try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
                    [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])

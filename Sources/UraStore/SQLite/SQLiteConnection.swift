@@ -1,6 +1,11 @@
 import CSQLite
 import Foundation
 
+/// Set by the WAL hook on the connection's own thread, read by that thread.
+final class WALFrameCount: @unchecked Sendable {
+    var frames = 0
+}
+
 /// One SQLite connection, used by one thread at a time (the writer thread, or a reader checked out
 /// of the pool). Statements are prepared once and cached by their SQL text.
 final class SQLiteConnection: @unchecked Sendable {
@@ -27,6 +32,30 @@ final class SQLiteConnection: @unchecked Sendable {
     deinit {
         cache.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    /// Frames in the write-ahead log after this connection's last commit (kept by a WAL hook,
+    /// which replaces SQLite's own auto-checkpoint hook: only for a connection that has it off).
+    private(set) var walFrames: WALFrameCount?
+
+    func countWALFrames() {
+        let counter = WALFrameCount()
+        walFrames = counter
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            Unmanaged<WALFrameCount>.fromOpaque(context!).takeUnretainedValue().frames = Int(frames)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(counter).toOpaque())
+    }
+
+    /// A passive checkpoint on this connection: copies what it can without waiting for anyone.
+    /// True when every frame of the log is now in the database file (so the next write
+    /// transaction starts the log again from its beginning); false when another checkpoint was
+    /// running or a reader still needs older frames.
+    func checkpointPassively() -> Bool {
+        var logFrames: Int32 = 0
+        var copied: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied)
+        return rc == SQLITE_OK && logFrames == copied
     }
 
     /// Runs one or more statements that return no rows.

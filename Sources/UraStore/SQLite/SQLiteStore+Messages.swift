@@ -4,8 +4,14 @@ import UraModel
 
 extension SQLiteStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
-        try await writer.perform { tx throws(StoreError) in
-            let m = message.metadata
+        // Everything that does not depend on the batch is built here, on the submitter's thread:
+        // the single writer only binds values and chains the ledger entry.
+        let m = message.metadata
+        let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
+        let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
+        let accepted = PreparedLedgerEvent(LedgerEvent(
+            .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)))
+        return try await writer.perform { tx throws(StoreError) in
             let ledgerIndex = tx.head.nextIndex
             // Insert first and look only when the id is taken: the common case costs one lookup, not two.
             let inserted = try tx.db.run("""
@@ -13,11 +19,10 @@ extension SQLiteStore {
                     participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
                 """, [
-                    .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue),
-                    .text(JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()),
+                    .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
                     .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
                     m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
-                    m.participants.map { .text(JSONValue.array($0.map { .string($0.rawValue) }).serializedString()) } ?? .null,
+                    participants.map { .text($0) } ?? .null,
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
                 ])
@@ -31,9 +36,7 @@ extension SQLiteStore {
                     ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
             }
             let seq = tx.db.lastInsertRowID
-            let appended = try tx.appendLedger(LedgerEvent(
-                .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)),
-                messageSeq: seq)
+            let appended = try tx.appendLedger(accepted, messageSeq: seq)
             precondition(appended == ledgerIndex, "the ledger index recorded with the message must be its entry's")
             for recipient in m.to {
                 try tx.db.run("""

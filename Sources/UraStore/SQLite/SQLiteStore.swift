@@ -9,6 +9,9 @@ public final class SQLiteStore: Store {
         public var maxBatch = 512
         /// Idle read connections kept open.
         public var readers = 4
+        /// Write-ahead log length (in 4 KiB frames) from which the writer completes a checkpoint
+        /// itself so the log starts over (16 MiB by default).
+        public var logRestartFrames = 4_096
         public init() {}
     }
 
@@ -34,7 +37,8 @@ public final class SQLiteStore: Store {
         }
         try Migrations.apply(to: connection)
         chain = LedgerChain(hash: ledger.hash)
-        writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch)
+        writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch,
+                                       restartFrames: options.logRestartFrames)
         readers = ReaderPool(path: path, capacity: options.readers)
         checkpointer = try WALCheckpointer(path: path)
         writer.start()
@@ -56,10 +60,7 @@ public final class SQLiteStore: Store {
     }
 
     /// How the writer has batched so far (for benchmarks and metrics).
-    public var commitStatistics: (batches: Int, jobs: Int, largestBatch: Int) {
-        let s = writer.statistics
-        return (s.batches, s.jobs, s.largestBatch)
-    }
+    public var commitStatistics: CommitStatistics { writer.statistics }
 }
 
 extension Date {
