@@ -11,19 +11,24 @@ import UraStore
 /// ceiling measured in the same run: verify the message's signature and sign a receipt, nothing
 /// else, with 64 concurrent workers.
 ///
-///   ura-bench intake [--messages N] [--concurrency 1,16,64] [--no-ceiling]
+///   ura-bench intake [--messages N] [--concurrency 1,16,64] [--no-ceiling] [--rounds R]
+/// (`--rounds R`, R > 1, then measures R more pairs — the ceiling at 64 workers, then intake at 64
+/// submitters, each on fresh messages — and prints each pair's ratio and the median: on a shared
+/// machine whose speed drifts, a pair measured back to back is the fairer comparison.)
 /// (`--no-ceiling` skips the ceiling, e.g. to profile intake alone; ratios are then not printed.)
 enum IntakeBench {
     static func run(_ arguments: [String]) throws {
         var total = 12_000
         var requested = [1, 16, 64]
         var withCeiling = true
+        var rounds = 1
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--messages": total = Int(arguments[i + 1]) ?? total; i += 2
             case "--concurrency": requested = arguments[i + 1].split(separator: ",").compactMap { Int($0) }; i += 2
             case "--no-ceiling": withCeiling = false; i += 1
+            case "--rounds": rounds = max(1, Int(arguments[i + 1]) ?? 1); i += 2
             default: throw BenchError("unknown option \(arguments[i])")
             }
         }
@@ -65,6 +70,24 @@ enum IntakeBench {
                 "writer_busy": String(format: "%.0f%%", 100 * (after.transactionSeconds - before.transactionSeconds + after.commitSeconds - before.commitSeconds) * rate / Double(batch.count)),
             ])
         }
+        guard rounds > 1 else { return }
+        var ratios: [Double] = []
+        for round in 1...rounds {
+            FileHandle.standardError.write(Data("intake: round \(round) of \(rounds), signing \(2 * perLevel) messages...\n".utf8))
+            let ceilingBatch = try world.messages(perLevel)
+            let acceptBatch = try world.messages(perLevel)
+            let ceiling = try blocking { try await Self.cryptoCeiling(ceilingBatch, world: world, concurrency: 64) }
+            let rate = try blocking { try await Self.intake(acceptBatch, world: world, concurrency: 64) }
+            ratios.append(rate / ceiling)
+            report(suite: "intake", case: "round-\(round)-c64", rate: rate, unit: "msg/s", extra: [
+                "ceiling": String(format: "%.0f", ceiling), "of_ceiling": String(format: "%.0f%%", 100 * rate / ceiling),
+            ])
+        }
+        let sorted = ratios.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        report(suite: "intake", case: "rounds-c64-median", rate: 100 * median, unit: "% of ceiling", extra: [
+            "rounds": "\(rounds)", "min": String(format: "%.0f%%", 100 * sorted[0]), "max": String(format: "%.0f%%", 100 * sorted[sorted.count - 1]),
+        ])
     }
 
     static func intake(_ messages: [[UInt8]], world: BenchWorld, concurrency: Int) async throws -> Double {

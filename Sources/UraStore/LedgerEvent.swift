@@ -73,17 +73,27 @@ public struct PreparedLedgerEvent: Sendable {
         after["kind"] = .string(event.kind.rawValue)
         if let message = event.message { after["message"] = .string(message.rawValue) }
         // Each group serialized as an object, its braces dropped: `{a,b}` → `a,b`.
-        head = Array("{".utf8) + JSONValue.object(before).serialized(options: .sortedKeys).dropFirst().dropLast() + Array(",\"index\":".utf8)
-        middle = Array(",".utf8) + JSONValue.object(after).serialized(options: .sortedKeys).dropFirst().dropLast() + Array(",\"prev\":\"".utf8)
+        head = Self.members(before, between: "{", and: ",\"index\":")
+        middle = Self.members(after, between: ",", and: ",\"prev\":\"")
+    }
+
+    private static func members(_ object: JSONObject, between opening: String, and closing: String) -> [UInt8] {
+        let serialized = JSONValue.object(object).serialized(options: .sortedKeys)
+        var out = [UInt8]()
+        out.reserveCapacity(serialized.count + opening.utf8.count + closing.utf8.count)
+        out.append(contentsOf: opening.utf8)
+        out.append(contentsOf: serialized[1..<(serialized.count - 1)])
+        out.append(contentsOf: closing.utf8)
+        return out
     }
 
     public func leaf(index: Int, previous: [UInt8]) -> [UInt8] {
         var out = head
         out.reserveCapacity(head.count + middle.count + 20 + previous.count * 2 + 2)
-        out += JSONValue.number(Double(index)).serialized()
-        out += middle
-        out += Array(Hex.encode(previous).utf8)
-        out += Array("\"}".utf8)
+        out.append(contentsOf: JSONValue.number(Double(index)).serialized())
+        out.append(contentsOf: middle)
+        out.append(contentsOf: Hex.encode(previous).utf8)
+        out.append(contentsOf: "\"}".utf8)
         return out
     }
 }

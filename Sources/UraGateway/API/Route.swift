@@ -6,7 +6,10 @@ struct Route: Sendable {
     let segments: [String]
 
     init(_ path: String) {
-        segments = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+        segments = path.split(separator: "/", omittingEmptySubsequences: true).map { segment in
+            // Decoding goes through Foundation's CFString: only for a segment that needs it.
+            segment.contains("%") ? String(segment).removingPercentEncoding ?? String(segment) : String(segment)
+        }
     }
 
     init(_ segments: [String]) { self.segments = segments }

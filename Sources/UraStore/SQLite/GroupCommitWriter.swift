@@ -153,6 +153,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         counters.logCheckpoints += 1
         if restarts { counters.logRestarts += 1 }
         counters.logCheckpointSeconds += seconds
+        counters.longestLogCheckpointSeconds = max(counters.longestLogCheckpointSeconds, seconds)
+        condition.unlock()
+    }
+
+    func resetPeaks() {
+        condition.lock()
+        counters.longestTransactionSeconds = 0
+        counters.longestCommitSeconds = 0
+        counters.longestLogCheckpointSeconds = 0
         condition.unlock()
     }
 
@@ -205,6 +214,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             counters.largestBatch = max(counters.largestBatch, batch.count)
             counters.transactionSeconds += Self.seconds(committing - began)
             counters.commitSeconds += Self.seconds(committed - committing)
+            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, Self.seconds(committing - began))
+            counters.longestCommitSeconds = max(counters.longestCommitSeconds, Self.seconds(committed - committing))
             condition.unlock()
             return .committed(outcomes)
         } catch {
@@ -257,6 +268,11 @@ public struct CommitStatistics: Sendable {
     public var logCheckpoints = 0
     public var logRestarts = 0
     public var logCheckpointSeconds = 0.0
+    /// The longest single transaction, COMMIT and log checkpoint since the start or the last
+    /// `resetPeaks()`, in seconds: where a latency tail comes from.
+    public var longestTransactionSeconds = 0.0
+    public var longestCommitSeconds = 0.0
+    public var longestLogCheckpointSeconds = 0.0
 }
 
 private final class ResultBox<T>: @unchecked Sendable {

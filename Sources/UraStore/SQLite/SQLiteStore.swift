@@ -61,6 +61,9 @@ public final class SQLiteStore: Store {
 
     /// How the writer has batched so far (for benchmarks and metrics).
     public var commitStatistics: CommitStatistics { writer.statistics }
+
+    /// Starts the `longest…` figures of `commitStatistics` afresh.
+    public func resetCommitPeaks() { writer.resetPeaks() }
 }
 
 extension Date {

@@ -3,7 +3,8 @@ import Foundation
 /// Copies committed pages from the write-ahead log into the database file on its own connection
 /// and thread, so the writer's commits never pay for it (`wal_autocheckpoint` is off). A passive
 /// checkpoint never blocks the writer or readers; one runs every `interval`, and a truncating one
-/// when the store closes.
+/// when the store closes. Under a steady stream of commits these never reach the end of the log,
+/// so the writer completes one itself now and then (`GroupCommitWriter.keepLogBounded`).
 final class WALCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let condition = NSCondition()
