@@ -5,7 +5,7 @@ extension Envelope {
     /// Reads an envelope from an already parsed JSON value: the gateway's intake path, where the
     /// generic `Decodable` machinery costs more than the rest of the envelope's checks together.
     /// Accepts and refuses exactly what `init(from: Decoder)` does, with the same field paths in
-    /// its errors (`EnvelopeDecodingTests` holds the two to each other).
+    /// its errors (`EnvelopeTests` holds the two to each other).
     public init(json: JSONValue) throws(ModelError) {
         guard case .object(let object) = json else {
             throw ModelError(field: "", reason: "the envelope must be a JSON object, not \(json.typeName)")
