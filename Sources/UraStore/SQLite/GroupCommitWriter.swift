@@ -108,6 +108,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
+        connection.close()
     }
 
     private func run() {

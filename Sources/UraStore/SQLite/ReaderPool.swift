@@ -6,22 +6,25 @@ import Synchronization
 /// opened rather than making the caller wait.
 final class ReaderPool: Sendable {
     private let path: String
-    private let idle: Mutex<[SQLiteConnection]>
+    private let idle: Mutex<(connections: [SQLiteConnection], closed: Bool)>
     private let capacity: Int
 
     init(path: String, capacity: Int) {
         self.path = path
         self.capacity = capacity
-        self.idle = Mutex([])
+        self.idle = Mutex(([], false))
     }
 
     func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         let connection: SQLiteConnection
-        if let pooled = idle.withLock({ $0.popLast() }) { connection = pooled } else { connection = try open() }
+        if let pooled = idle.withLock({ $0.connections.popLast() }) { connection = pooled } else { connection = try open() }
         defer {
-            idle.withLock { pool in
-                if pool.count < capacity { pool.append(connection) }
+            let keep = idle.withLock { pool in
+                guard !pool.closed, pool.connections.count < capacity else { return false }
+                pool.connections.append(connection)
+                return true
             }
+            if !keep { connection.close() }
         }
         return try body(connection)
     }
@@ -32,5 +35,13 @@ final class ReaderPool: Sendable {
         return connection
     }
 
-    func closeAll() { idle.withLock { $0.removeAll() } }
+    /// Closes the idle connections now, and each busy one when its reader is done with it.
+    func closeAll() {
+        let connections = idle.withLock { pool in
+            pool.closed = true
+            defer { pool.connections = [] }
+            return pool.connections
+        }
+        for connection in connections { connection.close() }
+    }
 }

@@ -29,9 +29,18 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_busy_timeout(db, 10_000)
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the database handle; the connection is unusable
+    /// afterwards. A store calls it when it closes, not at some later deinit: SQLite keys its
+    /// locks and shared memory by the file's inode, so a handle left open on a database whose
+    /// directory is then deleted can meet a new database that reuses the inode (in tests, that
+    /// showed up as one store reading another's rows and as "disk I/O error").
+    func close() {
+        guard let db = handle else { return }
         cache.removeAll()
-        sqlite3_close_v2(handle)
+        sqlite3_close_v2(db)
+        handle = nil
     }
 
     /// Frames in the write-ahead log after this connection's last commit (kept by a WAL hook,

@@ -45,5 +45,6 @@ final class WALCheckpointer: @unchecked Sendable {
         while !finished { condition.wait() }
         condition.unlock()
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
     }
 }
