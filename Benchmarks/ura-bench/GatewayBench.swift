@@ -167,15 +167,11 @@ final class PushReceiver: Sendable {
 
     init(data: URL, agency: String) throws {
         let folder = data.appendingPathComponent("agencies/\(agency)")
-        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
-                                      key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
-        let tls = try ca.issue(commonName: agency, usage: .server, subjectAlternativeNames: ["IP:127.0.0.1", "DNS:localhost"])
         let signing = try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path)
         let me = AgencyID(validated: agency)
         let received = self.received
         server = HTTPServer(configuration: HTTPServerConfiguration(
-            tls: TLSConfiguration(certificateChain: .bytes(Array(tls.certificate.pem.utf8)), privateKey: .bytes(Array(try tls.key.pkcs8PEM().utf8)),
-                                  clientCertificateAuthorities: .file(data.appendingPathComponent("ca/ca.crt").path)), eventLoops: 1),
+            tls: try DemoSetup.pushEndpointTLS(in: data, agency: agency), eventLoops: 1),
                             handler: HTTPClosureHandler { request in
             do {
                 let jws = try JWS.parse(request.body)

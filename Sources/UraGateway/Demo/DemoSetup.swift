@@ -1,5 +1,6 @@
 import Foundation
 import UraCrypto
+import UraHTTP
 import UraJSON
 import UraModel
 
@@ -30,6 +31,20 @@ public enum DemoSetup {
         // A regional anti-trafficking committee: its certificate reads /v1/stats and nothing else.
         DemoAgency(id: "al.krat.tirane", kind: .committee, name: "Komiteti Rajonal Kundër Trafikimit, Tiranë", county: .tirane, parent: nil),
     ]
+
+    /// The certificate authority a demo keeps in `directory` (`ca/ca.crt` and `ca/ca.key`).
+    public static func authority(in directory: URL) throws -> CertificateAuthority {
+        CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: directory.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
+                             key: try SigningKey(contentsOfFile: directory.appendingPathComponent("ca/ca.key").path))
+    }
+
+    /// TLS for a demo agency's own HTTPS push endpoint on this machine: a server certificate for
+    /// 127.0.0.1 and localhost from the demo's CA, asking the gateway for a certificate from it.
+    public static func pushEndpointTLS(in directory: URL, agency: String) throws -> TLSConfiguration {
+        let tls = try authority(in: directory).issue(commonName: agency, usage: .server, subjectAlternativeNames: ["IP:127.0.0.1", "DNS:localhost"])
+        return TLSConfiguration(certificateChain: .bytes(Array(tls.certificate.pem.utf8)), privateKey: .bytes(Array(try tls.key.pkcs8PEM().utf8)),
+                                clientCertificateAuthorities: .file(directory.appendingPathComponent("ca/ca.crt").path))
+    }
 
     /// True when `directory` already holds a demo.
     public static func exists(in directory: URL) -> Bool {

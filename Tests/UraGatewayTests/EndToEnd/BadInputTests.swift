@@ -38,8 +38,7 @@ import UraModel
         expect(try s.curl(nil, "POST", "/v1/messages", body: try fresh(), extra: ["--cert", strangerFiles.cert, "--key", strangerFiles.key]),
                403, "client-certificate-untrusted")
         // A certificate from the gateway's CA that no agency was enrolled with.
-        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: s.data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
-                                      key: try SigningKey(contentsOfFile: s.data.appendingPathComponent("ca/ca.key").path))
+        let ca = try DemoSetup.authority(in: s.data)
         let (unknownKey, unknownCert) = try ca.issue(commonName: "al.police.not-enrolled", usage: .client)
         let unknownFiles = try Self.write(cert: unknownCert, key: unknownKey, in: s.root, name: "unknown")
         expect(try s.curl(nil, "POST", "/v1/messages", body: try fresh(), extra: ["--cert", unknownFiles.cert, "--key", unknownFiles.key]),

@@ -22,16 +22,12 @@ final class PushEndpoint: @unchecked Sendable {
 
     init(data: URL, agency: String) throws {
         let folder = data.appendingPathComponent("agencies/\(agency)")
-        let ca = CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: data.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
-                                      key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
-        let tls = try ca.issue(commonName: agency, usage: .server, subjectAlternativeNames: ["IP:127.0.0.1", "DNS:localhost"])
         let signing = try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path)
         let encryption = try AgreementPrivateKey(contentsOfFile: folder.appendingPathComponent("encryption.key").path)
         let me = try AgencyID(agency)
         let received = self.received
         server = HTTPServer(configuration: HTTPServerConfiguration(
-            tls: TLSConfiguration(certificateChain: .bytes(Array(tls.certificate.pem.utf8)), privateKey: .bytes(Array(try tls.key.pkcs8PEM().utf8)),
-                                  clientCertificateAuthorities: .file(data.appendingPathComponent("ca/ca.crt").path))),
+            tls: try DemoSetup.pushEndpointTLS(in: data, agency: agency)),
                             handler: HTTPClosureHandler { request in
             do {
                 guard request.peer?.chainVerified == true else { return HTTPResponse(status: 401, contentType: "text/plain", body: "who are you?") }
