@@ -61,21 +61,21 @@ public final class DeliveryScheduler: Sendable {
     }
 
     /// Runs passes until the task is cancelled. A wake-up (every accepted message) costs one read
-    /// when no push delivery is due: a pass — two write transactions — runs only when something
+    /// — which also sets the wait — when no push delivery is due: a pass — two write transactions — runs only when something
     /// is due, or every `idlePoll` to return expired leases. Otherwise the passes would take the
     /// single writer from intake at every commit, halving what the gateway accepts.
     public func run() async {
         var lastPass = Date.distantPast
         while !Task.isCancelled {
             let now = clock.now
-            let due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
-            var attempted = 0
+            var due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
             if due.map({ $0 <= now }) == true || now.timeIntervalSince(lastPass) >= settings.idlePoll.seconds {
-                attempted = await runOnce()
+                let attempted = await runOnce()
                 lastPass = now
+                if attempted >= settings.concurrency { continue }
+                due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }  // the pass changed it
             }
-            if attempted >= settings.concurrency { continue }
-            let next = (try? store.nextDueTime(channel: .push)).flatMap { $0 } ?? clock.now.addingTimeInterval(settings.idlePoll.seconds)
+            let next = due ?? clock.now.addingTimeInterval(settings.idlePoll.seconds)
             let wait = min(max(next.timeIntervalSince(clock.now), 0.001), settings.idlePoll.seconds)
             await wake.wait(timeout: .milliseconds(Int(wait * 1000)))
         }
