@@ -42,17 +42,22 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let keys = options.contains(.sortedKeys)
-                ? object.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } : object.keys
-            for (i, key) in keys.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            func member(_ key: String, _ value: JSONValue) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 if pretty { JSONValue.newline(&out, indent + 1) }
                 JSONValue.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
-                object[key]!.write(into: &out, options: options, indent: indent + 1)
+                value.write(into: &out, options: options, indent: indent + 1)
             }
-            if pretty && !keys.isEmpty { JSONValue.newline(&out, indent) }
+            if options.contains(.sortedKeys) {
+                for (key, value) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { member(key, value) }
+            } else {
+                for (key, value) in object { member(key, value) }
+            }
+            if pretty && !object.isEmpty { JSONValue.newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
         }
     }
@@ -74,6 +79,16 @@ extension JSONValue {
     /// Writes a JSON string literal, escaping only what RFC 8259 requires.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Nearly every string (base64url, ids, times) needs no escape: one scan, one copy.
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

@@ -12,6 +12,30 @@ public struct AgencyID: ValidatedString {
     public var labels: [Substring] { rawValue.split(separator: ".") }
 
     public static func problem(with text: String) -> String? {
+        isWellFormed(text.utf8) ? nil : explain(text) ?? "it does not have the syntax of \(noun)s"
+    }
+
+    /// The syntax in one pass over the bytes (ids are checked on every message).
+    static func isWellFormed(_ utf8: String.UTF8View) -> Bool {
+        guard utf8.count <= 128 else { return false }
+        var labels = 1, length = 0, previous = UInt8(ascii: ".")
+        for b in utf8 {
+            if b == UInt8(ascii: ".") {
+                guard length > 0, previous != UInt8(ascii: "-") else { return false }
+                labels += 1
+                length = 0
+            } else {
+                guard ASCII.isLower(b) || ASCII.isDigit(b) || (b == UInt8(ascii: "-") && length > 0) else { return false }
+                length += 1
+                guard length <= 63 else { return false }
+            }
+            previous = b
+        }
+        return labels >= 2 && length > 0 && previous != UInt8(ascii: "-")
+    }
+
+    /// What is wrong with an id that is not well formed.
+    static func explain(_ text: String) -> String? {
         if text.isEmpty { return "it is empty" }
         if text.utf8.count > 128 { return "it is longer than 128 characters" }
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)

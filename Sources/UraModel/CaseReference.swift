@@ -6,11 +6,16 @@ public struct CaseReference: ValidatedString {
     public init(unchecked rawValue: String) { self.rawValue = rawValue }
 
     public static func problem(with text: String) -> String? {
-        let b = Array(text.utf8)
         let shape = "it has the form CC-YYYY-NNNNNN, like AL-2026-000042"
-        guard b.count == 14, b[2] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return shape }
-        guard ASCII.isUpper(b[0]), ASCII.isUpper(b[1]) else { return shape }
-        for i in Array(3..<7) + Array(8..<14) where !ASCII.isDigit(b[i]) { return shape }
+        guard text.utf8.count == 14 else { return shape }
+        for (i, c) in text.utf8.enumerated() {
+            let fits = switch i {
+            case 0, 1: ASCII.isUpper(c)
+            case 2, 7: c == UInt8(ascii: "-")
+            default: ASCII.isDigit(c)
+            }
+            if !fits { return shape }
+        }
         return nil
     }
 

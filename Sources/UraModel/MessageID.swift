@@ -11,10 +11,9 @@ public struct MessageID: ValidatedString {
     }
 
     public static func problem(with text: String) -> String? {
-        let b = Array(text.utf8)
-        guard b.count == 36 else { return "a UUID has 36 characters, like 0193b3c4-7d2e-4f6a-9b1c-2d3e4f5a6b7c" }
-        for (i, c) in b.enumerated() {
-            if [8, 13, 18, 23].contains(i) {
+        guard text.utf8.count == 36 else { return "a UUID has 36 characters, like 0193b3c4-7d2e-4f6a-9b1c-2d3e4f5a6b7c" }
+        for (i, c) in text.utf8.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
                 if c != UInt8(ascii: "-") { return "a UUID has hyphens at positions 9, 14, 19 and 24" }
             } else if !ASCII.isLowerHex(c) {
                 return ASCII.isUpper(c) ? "write the UUID in lowercase" : "a UUID has only hexadecimal digits"

@@ -83,4 +83,46 @@ import UraJSON
         let data = try JSONEncoderBridge.encode(holder)
         #expect(try JSONDecoderBridge.decode(Holder.self, from: data) == holder)
     }
+
+    /// The string scanner reads eight bytes at a time: a byte that needs a look (quote, backslash,
+    /// control character, non-ASCII) must be found at every offset within and across a word.
+    @Test func findsEveryByteThatNeedsALookAtEveryOffset() throws {
+        for prefix in 0..<20 {
+            let pad = String(repeating: "a", count: prefix)
+            #expect(try JSONValue(parsing: "\"\(pad)\"") == .string(pad))
+            #expect(try JSONValue(parsing: "\"\(pad)\\n\(pad)\"") == .string(pad + "\n" + pad))
+            #expect(try JSONValue(parsing: "\"\(pad)é\(pad)\"") == .string(pad + "é" + pad))
+            #expect(try JSONValue(parsing: "[\"\(pad)\",\"\(pad)\"]") == [.string(pad), .string(pad)])
+            #expect { try JSONValue(parsing: "\"\(pad)\u{01}\(pad)\"") } throws: { "\($0)".contains("control character") }
+            #expect { try JSONValue(parsing: "\"\(pad)\u{7f}\(pad)") } throws: { "\($0)".contains("ends before") }
+            #expect(throws: JSONError.self) { try JSONValue(parsing: Array("\"\(pad)".utf8) + [0xC3, 0x28] + Array("\(pad)\"".utf8)) }
+            #expect(try JSONValue(parsing: "\"\(pad)\u{7f}~ \(pad)\"") == .string(pad + "\u{7f}~ " + pad))
+        }
+    }
+
+    /// Small objects are searched linearly and large ones through an index; both must find every
+    /// member, refuse duplicates, and compare and hash as unordered maps.
+    @Test func objectsOfEverySize() throws {
+        for count in [0, 1, 12, 13, 100] {
+            let members = (0..<count).map { "\"k\($0)\":\($0)" }
+            let object = try #require(try JSONValue(parsing: "{" + members.joined(separator: ",") + "}").objectValue)
+            #expect(object.count == count)
+            for i in 0..<count { #expect(object["k\(i)"] == .number(Double(i))) }
+            #expect(object["k\(count)"] == nil)
+            let reversed = try #require(try JSONValue(parsing: "{" + members.reversed().joined(separator: ",") + "}").objectValue)
+            #expect(object == reversed && object.hashValue == reversed.hashValue)
+            #expect(object.keys == (0..<count).map { "k\($0)" })
+            if count > 0 {
+                #expect { try JSONValue(parsing: "{" + (members + ["\"k0\":1"]).joined(separator: ",") + "}") } throws: {
+                    "\($0)".contains("appears twice")
+                }
+                var edited = object
+                edited["k0"] = nil
+                edited["new"] = true
+                #expect(edited.count == count && edited["k0"] == nil && edited["new"] == true && edited.keys.last == "new")
+                if count > 1 { #expect(edited["k\(count - 1)"] == .number(Double(count - 1))) }
+                #expect(edited != object)
+            }
+        }
+    }
 }

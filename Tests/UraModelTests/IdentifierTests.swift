@@ -1,5 +1,5 @@
 import Testing
-import UraModel
+@testable import UraModel
 
 @Suite struct IdentifierTests {
     @Test(arguments: ["al.police.dvp-tirane", "al.mepj.mission.gr-athens", "al.mpb.secretariat", "xk.mpb", "al.shelter.k1"])
@@ -63,5 +63,46 @@ import UraModel
 
     @Test func prioritiesOrder() {
         #expect(Priority.normal < .urgent && Priority.urgent < .immediate)
+    }
+}
+
+/// The one-pass syntax checks of agency ids and message types (run on every message) must agree
+/// with the checks that explain a rejection, on every string: both are run over a generated corpus
+/// of short strings from the characters that matter.
+@Suite struct IdentifierSyntaxAgreementTests {
+    static func corpus(_ alphabet: [Character], count: Int) -> [String] {
+        var generator = SeededGenerator(seed: 7)
+        var strings = ["", ".", "-", "a", "a.b", "a-.b", "a.-b", "a.b-", String(repeating: "a", count: 63) + ".b",
+                       String(repeating: "a", count: 64) + ".b", "a." + String(repeating: "b", count: 126), "a." + String(repeating: "b", count: 127)]
+        for _ in 0..<count {
+            let length = Int.random(in: 0...12, using: &generator)
+            strings.append(String((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        return strings
+    }
+
+    @Test func agencyIDs() {
+        for text in Self.corpus(["a", "z", "0", "9", ".", "-", "A", "_", "é"], count: 20_000) {
+            #expect(AgencyID.isWellFormed(text.utf8) == (AgencyID.explain(text) == nil), "\(text)")
+        }
+    }
+
+    @Test func messageTypes() {
+        for text in Self.corpus(["a", "z", "0", "9", ".", "-", "A", "_"], count: 20_000) + [String(repeating: "a", count: 97)] {
+            #expect(MessageType.isWellFormed(text.utf8) == (MessageType.explain(text) == nil), "\(text)")
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so the corpus is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
