@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import UraModel
 
 @Suite struct IdentifierTests {
@@ -28,6 +29,20 @@ import Testing
         let random = MessageID.random()
         #expect(MessageID.problem(with: random.rawValue) == nil)
         #expect(random != MessageID.random())
+    }
+
+    /// Version 7 (RFC 9562): the time in milliseconds first, so later ids sort later.
+    @Test func freshIDsAreTimeOrderedVersion7() throws {
+        let time = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let id = MessageID.random(at: time).rawValue
+        #expect(MessageID.problem(with: id) == nil)
+        let hex = id.replacingOccurrences(of: "-", with: "")
+        #expect(UInt64(hex.prefix(12), radix: 16) == 1_795_000_000_123)
+        #expect(Array(id.utf8)[14] == UInt8(ascii: "7"))
+        #expect("89ab".utf8.contains(Array(id.utf8)[19]))
+        let later = MessageID.random(at: time.addingTimeInterval(0.001)).rawValue
+        #expect(id < later)
+        #expect(MessageID.random(at: time) != MessageID.random(at: time))
     }
 
     @Test func caseReferencesArePseudonymous() throws {
