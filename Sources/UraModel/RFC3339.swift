@@ -17,9 +17,26 @@ public enum RFC3339 {
         let days = Int(floorDiv(seconds, 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (y, m, d) = civil(fromDays: days)
-        var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if ms != 0 { text += ".\(pad(ms, 3))" }
-        return text + "Z"
+        guard (0...9999).contains(y) else {
+            var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+            if ms != 0 { text += ".\(pad(ms, 3))" }
+            return text + "Z"
+        }
+        // The common case digit by digit into one buffer: this runs for every ledger entry and receipt.
+        var text = [UInt8](repeating: 0, count: ms != 0 ? 24 : 20)
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            }
+        }
+        put(y, 4, at: 0); text[4] = UInt8(ascii: "-"); put(m, 2, at: 5); text[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
+        text[10] = UInt8(ascii: "T"); put(secondOfDay / 3600, 2, at: 11); text[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, 2, at: 14); text[16] = UInt8(ascii: ":"); put(secondOfDay % 60, 2, at: 17)
+        if ms != 0 { text[19] = UInt8(ascii: "."); put(ms, 3, at: 20) }
+        text[text.count - 1] = UInt8(ascii: "Z")
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `2026-11-23`: the calendar date in UTC.

@@ -14,6 +14,7 @@ struct Pattern: @unchecked Sendable {
     // @unchecked: NSRegularExpression is immutable after creation and documented as safe to
     // use from several threads at once.
     let source: String
+    private let run: CharacterRun?
     private let program: PatternProgram?
     private let expression: NSRegularExpression?
 
@@ -29,6 +30,7 @@ struct Pattern: @unchecked Sendable {
         if !forceICU {
             if let program = PatternProgram(source) {
                 self.program = program
+                run = CharacterRun(source)
                 expression = nil
                 return
             }
@@ -37,6 +39,7 @@ struct Pattern: @unchecked Sendable {
             if let reason = PatternProgram.syntaxError(in: source) { throw SyntaxError(reason: reason) }
         }
         program = nil
+        run = nil
         let translated = Pattern.icuPattern(fromECMAScript: source)
         do {
             expression = try NSRegularExpression(pattern: translated, options: [])
@@ -47,6 +50,7 @@ struct Pattern: @unchecked Sendable {
 
     /// True when the expression matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
+        if let run { return run.matches(text) }
         if let program { return program.matches(text) }
         return expression!.rangeOfFirstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)).location != NSNotFound
     }
@@ -112,5 +116,71 @@ struct Pattern: @unchecked Sendable {
             }
         }
         return out.isEmpty ? "(?:)" : out  // NSRegularExpression refuses an empty pattern
+    }
+}
+
+/// A pattern that says "the whole string is n to m characters of one ASCII class": `^[…]*$`,
+/// `^[…]+$`, `^[…]{n}$`, `^[…]{n,}$`, `^[…]{n,m}$`. Schemas use it for base64url and identifier
+/// fields, and a body's ciphertext is kilobytes long, so it is checked byte by byte against a
+/// 128-bit set. Only built for patterns `PatternProgram` also accepts (the tests hold the two, and
+/// ICU, to the same answers).
+struct CharacterRun: Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    private let minimum: Int
+    private let maximum: Int?
+
+    init?(_ source: String) {
+        let b = Array(source.utf8)
+        guard b.count >= 5, b[0] == UInt8(ascii: "^"), b[1] == UInt8(ascii: "["), b[2] != UInt8(ascii: "^"),
+              b[2] != UInt8(ascii: "]"), b.last == UInt8(ascii: "$") else { return nil }
+        func isPlain(_ c: UInt8) -> Bool { c < 0x80 && c != UInt8(ascii: "\\") && c != UInt8(ascii: "[") && c != UInt8(ascii: "]") }
+        var i = 2
+        var low: UInt64 = 0, high: UInt64 = 0
+        func add(_ c: UInt8) { if c < 64 { low |= 1 << UInt64(c) } else { high |= 1 << UInt64(c - 64) } }
+        while i < b.count, b[i] != UInt8(ascii: "]") {
+            let c = b[i]
+            guard isPlain(c) else { return nil }
+            if i + 2 < b.count, b[i + 1] == UInt8(ascii: "-"), b[i + 2] != UInt8(ascii: "]") {
+                let last = b[i + 2]
+                guard isPlain(last), last >= c else { return nil }
+                for x in c...last { add(x) }
+                i += 3
+            } else {
+                add(c)
+                i += 1
+            }
+        }
+        guard i < b.count else { return nil }
+        i += 1  // ]
+        let quantifier = b[i..<(b.count - 1)]
+        switch Array(quantifier) {
+        case [UInt8(ascii: "*")]: (minimum, maximum) = (0, nil)
+        case [UInt8(ascii: "+")]: (minimum, maximum) = (1, nil)
+        default:
+            guard quantifier.first == UInt8(ascii: "{"), quantifier.last == UInt8(ascii: "}") else { return nil }
+            let inside = String(decoding: quantifier.dropFirst().dropLast(), as: UTF8.self)
+            let parts = inside.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let first = parts.first, !first.isEmpty, first.allSatisfy(\.isASCII), let n = Int(first) else { return nil }
+            if parts.count == 1 {
+                (minimum, maximum) = (n, n)
+            } else if parts[1].isEmpty {
+                (minimum, maximum) = (n, nil)
+            } else {
+                guard parts[1].allSatisfy(\.isASCII), let m = Int(parts[1]), m >= n else { return nil }
+                (minimum, maximum) = (n, m)
+            }
+        }
+        self.low = low
+        self.high = high
+    }
+
+    func matches(_ text: String) -> Bool {
+        var count = 0
+        for c in text.utf8 {
+            guard c < 0x80, (c < 64 ? low >> UInt64(c) : high >> UInt64(c - 64)) & 1 == 1 else { return false }
+            count += 1
+        }
+        return count >= minimum && maximum.map { count <= $0 } ?? true
     }
 }

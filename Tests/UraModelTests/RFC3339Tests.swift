@@ -8,6 +8,8 @@ import UraModel
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_795_425_300.25)) == "2026-11-23T09:15:00.250Z")
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
         #expect(RFC3339.dateString(from: Date(timeIntervalSince1970: 1_795_425_300)) == "2026-11-23")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 253_402_300_799.999)) == "9999-12-31T23:59:59.999Z")
     }
 
     @Test func parsesOffsetsAndFractions() throws {

@@ -12,6 +12,8 @@ import UraJSON
         "^(a|ab)(c|bcd)(d*)$", "^(a+)+b$", "^(?:x|y){3}$", "^(?<year>[0-9]{4})$", "[^a-z]", "^.{3}$", "^[.]$", #"^\.$"#,
         "^[-a]$", "^[a-]$", #"^[\d\s]+$"#, #"^[^\W_]+$"#, #"^\u00e9$"#, #"^\u{1F4A9}+$"#, #"^\x41$"#, "é", "^💩$",
         "^(|a)$", "^a{0}$", "^a{2}$", "^a{2,4}$", "x*?y", "^$", "", "[]", "^[^]*$", #"^\/path$"#, #"\t"#, "^(a*)*$",
+        // Whole-string character runs (`CharacterRun`):
+        "^[A-Za-z0-9_-]*$", "^[a-z]+$", "^[0-9A-Za-z -]{3,10}$", "^[a-z]{2,3}$", "^[-.a]{2,}$", "^[a-a]{0}$", "^[ab]{1}$",
     ]
 
     static func corpus() -> [String] {
@@ -86,6 +88,20 @@ import UraJSON
             }
         }
         #expect(builtIn > 10)
+    }
+
+    @Test func characterRunsAreRecognisedOnlyWhereTheyApply() {
+        for source in ["^[A-Za-z0-9_-]*$", "^[a-z]+$", "^[0-9A-Za-z -]{3,10}$", "^[a-z]{2,}$", "^[-a]{2}$"] {
+            #expect(CharacterRun(source) != nil, "\(source)")
+        }
+        for source in ["[a-z]*", "^[a-z]*", "^[^a-z]*$", #"^[\d]*$"#, "^[a-z]*?$", "^[a-z]{3,2}$", "^[z-a]*$", "^[é]*$",
+                       "^[]*$", "^[a-z]{,3}$", "^[a-z]*x$", "^[a-z][0-9]$"] {
+            #expect(CharacterRun(source) == nil, "\(source)")
+        }
+        let base64url = CharacterRun("^[A-Za-z0-9_-]*$")!
+        #expect(base64url.matches(String(repeating: "Ab9_-", count: 1_000)))
+        #expect(!base64url.matches(String(repeating: "Ab9_-", count: 1_000) + "="))
+        #expect(!base64url.matches("é"))
     }
 
     @Test func constructsOutsideTheSubsetGoToICU() throws {
