@@ -60,6 +60,42 @@ import UraModel
         #expect(stats.batches == 1 && stats.jobs == 50 && stats.largestBatch == 50)
     }
 
+    /// Under a stream of submissions the writer waits for more jobs before committing, and commits
+    /// as soon as `commitGather` are queued (here long before its generous delay runs out).
+    @Test func aBatchGathersUnderLoad() async throws {
+        var options = SQLiteStore.Options()
+        options.commitDelay = .seconds(60)
+        options.commitGather = 12
+        let f = try StoreFixture(options: options)
+        f.store.writer.pause()
+        let messages = (0..<12).map { _ in f.accepted() }
+        try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+            for message in messages.prefix(10) { group.addTask { try await f.store.commit(message) } }
+            while f.store.writer.queuedCount < 10 { await Task.yield() }
+            f.store.writer.resume()
+            let giveUp = ContinuousClock.now + .seconds(30)
+            while !f.store.writer.isGathering && ContinuousClock.now < giveUp { await Task.yield() }
+            #expect(f.store.writer.isGathering)
+            for message in messages.suffix(2) { group.addTask { try await f.store.commit(message) } }
+            for try await outcome in group {
+                guard case .committed = outcome else { Issue.record("unexpected \(outcome)"); continue }
+            }
+        }
+        let stats = f.store.commitStatistics
+        #expect(stats.batches == 1 && stats.jobs == 12 && stats.gatheredBatches == 1)
+    }
+
+    /// The rule: wait only when the last cycle's arrivals bring at least two more within the delay.
+    @Test func gatheringOnlyUnderAStream() {
+        let rule = Gathering(delay: .milliseconds(1), target: 32)
+        #expect(rule.waits(arrivals: 10, over: .milliseconds(2), queued: 4))   // 5,000/s: five more within 1 ms
+        #expect(rule.waits(arrivals: 2, over: .milliseconds(1), queued: 1))    // 2,000/s: two more
+        #expect(!rule.waits(arrivals: 1, over: .milliseconds(1), queued: 1))   // 1,000/s: commit at once
+        #expect(!rule.waits(arrivals: 1, over: .seconds(10), queued: 1))       // a lone submission
+        #expect(!rule.waits(arrivals: 100, over: .milliseconds(2), queued: 32)) // enough queued already
+        #expect(!Gathering(delay: .zero, target: 32).waits(arrivals: 100, over: .milliseconds(2), queued: 1))
+    }
+
     @Test func aFailingJobDoesNotTakeItsBatchDown() async throws {
         let f = try StoreFixture()
         let declaration = DeclarationRecord(

@@ -16,7 +16,7 @@ public struct GatewayConfiguration: Sendable {
         "directory": "directory.json",
         "schemas": "",
         "holidays": "",
-        "store": ["backend": "sqlite", "path": "ura.sqlite"],
+        "store": ["backend": "sqlite", "path": "ura.sqlite", "commit_delay_microseconds": 1000],
         "http": ["event_loops": 2, "max_connections": 4096, "max_body_bytes": 10_485_760, "max_header_bytes": 32_768,
                  "header_timeout_seconds": 10, "body_timeout_seconds": 30, "idle_timeout_seconds": 60],
         "intake": ["clock_skew_seconds": 300, "max_age_days": 14, "max_lifetime_days": 400],
@@ -47,6 +47,8 @@ public struct GatewayConfiguration: Sendable {
     public var schemas: URL?
     public var holidays: URL?
     public var storePath: URL
+    /// How long the store's writer lets a batch gather under load (`SQLiteStore.Options.commitDelay`).
+    public var commitDelay: Duration
     public var eventLoops: Int
     public var maxConnections: Int
     public var maxBodyBytes: Int
@@ -106,6 +108,7 @@ public struct GatewayConfiguration: Sendable {
             throw ConfigurationError(option: "store.backend", reason: "only sqlite is available in this build")
         }
         storePath = try path("store.path")!
+        commitDelay = .microseconds(try reader.int("store.commit_delay_microseconds", 0...100_000))
         eventLoops = try reader.int("http.event_loops", 1...64)
         maxConnections = try reader.int("http.max_connections", 16...1_000_000)
         maxBodyBytes = try reader.int("http.max_body_bytes", 1024...(1 << 30))

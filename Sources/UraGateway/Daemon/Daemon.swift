@@ -47,7 +47,9 @@ public final class Daemon: Sendable {
         let calendar = try Self.calendar(configuration, log: log)
         let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
         do {
-            store = try SQLiteStore(path: configuration.storePath.path, ledger: Gateway.ledgerConfiguration(signer))
+            var options = SQLiteStore.Options()
+            options.commitDelay = configuration.commitDelay
+            store = try SQLiteStore(path: configuration.storePath.path, ledger: Gateway.ledgerConfiguration(signer), options: options)
         } catch {
             throw DaemonError("the store \(configuration.storePath.path) cannot be opened: \(error)")
         }

@@ -21,6 +21,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var paused = false
     private var head: LedgerHead
     private var counters = CommitStatistics()
+    private let gathering: Gathering
+    /// Jobs enqueued since the start, for the arrival rate the gathering rule looks at.
+    private var arrivals = 0
 
     var statistics: CommitStatistics {
         condition.lock()
@@ -32,9 +35,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// between two batches; see `keepLogBounded()`.
     private let restartFrames: Int
 
-    init(connection: SQLiteConnection, ledger: LedgerConfiguration, maxBatch: Int = 512, restartFrames: Int = 4_096) throws(StoreError) {
+    init(connection: SQLiteConnection, ledger: LedgerConfiguration, maxBatch: Int = 512, restartFrames: Int = 4_096,
+         gathering: Gathering = Gathering(delay: .zero, target: 1)) throws(StoreError) {
         self.connection = connection
         self.restartFrames = restartFrames
+        self.gathering = gathering
         connection.countWALFrames()
         self.ledger = ledger
         self.chain = LedgerChain(hash: ledger.hash)
@@ -76,6 +81,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(job)
+        arrivals += 1
         condition.signal()
         condition.unlock()
     }
@@ -93,6 +99,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// Whether the writer is letting a batch gather (for tests).
+    private(set) var isGathering: Bool {
+        get { condition.lock(); defer { condition.unlock() }; return gatheringNow }
+        set { gatheringNow = newValue }
+    }
+    private var gatheringNow = false
 
     /// How many jobs are queued and not yet in a batch.
     var queuedCount: Int {
@@ -112,6 +125,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func run() {
+        var cycleStart = ContinuousClock.now
+        var arrivalsAtCycleStart = 0
         while true {
             condition.lock()
             while (queue.isEmpty || paused) && accepting { condition.wait() }
@@ -121,6 +136,16 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            let now = ContinuousClock.now
+            if gathering.waits(arrivals: arrivals - arrivalsAtCycleStart, over: now - cycleStart, queued: queue.count) {
+                let deadline = Date().addingTimeInterval(Self.seconds(gathering.delay))
+                gatheringNow = true
+                while queue.count < gathering.target && accepting && !paused && condition.wait(until: deadline) {}
+                gatheringNow = false
+                counters.gatheredBatches += 1
+            }
+            cycleStart = now
+            arrivalsAtCycleStart = arrivals
             let batch = Array(queue.prefix(maxBatch))
             queue.removeFirst(batch.count)
             condition.unlock()
@@ -242,6 +267,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 }
 
+/// When the writer lets a batch gather before committing it (see `SQLiteStore.Options.commitDelay`).
+struct Gathering: Sendable {
+    let delay: Duration
+    let target: Int
+
+    /// Whether to wait for more jobs, given how many arrived during the previous cycle and how
+    /// long it lasted: only when that rate brings at least two more within `delay`, and fewer
+    /// than `target` are queued.
+    func waits(arrivals: Int, over elapsed: Duration, queued: Int) -> Bool {
+        guard delay > .zero, (queued < target), elapsed > .zero else { return false }
+        return Double(arrivals) * (delay / elapsed) >= 2
+    }
+}
+
 /// What the ledger needs from the gateway: the hash function (SHA-256) and a signer for tree heads
 /// (the gateway's key). Injected so the store calls no crypto library itself.
 public struct LedgerConfiguration: Sendable {
@@ -274,6 +313,8 @@ public struct CommitStatistics: Sendable {
     public var longestTransactionSeconds = 0.0
     public var longestCommitSeconds = 0.0
     public var longestLogCheckpointSeconds = 0.0
+    /// Batches the writer let gather for `commitDelay` before committing.
+    public var gatheredBatches = 0
 }
 
 private final class ResultBox<T>: @unchecked Sendable {
