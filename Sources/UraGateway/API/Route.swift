@@ -8,7 +8,7 @@ struct Route: Sendable {
     init(_ path: String) {
         segments = path.split(separator: "/", omittingEmptySubsequences: true).map { segment in
             // Decoding goes through Foundation's CFString: only for a segment that needs it.
-            segment.contains("%") ? String(segment).removingPercentEncoding ?? String(segment) : String(segment)
+            segment.utf8.contains(UInt8(ascii: "%")) ? String(segment).removingPercentEncoding ?? String(segment) : String(segment)
         }
     }
 

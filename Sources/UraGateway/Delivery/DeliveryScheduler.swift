@@ -60,10 +60,11 @@ public final class DeliveryScheduler: Sendable {
         }
     }
 
-    /// Runs passes until the task is cancelled. A wake-up (every accepted message) costs one read
-    /// — which also sets the wait — when no push delivery is due: a pass — two write transactions — runs only when something
-    /// is due, or every `idlePoll` to return expired leases. Otherwise the passes would take the
-    /// single writer from intake at every commit, halving what the gateway accepts.
+    /// Runs passes until the task is cancelled. A wake-up (every accepted message with a push
+    /// recipient) costs one read, which also sets the wait, when no push delivery is due: a pass
+    /// (two write transactions) runs only when something is due, or every `idlePoll` to return
+    /// expired leases. Otherwise the passes would take the single writer from intake at every
+    /// commit, halving what the gateway accepts.
     public func run() async {
         var lastPass = Date.distantPast
         while !Task.isCancelled {

@@ -135,7 +135,7 @@ public final class Intake: Sendable {
         }
         switch outcome {
         case .committed:
-            events.committed(metadata)
+            events.committed(metadata, channels: accepted.channels)
             return Submission(messageID: envelope.id, receipt: receipt, isNew: true)
         case .duplicate(let original):
             events.duplicate(envelope.id)

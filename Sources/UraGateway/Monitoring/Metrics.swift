@@ -69,13 +69,8 @@ public final class MetricsRegistry: Sendable {
     }
 
     private func update(_ name: String, _ labels: [String], _ change: (inout Series) -> Void) {
-        series.withLock { all in
-            var family = all[name] ?? [:]
-            var s = family[labels] ?? Series()
-            change(&s)
-            family[labels] = s
-            all[name] = family
-        }
+        // In place: a copy of the family would make the store copy all its series on each update.
+        series.withLock { all in change(&all[name, default: [:]][labels, default: Series()]) }
     }
 
     /// The text exposition format.

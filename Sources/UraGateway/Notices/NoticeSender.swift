@@ -57,11 +57,11 @@ public struct NoticeSender: Sendable {
         let digest = Base64URL.encode(SHA256.hash(jws.signingInput))
         let receipt = try signer.sign(Receipt(kind: .accepted, message: id, digest: digest, at: now, by: signer.id)).serialized()
         let metadata = MessageMetadata(envelope)
+        let channels = Dictionary(uniqueKeysWithValues: reachable.compactMap { r in snapshot[r].map { (r, $0.delivery.channel) } })
         _ = try await store.commit(AcceptedMessage(
             metadata: metadata, signedBytes: jws.serialized(), digest: digest, acceptedAt: now, acceptedReceipt: receipt,
-            channels: Dictionary(uniqueKeysWithValues: reachable.compactMap { r in snapshot[r].map { (r, $0.delivery.channel) } }),
-            senderKind: .gateway, deadlines: DeadlineEffects(reportOverdue: reportOverdue)))
-        events.committed(metadata)
+            channels: channels, senderKind: .gateway, deadlines: DeadlineEffects(reportOverdue: reportOverdue)))
+        events.committed(metadata, channels: channels)
         return id
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import UraModel
+import UraStore
 
 /// Where the gateway reports what happens: metrics, logs and wake-ups of the delivery workers and
 /// inbox long polls. One place, so that each event is counted and logged the same way everywhere.
@@ -32,12 +33,14 @@ public final class GatewayEvents: Sendable {
         metrics.declare("ura_inbox_polls_total", .counter, help: "Inbox fetches by pull-mode agencies.")
     }
 
-    /// A new message is durably stored: count it and wake whoever hands it on.
-    func committed(_ m: MessageMetadata) {
+    /// A new message is durably stored: count it and wake whoever hands it on — the delivery
+    /// scheduler only when a recipient takes pushes (a wake-up costs it a look at the store), the
+    /// inbox long polls of the recipients otherwise.
+    func committed(_ m: MessageMetadata, channels: [AgencyID: DeliveryChannel]) {
         metrics.increment("ura_messages_accepted_total", [m.type.rawValue])
         log.info("message.accepted", ["id": .id(m.id), "type": .id(m.type), "from": .id(m.from), "to": .ids(m.to)])
         let hooks = hooks.withLock { $0 }
-        hooks.wakeDelivery()
+        if channels.values.contains(.push) { hooks.wakeDelivery() }
         hooks.wakeInbox(m.to)
     }
 
