@@ -99,14 +99,15 @@ enum GatewayBench {
         }
         try check(try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(warmBatch)), warmBatch.count)
 
-        let cpu = cpuSeconds()
+        let cpu = cpuSeconds(), system = systemCPUSeconds()
         let throughput = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(throughputBatch))
         // Server and load generator together: they share the two cores.
         let cpuPerMessage = (cpuSeconds() - cpu) * 1e6 / Double(throughputBatch.count)
+        let systemPerMessage = (systemCPUSeconds() - system) * 1e6 / Double(throughputBatch.count)
         try check(throughput, throughputBatch.count)
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
-            "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage),
+            "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
         ])
 
         // The paced run measures a steady 1,000/s, not the aftermath of the saturating run just

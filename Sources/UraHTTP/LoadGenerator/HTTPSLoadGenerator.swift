@@ -105,9 +105,14 @@ public struct HTTPSLoadGenerator: Sendable {
         SSL_set_fd(ssl, fd)
         _ = ura_ssl_set_tlsext_host_name(ssl, configuration.serverName)
         _ = SSL_set1_host(ssl, configuration.serverName)
-        guard SSL_connect(ssl) == 1 else {
+        let handshake = SSL_connect(ssl)
+        guard handshake == 1 else {
+            let code = SSL_get_error(ssl, handshake), errorNumber = errno
             let verify = SSL_get_verify_result(ssl)
-            let reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : OpenSSLError.drain()
+            var reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : OpenSSLError.drain()
+            // With nothing queued, say what the socket said (SSL_ERROR_SYSCALL: EOF or errno).
+            if code == SSL_ERROR_SYSCALL { reason += errorNumber == 0 ? " (the server closed the connection)" : " (\(String(cString: strerror(errorNumber))))" }
+            else { reason += " (SSL_get_error \(code))" }
             OpenSSLError.clear()
             SSL_free(ssl)
             close(fd)

@@ -12,6 +12,8 @@ final class LoadConnection {
     var startedAt: UInt64 = 0
     /// Bytes SSL_write could not take yet (WANT_WRITE); retried on EPOLLOUT.
     var pendingWrite: [UInt8] = []
+    /// Whether epoll also reports the socket writable (changed only when it must be).
+    var watchesWrites = false
     var received: [UInt8] = []
     /// Bytes of `received` already searched for the end of the head.
     var scanned = 0

@@ -159,6 +159,8 @@ final class LoadWorker: @unchecked Sendable {
     }
 
     private func setInterest(_ connection: LoadConnection, write: Bool) {
+        guard connection.watchesWrites != write else { return }  // one system call less per request
+        connection.watchesWrites = write
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | (write ? EPOLLOUT.rawValue : 0)
         event.data.u64 = UInt64(connection.index)
