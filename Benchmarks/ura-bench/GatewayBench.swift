@@ -14,7 +14,8 @@ import UraStore
 ///
 ///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--push-rate 500] [--per-recipient 4]
 ///
-/// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull);
+/// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull), after
+///    8,000 warm-up messages;
 /// 2. latency at `--paced-rate` (after a 3 s pause): requests start on schedule, latency from the
 ///    scheduled start;
 /// 3. accept to push: messages to a shelter whose HTTPS push endpoint (in process, TLS, answering
@@ -82,7 +83,10 @@ enum GatewayBench {
         FileHandle.standardError.write(Data("gateway: sealing messages...\n".utf8))
         let pacedCount = Int(pacedRate * 10), pushCount = Int(pushRate * 10)
         let throughputBatch = try seal(messages, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
-        let warmBatch = try seal(2000, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
+        // Enough to fill the store writer's page cache (64 MiB, ~2.5 new pages a message): until it
+        // is full, every page it adds grows the heap and faults in fresh memory, a cost a daemon
+        // pays once in its life, not per message.
+        let warmBatch = try seal(8000, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
         let pacedBatch = try seal(pacedCount, type: "risk.assessment", to: ["al.mpb.secretariat"], form: risk, subject: .adult)
         let pushBatch = try seal(pushCount, type: "referral.shelter", to: ["al.shelter.qkpvt"], form: referral, subject: .adult)
         let size = throughputBatch.first?.count ?? 0
