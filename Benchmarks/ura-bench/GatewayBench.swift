@@ -15,7 +15,7 @@ import UraStore
 ///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--push-rate 500] [--per-recipient 4]
 ///
 /// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull), after
-///    8,000 warm-up messages;
+///    8,000 warm-up messages; then, for comparison, intake in process at 64 submitters;
 /// 2. latency at `--paced-rate` (after a 3 s pause): requests start on schedule, latency from the
 ///    scheduled start;
 /// 3. accept to push: messages to a shelter whose HTTPS push endpoint (in process, TLS, answering
@@ -114,6 +114,17 @@ enum GatewayBench {
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
         ])
 
+        // The in-process figure of the core issue, right after on the same machine: intake at 64
+        // submitters on its own store (warmed the same way), so the cost of the front door shows.
+        let world = try BenchWorld()
+        let (inProcessWarm, inProcessBatch) = (try world.messages(8000), try world.messages(8000))
+        _ = try blocking { try await IntakeBench.intake(inProcessWarm, world: world, concurrency: 64) }
+        let inProcess = try blocking { try await IntakeBench.intake(inProcessBatch, world: world, concurrency: 64) }
+        world.close()
+        report(suite: "gateway", case: "in-process-intake-c64", rate: inProcess, unit: "msg/s", extra: [
+            "bytes": "\(inProcessBatch.first?.count ?? 0)", "https_of_in_process": String(format: "%.0f%%", 100 * throughput.throughput / inProcess),
+        ])
+
         // The paced run measures a steady 1,000/s, not the aftermath of the saturating run just
         // before it: give the kernel a moment to write back what that run left dirty.
         Thread.sleep(forTimeInterval: 3)
@@ -143,7 +154,7 @@ enum GatewayBench {
         func rank(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))] * 1000) }
         report(suite: "gateway", case: "accept-to-push-\(Int(pushRate))rps", rate: Double(latencies.count) / max(0.001, Date().timeIntervalSince(pushStart)),
                unit: "msg/s", extra: ["p50_ms": rank(0.5), "p90_ms": rank(0.9), "p99_ms": rank(0.99), "max_ms": rank(1), "pushed": "\(latencies.count)"])
-        print("gateway: \(Int(throughput.throughput)) msg/s over HTTPS at \(connections) connections; at \(Int(pacedRate))/s p99 \(ms(paced.latency.p99)) ms; "
+        print("gateway: \(Int(throughput.throughput)) msg/s over HTTPS at \(connections) connections (in process: \(Int(inProcess))); at \(Int(pacedRate))/s p99 \(ms(paced.latency.p99)) ms; "
               + "accept to push at \(Int(pushRate))/s p50 \(rank(0.5)) ms, p99 \(rank(0.99)) ms")
     }
 
