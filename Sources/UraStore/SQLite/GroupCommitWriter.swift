@@ -14,7 +14,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let chain: LedgerChain
     private let tree: MerkleTree
     private let maxBatch: Int
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var queue: [WriteJob] = []
     private var accepting = true
     private var finished = false
@@ -101,9 +101,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Whether the writer is letting a batch gather (for tests).
-    private(set) var isGathering: Bool {
-        get { condition.lock(); defer { condition.unlock() }; return gatheringNow }
-        set { gatheringNow = newValue }
+    var isGathering: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return gatheringNow
     }
     private var gatheringNow = false
 
@@ -136,15 +137,15 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let now = ContinuousClock.now
-            if gathering.waits(arrivals: arrivals - arrivalsAtCycleStart, over: now - cycleStart, queued: queue.count) {
-                let deadline = Date().addingTimeInterval(Self.seconds(gathering.delay))
+            if gathering.waits(arrivals: arrivals - arrivalsAtCycleStart, over: ContinuousClock.now - cycleStart, queued: queue.count) {
+                let deadline = MonotonicCondition.now + UInt64(gathering.delay / .nanoseconds(1))
                 gatheringNow = true
-                while queue.count < gathering.target && accepting && !paused && condition.wait(until: deadline) {}
+                while queue.count < gathering.target && accepting && !paused && condition.wait(untilNanoseconds: deadline) {}
                 gatheringNow = false
                 counters.gatheredBatches += 1
             }
-            cycleStart = now
+            // The next cycle's rate counts from here, when this batch is taken.
+            cycleStart = ContinuousClock.now
             arrivalsAtCycleStart = arrivals
             let batch = Array(queue.prefix(maxBatch))
             queue.removeFirst(batch.count)
