@@ -26,9 +26,6 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The member names in order.
     public var keys: [String] { members.map(\.key) }
 
-    /// The members in order.
-    public var values: [JSONValue] { members.map(\.value) }
-
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
         return members.firstIndex { $0.key == key }

@@ -57,11 +57,7 @@ extension Envelope {
     }
 
     private static func validated<T: ValidatedString>(_ value: JSONValue, field: String) throws(ModelError) -> T {
-        let text = try string(value, field: field)
-        if let problem = T.problem(with: text) {
-            throw ModelError(field: field, reason: "'\(text)' is not a valid \(T.noun): \(problem)")
-        }
-        return T(unchecked: text)
+        try T(try string(value, field: field), field: field)
     }
 
     private static func enumeration<T: RawRepresentable & CaseIterable>(_ object: JSONObject, _ key: String) throws(ModelError) -> T where T.RawValue == String {

@@ -10,9 +10,10 @@ public protocol ValidatedString: Hashable, Comparable, Sendable, Codable, Custom
 }
 
 extension ValidatedString {
-    public init(_ rawValue: String) throws(ModelError) {
+    /// `field` names where the value came from in the error (an envelope's `to[2]`, say).
+    public init(_ rawValue: String, field: String = "") throws(ModelError) {
         if let problem = Self.problem(with: rawValue) {
-            throw ModelError(field: "", reason: "'\(rawValue)' is not a valid \(Self.noun): \(problem)")
+            throw ModelError(field: field, reason: "'\(rawValue)' is not a valid \(Self.noun): \(problem)")
         }
         self.init(unchecked: rawValue)
     }

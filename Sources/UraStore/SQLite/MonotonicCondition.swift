@@ -2,7 +2,8 @@ import Glibc
 
 /// A mutex and condition variable whose timed waits run on `CLOCK_MONOTONIC`: a wait of a
 /// millisecond stays a millisecond when the wall clock is stepped (`NSCondition.wait(until:)`
-/// takes a wall-clock date, so a step back by an hour would hold the store's writer for an hour).
+/// takes a wall-clock date, so a step back by an hour would hold the store's writer, or stop its
+/// checkpointer, for an hour).
 final class MonotonicCondition: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

@@ -7,7 +7,7 @@ import Foundation
 /// so the writer completes one itself now and then (`GroupCommitWriter.keepLogBounded`).
 final class WALCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private let interval: TimeInterval
     private var running = true
     private var finished = false
@@ -31,7 +31,7 @@ final class WALCheckpointer: @unchecked Sendable {
             // A failed passive checkpoint is retried at the next tick; the log only grows meanwhile.
             try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
             condition.lock()
-            if running { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
+            if running { _ = condition.wait(untilNanoseconds: MonotonicCondition.now + UInt64(interval * 1e9)) }
         }
         finished = true
         condition.broadcast()
