@@ -77,10 +77,13 @@ enum IntakeBench {
             let ceilingBatch = try world.messages(perLevel)
             let acceptBatch = try world.messages(perLevel)
             let ceiling = try blocking { try await Self.cryptoCeiling(ceilingBatch, world: world, concurrency: 64) }
+            let cpu = cpuSeconds()
             let rate = try blocking { try await Self.intake(acceptBatch, world: world, concurrency: 64) }
+            let cpuPerMessage = (cpuSeconds() - cpu) / Double(acceptBatch.count)
             ratios.append(rate / ceiling)
             report(suite: "intake", case: "round-\(round)-c64", rate: rate, unit: "msg/s", extra: [
                 "ceiling": String(format: "%.0f", ceiling), "of_ceiling": String(format: "%.0f%%", 100 * rate / ceiling),
+                "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage * 1e6), "cores_busy": String(format: "%.2f", cpuPerMessage * rate),
             ])
         }
         let sorted = ratios.sorted()
@@ -117,8 +120,7 @@ enum IntakeBench {
                 group.addTask {
                     while let bytes = queue.next() {
                         let jws = try JWS.parse(bytes)
-                        try jws.verify(using: key)
-                        let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+                        let digest = Base64URL.encode(SHA256.hash(try jws.verify(using: key)))
                         _ = try signer.sign(Receipt(kind: .accepted, message: .random(), digest: digest, at: Date(), by: signer.id))
                     }
                 }

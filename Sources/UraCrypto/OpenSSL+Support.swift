@@ -33,18 +33,26 @@ final class PKey: @unchecked Sendable {
 
 /// SHA-2 digests through OpenSSL.
 public enum SHA256 {
-    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha256(), 32) }
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, Digest.sha256, 32) }
 }
 
 public enum SHA384 {
-    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha384(), 48) }
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, Digest.sha384, 48) }
 }
 
 public enum SHA512 {
-    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, EVP_sha512(), 64) }
+    public static func hash(_ data: some Collection<UInt8>) -> [UInt8] { Digest.compute(data, Digest.sha512, 64) }
 }
 
 enum Digest {
+    /// The digest implementations, fetched from the default provider once. `EVP_sha256()` and its
+    /// kin make OpenSSL 3 look the implementation up again on every use (locks and hash-table
+    /// searches), and the gateway hashes a few times per message (digest, ledger leaf, tree).
+    /// A fetched `EVP_MD` is immutable and may be used from many threads at once.
+    nonisolated(unsafe) static let sha256 = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let sha384 = EVP_MD_fetch(nil, "SHA384", nil) ?? EVP_sha384()
+    nonisolated(unsafe) static let sha512 = EVP_MD_fetch(nil, "SHA512", nil) ?? EVP_sha512()
+
     static func compute(_ data: some Collection<UInt8>, _ md: OpaquePointer?, _ size: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: size)
         var length: UInt32 = 0

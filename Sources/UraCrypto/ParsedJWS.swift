@@ -66,8 +66,10 @@ public struct ParsedJWS: Sendable {
 
     /// Verifies signature `index` with `key`: the protected `alg` must be the key's algorithm
     /// (never `none`, never another curve's), every `crit` parameter must be one of `understood`,
-    /// and the signature must verify.
-    public func verify(using key: VerificationKey, signature index: Int = 0, understood: Set<String> = []) throws(CryptoError) {
+    /// and the signature must verify. Returns the signing input it verified (a third larger than
+    /// the payload), so a caller that digests the message need not build it again.
+    @discardableResult
+    public func verify(using key: VerificationKey, signature index: Int = 0, understood: Set<String> = []) throws(CryptoError) -> [UInt8] {
         let s = signatures[index]
         guard let alg = s.algorithm else { throw CryptoError.invalidInput("the JWS header has no alg") }
         guard alg != "none" else { throw CryptoError.unsupportedAlgorithm("alg none is never accepted") }
@@ -89,6 +91,8 @@ public struct ParsedJWS: Sendable {
         if let b64 = s["b64"], b64 != .bool(true) {
             throw CryptoError.unsupportedAlgorithm("unencoded payloads (b64: false, RFC 7797) are not accepted")
         }
-        guard key.isValidSignature(s.signature, for: signingInput(index)) else { throw CryptoError.invalidSignature }
+        let input = signingInput(index)
+        guard key.isValidSignature(s.signature, for: input) else { throw CryptoError.invalidSignature }
+        return input
     }
 }

@@ -6,9 +6,9 @@ enum Signatures {
     static func digest(for algorithm: SignatureAlgorithm) -> OpaquePointer? {
         switch algorithm {
         case .eddsa: nil
-        case .es256: EVP_sha256()
-        case .es384: EVP_sha384()
-        case .es512: EVP_sha512()
+        case .es256: Digest.sha256
+        case .es384: Digest.sha384
+        case .es512: Digest.sha512
         }
     }
 

@@ -75,7 +75,8 @@ public final class Intake: Sendable {
         guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
             throw unknownKey(kid, sender: sender.id, snapshot: snapshot, at: now)
         }
-        do { try jws.verify(using: key) } catch {
+        let signingInput: [UInt8]
+        do { signingInput = try jws.verify(using: key) } catch {
             throw error == .invalidSignature
                 ? Problem(.invalidSignature, "the signature does not verify with \(sender.id)'s key \(kid); the message was changed after signing, or signed with another key")
                 : Problem(.unsupportedAlgorithm, "\(error)")
@@ -115,7 +116,7 @@ public final class Intake: Sendable {
         try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
         try checkBody(envelope, recipients: recipients, snapshot: snapshot)
 
-        let digest = Base64URL.encode(SHA256.hash(jws.signingInput()))
+        let digest = Base64URL.encode(SHA256.hash(signingInput))
         let receipt: [UInt8]
         do {
             receipt = try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
