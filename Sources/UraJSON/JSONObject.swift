@@ -26,6 +26,16 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The member names in order.
     public var keys: [String] { members.map(\.key) }
 
+    /// Whether the members are in the order of their names' UTF-8 bytes (the order sorted
+    /// serialization writes), so writing them sorted needs no sort.
+    var isInNameOrder: Bool {
+        guard members.count > 1 else { return true }
+        for i in 1..<members.count where !members[i - 1].key.utf8.lexicographicallyPrecedes(members[i].key.utf8) {
+            return false
+        }
+        return true
+    }
+
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
         return members.firstIndex { $0.key == key }

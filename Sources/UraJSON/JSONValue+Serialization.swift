@@ -52,7 +52,7 @@ extension JSONValue {
                 if pretty { out.append(UInt8(ascii: " ")) }
                 value.write(into: &out, options: options, indent: indent + 1)
             }
-            if options.contains(.sortedKeys) {
+            if options.contains(.sortedKeys) && !object.isInNameOrder {
                 for (key, value) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { member(key, value) }
             } else {
                 for (key, value) in object { member(key, value) }

@@ -136,7 +136,7 @@ extension CompiledSchema {
         case .unevaluatedProperties(let schema):
             return applyUnevaluatedProperties(schema, check.pointee.site, instance, &context, &evaluated)
         default:
-            return assertion(check.pointee, instance, &context)
+            return assertion(check, instance, &context)
         }
     }
 
@@ -340,27 +340,27 @@ extension CompiledSchema {
     }
 
     /// The keywords that look at the value itself and never at subschemas.
-    private func assertion(_ check: SchemaCheck, _ instance: JSONValue, _ context: inout EvaluationContext) -> Bool {
-        let site = check.site
-        switch check.kind {
+    private func assertion(_ check: UnsafePointer<SchemaCheck>, _ instance: JSONValue, _ context: inout EvaluationContext) -> Bool {
+        // Borrowed through the pointer: the site (and a payload) is only retained when it fails.
+        switch check.pointee.kind {
         case .never:
-            context.fail(site, "no value is allowed here (the schema is false)")
+            context.fail(check.pointee.site, "no value is allowed here (the schema is false)")
             return false
 
         case .type(let allowed):
             if !allowed.isDisjoint(with: TypeSet(of: instance)) { return true }
-            context.fail(site, "must be \(allowed.phrase), but is \(TypeSet.article(instance.typeName)) \(instance.typeName)"
+            context.fail(check.pointee.site, "must be \(allowed.phrase), but is \(TypeSet.article(instance.typeName)) \(instance.typeName)"
                          + (options.quotesValues ? ": \(show(instance))" : ""))
             return false
 
         case .const(let value):
             if instance.isSchemaEqual(to: value) { return true }
-            context.fail(site, "\(show(instance)) is not the required value \(EvaluationContext.shorten(value.description, 80))")
+            context.fail(check.pointee.site, "\(show(instance)) is not the required value \(EvaluationContext.shorten(value.description, 80))")
             return false
 
         case .enumeration(let values):
             if values.contains(where: { instance.isSchemaEqual(to: $0) }) { return true }
-            context.fail(site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map(\.description)))")
+            context.fail(check.pointee.site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map(\.description)))")
             return false
 
         case .stringEnumeration(let set, let values):
@@ -374,32 +374,32 @@ extension CompiledSchema {
                     return true
                 }
             }
-            context.fail(site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map { "'\($0)'" }))")
+            context.fail(check.pointee.site, "\(show(instance)) is not one of the allowed values \(Self.list(values.map { "'\($0)'" }))")
             return false
 
         case .multipleOf(let divisor):
             guard case .number(let n) = instance, !Self.isMultiple(n, of: divisor) else { return true }
-            context.fail(site, "\(show(instance)) is not a multiple of \(JSONValue.number(divisor))")
+            context.fail(check.pointee.site, "\(show(instance)) is not a multiple of \(JSONValue.number(divisor))")
             return false
 
         case .maximum(let limit):
             guard case .number(let n) = instance, n > limit else { return true }
-            context.fail(site, "\(show(instance)) is greater than the maximum \(JSONValue.number(limit))")
+            context.fail(check.pointee.site, "\(show(instance)) is greater than the maximum \(JSONValue.number(limit))")
             return false
 
         case .exclusiveMaximum(let limit):
             guard case .number(let n) = instance, n >= limit else { return true }
-            context.fail(site, "\(show(instance)) is not less than \(JSONValue.number(limit)) (exclusiveMaximum)")
+            context.fail(check.pointee.site, "\(show(instance)) is not less than \(JSONValue.number(limit)) (exclusiveMaximum)")
             return false
 
         case .minimum(let limit):
             guard case .number(let n) = instance, n < limit else { return true }
-            context.fail(site, "\(show(instance)) is less than the minimum \(JSONValue.number(limit))")
+            context.fail(check.pointee.site, "\(show(instance)) is less than the minimum \(JSONValue.number(limit))")
             return false
 
         case .exclusiveMinimum(let limit):
             guard case .number(let n) = instance, n <= limit else { return true }
-            context.fail(site, "\(show(instance)) is not greater than \(JSONValue.number(limit)) (exclusiveMinimum)")
+            context.fail(check.pointee.site, "\(show(instance)) is not greater than \(JSONValue.number(limit)) (exclusiveMinimum)")
             return false
 
         case .maxLength(let limit):
@@ -407,48 +407,48 @@ extension CompiledSchema {
             guard case .string(let text) = instance, text.utf8.count > limit else { return true }
             let length = text.unicodeScalars.count
             if length <= limit { return true }
-            context.fail(site, "\(show(instance)) is \(length) characters long; at most \(limit) are allowed")
+            context.fail(check.pointee.site, "\(show(instance)) is \(length) characters long; at most \(limit) are allowed")
             return false
 
         case .minLength(let limit):
             guard case .string(let text) = instance, text.utf8.count < limit || text.unicodeScalars.count < limit else { return true }
             let length = text.unicodeScalars.count
-            context.fail(site, "\(show(instance)) is \(length) characters long; at least \(limit) are required")
+            context.fail(check.pointee.site, "\(show(instance)) is \(length) characters long; at least \(limit) are required")
             return false
 
         case .pattern(let pattern):
             guard case .string(let text) = instance, !pattern.matches(text) else { return true }
-            context.fail(site, "\(show(instance)) does not match the pattern \(pattern.source)")
+            context.fail(check.pointee.site, "\(show(instance)) does not match the pattern \(pattern.source)")
             return false
 
         case .format(let format):
             guard case .string(let text) = instance, !format.accepts(text) else { return true }
-            context.fail(site, "\(show(instance)) is not \(format.example) (format \(format.rawValue))")
+            context.fail(check.pointee.site, "\(show(instance)) is not \(format.example) (format \(format.rawValue))")
             return false
 
         case .maxItems(let limit):
             guard case .array(let array) = instance, array.count > limit else { return true }
-            context.fail(site, "the array has \(array.count) items; at most \(limit) are allowed")
+            context.fail(check.pointee.site, "the array has \(array.count) items; at most \(limit) are allowed")
             return false
 
         case .minItems(let limit):
             guard case .array(let array) = instance, array.count < limit else { return true }
-            context.fail(site, "the array has \(array.count) item\(array.count == 1 ? "" : "s"); at least \(limit) are required")
+            context.fail(check.pointee.site, "the array has \(array.count) item\(array.count == 1 ? "" : "s"); at least \(limit) are required")
             return false
 
         case .uniqueItems:
             guard case .array(let array) = instance, let (first, second) = Self.duplicate(in: array) else { return true }
-            context.fail(site, "items \(first) and \(second) are equal; the items must be unique")
+            context.fail(check.pointee.site, "items \(first) and \(second) are equal; the items must be unique")
             return false
 
         case .maxProperties(let limit):
             guard case .object(let object) = instance, object.count > limit else { return true }
-            context.fail(site, "the object has \(object.count) properties; at most \(limit) are allowed")
+            context.fail(check.pointee.site, "the object has \(object.count) properties; at most \(limit) are allowed")
             return false
 
         case .minProperties(let limit):
             guard case .object(let object) = instance, object.count < limit else { return true }
-            context.fail(site, "the object has \(object.count) propert\(object.count == 1 ? "y" : "ies"); at least \(limit) are required")
+            context.fail(check.pointee.site, "the object has \(object.count) propert\(object.count == 1 ? "y" : "ies"); at least \(limit) are required")
             return false
 
         case .required(let names):
@@ -457,7 +457,7 @@ extension CompiledSchema {
             for name in names where object[name] == nil {
                 valid = false
                 guard context.collecting else { return false }
-                context.fail(site, "the required property '\(name)' is missing")
+                context.fail(check.pointee.site, "the required property '\(name)' is missing")
             }
             return valid
 
@@ -468,7 +468,7 @@ extension CompiledSchema {
                 for name in requires where object[name] == nil {
                     valid = false
                     guard context.collecting else { return false }
-                    context.fail(site, "the property '\(name)' is required when '\(property)' is present")
+                    context.fail(check.pointee.site, "the property '\(name)' is required when '\(property)' is present")
                 }
             }
             return valid

@@ -66,8 +66,8 @@ public struct PreparedLedgerEvent: Sendable {
 
     public init(_ event: LedgerEvent) {
         var before = JSONObject()
-        before["at"] = .string(RFC3339.string(from: event.at))
         if let agency = event.agency { before["agency"] = .string(agency.rawValue) }
+        before["at"] = .string(RFC3339.string(from: event.at))
         if !event.data.isEmpty { before["data"] = .object(event.data) }
         var after = JSONObject()
         after["kind"] = .string(event.kind.rawValue)

@@ -16,6 +16,18 @@ import UraJSON
         #expect(a.serializedString(options: .sortedKeys) == #"{"a":2,"z":1}"#)
     }
 
+    /// Sorted writing skips the sort when the members are already in order; both ways must give
+    /// UTF-8 byte order, where a prefix comes first and "Z" (0x5A) precedes "a" and "é" follows "z".
+    @Test(arguments: [
+        (#"{"Z":1,"a":2,"ab":3,"b":{"y":1,"x":2},"é":4}"#, #"{"Z":1,"a":2,"ab":3,"b":{"x":2,"y":1},"é":4}"#),
+        (#"{"é":4,"ab":3,"a":2,"b":[{"d":1,"c":2}],"Z":1}"#, #"{"Z":1,"a":2,"ab":3,"b":[{"c":2,"d":1}],"é":4}"#),
+        (#"{"a":1,"a\u0000":2}"#, #"{"a":1,"a\u0000":2}"#),
+        (#"{"a\u0000":2,"a":1}"#, #"{"a":1,"a\u0000":2}"#),
+    ])
+    func sortedWritingOrdersByBytes(_ input: String, _ expected: String) throws {
+        #expect(try JSONValue(parsing: input).serializedString(options: .sortedKeys) == expected)
+    }
+
     @Test func integralNumbersCompareWithDecimals() throws {
         #expect(try JSONValue(parsing: "1.0") == JSONValue(parsing: "1"))
         #expect(try JSONValue(parsing: "1.0").typeName == "integer")

@@ -51,16 +51,17 @@ extension SQLiteStore {
     }
 
     static func ledgerData(_ m: MessageMetadata, digest: String) -> JSONObject {
+        // Added in name order, so the ledger's sorted serialization writes them without sorting.
         var data = JSONObject()
-        data["type"] = .string(m.type.rawValue)
-        data["to"] = .array(m.to.map { .string($0.rawValue) })
         data["case"] = .string(m.caseReference.rawValue)
-        data["subject"] = .string(m.subject.rawValue)
-        data["priority"] = .string(m.priority.rawValue)
-        data["digest"] = .string(digest)
         data["created"] = .string(RFC3339.string(from: m.created))
+        data["digest"] = .string(digest)
         data["expires"] = .string(RFC3339.string(from: m.expires))
         if let inReplyTo = m.inReplyTo { data["in_reply_to"] = .string(inReplyTo.rawValue) }
+        data["priority"] = .string(m.priority.rawValue)
+        data["subject"] = .string(m.subject.rawValue)
+        data["to"] = .array(m.to.map { .string($0.rawValue) })
+        data["type"] = .string(m.type.rawValue)
         return data
     }
 
