@@ -13,8 +13,7 @@ extension Envelope {
         id = try Self.validated(object, "id")
         type = try Self.validated(object, "type")
         from = try Self.validated(object, "from")
-        guard let toValue = object["to"] else { throw ModelError(field: "to", reason: "is required but missing") }
-        guard case .array(let list) = toValue else { throw ModelError(field: "to", reason: "expected an array") }
+        guard case .array(let list) = try Self.required(object, "to") else { throw ModelError(field: "to", reason: "expected an array") }
         var recipients: [AgencyID] = []
         recipients.reserveCapacity(list.count)
         for (index, element) in list.enumerated() {
@@ -34,8 +33,7 @@ extension Envelope {
             return out
         }
         county = try Self.optional(object, "county") { value throws(ModelError) in try Self.enumeration(value, field: "county") }
-        guard let body = object["body"] else { throw ModelError(field: "body", reason: "is required but missing") }
-        self.body = body
+        body = try Self.required(object, "body")
         if let problem = consistencyProblem() { throw problem }
     }
 

@@ -233,16 +233,16 @@ final class GroupCommitWriter: @unchecked Sendable {
             if tx.head.nextIndex != head.nextIndex { try signHead(tx.head) }
             let committing = ContinuousClock.now
             try connection.run("COMMIT")
-            let committed = ContinuousClock.now
+            let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
             head = tx.head
             condition.lock()
             counters.batches += 1
             counters.jobs += batch.count
             counters.largestBatch = max(counters.largestBatch, batch.count)
-            counters.transactionSeconds += Self.seconds(committing - began)
-            counters.commitSeconds += Self.seconds(committed - committing)
-            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, Self.seconds(committing - began))
-            counters.longestCommitSeconds = max(counters.longestCommitSeconds, Self.seconds(committed - committing))
+            counters.transactionSeconds += transactionSeconds
+            counters.commitSeconds += commitSeconds
+            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
+            counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
             condition.unlock()
             return .committed(outcomes)
         } catch {
