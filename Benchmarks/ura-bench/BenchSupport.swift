@@ -75,15 +75,16 @@ extension Duration {
 
 /// User plus system CPU time of the whole process so far, in seconds.
 func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    let times = cpuTimes()
+    return times.user + times.system
 }
 
 /// System CPU time of the whole process so far, in seconds.
-func systemCPUSeconds() -> Double {
+func systemCPUSeconds() -> Double { cpuTimes().system }
+
+private func cpuTimes() -> (user: Double, system: Double) {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
