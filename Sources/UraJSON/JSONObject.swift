@@ -26,11 +26,15 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The member names in order.
     public var keys: [String] { members.map(\.key) }
 
-    /// Whether the members are in the order of their names' UTF-8 bytes (the order sorted
-    /// serialization writes), so writing them sorted needs no sort.
+    /// The order sorted serialization writes members in: by their names' UTF-8 bytes.
+    static func nameOrder(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Whether the members are already in `nameOrder`, so writing them sorted needs no sort.
     var isInNameOrder: Bool {
         guard members.count > 1 else { return true }
-        for i in 1..<members.count where !members[i - 1].key.utf8.lexicographicallyPrecedes(members[i].key.utf8) {
+        for i in 1..<members.count where !Self.nameOrder(members[i - 1].key, members[i].key) {
             return false
         }
         return true

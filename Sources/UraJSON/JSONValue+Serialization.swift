@@ -53,7 +53,7 @@ extension JSONValue {
                 value.write(into: &out, options: options, indent: indent + 1)
             }
             if options.contains(.sortedKeys) && !object.isInNameOrder {
-                for (key, value) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { member(key, value) }
+                for (key, value) in object.sorted(by: { JSONObject.nameOrder($0.key, $1.key) }) { member(key, value) }
             } else {
                 for (key, value) in object { member(key, value) }
             }
