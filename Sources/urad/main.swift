@@ -102,7 +102,7 @@ if demo {
 
     Try it (another terminal):
       ura --profile \(data)/agencies/al.mepj.mission.gr-athens/profile.json send --type return.found-abroad \\
-          --to al.mpb.secretariat --case AL-2026-000042 --subject child Schemas/examples/return.found-abroad.json
+          --to al.mpb.secretariat --case AL-2026-000061 --subject child Schemas/examples/return.found-abroad.json
       ura --profile \(data)/agencies/al.mpb.secretariat/profile.json inbox
       curl --cacert \(data)/ca/ca.crt --cert \(data)/agencies/al.mpb.secretariat/tls.crt \\
            --key \(data)/agencies/al.mpb.secretariat/tls.key https://127.0.0.1:\(port)/v1/inbox
