@@ -22,7 +22,8 @@ public protocol Store: AnyObject, Sendable {
     /// Leases up to `limit` due deliveries on `channel` (ordered by priority, then due time), at
     /// most `perRecipientLimit` in flight per recipient, and marks them in flight.
     func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob]
-    /// Leases the due deliveries of one pull-mode recipient (its inbox).
+    /// Leases the due deliveries of one pull-mode recipient (its inbox), never one whose window to
+    /// deliver has closed.
     func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob]
     /// Records what happened to one delivery; returns false when it was already settled.
     @discardableResult
@@ -30,11 +31,16 @@ public protocol Store: AnyObject, Sendable {
     /// Puts in-flight deliveries whose lease ran out back in the retry queue (a worker died, or a
     /// pulling agency never acknowledged).
     func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int
+    /// Open deliveries on either channel (not in flight) whose window to deliver closed at or
+    /// before `now`, earliest first: the caller ends each with a failed receipt for the sender.
+    func expiredDeliveries(now: Date, limit: Int) throws(StoreError) -> [ExpiredDelivery]
     /// Moves a dead letter back to pending, with a fresh window to deliver in.
     func redrive(message: MessageID, recipient: AgencyID, now: Date, until: Date, by operator: String) async throws(StoreError)
     /// The earliest time a pending or retrying delivery on `channel` becomes due.
     func nextDueTime(channel: DeliveryChannel) throws(StoreError) -> Date?
-    /// Moves the open deliveries of `recipient` to another channel (the directory changed its mode).
+    /// Moves the open deliveries of `recipient`, in flight included, to another channel (the
+    /// directory changed its mode): a running attempt that fails, or a lease that lapses, then
+    /// continues on the new channel.
     func setChannel(_ channel: DeliveryChannel, for recipient: AgencyID, now: Date) async throws(StoreError)
 
     // MARK: Receipts feed
@@ -217,6 +223,16 @@ public struct DeliveryJob: Sendable, Equatable {
     public var attempt: Int
     public var deliverUntil: Date
     public var acceptedAt: Date
+}
+
+/// An open delivery whose window to deliver has closed.
+public struct ExpiredDelivery: Sendable, Equatable {
+    public var message: MessageID
+    public var recipient: AgencyID
+    public var channel: DeliveryChannel
+    public var digest: String
+    public var attempts: Int
+    public var deliverUntil: Date
 }
 
 /// What happened to a delivery.

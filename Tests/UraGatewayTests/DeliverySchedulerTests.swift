@@ -106,6 +106,37 @@ import UraStore
         #expect(dead.lastError?.contains("expire") == true)
     }
 
+    @Test func pullDeliveriesThatExpireUnfetchedOrUnacknowledgedTellTheSender() async throws {
+        let f = try GatewayFixture()
+        let s = scheduler(f, ScriptedTransport([f.shelter]))
+        let unacknowledged = try await send(f, to: [f.secretariat], lifetime: 600)
+        let fetched = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10,
+                                                   leaseUntil: f.clock.now.addingTimeInterval(60))
+        #expect(fetched.map(\.message) == [unacknowledged])
+        let unfetched = try await send(f, to: [f.secretariat], lifetime: 600)
+        await s.runOnce()
+        #expect(try state(f, unacknowledged).state == .inFlight && state(f, unfetched).state == .pending)
+
+        f.clock.advance(by: .seconds(600))
+        #expect(try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10,
+                                             leaseUntil: f.clock.now.addingTimeInterval(60)).isEmpty)
+        await s.runOnce()
+        for id in [unfetched, unacknowledged] {
+            let dead = try state(f, id)
+            #expect(dead.state == .deadLetter)
+            #expect(dead.lastError?.contains("before al.mpb.secretariat fetched and acknowledged it") == true)
+        }
+        let feed = try f.store.receipts(forSender: f.police.id, after: 0, limit: 10)
+        #expect(feed.map(\.kind) == [.failed, .failed])
+        for receipt in feed {
+            let failed = try JWS.parse(receipt.signed)
+            try failed.verify(using: f.signer.key.publicKey)
+            #expect(try JSONDecoder().decode(Receipt.self, from: Data(failed.payload)).recipient == f.secretariat.id)
+        }
+        await s.runOnce()
+        #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).count == 2)
+    }
+
     @Test func aDeadLetterCanBeRedrivenAndThenDelivered() async throws {
         let f = try GatewayFixture()
         let transport = ScriptedTransport([f.shelter], default: .fail("TLS: certificate expired"))

@@ -136,6 +136,41 @@ import UraModel
         #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: f.start, limit: 10, leaseUntil: f.start).count == 1)
     }
 
+    @Test func aModeChangeAlsoMovesDeliveriesInFlight() async throws {
+        let f = try StoreFixture()
+        let pushed = f.accepted(to: [StoreFixture.shelter])
+        _ = try await f.store.commit(pushed)
+        #expect(try await f.claim().count == 1)  // a push attempt is running
+        try await f.store.setChannel(.pull, for: StoreFixture.shelter, now: f.start)
+        // The attempt fails: the retry is for the agency's inbox, not for another push.
+        let later = f.start.addingTimeInterval(10)
+        #expect(try await f.store.record(.retry(error: "HTTP 503", at: later, nextAttempt: later), for: pushed.metadata.id,
+                                         recipient: StoreFixture.shelter))
+        #expect(try await f.claim(at: later).isEmpty)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: later, limit: 10, leaseUntil: later).count == 1)
+        #expect(try f.store.deliveries(of: pushed.metadata.id).first?.channel == .pull)
+    }
+
+    @Test func expiredOpenDeliveriesAreListedAndNoLongerHandedOut() async throws {
+        let f = try StoreFixture()
+        let short = f.accepted(to: [StoreFixture.secretariat], channels: [StoreFixture.secretariat: .pull])
+        var long = f.accepted(to: [StoreFixture.secretariat], channels: [StoreFixture.secretariat: .pull])
+        long.metadata.expires = f.start.addingTimeInterval(90 * 86_400)
+        _ = try await f.store.commit(short)
+        _ = try await f.store.commit(long)
+        let after = short.metadata.expires
+        #expect(try f.store.expiredDeliveries(now: after.addingTimeInterval(-1), limit: 10).isEmpty)
+        let expired = try f.store.expiredDeliveries(now: after, limit: 10)
+        #expect(expired == [ExpiredDelivery(message: short.metadata.id, recipient: StoreFixture.secretariat, channel: .pull,
+                                            digest: short.digest, attempts: 0, deliverUntil: after)])
+        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: after, limit: 10, leaseUntil: after.addingTimeInterval(60))
+        #expect(inbox.map(\.message) == [long.metadata.id])
+        // In flight is not listed (its lease runs out first); settled is not listed.
+        #expect(try await f.store.record(.failed(error: "expired", at: after, failedReceipt: [2]), for: short.metadata.id,
+                                         recipient: StoreFixture.secretariat))
+        #expect(try f.store.expiredDeliveries(now: long.metadata.expires, limit: 10).isEmpty)
+    }
+
     @Test func purgeDropsBodiesOfSettledMessagesOnly() async throws {
         let f = try StoreFixture()
         let settled = f.accepted(to: [StoreFixture.shelter])

@@ -40,7 +40,9 @@ public final class DeliveryScheduler: Sendable {
     /// Wakes a sleeping `run()` (a new message was accepted).
     public func wakeUp() { wake.signal() }
 
-    /// One pass: returns expired leases to the queue, claims and attempts everything due now.
+    /// One pass: returns expired leases to the queue, claims and attempts everything due now, then
+    /// ends the open deliveries on either channel whose window has closed — a pull agency that
+    /// stops fetching its inbox gets no attempts, so only this sweep tells its sender.
     /// Returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async -> Int {
@@ -52,6 +54,11 @@ public final class DeliveryScheduler: Sendable {
                 leaseUntil: now.addingTimeInterval(settings.lease.seconds)))
             await withTaskGroup(of: Void.self) { group in
                 for job in jobs { group.addTask { await self.attempt(job) } }
+            }
+            for expired in try store.expiredDeliveries(now: now, limit: settings.concurrency) {
+                let how = expired.channel == .pull ? "fetched and acknowledged" : "delivered"
+                await giveUp(message: expired.message, recipient: expired.recipient, digest: expired.digest,
+                             reason: "the message expired at \(RFC3339.string(from: expired.deliverUntil)) before \(expired.recipient) \(how) it")
             }
             return jobs.count
         } catch {
@@ -138,14 +145,19 @@ public final class DeliveryScheduler: Sendable {
     /// Ends a delivery: a gateway-signed failed receipt goes to the sender's feed and the delivery
     /// to the dead-letter queue, where an operator can redrive it.
     func giveUp(_ job: DeliveryJob, reason: String) async {
+        await giveUp(message: job.message, recipient: job.recipient, digest: job.digest, reason: reason)
+    }
+
+    private func giveUp(message: MessageID, recipient: AgencyID, digest: String, reason: String) async {
         let now = clock.now
         do {
-            let receipt = try signer.sign(Receipt(kind: .failed, message: job.message, digest: job.digest, recipient: job.recipient,
+            let receipt = try signer.sign(Receipt(kind: .failed, message: message, digest: digest, recipient: recipient,
                                                   at: now, by: signer.id, reason: reason)).serialized()
-            try await store.record(.failed(error: reason, at: now, failedReceipt: receipt), for: job.message, recipient: job.recipient)
-            await events.deadLetter(message: job.message, recipient: job.recipient, reason: reason)
+            // False when the delivery settled meanwhile (its receipt arrived): nothing to report then.
+            guard try await store.record(.failed(error: reason, at: now, failedReceipt: receipt), for: message, recipient: recipient) else { return }
+            await events.deadLetter(message: message, recipient: recipient, reason: reason)
         } catch {
-            events.log.error("delivery.store_failed", ["id": .id(job.message), "error": .string("\(error)")])
+            events.log.error("delivery.store_failed", ["id": .id(message), "error": .string("\(error)")])
         }
     }
 

@@ -144,6 +144,11 @@ enum Migrations {
         """
         ALTER TABLE declarations ADD COLUMN signed BLOB;
         """,
+        // 5: open deliveries by the end of their window, for the sweep that ends expired ones (a pull
+        // agency that stops fetching would otherwise hold them forever).
+        """
+        CREATE INDEX deliveries_open_until ON deliveries(deliver_until) WHERE state IN ('pending', 'retry_scheduled');
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

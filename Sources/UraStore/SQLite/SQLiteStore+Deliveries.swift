@@ -34,8 +34,9 @@ extension SQLiteStore {
             try tx.db.query("""
                 SELECT message_seq FROM deliveries
                 WHERE recipient = ? AND channel = 'pull' AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
+                    AND deliver_until > ?
                 ORDER BY priority DESC, next_attempt_at LIMIT ?
-                """, [.text(recipient.rawValue), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                """, [.text(recipient.rawValue), .date(now), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
                 picked.append(row[0].int64 ?? -1)
             }
             return try picked.map { (seq) throws(StoreError) in
@@ -177,6 +178,24 @@ extension SQLiteStore {
         }
     }
 
+    public func expiredDeliveries(now: Date, limit: Int) throws(StoreError) -> [ExpiredDelivery] {
+        try read { (db) throws(StoreError) in
+            var expired: [ExpiredDelivery] = []
+            try db.query("""
+                SELECT m.id, d.recipient, d.channel, m.digest, d.attempts, d.deliver_until FROM deliveries d
+                JOIN messages m ON m.seq = d.message_seq
+                WHERE d.state IN ('pending', 'retry_scheduled') AND d.deliver_until <= ? ORDER BY d.deliver_until LIMIT ?
+                """, [.date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                guard let id = try? MessageID(row[0].string ?? ""), let recipient = try? AgencyID(row[1].string ?? ""),
+                      let channel = DeliveryChannel(rawValue: row[2].string ?? "")
+                else { throw StoreError.corrupt("an open delivery row has an invalid id, recipient or channel") }
+                expired.append(ExpiredDelivery(message: id, recipient: recipient, channel: channel, digest: row[3].string ?? "",
+                                               attempts: row[4].int ?? 0, deliverUntil: row[5].date ?? now))
+            }
+            return expired
+        }
+    }
+
     public func redrive(message: MessageID, recipient: AgencyID, now: Date, until: Date, by operatorName: String) async throws(StoreError) {
         try await writer.perform { tx throws(StoreError) in
             var state: DeliveryState?
@@ -220,7 +239,7 @@ extension SQLiteStore {
     public func setChannel(_ channel: DeliveryChannel, for recipient: AgencyID, now: Date) async throws(StoreError) {
         try await writer.perform { tx throws(StoreError) in
             let changed = try tx.db.run("""
-                UPDATE deliveries SET channel = ? WHERE recipient = ? AND channel != ? AND state IN ('pending', 'retry_scheduled')
+                UPDATE deliveries SET channel = ? WHERE recipient = ? AND channel != ? AND state IN ('pending', 'retry_scheduled', 'in_flight')
                 """, [.text(channel.rawValue), .text(recipient.rawValue), .text(channel.rawValue)])
             if changed > 0 {
                 try tx.appendLedger(LedgerEvent(.deliveryChannelChanged, at: now, agency: recipient, data: [
