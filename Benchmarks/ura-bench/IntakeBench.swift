@@ -156,7 +156,7 @@ final class BenchWorld: @unchecked Sendable {
                     Agency(id: id, kind: .secretariat, name: id.rawValue, keys: [DirectoryKey(kid: k.keyID, use: .enc, jwk: k.publicKey.jwk)])
                 })
         store = try SQLiteStore(path: dir.appendingPathComponent("ura.sqlite").path,
-                                ledger: LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) }))
+                                ledger: Gateway.ledgerConfiguration(signer))
         let catalogue = try MessageCatalogue(directory: try Self.schemas(in: dir))
         intake = Intake(store: store, directory: DirectoryBook(try DirectorySnapshot(directory)), catalogue: catalogue,
                         planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])),

@@ -57,7 +57,7 @@ public final class Gateway: Sendable {
         inbox = Inbox(store: store, directory: directory, clock: clock, settings: settings.inbox, events: events)
         deliveries = DeliveryScheduler(store: store, transport: transport, directory: directory, signer: signer, clock: clock,
                                        settings: settings.delivery, events: events, random: random)
-        ledger = Ledger(store: store, signer: signer)
+        ledger = Ledger(store: store, signer: signer, directory: directory)
         notices = NoticeSender(store: store, directory: directory, signer: signer, clock: clock, events: events)
         deadlines = DeadlineWatcher(store: store, notices: notices, clock: clock, events: events)
         retention = RetentionJob(store: store, clock: clock, keepBodies: settings.keepBodies, events: events)
@@ -73,9 +73,16 @@ public final class Gateway: Sendable {
         Self.collectMetrics(store: store, events: events)
     }
 
-    /// The ledger's hash and head signer for a store of this gateway.
-    public static func ledgerConfiguration(_ signer: GatewaySigner) -> LedgerConfiguration {
-        LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) })
+    /// The ledger's hash, head signer and head check for a store of this gateway; heads signed with
+    /// `earlierKeys` (the directory's other gateway keys) are accepted after a key rotation.
+    public static func ledgerConfiguration(_ signer: GatewaySigner, earlierKeys: [VerificationKey] = []) -> LedgerConfiguration {
+        LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) },
+                            verifyHead: { signer.verifyTreeHead($0, size: $1, root: $2, earlierKeys: earlierKeys) })
+    }
+
+    /// The gateway's signing keys listed in `directory` other than `signer`'s own.
+    public static func earlierGatewayKeys(in directory: Directory, except signer: GatewaySigner) -> [VerificationKey] {
+        directory.gateway.keys.filter { $0.use == .sig && $0.kid != signer.key.keyID }.compactMap { try? VerificationKey(jwk: $0.jwk) }
     }
 
     /// Replaces the directory (SIGHUP, enrolment): new keys and pins apply to the next request,

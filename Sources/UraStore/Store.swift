@@ -93,6 +93,10 @@ public protocol Store: AnyObject, Sendable {
     /// metadata, receipts and the ledger stay. Returns how many were purged.
     func purgeBodies(settledBefore cutoff: Date, now: Date) async throws(StoreError) -> Int
 
+    /// Why every write fails, or nil: the ledger's stored head did not check out when the store
+    /// opened (the database was changed outside urad). Reads, and so verification, still work.
+    var writeRefusal: StoreError? { get }
+
     /// Finishes queued commits and closes; later calls fail with `.unavailable`.
     func close()
 }

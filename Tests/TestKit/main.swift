@@ -61,7 +61,7 @@ let directory = try Directory(
                    keys: [DirectoryKey(kid: k.keyID, use: .enc, jwk: k.publicKey.jwk)])
         })
 let store = try SQLiteStore(path: dir.appendingPathComponent("ura.sqlite").path,
-                            ledger: LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) }))
+                            ledger: Gateway.ledgerConfiguration(signer))
 let catalogue = try MessageCatalogue(directory: schemas)
 let calendar = WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])
 let intake = Intake(store: store, directory: DirectoryBook(try DirectorySnapshot(directory)), catalogue: catalogue,

@@ -65,6 +65,20 @@ import UraModel
         let (f, db) = try await populated()
         try db.run("DELETE FROM ledger WHERE idx = (SELECT max(idx) FROM ledger)")
         #expect(try report(f).problems.contains { $0.description.contains("signed head covers") })
+        try await expectWritesRefused(f)
+    }
+
+    /// Once the head does not check out, the gateway signs no new head over what is stored: a
+    /// submission is answered 503 and stored nowhere.
+    func expectWritesRefused(_ f: GatewayFixture) async throws {
+        #expect(f.store.writeRefusal != nil)
+        let before = try f.store.ledgerSize()
+        let id = MessageID.random()
+        let bytes = try f.message(from: f.police, to: [f.secretariat], id: id)
+        await #expect { try await f.submit(bytes, as: f.police) } throws: {
+            ($0 as? Problem)?.type == .unavailable && ($0 as? Problem)?.detail.contains("the store accepts no writes") == true
+        }
+        #expect(try f.store.ledgerSize() == before && f.store.message(id) == nil)
     }
 
     @Test func insertingARowEvenWithAPerfectLinkIsDetected() async throws {
@@ -77,6 +91,7 @@ import UraModel
                    [.integer(Int64(last.index + 1)), .blob(forged), .blob(chain.leafHash(forged))])
         let r = try report(f)
         #expect(!r.isIntact && r.problems.contains { $0.description.contains("added or removed behind the gateway") })
+        try await expectWritesRefused(f)
     }
 
     @Test func insertingARowInTheMiddleIsDetected() async throws {
@@ -107,6 +122,29 @@ import UraModel
         let size = try #require(try db.scalar("SELECT tree_size FROM ledger_head")?.int)
         try db.run("UPDATE ledger_head SET signed = ?", [.blob(other.signTreeHead(size: size, root: head))])
         #expect(try report(f).problems.contains { $0.description.contains("not the gateway's") })
+        try await expectWritesRefused(f)
+    }
+
+    @Test func aChangeInTheMiddleKeepsWritesGoingAndStaysEvident() async throws {
+        let (f, db) = try await populated()
+        try db.run("UPDATE ledger SET leaf = x'00' WHERE idx = 2")
+        try f.reopen()
+        #expect(f.store.writeRefusal == nil)
+        _ = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
+        // The heads signed since still commit to the original hashes: the change stays evident.
+        #expect(try Ledger(store: f.store, signer: f.signer).verify().problems.contains { $0.index == 2 })
+    }
+
+    @Test func headsSignedBeforeAGatewayKeyRotationStillCheckOut() async throws {
+        let (f, _) = try await populated()
+        let rotated = GatewaySigner(id: f.signer.id, key: try SigningKey.generate())
+        let path = f.store.path
+        let withEarlierKey = try SQLiteStore(path: path, ledger: Gateway.ledgerConfiguration(rotated, earlierKeys: [f.signer.key.publicKey]))
+        #expect(withEarlierKey.writeRefusal == nil)
+        withEarlierKey.close()
+        let without = try SQLiteStore(path: path, ledger: Gateway.ledgerConfiguration(rotated))
+        #expect(without.writeRefusal?.description.contains("nor by an earlier gateway key") == true)
+        without.close()
     }
 
     @Test func inclusionProofsVerifyOfflineAndFailWhenAltered() async throws {

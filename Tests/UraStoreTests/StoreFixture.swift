@@ -20,9 +20,8 @@ final class StoreFixture: @unchecked Sendable {
     private(set) var store: SQLiteStore
     let start = Date(timeIntervalSince1970: 1_795_425_300)  // 2026-11-23T09:15:00Z
 
-    static let ledger = LedgerConfiguration(hash: sha256) { size, root in
-        Array(#"{"tree_size":\#(size),"root":"\#(Hex.encode(root))"}"#.utf8)
-    }
+    static func head(_ size: Int, _ root: [UInt8]) -> [UInt8] { Array(#"{"tree_size":\#(size),"root":"\#(Hex.encode(root))"}"#.utf8) }
+    static let ledger = LedgerConfiguration(hash: sha256, signHead: head, verifyHead: { signed, size, root in signed == head(size, root) })
 
     let options: SQLiteStore.Options
 

@@ -37,6 +37,9 @@ public struct GatewayAPI: HTTPHandler {
     }
 
     private func ready() throws -> HTTPResponse {
+        guard gateway.store.writeRefusal == nil else {
+            throw Problem(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)")
+        }
         do {
             _ = try gateway.store.ledgerSize()
         } catch {

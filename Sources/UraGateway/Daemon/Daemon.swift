@@ -49,9 +49,15 @@ public final class Daemon: Sendable {
         do {
             var options = SQLiteStore.Options()
             options.commitDelay = configuration.commitDelay
-            store = try SQLiteStore(path: configuration.storePath.path, ledger: Gateway.ledgerConfiguration(signer), options: options)
+            let ledger = Gateway.ledgerConfiguration(signer, earlierKeys: Gateway.earlierGatewayKeys(in: directory, except: signer))
+            store = try SQLiteStore(path: configuration.storePath.path, ledger: ledger, options: options)
         } catch {
             throw DaemonError("the store \(configuration.storePath.path) cannot be opened: \(error)")
+        }
+        if let refusal = store.writeRefusal {
+            // urad still starts, so the secretariat can see the ledger report on the dashboard;
+            // /readyz fails and every submission is answered 503 (senders keep their messages).
+            log.error("store.refuses_writes", ["error": .string("\(refusal)")])
         }
         _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
         pushClient = HTTPClient(configuration: HTTPClientConfiguration(

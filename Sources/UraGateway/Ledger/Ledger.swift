@@ -11,15 +11,20 @@ public struct Ledger: Sendable {
     let signer: GatewaySigner
     let tree = MerkleTree(hash: { SHA256.hash($0) })
 
-    public init(store: any Store, signer: GatewaySigner) {
+    /// Where the gateway's earlier keys are listed, for heads and checkpoints signed before a rotation.
+    let directory: DirectoryBook?
+
+    public init(store: any Store, signer: GatewaySigner, directory: DirectoryBook? = nil) {
         self.store = store
         self.signer = signer
+        self.directory = directory
     }
 
     /// Recomputes everything; see `LedgerVerifier`.
     public func verify() throws(StoreError) -> LedgerReport {
-        try LedgerVerifier(store: store, hash: { SHA256.hash($0) }) { [signer] head in
-            signer.verifyTreeHead(head.signed, size: head.treeSize, root: head.root)
+        let earlierKeys = directory.map { Gateway.earlierGatewayKeys(in: $0.snapshot.directory, except: signer) } ?? []
+        return try LedgerVerifier(store: store, hash: { SHA256.hash($0) }) { [signer] head in
+            signer.verifyTreeHead(head.signed, size: head.treeSize, root: head.root, earlierKeys: earlierKeys)
         }.verify()
     }
 

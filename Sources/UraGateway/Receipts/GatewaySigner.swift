@@ -30,9 +30,11 @@ public struct GatewaySigner: Sendable {
         return jws.serialized()
     }
 
-    /// True when `signed` is this gateway's signature over exactly `size` and `root`.
-    public func verifyTreeHead(_ signed: [UInt8], size: Int, root: [UInt8]) -> Bool {
-        guard let parsed = try? JWS.parse(signed), (try? parsed.verify(using: key.publicKey)) != nil,
+    /// True when `signed` is this gateway's signature over exactly `size` and `root`, made with its
+    /// current key or one of `earlierKeys` (a head or checkpoint signed before a key rotation).
+    public func verifyTreeHead(_ signed: [UInt8], size: Int, root: [UInt8], earlierKeys: [VerificationKey] = []) -> Bool {
+        guard let parsed = try? JWS.parse(signed),
+              ([key.publicKey] + earlierKeys).contains(where: { (try? parsed.verify(using: $0)) != nil }),
               let payload = try? JSONValue(parsing: parsed.payload) else { return false }
         return payload["tree_size"]?.intValue == size && payload["root"]?.stringValue == Base64URL.encode(root)
             && payload["gateway"]?.stringValue == id.rawValue

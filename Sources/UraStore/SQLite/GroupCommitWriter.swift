@@ -46,7 +46,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.tree = MerkleTree(hash: ledger.hash)
         self.maxBatch = maxBatch
         self.head = try LedgerHead.load(from: connection, tree: tree)
+        // Extending a ledger whose head does not check out would sign whatever is stored now.
+        self.refusal = try LedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map {
+            StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
+                               + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
+        }
     }
+
+    /// Why every write fails: the stored ledger head did not check out when the store opened.
+    let refusal: StoreError?
 
     func start() {
         let thread = Thread { [self] in run() }
@@ -158,6 +166,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// a caller must hear about); if one throws, the batch is rolled back and run again with a
     /// savepoint per job, so the failing job is undone alone and the others still commit.
     private func commit(_ batch: [WriteJob]) {
+        if let refusal {
+            for job in batch { job.finish(.failure(refusal)) }
+            return
+        }
         var result = attempt(batch, isolated: false)
         if case .jobFailed = result { result = attempt(batch, isolated: true) }
         if case .committed(let outcomes) = result {
@@ -223,8 +235,15 @@ final class GroupCommitWriter: @unchecked Sendable {
                     _ = try? connection.run("ROLLBACK")
                     return .jobFailed
                 }
-                _ = try? connection.run("ROLLBACK TO job")
-                _ = try? connection.run("RELEASE job")
+                // Undo this job alone. If that fails, or SQLite already ended the whole
+                // transaction, the batch cannot go on: the jobs after it would commit one by one.
+                guard connection.isInTransaction, (try? connection.run("ROLLBACK TO job")) != nil,
+                      (try? connection.run("RELEASE job")) != nil else {
+                    if connection.isInTransaction { _ = try? connection.run("ROLLBACK") }
+                    head = (try? LedgerHead.load(from: connection, tree: tree)) ?? head
+                    for job in batch { job.finish(.failure(error)) }
+                    return .finished
+                }
                 tx.head = saved
                 outcomes[i] = .failure(error)
             }
@@ -282,16 +301,21 @@ struct Gathering: Sendable {
     }
 }
 
-/// What the ledger needs from the gateway: the hash function (SHA-256) and a signer for tree heads
-/// (the gateway's key). Injected so the store calls no crypto library itself.
+/// What the ledger needs from the gateway: the hash function (SHA-256), a signer for tree heads
+/// (the gateway's key) and its check. Injected so the store calls no crypto library itself.
 public struct LedgerConfiguration: Sendable {
     public var hash: LedgerChain.Hash
     /// Signs the head `(tree size, root)`; returns the signed bytes (a JWS).
     public var signHead: @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8]
+    /// True when `signed` is the gateway's signature over exactly `(tree size, root)` — with its
+    /// current key or an earlier one. The store checks the stored head with it when it opens.
+    public var verifyHead: @Sendable (_ signed: [UInt8], _ treeSize: Int, _ root: [UInt8]) -> Bool
 
-    public init(hash: @escaping LedgerChain.Hash, signHead: @escaping @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8]) {
+    public init(hash: @escaping LedgerChain.Hash, signHead: @escaping @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8],
+                verifyHead: @escaping @Sendable (_ signed: [UInt8], _ treeSize: Int, _ root: [UInt8]) -> Bool) {
         self.hash = hash
         self.signHead = signHead
+        self.verifyHead = verifyHead
     }
 }
 
@@ -333,26 +357,43 @@ struct LedgerHead: Sendable {
     var lastHash: [UInt8]
     var frontier: MerkleFrontier
 
-    /// Reads the head back; the frontier comes from the stored signed head when it matches the
-    /// ledger, else it is rebuilt from the leaf hashes (verification will say what is wrong).
+    /// Reads the head back: the next index and last hash from the ledger, the frontier from the
+    /// stored signed head, which every batch that appends rewrites in its own transaction.
     static func load(from connection: SQLiteConnection, tree: MerkleTree) throws(StoreError) -> LedgerHead {
         var head = LedgerHead(nextIndex: 0, lastHash: LedgerChain.genesis, frontier: MerkleFrontier())
         try connection.query("SELECT idx, hash FROM ledger ORDER BY idx DESC LIMIT 1") { (row) throws(StoreError) in
             head.nextIndex = (row[0].int ?? -1) + 1
             head.lastHash = row[1].bytes ?? []
         }
-        var stored: MerkleFrontier?
         try connection.query("SELECT tree_size, frontier FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
-            stored = MerkleFrontier(size: row[0].int ?? -1, serialized: row[1].bytes ?? [])
-        }
-        if let stored, stored.size == head.nextIndex {
-            head.frontier = stored
-        } else {
-            try connection.query("SELECT hash FROM ledger ORDER BY idx") { (row) throws(StoreError) in
-                head.frontier.append(row[0].bytes ?? [], tree: tree)
+            if let stored = MerkleFrontier(size: row[0].int ?? -1, serialized: row[1].bytes ?? []), stored.size == head.nextIndex {
+                head.frontier = stored
             }
         }
         return head
+    }
+
+    /// What is wrong with the stored head, or nil: it must exist once there are entries, cover
+    /// exactly the stored entries, have a frontier that leads to its root, and carry a valid
+    /// gateway signature over that size and root. (Entries changed in the middle keep a valid head;
+    /// verification finds them, and heads signed later still commit to the original hashes.)
+    static func problem(in connection: SQLiteConnection, tree: MerkleTree,
+                        verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
+        let entries = try connection.scalar("SELECT coalesce(max(idx) + 1, 0) FROM ledger")?.int ?? 0
+        var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8])?
+        try connection.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+            let size = row[0].int ?? -1
+            stored = (MerkleFrontier(size: size, serialized: row[1].bytes ?? []), size, row[2].bytes ?? [], row[3].bytes ?? [])
+        }
+        guard let stored else { return entries == 0 ? nil : "the ledger has \(entries) entries but no signed head" }
+        guard stored.size == entries else { return "the ledger's signed head covers \(stored.size) entries but \(entries) are stored" }
+        guard let frontier = stored.frontier, frontier.root(tree: tree) == stored.root else {
+            return "the ledger's stored frontier does not lead to its signed root"
+        }
+        guard verify(stored.signed, stored.size, stored.root) else {
+            return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
+        }
+        return nil
     }
 }
 

@@ -118,6 +118,9 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// False when no transaction is open — also after SQLite rolled one back by itself (a full
+    /// disk, an I/O error or no memory can end the whole transaction, not just the statement).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
     var lastErrorCode: Int32 { sqlite3_extended_errcode(handle) }
 }

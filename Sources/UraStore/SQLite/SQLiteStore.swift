@@ -58,6 +58,8 @@ public final class SQLiteStore: Store {
     /// writer's commits never pay for it (`wal_autocheckpoint` is off on the writer).
     let checkpointer: WALCheckpointer
 
+    public var writeRefusal: StoreError? { writer.refusal }
+
     public func close() {
         writer.stop()
         checkpointer.stop()

@@ -17,7 +17,7 @@ final class GatewayFixture: @unchecked Sendable {
     let catalogue: MessageCatalogue
     let calendar: WorkingCalendar
     let metrics = MetricsRegistry()
-    let intake: Intake
+    private(set) var intake: Intake
 
     let police: TestAgency, secretariat: TestAgency, shelter: TestAgency, child: TestAgency, social: TestAgency
     let committee: TestAgency, suspended: TestAgency
@@ -52,19 +52,25 @@ final class GatewayFixture: @unchecked Sendable {
         calendar = try WorkingCalendar(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../deploy/holidays-al.json"))
         store = try SQLiteStore(path: directoryURL.appendingPathComponent("ura.sqlite").path, ledger: Self.ledger(signer))
-        intake = Intake(store: store, directory: book, catalogue: catalogue,
-                        planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: calendar), signer: signer, clock: clock,
-                        events: GatewayEvents(metrics: metrics))
+        intake = Self.intake(store, book, catalogue, calendar, signer, clock, metrics)
+    }
+
+    private static func intake(_ store: SQLiteStore, _ book: DirectoryBook, _ catalogue: MessageCatalogue, _ calendar: WorkingCalendar,
+                               _ signer: GatewaySigner, _ clock: TestClock, _ metrics: MetricsRegistry) -> Intake {
+        Intake(store: store, directory: book, catalogue: catalogue,
+               planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: calendar), signer: signer, clock: clock,
+               events: GatewayEvents(metrics: metrics))
     }
 
     static func ledger(_ signer: GatewaySigner) -> LedgerConfiguration {
-        LedgerConfiguration(hash: { SHA256.hash($0) }, signHead: { signer.signTreeHead(size: $0, root: $1) })
+        Gateway.ledgerConfiguration(signer)
     }
 
-    /// Opens the store again (after a test edited the file behind its back).
+    /// Opens the store again (after a test edited the file behind its back); `intake` uses it.
     func reopen() throws {
         store.close()
         store = try SQLiteStore(path: directoryURL.appendingPathComponent("ura.sqlite").path, ledger: Self.ledger(signer))
+        intake = Self.intake(store, book, catalogue, calendar, signer, clock, metrics)
     }
 
     deinit {
