@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import UraCrypto
 import UraJSON
@@ -133,6 +134,30 @@ import UraModel
         _ = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
         // The heads signed since still commit to the original hashes: the change stays evident.
         #expect(try Ledger(store: f.store, signer: f.signer).verify().problems.contains { $0.index == 2 })
+    }
+
+    @Test func batchesCommittedDuringAVerificationAreNotMistakenForTampering() async throws {
+        let f = try GatewayFixture()
+        for _ in 0..<3 { _ = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police) }
+        let messages = try (0..<2).map { _ in try f.message(from: f.police, to: [f.secretariat]) }
+        let pages = Mutex(0)
+        var verifier = LedgerVerifier(store: f.store, hash: { SHA256.hash($0) }) { [signer = f.signer] head in
+            signer.verifyTreeHead(head.signed, size: head.treeSize, root: head.root)
+        }
+        verifier.afterPage = { [f] count in
+            // The gateway keeps accepting while the ledger is read: a batch after the first page
+            // (read on), and one after the last (not read; only the second head covers it).
+            let page = pages.withLock { n -> Int in defer { n += 1 }; return n }
+            guard page == 0 || count == 0 else { return }
+            let done = DispatchSemaphore(value: 0)
+            Task { _ = try? await f.submit(messages[page == 0 ? 0 : 1], as: f.police); done.signal() }
+            done.wait()
+        }
+        let before = try f.store.ledgerSize()
+        let report = try verifier.verify(pageSize: 1)
+        #expect(report.problems.isEmpty && report.headVerified, "\(report.problems)")
+        #expect(try report.signedSize == before && report.entries == before + 1 && f.store.ledgerSize() == before + 2)
+        #expect(try Ledger(store: f.store, signer: f.signer).verify().isIntact)
     }
 
     @Test func headsSignedBeforeAGatewayKeyRotationStillCheckOut() async throws {
