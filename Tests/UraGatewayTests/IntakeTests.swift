@@ -37,6 +37,36 @@ import UraStore
         #expect(try f.store.ledgerSize() == 1)
     }
 
+    @Test func aResentMessageGetsItsReceiptEvenAfterItExpiredOrTheKeyWasRotated() async throws {
+        let f = try GatewayFixture()
+        let bytes = try f.message(from: f.police, to: [f.secretariat], lifetime: 3600)
+        let first = try await f.submit(bytes, as: f.police)
+        // A mission's outbox sends again two days later: the message has expired meanwhile.
+        f.clock.advance(by: .seconds(2 * 86_400))
+        let again = try await f.submit(bytes, as: f.police)
+        #expect(!again.isNew && again.receipt == first.receipt && again.messageID == first.messageID)
+        // The police rotated their key: the directory no longer lists the one that signed it.
+        let directory = f.book.snapshot.directory
+        var agencies = directory.agencies
+        let police = try #require(agencies.firstIndex { $0.id == f.police.id })
+        agencies[police].keys.removeAll { $0.use == .sig }
+        f.book.replace(try DirectorySnapshot(try Directory(version: 2, issued: f.clock.now, gateway: directory.gateway, agencies: agencies)))
+        #expect(try await f.submit(bytes, as: f.police).receipt == first.receipt)
+        #expect(try f.store.ledgerSize() == 1)
+        // Only to its sender, and only for the same signed contents.
+        #expect(await f.rejection(bytes, as: f.social)?.type == .unknownSigningKey)
+    }
+
+    @Test func anExpiredMessageNeverAcceptedIsStillRefused() async throws {
+        let f = try GatewayFixture()
+        let first = try f.message(from: f.police, to: [f.secretariat], lifetime: 3600)
+        _ = try await f.submit(first, as: f.police)
+        f.clock.advance(by: .seconds(7200))
+        let other = try f.message(from: f.police, to: [f.secretariat], created: f.clock.now.addingTimeInterval(-200), lifetime: 100)
+        #expect(await f.rejection(other, as: f.police)?.type == .messageExpired)
+        #expect(try f.store.ledgerSize() == 1)
+    }
+
     @Test func theSameIDWithAnotherDigestIsAConflict() async throws {
         let f = try GatewayFixture()
         let id = MessageID.random()

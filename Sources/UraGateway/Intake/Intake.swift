@@ -68,6 +68,35 @@ public final class Intake: Sendable {
         guard sender.status == .active else { throw Problem(.agencySuspended, "\(authenticated) is suspended in the directory") }
 
         let jws = try parse(bytes)
+        do {
+            return try await accept(jws, bytes: bytes, from: sender, snapshot: snapshot, now: now)
+        } catch where Self.mayChangeAfterAcceptance.contains(error.type) {
+            // A sender whose answer was lost sends again later (a mission's outbox): by then its key
+            // may have been rotated, the message expired or a recipient suspended. What was
+            // accepted stays accepted: the same message from the same sender gets its receipt.
+            guard let earlier = acceptedEarlier(jws, from: sender.id) else { throw error }
+            events.duplicate(earlier.messageID)
+            return earlier
+        }
+    }
+
+    /// Refusals that the passing of time, the directory or the catalogue can cause for a message
+    /// that was fine when it was first accepted.
+    static let mayChangeAfterAcceptance: Set<ProblemType> = [
+        .unknownSigningKey, .invalidEnvelope, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed,
+        .routingRuleViolated, .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired,
+    ]
+
+    /// The original submission of exactly these signed contents by `sender`, if it was accepted.
+    private func acceptedEarlier(_ jws: ParsedJWS, from sender: AgencyID) -> Submission? {
+        guard let payload = try? JSONValue(parsing: jws.payload), let text = payload["id"]?.stringValue, let id = try? MessageID(text),
+              let stored = try? store.message(id), stored.metadata.from == sender,
+              stored.digest == Base64URL.encode(SHA256.hash(jws.signingInput())) else { return nil }
+        return Submission(messageID: id, receipt: stored.acceptedReceipt, isNew: false)
+    }
+
+    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, snapshot: DirectorySnapshot,
+                        now: Date) async throws(Problem) -> Submission {
         let header = jws.signature
         guard let kid = header.protectedHeader["kid"]?.stringValue else {
             throw Problem(.malformedJWS, "the protected header has no kid; sign with the key's RFC 7638 thumbprint as kid")
