@@ -136,6 +136,19 @@ import UraModel
         #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: f.start, limit: 10, leaseUntil: f.start).count == 1)
     }
 
+    @Test func aBacklogToOneAgencyDoesNotHideTheOthers() async throws {
+        let f = try StoreFixture()
+        for i in 0..<300 { _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter], at: f.start.addingTimeInterval(Double(i)))) }
+        let other = f.accepted(to: [StoreFixture.child], at: f.start.addingTimeInterval(400))
+        _ = try await f.store.commit(other)
+        let jobs = try await f.claim(at: f.start.addingTimeInterval(500), limit: 8, perRecipient: 4)
+        #expect(jobs.filter { $0.recipient == StoreFixture.shelter }.count == 4)
+        #expect(jobs.filter { $0.recipient == StoreFixture.child }.map(\.message) == [other.metadata.id])
+        // The shelter's oldest first; at its limit, nothing more of its backlog is claimed.
+        #expect(jobs.filter { $0.recipient == StoreFixture.shelter }.map(\.acceptedAt) == (0..<4).map { f.start.addingTimeInterval(Double($0)) })
+        #expect(try await f.claim(at: f.start.addingTimeInterval(500), limit: 8, perRecipient: 4).isEmpty)
+    }
+
     @Test func aModeChangeAlsoMovesDeliveriesInFlight() async throws {
         let f = try StoreFixture()
         let pushed = f.accepted(to: [StoreFixture.shelter])

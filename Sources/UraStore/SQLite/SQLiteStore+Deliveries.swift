@@ -11,12 +11,15 @@ extension SQLiteStore {
                 inFlight[row[0].string ?? ""] = row[1].int ?? 0
             }
             var picked: [(seq: Int64, recipient: String)] = []
-            // Over-fetch so that recipients at their parallel limit do not starve the others.
+            // At most the per-agency limit of each agency's due deliveries, so that a backlog to one
+            // agency (its endpoint down for a day) never hides the others' behind it.
             try tx.db.query("""
-                SELECT message_seq, recipient FROM deliveries
-                WHERE channel = ? AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
-                ORDER BY priority DESC, next_attempt_at LIMIT ?
-                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.limit * 8))]) { (row) throws(StoreError) in
+                SELECT message_seq, recipient FROM (
+                    SELECT message_seq, recipient, priority, next_attempt_at,
+                        row_number() OVER (PARTITION BY recipient ORDER BY priority DESC, next_attempt_at) AS place
+                    FROM deliveries WHERE channel = ? AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?)
+                WHERE place <= ? ORDER BY priority DESC, next_attempt_at
+                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit))]) { (row) throws(StoreError) in
                 let recipient = row[1].string ?? ""
                 guard picked.count < request.limit, inFlight[recipient, default: 0] < request.perRecipientLimit else { return }
                 inFlight[recipient, default: 0] += 1
