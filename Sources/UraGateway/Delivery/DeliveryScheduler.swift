@@ -106,20 +106,30 @@ public final class DeliveryScheduler: Sendable {
             do {
                 _ = try verifier.verifyDelivered(receipt, message: job.message, digest: job.digest, recipient: job.recipient)
                 let at = clock.now
-                try await store.record(.delivered(receipt: receipt, at: at), for: job.message, recipient: job.recipient)
+                guard await recordDelivered(job, receipt: receipt, at: at) else { return }
                 events.metrics.increment("ura_deliveries_total", ["delivered"])
                 events.metrics.observe("ura_delivery_seconds", [], at.timeIntervalSince(job.acceptedAt))
                 events.log.info("delivery.delivered", ["id": .id(job.message), "to": .id(job.recipient), "attempt": .int(job.attempt)])
                 return
-            } catch let problem as Problem {
-                failure = "the push endpoint answered with an invalid receipt: \(problem.detail)"
+            } catch {
+                failure = "the push endpoint answered with an invalid receipt: \(error.detail)"
             }
-        } catch let error as DeliveryFailure {
-            failure = error.reason
         } catch {
-            failure = "\(error)"
+            failure = error.reason
         }
         await retryOrGiveUp(job, reason: failure)
+    }
+
+    /// The agency has the message: a store that cannot record it never turns that into a failure.
+    /// The delivery then stays in flight; when its lease runs out it is pushed and receipted again.
+    private func recordDelivered(_ job: DeliveryJob, receipt: [UInt8], at: Date) async -> Bool {
+        do {
+            try await store.record(.delivered(receipt: receipt, at: at), for: job.message, recipient: job.recipient)
+            return true
+        } catch {
+            events.log.error("delivery.store_failed", ["id": .id(job.message), "to": .id(job.recipient), "error": .string("\(error)")])
+            return false
+        }
     }
 
     private func retryOrGiveUp(_ job: DeliveryJob, reason: String) async {
