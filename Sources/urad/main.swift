@@ -50,6 +50,32 @@ if arguments.flag("help") {
 }
 guard arguments.positionals.isEmpty else { fail("unexpected argument '\(arguments.positionals[0])'\n\n\(usage)", code: 64) }
 
+// Signals are handled on a dispatch queue, never in a signal handler, and from the start: the
+// queue is held until urad runs, so a reload (`systemctl reload` right after start) or a stop asked
+// for while it is still starting waits for it instead of killing it with the default action.
+let signalQueue = DispatchQueue(label: "urad.signals")
+signalQueue.suspend()
+nonisolated(unsafe) var running: (daemon: Daemon, runDirectory: URL)?
+var sources: [DispatchSourceSignal] = []
+for number in [SIGTERM, SIGINT, SIGHUP] {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
+    source.setEventHandler {
+        guard let (daemon, runDirectory) = running else { return }
+        if number == SIGHUP {
+            Task { await daemon.reloadDirectory() }
+            return
+        }
+        Task {
+            await daemon.stop()
+            try? FileManager.default.removeItem(at: runDirectory.appendingPathComponent("urad.json"))
+            exit(0)
+        }
+    }
+    source.resume()
+    sources.append(source)
+}
+
 let configFile = arguments.option("config").map { URL(fileURLWithPath: $0) }
 let demo = arguments.flag("demo") || configFile == nil
 let configuration: GatewayConfiguration
@@ -110,24 +136,6 @@ if demo {
     """)
 }
 
-// Signals: handled on a dispatch queue, never in a signal handler.
-let signalQueue = DispatchQueue(label: "urad.signals")
-var sources: [DispatchSourceSignal] = []
-for number in [SIGTERM, SIGINT, SIGHUP] {
-    signal(number, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
-    source.setEventHandler {
-        if number == SIGHUP {
-            Task { await daemon.reloadDirectory() }
-            return
-        }
-        Task {
-            await daemon.stop()
-            try? FileManager.default.removeItem(at: runDirectory.appendingPathComponent("urad.json"))
-            exit(0)
-        }
-    }
-    source.resume()
-    sources.append(source)
-}
+running = (daemon, runDirectory)
+signalQueue.resume()
 dispatchMain()

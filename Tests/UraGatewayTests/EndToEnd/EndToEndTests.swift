@@ -3,6 +3,7 @@ import Testing
 import UraCrypto
 import UraJSON
 import UraModel
+import UraTestSupport
 @testable import UraGateway
 
 /// The whole message path over real TLS on 127.0.0.1: the real urad, the real ura, curl with client
@@ -93,5 +94,38 @@ import UraModel
         // Someone else's message does not exist for a third agency.
         #expect(try s.curl("al.police.dvp-tirane", "GET", "/v1/messages/\(id)").status == 404)
         await s.close()
+    }
+}
+
+/// Signals reach urad at any moment: `systemctl reload` right after `start` must not kill it.
+@Suite struct DaemonSignalTests {
+    @Test(.timeLimit(.minutes(2))) func aReloadAskedForWhileStartingWaitsAndThenRuns() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ura-signal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let process = try ChildProcess(Processes.products.appendingPathComponent("urad").path, ["--data-dir", data.path],
+                                       environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0", "URA_LOG_LEVEL": "info"])
+        var seen = ""
+        var signalled = false
+        while !seen.contains("listening on https://") {
+            let chunk = process.output.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            // Printed on a first run after the demo is created and before the store is opened.
+            if !signalled && seen.contains("Created a demo") {
+                process.signal(SIGHUP)
+                signalled = true
+            }
+        }
+        #expect(signalled && seen.contains("listening on https://"), "\(seen)")
+        // The reload asked for during the start runs once urad is up.
+        var log = ""
+        while !log.contains("directory.reloaded") {
+            let chunk = process.errors.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(log.contains("directory.reloaded") && process.isRunning, "\(log)")
+        process.signal(SIGTERM)
+        #expect(process.wait() == 0)
     }
 }
