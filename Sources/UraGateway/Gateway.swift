@@ -88,8 +88,18 @@ public final class Gateway: Sendable {
     /// Replaces the directory (SIGHUP, enrolment): new keys and pins apply to the next request,
     /// and open deliveries follow agencies that changed between push and pull.
     public func reload(_ directory: Directory) async throws {
-        let snapshot = try DirectorySnapshot(directory)
         let previous = self.directory.snapshot.directory
+        // The checks urad makes at start: a directory that fails them is not taken.
+        guard directory.gateway.id == signer.id else {
+            throw DaemonError("the directory is for gateway \(directory.gateway.id), but this gateway is \(signer.id)")
+        }
+        guard directory.gateway.keys.contains(where: { $0.kid == signer.key.keyID }) else {
+            throw DaemonError("the gateway's signing key \(signer.key.keyID) is not among the gateway keys of the directory; receipts could not be verified")
+        }
+        guard directory.version >= previous.version else {
+            throw DaemonError("the directory's version \(directory.version) is older than the one in use (\(previous.version))")
+        }
+        let snapshot = try DirectorySnapshot(directory)
         self.directory.replace(snapshot)
         for agency in directory.agencies where previous[agency.id]?.delivery.channel != agency.delivery.channel {
             try await store.setChannel(agency.delivery.channel, for: agency.id, now: clock.now)
