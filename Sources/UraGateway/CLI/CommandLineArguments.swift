@@ -85,7 +85,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case unavailable = 69
     /// A bug: please report it.
     case software = 70
-    /// Reading or writing a local file failed.
+    /// Reading or writing a local file (or standard output) failed.
     case ioError = 74
     /// The gateway answered something that does not check out (a receipt with a bad signature).
     case protocolError = 76
