@@ -81,7 +81,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case dataError = 65
     /// An input file cannot be opened.
     case noInput = 66
-    /// The gateway cannot be reached; `ura send` kept the message in the outbox.
+    /// The gateway cannot be reached or cannot take the message now; `ura send` kept the message
+    /// in the outbox.
     case unavailable = 69
     /// A bug: please report it.
     case software = 70

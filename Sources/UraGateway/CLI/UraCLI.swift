@@ -35,10 +35,11 @@ public enum UraCLI {
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 
       --version, --help
-    Exit codes: 0 done, 1 refused by the gateway, 2 verification failed, 64 usage, 65 bad input,
-    66 missing file, 69 gateway unreachable (send: kept in the outbox), 70 bug,
-    74 I/O (inbox: that message not acknowledged), 76 protocol,
-    77 not permitted (certificate refused, or not allowed to this agency), 78 configuration.
+    Exit codes: 0 done, 1 refused by the gateway (send: moved to rejected/), 2 verification failed,
+    64 usage, 65 bad input, 66 missing file, 69 gateway unreachable or busy (send: kept in the outbox),
+    70 bug, 74 I/O (inbox: that message not acknowledged), 76 protocol,
+    77 not permitted (certificate refused, agency suspended, or not allowed to this
+    agency; send: kept in the outbox if it says so), 78 configuration.
     """
 
     public static func run(_ arguments: [String]) async -> Int32 {

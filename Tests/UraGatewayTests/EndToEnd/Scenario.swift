@@ -40,9 +40,9 @@ final class Scenario: @unchecked Sendable {
 
     func agencyFolder(_ agency: String) -> URL { data.appendingPathComponent("agencies/\(agency)") }
 
-    /// `ura` as `agency`.
-    func ura(_ agency: String, _ arguments: [String], input: [UInt8]? = nil) throws -> Processes.Result {
-        try Processes.run("ura", ["--profile", agencyFolder(agency).appendingPathComponent("profile.json").path, "--gateway", daemon.url,
+    /// `ura` as `agency`, talking to urad (or to `gateway`).
+    func ura(_ agency: String, _ arguments: [String], input: [UInt8]? = nil, gateway: String? = nil) throws -> Processes.Result {
+        try Processes.run("ura", ["--profile", agencyFolder(agency).appendingPathComponent("profile.json").path, "--gateway", gateway ?? daemon.url,
                                   "--schemas", schemas.path] + arguments, input: input)
     }
 
