@@ -90,7 +90,7 @@ public struct GatewayConnection: Sendable {
         } catch let error where error.code == .unavailable {
             let file = profile.state.appendingPathComponent("cache/directory.jws")
             guard let bytes = FileManager.default.contents(atPath: file.path) else {
-                throw CLIError("\(error.message); and there is no cached directory to seal the message with yet", .unavailable)
+                throw CLIError("\(error.message); and there is no cached directory to seal the message with yet, so nothing was kept", .temporaryFailure)
             }
             return (try Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyID), true)
         }

@@ -37,8 +37,8 @@ public enum UraCLI {
       --version, --help
     Exit codes: 0 done, 1 refused by the gateway (send: moved to rejected/), 2 verification failed,
     64 usage, 65 bad input, 66 missing file, 69 gateway unreachable or busy (send: kept in the outbox),
-    70 bug, 74 I/O (inbox: that message not acknowledged), 76 protocol,
-    77 not permitted (certificate refused, agency suspended, or not allowed to this
+    70 bug, 74 I/O (inbox: that message not acknowledged), 75 send: nothing kept, try again later,
+    76 protocol, 77 not permitted (certificate refused, agency suspended, or not allowed to this
     agency; send: kept in the outbox if it says so), 78 configuration.
     """
 
