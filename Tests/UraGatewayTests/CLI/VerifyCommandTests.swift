@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import UraCrypto
+import UraJSON
+import UraModel
+import UraSchema
+@testable import UraGateway
+
+/// `ura verify` offline against the demo's directory: who may sign which receipt, envelopes the
+/// gateway's strict parser would refuse, and a signed directory that does not check out — each
+/// exit 2 with one sentence.
+@Suite struct VerifyCommandTests {
+    let police = "al.police.dvp-tirane", shelter = "al.shelter.qkpvt", gateway = "al.ura.gateway"
+
+    func receipt(_ kind: Receipt.Kind, by signer: String, recipient: String? = nil, key: SigningKey, in demo: OfflineDemo) throws -> String {
+        let receipt = Receipt(kind: kind, message: .random(), digest: Base64URL.encode(SHA256.hash(Array("a message".utf8))),
+                              recipient: try recipient.map { try AgencyID($0) }, at: Date(), by: try AgencyID(signer))
+        let signed = try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: key).serialized()
+        return try demo.file("receipt-\(UUID().uuidString).jws", signed)
+    }
+
+    func verify(_ path: String, in demo: OfflineDemo) throws -> Processes.Result {
+        try demo.ura(nil, ["verify", path, "--directory", demo.directoryFile])
+    }
+
+    @Test func anAcceptedOrFailedReceiptIsValidOnlyWhenTheGatewaySignedIt() throws {
+        let demo = try OfflineDemo()
+        let byGateway = try verify(try receipt(.accepted, by: gateway, key: try demo.gatewayKey(), in: demo), in: demo)
+        #expect(byGateway.status == 0, "\(byGateway)")
+        for kind in [Receipt.Kind.accepted, .failed] {
+            let byAgency = try verify(try receipt(kind, by: police, recipient: shelter, key: try demo.signingKey(police), in: demo), in: demo)
+            #expect(byAgency.status == 2, "\(kind): \(byAgency)")
+            #expect(byAgency.stderr.contains("must be signed by \(gateway), not by \(police)"), "\(byAgency.stderr)")
+        }
+    }
+
+    @Test func aDeliveredReceiptIsValidOnlyWhenItsRecipientSignedIt() throws {
+        let demo = try OfflineDemo()
+        let byRecipient = try verify(try receipt(.delivered, by: shelter, recipient: shelter, key: try demo.signingKey(shelter), in: demo), in: demo)
+        #expect(byRecipient.status == 0, "\(byRecipient)")
+        let byOther = try verify(try receipt(.delivered, by: police, recipient: shelter, key: try demo.signingKey(police), in: demo), in: demo)
+        #expect(byOther.status == 2 && byOther.stderr.contains("must be signed by \(shelter)"), "\(byOther)")
+    }
+
+    @Test func aReceiptMissingAFieldIsReportedInOneSentenceNamingIt() throws {
+        let demo = try OfflineDemo()
+        let payload: JSONValue = ["receipt": "accepted", "message": .string(MessageID.random().rawValue), "at": "2026-11-23T09:15:00Z",
+                                  "by": .string(gateway)]
+        let signed = try JWS.sign(payload: payload.serialized(), header: ["typ": "ura-receipt+json"], with: try demo.gatewayKey()).serialized()
+        let result = try verify(try demo.file("no-digest.jws", signed), in: demo)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("digest") && !result.stderr.contains("CodingKeys"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+}
