@@ -52,4 +52,33 @@ import UraSchema
         #expect(result.stderr.contains("digest") && !result.stderr.contains("CodingKeys"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
+
+    @Test func aMessageWithAMemberNamedTwiceIsNotValidAndDoesNotCrashVerify() throws {
+        let demo = try OfflineDemo()
+        let mission = "al.mepj.mission.gr-athens"
+        let composer = MessageComposer(agency: try AgencyID(mission), signingKey: try demo.signingKey(mission), directory: try demo.directory(),
+                                       catalogue: try MessageCatalogue(directory: demo.schemas))
+        let draft = MessageComposer.Draft(type: try MessageType("return.found-abroad"), to: [try AgencyID("al.mpb.secretariat")],
+                                          caseReference: try CaseReference("AL-2026-000061"), subject: .child,
+                                          form: try demo.example("return.found-abroad", caseReference: "AL-2026-000061"))
+        let payload = try JWS.parse(try composer.compose(draft)).payload
+        // The same envelope with "type" written twice: Foundation's decoder takes it, the gateway's parser does not.
+        let doubled = Array(#"{"type":"return.found-abroad","#.utf8) + payload.dropFirst()
+        let signed = try JWS.sign(payload: doubled, header: ["typ": "ura-message+json"], with: try demo.signingKey(mission)).serialized()
+        let result = try verify(try demo.file("doubled.jws", signed), in: demo)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("appears twice"), "\(result.stderr)")
+    }
+
+    @Test func aSignedDirectoryThatDoesNotCheckOutFailsVerificationWithExit2() throws {
+        let demo = try OfflineDemo()
+        let signed = try JWS.parse(try demo.signed(try demo.directory()))
+        var signature = try Base64URL.decode(signed.signature.signatureB64)
+        signature[5] ^= 0x01
+        let forged = FlattenedJWS(protected: signed.signature.protectedB64, payload: signed.payloadB64, signature: Base64URL.encode(signature))
+        let result = try verify(try demo.file("directory.jws", forged.serialized()), in: demo)
+        #expect(result.status == 2, "\(result)")
+        let good = try verify(try demo.file("good-directory.jws", try demo.signed(try demo.directory())), in: demo)
+        #expect(good.status == 0, "\(good)")
+    }
 }
