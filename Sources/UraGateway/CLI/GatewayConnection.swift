@@ -113,7 +113,7 @@ public struct GatewayConnection: Sendable {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("the directory from the gateway does not check out: \(error)", .protocolError)
+            throw CLIError("the directory from the gateway does not check out: \(ModelError.describe(error))", .protocolError)
         }
     }
 }

@@ -137,7 +137,7 @@ enum Outbox {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("the gateway's receipt does not check out: \(error)", .protocolError)
+            throw CLIError("the gateway's receipt does not check out: \(ModelError.describe(error))", .protocolError)
         }
     }
 }
