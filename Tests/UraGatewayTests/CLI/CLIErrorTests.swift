@@ -10,23 +10,23 @@ import UraModel
 @Suite struct CLIErrorTests {
     func oneSentence(_ text: String) -> Bool { text.split(separator: "\n").count == 1 && text.hasPrefix("ura: ") }
 
-    @Test func aKeysFileThatIsNotJSONIsBadInputNamedInOneSentence() throws {
+    @Test func aKeysFileThatIsNotJSONIsBadInputNamedInOneSentence() async throws {
         let demo = try OfflineDemo()
         let keys = demo.root.appendingPathComponent("new-keys")
-        #expect(try demo.ura(nil, ["keys", "generate", "--out", keys.path, "--agency", "al.police.new"]).status == 0)
+        #expect(try await demo.ura(nil, ["keys", "generate", "--out", keys.path, "--agency", "al.police.new"]).status == 0)
         let csr = keys.appendingPathComponent("tls.csr").path
-        #expect(try demo.ura(nil, ["cert", "request", "--agency", "al.police.new", "--key", keys.appendingPathComponent("tls.key").path, "--out", csr]).status == 0)
+        #expect(try await demo.ura(nil, ["cert", "request", "--agency", "al.police.new", "--key", keys.appendingPathComponent("tls.key").path, "--out", csr]).status == 0)
         let bad = try demo.file("keys.json", Array("not json".utf8))
-        let result = try demo.ura(nil, ["admin", "enrol", "--data-dir", demo.data.path, "--csr", csr, "--kind", "police", "--name", "New",
+        let result = try await demo.ura(nil, ["admin", "enrol", "--data-dir", demo.data.path, "--csr", csr, "--kind", "police", "--name", "New",
                                         "--keys", bad])
         #expect(result.status == 65, "\(result)")
         #expect(oneSentence(result.stderr) && result.stderr.contains(bad), "\(result.stderr)")
     }
 
-    @Test func aMissingProfileIsNamedInOneSentence() throws {
+    @Test func aMissingProfileIsNamedInOneSentence() async throws {
         let demo = try OfflineDemo()
         let missing = demo.root.appendingPathComponent("nowhere/profile.json").path
-        let result = try demo.ura(nil, ["--profile", missing, "inbox"])
+        let result = try await demo.ura(nil, ["--profile", missing, "inbox"])
         #expect(result.status == 78, "\(result)")
         #expect(oneSentence(result.stderr) && result.stderr.contains("the profile \(missing) does not exist"), "\(result.stderr)")
     }

@@ -24,24 +24,22 @@ import UraTestSupport
         try s.curl(mission, "GET", "/v1/messages/\(id)").body?["deliveries"]?[0]?["state"]?.stringValue
     }
 
-    func arguments(_ s: Scenario, _ command: [String]) -> [String] {
-        ["--profile", s.agencyFolder(secretariat).appendingPathComponent("profile.json").path, "--gateway", s.daemon.url,
-         "--schemas", s.schemas.path] + command
-    }
-
     /// `ura inbox --json | head -0`: whoever reads standard output has gone before ura writes.
-    func inboxIntoAClosedPipe(_ s: Scenario) throws -> Processes.Result {
-        let child = try ChildProcess(Processes.products.appendingPathComponent("ura").path, arguments(s, ["inbox", "--json"]))
-        try child.output.close()
-        let stderr = String(decoding: child.errors.readDataToEndOfFile(), as: UTF8.self)
-        return Processes.Result(status: child.wait(), stdout: "", stderr: stderr)
+    func inboxIntoAClosedPipe(_ s: Scenario) async throws -> Processes.Result {
+        let arguments = s.uraArguments(secretariat, ["inbox", "--json"])
+        return try await Processes.offPool {
+            let child = try ChildProcess(Processes.products.appendingPathComponent("ura").path, arguments)
+            try child.output.close()
+            let stderr = String(decoding: child.errors.readDataToEndOfFile(), as: UTF8.self)
+            return Processes.Result(status: child.wait(), stdout: "", stderr: stderr)
+        }
     }
 
     /// Runs `ura inbox` (waiting 2 s a time) until it has something to say about message `id`; the
     /// message is leased to the previous fetch for 5 s.
-    func untilItComesBack(_ id: String, _ run: () throws -> Processes.Result) throws -> Processes.Result {
-        var result = try run()
-        for _ in 0..<15 where !(result.stdout + result.stderr).contains(id) { result = try run() }
+    func untilItComesBack(_ id: String, _ run: () async throws -> Processes.Result) async throws -> Processes.Result {
+        var result = try await run()
+        for _ in 0..<15 where !(result.stdout + result.stderr).contains(id) { result = try await run() }
         return result
     }
 
@@ -49,19 +47,19 @@ import UraTestSupport
         let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000063")
 
-        let piped = try inboxIntoAClosedPipe(s)
+        let piped = try await inboxIntoAClosedPipe(s)
         #expect(piped.status == 74 && piped.stderr.contains("message \(id) was not acknowledged"), "\(piped)")
         #expect(try deliveryState(s, id) != "delivered")
 
         // `ura inbox > file` on a full disk.
-        let full = try untilItComesBack(id) {
-            try Processes.run("/bin/sh", ["-c", #"exec "$0" "$@" >/dev/full"#, Processes.products.appendingPathComponent("ura").path]
-                              + arguments(s, ["inbox", "--json", "--wait", "2"]))
+        let full = try await untilItComesBack(id) {
+            try await Processes.runOffPool("/bin/sh", ["-c", #"exec "$0" "$@" >/dev/full"#, Processes.products.appendingPathComponent("ura").path]
+                                           + s.uraArguments(secretariat, ["inbox", "--json", "--wait", "2"]))
         }
         #expect(full.status == 74 && full.stderr.contains("No space left on device") && full.stderr.contains("\(id) was not acknowledged"), "\(full)")
         #expect(try deliveryState(s, id) != "delivered")
 
-        let received = try untilItComesBack(id) { try s.ura(secretariat, ["inbox", "--json", "--wait", "2"]) }
+        let received = try await untilItComesBack(id) { try await s.uraOffPool(secretariat, ["inbox", "--json", "--wait", "2"]) }
         #expect(received.status == 0, "\(received)")
         #expect(try JSONValue(parsing: Array(received.stdout.utf8))["id"]?.stringValue == id)
         #expect(try deliveryState(s, id) == "delivered")
@@ -75,12 +73,12 @@ import UraTestSupport
         // A file stands where the folder should be: nothing can be written, nothing is acknowledged.
         let blocked = s.root.appendingPathComponent("blocked")
         try Data("in the way".utf8).write(to: blocked)
-        let failed = try s.ura(secretariat, ["inbox", "--out", blocked.path])
+        let failed = try await s.uraOffPool(secretariat, ["inbox", "--out", blocked.path])
         #expect(failed.status == 74 && failed.stderr.contains("message \(id) was not acknowledged"), "\(failed)")
         #expect(try deliveryState(s, id) != "delivered")
 
         let out = s.root.appendingPathComponent("received")
-        let received = try untilItComesBack(id) { try s.ura(secretariat, ["inbox", "--out", out.path, "--wait", "2"]) }
+        let received = try await untilItComesBack(id) { try await s.uraOffPool(secretariat, ["inbox", "--out", out.path, "--wait", "2"]) }
         #expect(received.status == 0 && received.stdout.hasPrefix("received \(id)"), "\(received)")
         let file = out.appendingPathComponent("\(id).json")
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)

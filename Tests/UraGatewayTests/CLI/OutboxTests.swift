@@ -32,25 +32,25 @@ import UraJSON
         }
 
         standIn.refuse(429, nil)
-        let busy = try s.ura(mission, send, gateway: standIn.url)
+        let busy = try await s.uraOffPool(mission, send, gateway: standIn.url)
         #expect(busy.status == 69 && busy.stderr.contains("is kept in the outbox"), "\(busy)")
         #expect(count("outbox") == 1 && count("rejected") == 0)
         standIn.refuse(408, "request-timeout")
-        let slow = try s.ura(mission, ["outbox"], gateway: standIn.url)
+        let slow = try await s.uraOffPool(mission, ["outbox"], gateway: standIn.url)
         #expect(slow.status == 69 && slow.stderr.contains("is kept in the outbox"), "\(slow)")
         standIn.refuse(403, "agency-suspended")
-        let suspended = try s.ura(mission, ["outbox"], gateway: standIn.url)
+        let suspended = try await s.uraOffPool(mission, ["outbox"], gateway: standIn.url)
         #expect(suspended.status == 77 && suspended.stderr.contains("is kept in the outbox"), "\(suspended)")
         #expect(count("outbox") == 1 && count("rejected") == 0)
 
         // At the real gateway the kept message goes through.
-        let retried = try s.ura(mission, ["outbox"])
+        let retried = try await s.uraOffPool(mission, ["outbox"])
         #expect(retried.status == 0 && retried.stdout.hasPrefix("accepted "), "\(retried)")
         #expect(count("outbox") == 0)
 
         // A refusal about the message itself: sending it again cannot help.
         standIn.refuse(422, "route-not-allowed")
-        let refused = try s.ura(mission, send, gateway: standIn.url)
+        let refused = try await s.uraOffPool(mission, send, gateway: standIn.url)
         #expect(refused.status == 1 && refused.stderr.contains("cannot help: it was moved to"), "\(refused)")
         #expect(count("outbox") == 0 && count("rejected") == 1)
         await standIn.stop()

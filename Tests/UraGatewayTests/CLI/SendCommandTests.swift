@@ -10,9 +10,9 @@ import UraModel
 @Suite struct SendCommandTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
 
-    func send(_ demo: OfflineDemo) throws -> Processes.Result {
+    func send(_ demo: OfflineDemo) async throws -> Processes.Result {
         let form = try demo.file("found.json", try demo.example("return.found-abroad", caseReference: "AL-2026-000061").serialized())
-        return try demo.ura(mission, ["send", form, "--type", "return.found-abroad", "--to", secretariat,
+        return try await demo.ura(mission, ["send", form, "--type", "return.found-abroad", "--to", secretariat,
                                       "--case", "AL-2026-000061", "--subject", "child"])
     }
 
@@ -22,24 +22,24 @@ import UraModel
         try Data(try demo.signed(directory)).write(to: folder.appendingPathComponent("directory.jws"))
     }
 
-    @Test func anUnreachableGatewayWithoutACachedDirectoryKeepsNothingAndSaysSo() throws {
+    @Test func anUnreachableGatewayWithoutACachedDirectoryKeepsNothingAndSaysSo() async throws {
         let demo = try OfflineDemo()
-        let sent = try send(demo)
+        let sent = try await send(demo)
         #expect(sent.status == 75, "\(sent)")
         #expect(sent.stderr.contains("nothing was kept"), "\(sent.stderr)")
         #expect(demo.kept(mission).isEmpty)
     }
 
-    @Test func anUnreachableGatewayWithACachedDirectoryKeepsTheMessageWithExit69() throws {
+    @Test func anUnreachableGatewayWithACachedDirectoryKeepsTheMessageWithExit69() async throws {
         let demo = try OfflineDemo()
         try cache(try demo.directory(), in: demo)
-        let sent = try send(demo)
+        let sent = try await send(demo)
         #expect(sent.status == 69, "\(sent)")
         #expect(sent.stderr.contains("is kept in the outbox"), "\(sent.stderr)")
         #expect(demo.kept(mission).count == 1)
     }
 
-    @Test func aRecipientWithoutACurrentEncryptionKeyKeepsNothingAndSaysSo() throws {
+    @Test func aRecipientWithoutACurrentEncryptionKeyKeepsNothingAndSaysSo() async throws {
         let demo = try OfflineDemo()
         var directory = try demo.directory()
         var recipient = try #require(directory[AgencyID(secretariat)])
@@ -50,7 +50,7 @@ import UraModel
         }
         directory.upsert(recipient)
         try cache(directory, in: demo)
-        let sent = try send(demo)
+        let sent = try await send(demo)
         #expect(sent.status == 75, "\(sent)")
         #expect(sent.stderr.contains("\(secretariat) has no current encryption key"), "\(sent.stderr)")
         #expect(demo.kept(mission).isEmpty)

@@ -22,10 +22,10 @@ final class OfflineDemo: @unchecked Sendable {
 
     func agencyFolder(_ agency: String) -> URL { data.appendingPathComponent("agencies/\(agency)") }
 
-    /// `ura`, as `agency` when one is given.
-    func ura(_ agency: String?, _ arguments: [String]) throws -> Processes.Result {
+    /// `ura`, as `agency` when one is given (off the cooperative pool: see `Processes.runOffPool`).
+    func ura(_ agency: String?, _ arguments: [String]) async throws -> Processes.Result {
         let profile = agency.map { ["--profile", agencyFolder($0).appendingPathComponent("profile.json").path] } ?? []
-        return try Processes.run("ura", profile + ["--schemas", schemas.path] + arguments)
+        return try await Processes.runOffPool("ura", profile + ["--schemas", schemas.path] + arguments)
     }
 
     func signingKey(_ agency: String) throws -> SigningKey { try SigningKey(contentsOfFile: agencyFolder(agency).appendingPathComponent("signing.key").path) }
