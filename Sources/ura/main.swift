@@ -2,6 +2,12 @@
 // and docs/cli.md.
 import Foundation
 import UraGateway
+#if canImport(Glibc)
+import Glibc
+#endif
 
+// A closed pipe (`ura inbox | head -3`) must be a write error ura reports and acts on (a message it
+// could not write is not acknowledged), not a signal that ends it between two steps.
+signal(SIGPIPE, SIG_IGN)
 let code = await UraCLI.run(Array(CommandLine.arguments.dropFirst()))
 exit(code)

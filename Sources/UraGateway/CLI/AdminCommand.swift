@@ -26,7 +26,11 @@ enum AdminCommand {
         }
         let kindText = try args.requiredOption("kind")
         guard let kind = AgencyKind(rawValue: kindText), kind != .gateway else { throw UsageError("--kind: '\(kindText)' is not an agency kind") }
-        let keys = try JSONValue(parsing: try readFile(try args.requiredOption("keys")))
+        let keysPath = try args.requiredOption("keys")
+        let keys: JSONValue
+        do { keys = try JSONValue(parsing: try readFile(keysPath)) } catch let error as CLIError { throw error } catch {
+            throw CLIError("\(keysPath) is not JSON (\(error)); give the keys.json that ura keys generate wrote", .dataError)
+        }
         guard let signingJWK = keys["signing"], let encryptionJWK = keys["encryption"] else {
             throw CLIError("keys.json needs the signing and encryption public keys (ura keys generate writes it)", .dataError)
         }

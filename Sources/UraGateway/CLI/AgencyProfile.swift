@@ -20,9 +20,13 @@ public struct AgencyProfile: Sendable {
     public var state: URL
 
     public static func load(_ url: URL) throws(CLIError) -> AgencyProfile {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CLIError(FileManager.default.fileExists(atPath: url.path) ? "cannot read the profile \(url.path)" : "the profile \(url.path) does not exist",
+                           .configuration)
+        }
         let json: JSONValue
-        do { json = try JSONValue(parsing: Array(try Data(contentsOf: url))) } catch {
-            throw CLIError("cannot read the profile \(url.path): \(error)", .configuration)
+        do { json = try JSONValue(parsing: Array(data)) } catch {
+            throw CLIError("the profile \(url.path) is not JSON: \(error)", .configuration)
         }
         let base = url.deletingLastPathComponent()
         func text(_ key: String) throws(CLIError) -> String {

@@ -81,12 +81,16 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case dataError = 65
     /// An input file cannot be opened.
     case noInput = 66
-    /// The gateway cannot be reached; `ura send` kept the message in the outbox.
+    /// The gateway cannot be reached or cannot take the message now; `ura send` kept the message
+    /// in the outbox.
     case unavailable = 69
     /// A bug: please report it.
     case software = 70
-    /// Reading or writing a local file failed.
+    /// Reading or writing a local file (or standard output) failed.
     case ioError = 74
+    /// Nothing was sent or kept; try again later: the gateway cannot be reached and there is no
+    /// cached directory to seal with, or a recipient has no current encryption key.
+    case temporaryFailure = 75
     /// The gateway answered something that does not check out (a receipt with a bad signature).
     case protocolError = 76
     /// Not permitted: the gateway did not accept the certificate, or this agency may not do this.

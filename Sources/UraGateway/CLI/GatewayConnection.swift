@@ -26,28 +26,46 @@ public struct GatewayConnection: Sendable {
         public let status: Int
         public let body: [UInt8]
         public var json: JSONValue? { try? JSONValue(parsing: body) }
+
+        /// The gateway's problem type, when it answered a problem document of a type it defines.
+        var problem: ProblemType? {
+            guard let uri = json?["type"]?.stringValue, uri.hasPrefix(ProblemType.base) else { return nil }
+            return ProblemType(rawValue: String(uri.dropFirst(ProblemType.base.count)))
+        }
+
+        /// A refusal (status 400 and up) as an error: the gateway's title and detail, and the exit
+        /// code for its status.
+        var refusal: CLIError {
+            let document = json
+            let title = document?["title"]?.stringValue ?? "HTTP \(status)"
+            let detail = document?["detail"]?.stringValue ?? String(decoding: body.prefix(300), as: UTF8.self)
+            let code: ExitCode = switch status {
+            case 401, 403: .permission
+            case 500...: .unavailable
+            default: .rejected
+            }
+            return CLIError("\(title): \(detail)", code)
+        }
     }
 
     /// Sends a request; a problem document from the gateway throws with its detail.
     public func request(_ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/jose+json",
                         timeout: Duration? = nil) async throws(CLIError) -> Reply {
+        let reply = try await exchange(method, path, body: body, contentType: contentType, timeout: timeout)
+        if reply.status >= 400 { throw reply.refusal }
+        return reply
+    }
+
+    /// Sends a request and returns what the gateway answered, refusals included; throws only when
+    /// the gateway cannot be reached.
+    func exchange(_ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/jose+json",
+                  timeout: Duration? = nil) async throws(CLIError) -> Reply {
         let response: HTTPClientResponse
         do {
             response = try await client.send(HTTPClientRequest(method: method, url: base + path, headers: ["Content-Type": contentType],
                                                                body: body, timeout: timeout))
         } catch {
             throw CLIError("the gateway at \(base) cannot be reached: \(error)", .unavailable)
-        }
-        if response.status >= 400 {
-            let problem = try? JSONValue(parsing: response.body)
-            let title = problem?["title"]?.stringValue ?? "HTTP \(response.status)"
-            let detail = problem?["detail"]?.stringValue ?? String(decoding: response.body.prefix(300), as: UTF8.self)
-            let code: ExitCode = switch response.status {
-            case 401, 403: .permission
-            case 500...: .unavailable
-            default: .rejected
-            }
-            throw CLIError("\(title): \(detail)", code)
         }
         return Reply(status: response.status, body: response.body)
     }
@@ -72,7 +90,7 @@ public struct GatewayConnection: Sendable {
         } catch let error where error.code == .unavailable {
             let file = profile.state.appendingPathComponent("cache/directory.jws")
             guard let bytes = FileManager.default.contents(atPath: file.path) else {
-                throw CLIError("\(error.message); and there is no cached directory to seal the message with yet", .unavailable)
+                throw CLIError("\(error.message); and there is no cached directory to seal the message with yet, so nothing was kept", .temporaryFailure)
             }
             return (try Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyID), true)
         }
@@ -95,7 +113,7 @@ public struct GatewayConnection: Sendable {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("the directory from the gateway does not check out: \(error)", .protocolError)
+            throw CLIError("the directory from the gateway does not check out: \(ModelError.describe(error))", .protocolError)
         }
     }
 }

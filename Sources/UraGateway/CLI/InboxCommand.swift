@@ -42,24 +42,27 @@ enum InboxCommand {
                 Terminal.error("message \(opened.envelope.id): the gateway's digest differs from the message's; not acknowledged")
                 continue
             }
-            if let out {
-                let file = out.appendingPathComponent("\(opened.envelope.id).json")
-                let record = opened.record.serialized(options: .prettyPrinted) + [0x0A]
-                do { try Data(record).write(to: file, options: .atomic) } catch {
-                    throw CLIError("cannot write \(file.path): \(error.localizedDescription); the message was not acknowledged", .ioError)
+            // The message is written (and synced) before it is acknowledged: a write that fails
+            // leaves it unacknowledged, so it comes back after its lease instead of being lost.
+            let e = opened.envelope
+            do {
+                if let out {
+                    try DurableFile.write(opened.record.serialized(options: .prettyPrinted) + [0x0A], to: out.appendingPathComponent("\(e.id).json"))
                 }
-                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+                if args.flag("json") {
+                    try Terminal.write(opened.record.serializedString())
+                } else {
+                    try Terminal.write("\(args.flag("no-ack") ? "fetched" : "received") \(e.id) \(e.type) from \(e.from), case \(e.caseReference) (\(e.subject.rawValue))"
+                                       + (out == nil ? "\n" + opened.form.serializedString(options: .prettyPrinted) : ""))
+                }
+            } catch {
+                throw CLIError("\(error.message); message \(e.id) was not acknowledged and comes back after its lease", error.code)
             }
             if !args.flag("no-ack") {
-                let receipt = try MessageComposer.deliveredReceipt(for: opened.envelope.id, digest: opened.digest, by: profile.agency, key: signingKey)
-                _ = try await connection.request("POST", "/v1/inbox/\(opened.envelope.id)/ack", body: receipt)
-            }
-            if args.flag("json") {
-                Terminal.out(opened.record.serializedString())
-            } else {
-                let e = opened.envelope
-                Terminal.out("\(args.flag("no-ack") ? "fetched" : "received") \(e.id) \(e.type) from \(e.from), case \(e.caseReference) (\(e.subject.rawValue))"
-                             + (out == nil ? "\n" + opened.form.serializedString(options: .prettyPrinted) : ""))
+                let receipt = try MessageComposer.deliveredReceipt(for: e.id, digest: opened.digest, by: profile.agency, key: signingKey)
+                do { _ = try await connection.request("POST", "/v1/inbox/\(e.id)/ack", body: receipt) } catch {
+                    throw CLIError("\(error.message)\nMessage \(e.id) was written but not acknowledged; it comes back after its lease", error.code)
+                }
             }
         }
         if !args.flag("json") && items.isEmpty { Terminal.out("the inbox is empty") }

@@ -58,7 +58,9 @@ public struct MessageComposer: Sendable {
                 throw CLIError("\(recipient) is not in the directory (version \(directory.version))", .usage)
             }
             let current = entry.keys(for: .enc, validAt: now).compactMap { try? AgreementPublicKey(jwk: $0.jwk) }
-            guard !current.isEmpty else { throw CLIError("\(recipient) has no current encryption key in the directory", .unavailable) }
+            guard !current.isEmpty else {
+                throw CLIError("\(recipient) has no current encryption key in the directory (version \(directory.version)); nothing was sent or kept", .temporaryFailure)
+            }
             keys += current
         }
         do {

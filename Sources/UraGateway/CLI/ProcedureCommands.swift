@@ -29,7 +29,7 @@ enum DeclareCommand {
             id = MessageID.random().rawValue
         }
 
-        if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("Declarant's name (kept encrypted for the secretariat): ".utf8)) }
+        if isatty(STDIN_FILENO) == 1 { _ = DurableFile.writeAll(STDERR_FILENO, Array("Declarant's name (kept encrypted for the secretariat): ".utf8)) }
         let name = (input() ?? "").trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else {
             throw CLIError("give the declarant's name on standard input (for example from a file: ura declare … < name.txt)", .dataError)

@@ -46,22 +46,30 @@ enum ReceiptsCommand {
         if bad > 0 { throw CLIError("\(bad) receipt(s) did not check out", .verificationFailed) }
     }
 
+    /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
+    /// message or gives up on a recipient), the recipient's for `delivered`.
     static func check(_ bytes: [UInt8], directory: Directory) throws(CLIError) -> Receipt {
+        let jws: ParsedJWS, receipt: Receipt
         do {
-            let jws = try JWS.parse(bytes)
-            let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
-            let signer = receipt.by
-            let keys = signer == directory.gateway.id ? directory.gateway.keys : (directory[signer]?.keys ?? [])
-            guard receipt.kind != .delivered || signer == receipt.recipient, receipt.kind != .failed || signer == directory.gateway.id,
-                  let kid = jws.signature.keyID, let entry = keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
-                throw CLIError("signed by \(signer), who may not vouch for a \(receipt.kind.rawValue) receipt, or with an unknown key", .verificationFailed)
-            }
-            try jws.verify(using: try VerificationKey(jwk: entry.jwk))
-            return receipt
-        } catch let error as CLIError {
-            throw error
+            jws = try JWS.parse(bytes)
+            receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
         } catch {
-            throw CLIError("\(error)", .verificationFailed)
+            throw CLIError("not a well-formed receipt: \(ModelError.describe(error))", .verificationFailed)
         }
+        let signer: AgencyID? = switch receipt.kind {
+        case .accepted, .failed: directory.gateway.id
+        case .delivered: receipt.recipient
+        }
+        guard let signer, receipt.by == signer else {
+            throw CLIError("a \(receipt.kind.rawValue) receipt must be signed by \(signer?.rawValue ?? "its recipient"), not by \(receipt.by)", .verificationFailed)
+        }
+        let keys = signer == directory.gateway.id ? directory.gateway.keys : (directory[signer]?.keys ?? [])
+        guard let kid = jws.signature.keyID, let entry = keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
+            throw CLIError("the receipt is signed with key \(jws.signature.keyID ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
+        }
+        do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
+            throw CLIError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
+        }
+        return receipt
     }
 }

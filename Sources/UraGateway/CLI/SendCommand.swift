@@ -64,21 +64,33 @@ enum SendCommand {
 
 /// The outbox: signed messages not yet accepted by the gateway.
 enum Outbox {
-    /// Submits one kept message. Accepted: the receipt is checked and the file removed. Refused:
-    /// the file moves to `rejected/` (retrying cannot help). Unreachable: the file stays.
+    /// Submits one kept message. Accepted: the receipt is checked and the file removed. Unreachable,
+    /// or refused for a reason that can pass (certificate, suspension, a busy or failing gateway):
+    /// the file stays for `ura outbox`. Refused for what the message is: the file moves to
+    /// `rejected/`, as sending it again cannot help.
     static func submit(file: URL, connection: GatewayConnection, directory: Directory, json: Bool) async throws {
         let bytes = try readFile(file.path)
         let id = file.deletingPathExtension().lastPathComponent
         let reply: GatewayConnection.Reply
         do {
-            reply = try await connection.request("POST", "/v1/messages", body: bytes)
-        } catch let error where error.code == .unavailable {
-            throw CLIError("\(error.message)\nThe message \(id) is kept in the outbox (\(file.path)); `ura outbox` sends it again.", .unavailable)
+            reply = try await connection.exchange("POST", "/v1/messages", body: bytes)
         } catch {
+            throw CLIError("\(error.message)\nThe message \(id) is kept in the outbox (\(file.path)); `ura outbox` sends it again.", .unavailable)
+        }
+        if reply.status >= 400 {
+            let refusal = reply.refusal
+            if retryCanHelp(status: reply.status, problem: reply.problem) {
+                throw CLIError("\(refusal.message)\nThe message \(id) is kept in the outbox (\(file.path)); once this is resolved, `ura outbox` sends it again.",
+                               refusal.code == .permission ? .permission : .unavailable)
+            }
             let rejected = try connection.profile.stateFolder("rejected").appendingPathComponent(file.lastPathComponent)
             try? FileManager.default.removeItem(at: rejected)
-            try? FileManager.default.moveItem(at: file, to: rejected)
-            throw error
+            do { try FileManager.default.moveItem(at: file, to: rejected) } catch {
+                throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help, but it could not be moved out of the outbox "
+                               + "(\(error.localizedDescription)); remove \(file.path) and send a corrected message.", .rejected)
+            }
+            throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
+                           .rejected)
         }
         let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyID)
         try? FileManager.default.removeItem(at: file)
@@ -87,6 +99,23 @@ enum Outbox {
                                            "receipt": (try? JSONValue(parsing: reply.body)) ?? .null]).serializedString())
         } else {
             Terminal.out("\(reply.status == 202 ? "accepted" : "already accepted") \(id) at \(RFC3339.string(from: receipt.at)), digest \(receipt.digest)")
+        }
+    }
+
+    /// Whether sending the same message again may succeed: the refusal is about the sender's
+    /// standing (certificate, suspension) or the gateway's state, not about the message. By the
+    /// gateway's problem type where it names one, by the HTTP status otherwise.
+    static func retryCanHelp(status: Int, problem: ProblemType?) -> Bool {
+        guard let problem else { return [401, 403, 404, 405, 408, 425, 429].contains(status) || status >= 500 }
+        switch problem {
+        case .clientCertificateRequired, .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden,
+             .notFound, .methodNotAllowed, .unavailable, .internalError:
+            return true
+        case .payloadTooLarge, .malformedJSON, .malformedJWS, .unsupportedAlgorithm, .unknownSigningKey, .invalidSignature, .invalidEnvelope,
+             .senderMismatch, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed, .routingRuleViolated,
+             .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .idConflict,
+             .invalidReceipt, .invalidState, .invalidRequest:
+            return false
         }
     }
 
@@ -108,7 +137,7 @@ enum Outbox {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("the gateway's receipt does not check out: \(error)", .protocolError)
+            throw CLIError("the gateway's receipt does not check out: \(ModelError.describe(error))", .protocolError)
         }
     }
 }
@@ -132,8 +161,10 @@ enum OutboxCommand {
         for file in files {
             do { try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json")) } catch let error as CLIError {
                 Terminal.error(error.message)
-                if failure == nil || error.code == .unavailable { failure = error }
-                if error.code == .unavailable { break }
+                // Unreachable, busy or not letting this agency in: the rest would meet the same, and stay kept.
+                let keptForAll = error.code == .unavailable || error.code == .permission
+                if failure == nil || keptForAll { failure = error }
+                if keptForAll { break }
             }
         }
         if let failure { throw CLIError("not everything in the outbox was sent", failure.code) }

@@ -35,9 +35,11 @@ public enum UraCLI {
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 
       --version, --help
-    Exit codes: 0 done, 1 refused by the gateway, 2 verification failed, 64 usage, 65 bad input,
-    66 missing file, 69 gateway unreachable (send: kept in the outbox), 70 bug, 74 I/O, 76 protocol,
-    77 not permitted (certificate refused, or not allowed to this agency), 78 configuration.
+    Exit codes: 0 done, 1 refused by the gateway (send: moved to rejected/), 2 verification failed,
+    64 usage, 65 bad input, 66 missing file, 69 gateway unreachable or busy (send: kept in the outbox),
+    70 bug, 74 I/O (inbox: that message not acknowledged), 75 send: nothing kept, try again later,
+    76 protocol, 77 not permitted (certificate refused, agency suspended, or not allowed to this
+    agency; send: kept in the outbox if it says so), 78 configuration.
     """
 
     public static func run(_ arguments: [String]) async -> Int32 {
@@ -113,10 +115,31 @@ public enum UraCLI {
     }
 }
 
-/// Where `ura` writes: stdout for results, stderr for errors, each line in one write.
+/// Where `ura` writes: stdout for results, stderr for errors, each line in one write. `ura` ignores
+/// SIGPIPE, so a closed pipe or a full disk is an error here, never a silent death.
 enum Terminal {
-    static func out(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-    static func error(_ text: String) { FileHandle.standardError.write(Data(("ura: " + text + "\n").utf8)) }
+    /// A result line. A failed write ends `ura` with exit 74, as SIGPIPE would have, but with a
+    /// sentence; commands that must not go on after a lost line (`inbox`) use `write` instead.
+    static func out(_ text: String) {
+        do { try write(text) } catch {
+            self.error(error.message)
+            exit(error.code.rawValue)
+        }
+    }
+
+    static func error(_ text: String) { _ = DurableFile.writeAll(STDERR_FILENO, Array(("ura: " + text + "\n").utf8)) }
+
+    /// A result line, written in full and, when stdout is a regular file, synced to disk; throws
+    /// when it did not arrive (a closed pipe, a full disk).
+    static func write(_ text: String) throws(CLIError) {
+        if let failure = DurableFile.writeAll(STDOUT_FILENO, Array((text + "\n").utf8)) {
+            throw CLIError("cannot write to standard output: \(String(cString: strerror(failure)))", .ioError)
+        }
+        var status = stat()
+        if fstat(STDOUT_FILENO, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG), fsync(STDOUT_FILENO) != 0 {
+            throw CLIError("cannot sync standard output to disk: \(String(cString: strerror(errno)))", .ioError)
+        }
+    }
 }
 
 extension CommandLineArguments {

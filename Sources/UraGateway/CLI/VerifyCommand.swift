@@ -30,12 +30,17 @@ enum VerifyCommand {
             let receipt = try ReceiptsCommand.check(bytes, directory: directory)
             Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
         case "ura-directory+json":
-            let checked = try GatewayConnection.verifySignedDirectory(bytes, pinned: directory.gateway.keys.first?.kid)
+            let checked = try verifiedDirectory(bytes, pinned: directory.gateway.keys.first?.kid)
             Terminal.out("valid: directory version \(checked.version) of \(checked.gateway.id), \(checked.agencies.count) agencies")
         default:
             let (parsed, envelope) = try MessageCheck.verify(bytes, directory: directory)
+            // The gateway reads envelopes with the strict parser: one it would refuse (a name twice) is not valid here either.
+            let payload: JSONValue
+            do { payload = try JSONValue(parsing: parsed.payload) } catch {
+                throw CLIError("the envelope is not valid JSON: \(error)", .verificationFailed)
+            }
             if let catalogue = try? context.catalogue() {
-                let errors = catalogue.envelope.validate(try! JSONValue(parsing: parsed.payload))
+                let errors = catalogue.envelope.validate(payload)
                 if !errors.isEmpty { throw CLIError("the envelope does not match its schema: \(errors.prefix(3))", .verificationFailed) }
             }
             Terminal.out("valid: message \(envelope.id) \(envelope.type) from \(envelope.from) to \(envelope.to.map(\.rawValue).joined(separator: ", ")), "
@@ -54,10 +59,18 @@ enum VerifyCommand {
         }
         let bytes = try readFile(path)
         if let jws = try? JWS.parse(bytes), jws.signature.type == "ura-directory+json" {
-            return try GatewayConnection.verifySignedDirectory(bytes, pinned: try? context.profile().gatewayKeyID)
+            return try verifiedDirectory(bytes, pinned: try? context.profile().gatewayKeyID)
         }
         do { return try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: bytes)) } catch {
             throw CLIError("\(path) is not a directory: \(ModelError.describe(error))", .dataError)
+        }
+    }
+
+    /// A signed directory checked offline: one that does not check out is a failed verification
+    /// (exit 2), not the gateway answering badly.
+    static func verifiedDirectory(_ bytes: [UInt8], pinned: String?) throws(CLIError) -> Directory {
+        do { return try GatewayConnection.verifySignedDirectory(bytes, pinned: pinned) } catch {
+            throw CLIError(error.message, .verificationFailed)
         }
     }
 }

@@ -22,6 +22,21 @@ enum Processes {
         let result = try ChildProcess.run(path, arguments, environment: environment, input: input)
         return Result(status: result.status, stdout: String(decoding: result.output, as: UTF8.self), stderr: String(decoding: result.errors, as: UTF8.self))
     }
+
+    /// `run` on a thread of its own, for async tests: while the child runs, the test does not hold
+    /// one of the few threads of Swift's cooperative pool (one per core), which the in-process
+    /// servers of other tests (PushEndpoint, RefusingGateway) need to answer.
+    static func runOffPool(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           input: [UInt8]? = nil) async throws -> Result {
+        try await offPool { try run(executable, arguments, environment: environment, input: input) }
+    }
+
+    /// Runs blocking `work` on a thread of its own and awaits its result.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+        }
+    }
 }
 
 /// A running urad, started on port 0 and stopped with SIGTERM.

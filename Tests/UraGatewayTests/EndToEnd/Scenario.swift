@@ -42,8 +42,18 @@ final class Scenario: @unchecked Sendable {
 
     /// `ura` as `agency`.
     func ura(_ agency: String, _ arguments: [String], input: [UInt8]? = nil) throws -> Processes.Result {
-        try Processes.run("ura", ["--profile", agencyFolder(agency).appendingPathComponent("profile.json").path, "--gateway", daemon.url,
-                                  "--schemas", schemas.path] + arguments, input: input)
+        try Processes.run("ura", uraArguments(agency, arguments), input: input)
+    }
+
+    /// `ura` as `agency`, talking to urad (or to `gateway`), without holding a thread of the
+    /// cooperative pool while it runs (see `Processes.runOffPool`).
+    func uraOffPool(_ agency: String, _ arguments: [String], gateway: String? = nil) async throws -> Processes.Result {
+        try await Processes.runOffPool("ura", uraArguments(agency, arguments, gateway: gateway))
+    }
+
+    func uraArguments(_ agency: String, _ arguments: [String], gateway: String? = nil) -> [String] {
+        ["--profile", agencyFolder(agency).appendingPathComponent("profile.json").path, "--gateway", gateway ?? daemon.url,
+         "--schemas", schemas.path] + arguments
     }
 
     /// `curl` with `agency`'s client certificate (none when nil); returns the status and the body.

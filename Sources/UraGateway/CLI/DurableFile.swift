@@ -1,0 +1,43 @@
+import Foundation
+
+/// Writing a file that must outlast a crash and that only its owner may read (a received message):
+/// created 0600 from the start under a fresh temporary name (O_EXCL), written in full, synced,
+/// renamed into place and its folder synced, so the file is either whole and on disk or absent.
+enum DurableFile {
+    static func write(_ bytes: [UInt8], to url: URL) throws(CLIError) {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure(url, errno) }
+        var problem = writeAll(fd, bytes)
+        if problem == nil, fsync(fd) != 0 { problem = errno }
+        if close(fd) != 0, problem == nil { problem = errno }
+        if problem == nil, rename(temporary.path, url.path) != 0 { problem = errno }
+        if let problem {
+            unlink(temporary.path)
+            throw failure(url, problem)
+        }
+        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw failure(url, errno) }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw failure(url, errno) }
+    }
+
+    /// Writes every byte to `fd`, again after an interruption; the errno of a failure, or nil.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    private static func failure(_ url: URL, _ code: Int32) -> CLIError {
+        CLIError("cannot write \(url.path): \(String(cString: strerror(code)))", .ioError)
+    }
+}
