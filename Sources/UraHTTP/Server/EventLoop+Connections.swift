@@ -299,6 +299,8 @@ extension EventLoop {
     }
 
     /// Writes pending bytes until done or the socket is full; false when the socket failed.
+    /// The write timeout runs from the last byte the socket took: a client reading slowly but
+    /// steadily gets the whole response, one that stops reading is cut.
     func flush(_ connection: Connection) -> Bool {
         while connection.hasPendingOutput {
             let count = connection.pendingOutput.withUnsafeBytes { bytes in
@@ -307,6 +309,7 @@ extension EventLoop {
             }
             if count > 0 {
                 connection.pendingOffset += count
+                connection.writeDeadline = 0
             } else if count < 0 && errno == EINTR {
                 continue
             } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -329,6 +332,7 @@ extension EventLoop {
                     let written = Glibc.send(connection.fd, scratch + sent, count - sent, Int32(MSG_NOSIGNAL))
                     if written > 0 {
                         sent += written
+                        connection.writeDeadline = 0
                     } else if written < 0 && errno == EINTR {
                         continue
                     } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
