@@ -366,6 +366,7 @@ final class EventLoop: @unchecked Sendable {
     /// sees an orderly end rather than a truncation.
     func closeIdle(_ connection: Connection) {
         if let ssl = connection.ssl {
+            OpenSSLError.clear()
             _ = SSL_shutdown(ssl)
             OpenSSLError.clear()
             _ = flush(connection)

@@ -22,6 +22,7 @@ final class RawClient: @unchecked Sendable {
     /// `receiveBuffer` (bytes) fixes the socket's receive buffer before connecting, so the
     /// server's writes block as soon as the client stops reading.
     init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60), receiveBuffer: Int? = nil) throws {
+        Self.ignoreBrokenPipe
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
@@ -67,6 +68,10 @@ final class RawClient: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// OpenSSL writes to the socket with write(2): a server that already closed would kill the
+    /// whole test process with SIGPIPE instead of failing one test.
+    private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     func close() {
         if let ssl { SSL_free(ssl) }
