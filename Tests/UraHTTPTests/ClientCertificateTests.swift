@@ -65,6 +65,23 @@ import UraHTTP
         #expect(peer.verificationError == "certificate has expired")
     }
 
+    /// Verifying this certificate leaves an error on the loop thread's OpenSSL queue; the
+    /// connection's next SSL_read must not take it for its own failure.
+    @Test func certificateThatLeavesAnOpenSSLErrorBehindIsReportedAndServed() async throws {
+        let response = try await withServer(handler: echoHandler) { _, port in
+            try await blocking { [pki] in
+                let client = try RawClient(port: port, tls: .init(caFile: pki.caCertificate, certificateFile: pki.malformedCertificate,
+                                                                  keyFile: pki.malformedKey))
+                try client.send("GET /malformed HTTP/1.1\r\nHost: a\r\n\r\n")
+                return try client.readResponse()
+            }
+        }
+        #expect(response.status == 200)
+        let seen = fields(response.bodyText)
+        #expect(seen["peer.cn"] == "al.malformed.test")
+        #expect(seen["peer.verified"] == "false")
+    }
+
     @Test func serverWithoutClientCAsDoesNotAskForACertificate() async throws {
         #expect(try await peer(certificate: pki.clientCertificate, key: pki.clientKey, askForCertificates: false) == nil)
     }

@@ -100,6 +100,43 @@ import UraJSON
         }
     }
 
+    /// 8 MiB: more than the server's socket send buffer (up to 4 MiB) and the client's receive buffer together.
+    private static let largeBody = testBytes(8 << 20)
+    private static let largeHandler: @Sendable (HTTPRequest) async -> HTTPResponse = { _ in
+        HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: largeBody)
+    }
+
+    @Test(arguments: [false, true])
+    func clientReadingSlowlyButSteadilyGetsAWholeLargeResponse(tls: Bool) async throws {
+        // About 3 MB/s: the writes block for seconds in all, never for the 500 ms write timeout at once.
+        try await withServer(tls: tls, { $0.timeouts.write = .milliseconds(500) }, handler: Self.largeHandler) { _, port in
+            let response = try await blocking {
+                let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
+                try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
+                return try client.readResponse(piece: 16 * 1024, pause: .milliseconds(5))
+            }
+            #expect(response.status == 200)
+            #expect(response.body.count == Self.largeBody.count)
+            #expect(checksum(response.body) == checksum(Self.largeBody))
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func clientThatStopsReadingIsCutAfterTheWriteTimeout(tls: Bool) async throws {
+        try await withServer(tls: tls, { $0.timeouts.write = .milliseconds(300) }, handler: Self.largeHandler) { server, port in
+            let client = try await blocking {
+                let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
+                try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
+                return client
+            }
+            #expect(await eventually { server.statistics.requestsServed == 1 })
+            #expect(await eventually { server.statistics.openConnections == 0 })
+            // What the kernel still held arrives, then the end: never the whole response.
+            let received = try await blocking { try client.readUntilClosed() }
+            #expect(received.count < Self.largeBody.count)
+        }
+    }
+
     @Test func clientThatNeverHandshakesIsDropped() async throws {
         try await withServer({ $0.timeouts.handshake = .milliseconds(300) }, handler: echoHandler) { server, port in
             let rest = try await blocking {

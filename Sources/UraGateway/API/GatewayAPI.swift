@@ -43,7 +43,9 @@ public struct GatewayAPI: HTTPHandler {
         do {
             _ = try gateway.store.ledgerSize()
         } catch {
-            throw Problem(.unavailable, "the store cannot be read: \(error)")
+            // Anyone may ask: SQLite's message (and the SQL in it) goes to the log, not to them.
+            gateway.events.log.error("api.store_unreadable", ["error": .string("\(error)")])
+            throw Problem(.unavailable, "the store cannot be read; the operator finds the cause in the gateway's log (api.store_unreadable)")
         }
         return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version))])
     }

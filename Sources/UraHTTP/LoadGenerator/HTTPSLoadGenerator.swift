@@ -105,6 +105,7 @@ public struct HTTPSLoadGenerator: Sendable {
         SSL_set_fd(ssl, fd)
         _ = ura_ssl_set_tlsext_host_name(ssl, configuration.serverName)
         _ = SSL_set1_host(ssl, configuration.serverName)
+        OpenSSLError.clear()
         let handshake = SSL_connect(ssl)
         guard handshake == 1 else {
             let code = SSL_get_error(ssl, handshake), errorNumber = errno

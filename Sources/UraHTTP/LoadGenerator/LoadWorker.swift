@@ -136,7 +136,10 @@ final class LoadWorker: @unchecked Sendable {
     private func writePending(_ connection: LoadConnection) {
         guard connection.alive, !connection.pendingWrite.isEmpty else { return }
         let written: Int = connection.pendingWrite.withUnsafeBytes { raw in
-            if let ssl = connection.ssl { return Int(SSL_write(ssl, raw.baseAddress, Int32(raw.count))) }
+            if let ssl = connection.ssl {
+                OpenSSLError.clear()
+                return Int(SSL_write(ssl, raw.baseAddress, Int32(raw.count)))
+            }
             return Glibc.send(connection.fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
         }
         if written == connection.pendingWrite.count {
@@ -171,6 +174,7 @@ final class LoadWorker: @unchecked Sendable {
         while connection.alive {
             let count: Int
             if let ssl = connection.ssl {
+                OpenSSLError.clear()
                 count = Int(SSL_read(ssl, scratch, Int32(Self.scratchSize)))
                 if count <= 0 {
                     if SSL_get_error(ssl, Int32(count)) == SSL_ERROR_WANT_READ { return }

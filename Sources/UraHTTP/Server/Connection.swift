@@ -40,7 +40,7 @@ final class Connection {
     var peerHalfClosed = false
     /// When the current phase times out (monotonic ns; .max: never).
     var deadline = UInt64.max
-    /// When a blocked write gives up (0: nothing blocked).
+    /// When a blocked write gives up unless the socket takes more bytes first (0: nothing blocked).
     var writeDeadline: UInt64 = 0
     var peer: PeerCertificate?
     /// Counts requests, so a late response cannot land on a later request of the connection.

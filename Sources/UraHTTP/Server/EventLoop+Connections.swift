@@ -36,6 +36,7 @@ extension EventLoop {
                 guard flush(connection) else { return destroy(connection) }
                 if connection.hasPendingOutput { break steps }
                 if let ssl = connection.ssl, SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN == 0 {
+                    OpenSSLError.clear()
                     _ = SSL_shutdown(ssl)  // queue close_notify, flushed on the next round
                     OpenSSLError.clear()
                     continue
@@ -56,6 +57,7 @@ extension EventLoop {
     private func handshake(_ connection: Connection) -> Handshake {
         guard let ssl = connection.ssl else { return .done }
         while true {
+            OpenSSLError.clear()
             let result = SSL_do_handshake(ssl)
             if result == 1 {
                 connection.peer = PeerCertificate(ssl: ssl)  // once per connection, not per request
@@ -99,6 +101,7 @@ extension EventLoop {
             while true {
                 let space = connection.input.writableSpace(minimum: minimum, limit: inputLimit(connection))
                 guard space.count > 0 else { return .blocked }  // cannot happen: the parser fails first
+                OpenSSLError.clear()
                 let count = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
                 if count > 0 {
                     connection.input.didWrite(Int(count))
@@ -285,6 +288,7 @@ extension EventLoop {
         guard !bytes.isEmpty else { return true }
         if let ssl = connection.ssl {
             // A memory BIO takes everything: SSL_write either writes all or the connection is broken.
+            OpenSSLError.clear()
             let written = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
             if written != bytes.count { OpenSSLError.clear() }
             return written == bytes.count
@@ -299,6 +303,8 @@ extension EventLoop {
     }
 
     /// Writes pending bytes until done or the socket is full; false when the socket failed.
+    /// The write timeout runs from the last byte the socket took: a client reading slowly but
+    /// steadily gets the whole response, one that stops reading is cut.
     func flush(_ connection: Connection) -> Bool {
         while connection.hasPendingOutput {
             let count = connection.pendingOutput.withUnsafeBytes { bytes in
@@ -307,6 +313,7 @@ extension EventLoop {
             }
             if count > 0 {
                 connection.pendingOffset += count
+                connection.writeDeadline = 0
             } else if count < 0 && errno == EINTR {
                 continue
             } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -329,6 +336,7 @@ extension EventLoop {
                     let written = Glibc.send(connection.fd, scratch + sent, count - sent, Int32(MSG_NOSIGNAL))
                     if written > 0 {
                         sent += written
+                        connection.writeDeadline = 0
                     } else if written < 0 && errno == EINTR {
                         continue
                     } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {

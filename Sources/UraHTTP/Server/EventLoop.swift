@@ -315,6 +315,7 @@ final class EventLoop: @unchecked Sendable {
         if deadline < nextSweep { nextSweep = deadline }
     }
 
+    /// Starts the write timeout when the socket stops taking bytes; `flush` clears it on progress.
     func setWriteDeadline(_ connection: Connection) {
         guard connection.writeDeadline == 0 else { return }
         connection.writeDeadline = now + core.configuration.timeouts.write.nanoseconds
@@ -365,6 +366,7 @@ final class EventLoop: @unchecked Sendable {
     /// sees an orderly end rather than a truncation.
     func closeIdle(_ connection: Connection) {
         if let ssl = connection.ssl {
+            OpenSSLError.clear()
             _ = SSL_shutdown(ssl)
             OpenSSLError.clear()
             _ = flush(connection)

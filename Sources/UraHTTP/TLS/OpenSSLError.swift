@@ -15,5 +15,8 @@ enum OpenSSLError {
         return messages.isEmpty ? "no detail from OpenSSL" : messages.joined(separator: "; ")
     }
 
+    /// Empties the queue. Called right before every SSL_read, SSL_write, SSL_do_handshake and
+    /// SSL_shutdown: SSL_get_error consults the thread's whole queue, so an entry left by some
+    /// other call would turn an ordinary WANT_READ into SSL_ERROR_SSL and end the connection.
     static func clear() { ERR_clear_error() }
 }

@@ -91,7 +91,12 @@ final class ServerTLSContext: @unchecked Sendable {
     /// socket and the BIOs itself, so it controls every syscall.
     func makeConnection() -> OpaquePointer? {
         guard let ssl = SSL_new(context) else { return nil }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        guard let input = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            return nil
+        }
+        guard let output = BIO_new(BIO_s_mem()) else {
+            BIO_free(input)
             SSL_free(ssl)
             return nil
         }

@@ -19,11 +19,17 @@ final class RawClient: @unchecked Sendable {
         var keyFile: String? = nil
     }
 
-    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60)) throws {
+    /// `receiveBuffer` (bytes) fixes the socket's receive buffer before connecting, so the
+    /// server's writes block as soon as the client stops reading.
+    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60), receiveBuffer: Int? = nil) throws {
+        Self.ignoreBrokenPipe
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -63,6 +69,10 @@ final class RawClient: @unchecked Sendable {
 
     deinit { close() }
 
+    /// OpenSSL writes to the socket with write(2): a server that already closed would kill the
+    /// whole test process with SIGPIPE instead of failing one test.
+    private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     func close() {
         if let ssl { SSL_free(ssl) }
         if let context { SSL_CTX_free(context) }
@@ -98,9 +108,9 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    /// Reads some bytes; nil at end of stream (TLS close_notify or TCP FIN).
-    private func readSome() throws -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Reads some bytes (at most `limit`); nil at end of stream (TLS close_notify or TCP FIN).
+    private func readSome(limit: Int = 64 * 1024) throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: limit)
         let count = buffer.withUnsafeMutableBytes { raw -> Int in
             if let ssl { return Int(SSL_read(ssl, raw.baseAddress, Int32(raw.count))) }
             return recv(fd, raw.baseAddress, raw.count, 0)
@@ -130,6 +140,24 @@ final class RawClient: @unchecked Sendable {
                 return response
             }
             guard let more = try readSome() else { throw TestFailure("the server closed the connection before a full response") }
+            received += more
+        }
+    }
+
+    /// Reads one complete response at most `piece` bytes at a time, pausing `pause` before each
+    /// read: a client on a slow link that keeps reading.
+    func readResponse(piece: Int, pause: Duration) throws -> RawResponse {
+        while true {
+            if let (response, length) = RawResponse.parse(received) {
+                received.removeFirst(length)
+                return response
+            }
+            let (seconds, attoseconds) = pause.components
+            var interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            nanosleep(&interval, nil)
+            guard let more = try readSome(limit: piece) else {
+                throw TestFailure("the server closed the connection after \(received.count) bytes of the response")
+            }
             received += more
         }
     }

@@ -3,7 +3,8 @@ import UraHTTP
 
 /// Certificates for the tests, made once per test run with the `openssl` CLI in a private
 /// temporary directory (0700, keys 0600): a CA, a server certificate for 127.0.0.1/localhost,
-/// a client certificate from the CA, one from another CA, and an expired one from the CA.
+/// a client certificate from the CA, one from another CA, an expired one from the CA, and one from
+/// the CA whose basicConstraints extension does not decode (OpenSSL queues an error verifying it).
 struct TestPKI: Sendable {
     let directory: String
 
@@ -17,6 +18,8 @@ struct TestPKI: Sendable {
     var strangerKey: String { directory + "/stranger.key" }
     var expiredCertificate: String { directory + "/expired.pem" }
     var expiredKey: String { directory + "/expired.key" }
+    var malformedCertificate: String { directory + "/malformed.pem" }
+    var malformedKey: String { directory + "/malformed.key" }
 
     /// Removed at process exit: the keys must not outlive the test run.
     private static let directoryToRemove = Locked<String>("")
@@ -70,11 +73,13 @@ struct TestPKI: Sendable {
         }
         try write("server.ext", "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
         try write("client.ext", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
+        try write("malformed.ext", "basicConstraints=DER:30:03:01:01\nextendedKeyUsage=clientAuth\n")
         try authority("ca", "Ura Test CA")
         try authority("other-ca", "Some Other CA")
         try leaf("server", "localhost", issuer: "ca", extensions: "server.ext")
         try leaf("client", "al.police.test", issuer: "ca", extensions: "client.ext")
         try leaf("stranger", "al.stranger.test", issuer: "other-ca", extensions: "client.ext")
+        try leaf("malformed", "al.malformed.test", issuer: "ca", extensions: "malformed.ext")
 
         // `openssl ca` is the CLI way to pick validity dates in the past.
         try FileManager.default.createDirectory(atPath: "\(directory)/issued", withIntermediateDirectories: true)
