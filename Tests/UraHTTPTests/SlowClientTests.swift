@@ -108,12 +108,15 @@ import UraJSON
 
     @Test(arguments: [false, true])
     func clientReadingSlowlyButSteadilyGetsAWholeLargeResponse(tls: Bool) async throws {
-        // About 3 MB/s: the writes block for seconds in all, never for the 500 ms write timeout at once.
-        try await withServer(tls: tls, { $0.timeouts.write = .milliseconds(500) }, handler: Self.largeHandler) { _, port in
+        // About 1.6 MB/s: past the socket buffers (at most ~4 MiB) the rest takes ~2.6 s, longer than
+        // the 2 s write timeout as a whole (which the old timeout counted), but never blocks that
+        // long at once (the kernel reports the socket writable once about a third of its send
+        // buffer, at most 1.3 MiB, has drained: ~0.8 s at this pace).
+        try await withServer(tls: tls, { $0.timeouts.write = .seconds(2) }, handler: Self.largeHandler) { _, port in
             let response = try await blocking {
                 let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
                 try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
-                return try client.readResponse(piece: 16 * 1024, pause: .milliseconds(5))
+                return try client.readResponse(piece: 16 * 1024, pause: .milliseconds(10))
             }
             #expect(response.status == 200)
             #expect(response.body.count == Self.largeBody.count)
