@@ -85,17 +85,23 @@ public final class Gateway: Sendable {
         directory.gateway.keys.filter { $0.use == .sig && $0.kid != signer.key.keyID }.compactMap { try? VerificationKey(jwk: $0.jwk) }
     }
 
+    /// A directory this gateway can serve: it is for this gateway (`gateway.id`) and lists the key
+    /// its receipts are signed with. Checked at start and at every reload.
+    static func check(_ directory: Directory, for signer: GatewaySigner) throws(DaemonError) {
+        guard directory.gateway.id == signer.id else {
+            throw DaemonError("the directory is for gateway \(directory.gateway.id), but this gateway (gateway.id) is \(signer.id)")
+        }
+        guard directory.gateway.keys.contains(where: { $0.kid == signer.key.keyID }) else {
+            throw DaemonError("the gateway's signing key \(signer.key.keyID) is not among the gateway keys of the directory; receipts could not be verified")
+        }
+    }
+
     /// Replaces the directory (SIGHUP, enrolment): new keys and pins apply to the next request,
     /// and open deliveries follow agencies that changed between push and pull.
     public func reload(_ directory: Directory) async throws {
         let previous = self.directory.snapshot.directory
         // The checks urad makes at start: a directory that fails them is not taken.
-        guard directory.gateway.id == signer.id else {
-            throw DaemonError("the directory is for gateway \(directory.gateway.id), but this gateway is \(signer.id)")
-        }
-        guard directory.gateway.keys.contains(where: { $0.kid == signer.key.keyID }) else {
-            throw DaemonError("the gateway's signing key \(signer.key.keyID) is not among the gateway keys of the directory; receipts could not be verified")
-        }
+        try Self.check(directory, for: signer)
         guard directory.version >= previous.version else {
             throw DaemonError("the directory's version \(directory.version) is older than the one in use (\(previous.version))")
         }

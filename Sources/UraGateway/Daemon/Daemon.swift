@@ -32,12 +32,8 @@ public final class Daemon: Sendable {
         do { directory = try DirectoryFile.read(configuration.directoryFile) } catch {
             throw DaemonError("the directory cannot be loaded: \(error)")
         }
-        guard directory.gateway.id == configuration.gatewayID else {
-            throw DaemonError("the directory is for gateway \(directory.gateway.id), but gateway.id is \(configuration.gatewayID)")
-        }
-        guard directory.gateway.keys.contains(where: { $0.kid == signingKey.keyID }) else {
-            throw DaemonError("the gateway's signing key \(signingKey.keyID) is not among the gateway keys of the directory; receipts could not be verified")
-        }
+        let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
+        try Gateway.check(directory, for: signer)
         let snapshot: DirectorySnapshot
         do { snapshot = try DirectorySnapshot(directory) } catch { throw DaemonError("\(configuration.directoryFile.path): \(error)") }
         let catalogue: MessageCatalogue
@@ -45,7 +41,6 @@ public final class Daemon: Sendable {
             throw DaemonError("\(error)")
         }
         let calendar = try Self.calendar(configuration, log: log)
-        let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
         do {
             var options = SQLiteStore.Options()
             options.commitDelay = configuration.commitDelay

@@ -47,7 +47,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.maxBatch = maxBatch
         self.head = try LedgerHead.load(from: connection, tree: tree)
         // Extending a ledger whose head does not check out would sign whatever is stored now.
-        self.refusal = try LedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map {
+        self.refusal = try LedgerHead.problem(in: connection, entries: head.nextIndex, tree: tree, verify: ledger.verifyHead).map {
             StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
                                + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
         }
@@ -373,13 +373,13 @@ struct LedgerHead: Sendable {
         return head
     }
 
-    /// What is wrong with the stored head, or nil: it must exist once there are entries, cover
-    /// exactly the stored entries, have a frontier that leads to its root, and carry a valid
-    /// gateway signature over that size and root. (Entries changed in the middle keep a valid head;
-    /// verification finds them, and heads signed later still commit to the original hashes.)
-    static func problem(in connection: SQLiteConnection, tree: MerkleTree,
+    /// What is wrong with the stored head of a ledger of `entries` entries (the next index `load`
+    /// found), or nil: it must exist once there are entries, cover exactly the stored entries, have
+    /// a frontier that leads to its root, and carry a valid gateway signature over that size and
+    /// root. (Entries changed in the middle keep a valid head; verification finds them, and heads
+    /// signed later still commit to the original hashes.)
+    static func problem(in connection: SQLiteConnection, entries: Int, tree: MerkleTree,
                         verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
-        let entries = try connection.scalar("SELECT coalesce(max(idx) + 1, 0) FROM ledger")?.int ?? 0
         var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8])?
         try connection.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
             let size = row[0].int ?? -1
