@@ -108,12 +108,13 @@ import UraJSON
 
     @Test(arguments: [false, true])
     func clientReadingSlowlyButSteadilyGetsAWholeLargeResponse(tls: Bool) async throws {
-        // About 3 MB/s: the writes block for seconds in all, never for the 500 ms write timeout at once.
-        try await withServer(tls: tls, { $0.timeouts.write = .milliseconds(500) }, handler: Self.largeHandler) { _, port in
+        // At most 1.6 MB/s: the writes block for seconds in all (the last 4 MiB take 2.5 s at
+        // least), never for the 1 s write timeout at once, even with the machine busy.
+        try await withServer(tls: tls, { $0.timeouts.write = .seconds(1) }, handler: Self.largeHandler) { _, port in
             let response = try await blocking {
                 let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
                 try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
-                return try client.readResponse(piece: 16 * 1024, pause: .milliseconds(5))
+                return try client.readResponse(piece: 16 * 1024, pause: .milliseconds(10))
             }
             #expect(response.status == 200)
             #expect(response.body.count == Self.largeBody.count)

@@ -319,6 +319,7 @@ final class EventLoop: @unchecked Sendable {
     func setWriteDeadline(_ connection: Connection) {
         guard connection.writeDeadline == 0 else { return }
         connection.writeDeadline = now + core.configuration.timeouts.write.nanoseconds
+        connection.unacknowledgedAtWriteDeadline = SystemCall.unacknowledgedBytes(connection.fd)
         if connection.writeDeadline < nextSweep { nextSweep = connection.writeDeadline }
     }
 
@@ -335,6 +336,14 @@ final class EventLoop: @unchecked Sendable {
 
     private func expire(_ connection: Connection) {
         if connection.writeDeadline != 0 && connection.writeDeadline <= now {
+            // The socket reports writable only once a third of its buffer (up to megabytes) has
+            // drained, so a slow reader may make progress without `flush` seeing any: bytes the
+            // client acknowledged since the timeout was armed count as progress too.
+            if SystemCall.unacknowledgedBytes(connection.fd) < connection.unacknowledgedAtWriteDeadline {
+                connection.writeDeadline = 0
+                setWriteDeadline(connection)
+                return
+            }
             destroy(connection)  // the client does not read what we send
             return
         }

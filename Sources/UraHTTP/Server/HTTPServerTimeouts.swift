@@ -9,8 +9,8 @@ public struct HTTPServerTimeouts: Sendable, Hashable {
     public var body: Duration = .seconds(30)
     /// A connection with no request under way (after the handshake or between keep-alive requests).
     public var idle: Duration = .seconds(60)
-    /// A response the client stopped reading: this long without the socket taking a byte of it
-    /// (any progress starts it afresh, so a slow but steady reader gets a large response).
+    /// A response the client stopped reading: this long without the socket taking a byte of it or
+    /// the client acknowledging one (progress starts it afresh: a slow, steady reader gets it all).
     public var write: Duration = .seconds(30)
 
     public init(handshake: Duration = .seconds(10), header: Duration = .seconds(10), body: Duration = .seconds(30),
