@@ -315,6 +315,14 @@ final class EventLoop: @unchecked Sendable {
         if deadline < nextSweep { nextSweep = deadline }
     }
 
+    /// How long the connection may wait for its next request: shorter for a client that showed
+    /// no verified certificate where one is asked for.
+    func idleTimeout(_ connection: Connection) -> Duration {
+        let timeouts = core.configuration.timeouts
+        guard core.asksForClientCertificates, connection.peer?.chainVerified != true else { return timeouts.idle }
+        return min(timeouts.idle, timeouts.unverifiedIdle)
+    }
+
     /// Starts the write timeout when the socket stops taking bytes; `flush` clears it on progress.
     func setWriteDeadline(_ connection: Connection) {
         guard connection.writeDeadline == 0 else { return }
