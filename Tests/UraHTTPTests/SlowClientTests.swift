@@ -110,8 +110,10 @@ import UraJSON
     @Test(arguments: [false, true])
     func clientReadingSlowlyButSteadilyGetsAWholeLargeResponse(tls: Bool) async throws {
         // At most 1.6 MB/s: the writes block for seconds in all (the last 4 MiB take 2.5 s at
-        // least), never for the 1 s write timeout at once, even with the machine busy.
-        try await withServer(tls: tls, { $0.timeouts.write = .seconds(1) }, handler: Self.largeHandler) { _, port in
+        // least), never for the 1 s write timeout at once, even with the machine busy. The idle
+        // timeout starts only once the response is out.
+        try await withServer(tls: tls, { $0.timeouts.write = .seconds(1); $0.timeouts.idle = .seconds(1) },
+                             handler: Self.largeHandler) { _, port in
             let response = try await blocking {
                 let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
                 try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -361,6 +361,11 @@ final class EventLoop: @unchecked Sendable {
             core.counters.failedHandshakes.wrappingAdd(1, ordering: .relaxed)
             destroy(connection)
         case .idle:
+            // Still writing the last response: the write timeout watches that; idling starts after.
+            if connection.hasPendingOutput {
+                setDeadline(connection, now + idleTimeout(connection).nanoseconds)
+                return
+            }
             core.counters.idleTimeouts.wrappingAdd(1, ordering: .relaxed)
             closeIdle(connection)
         case .head:

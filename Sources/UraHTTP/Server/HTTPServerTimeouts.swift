@@ -7,7 +7,8 @@ public struct HTTPServerTimeouts: Sendable, Hashable {
     public var header: Duration = .seconds(10)
     /// From the end of the header section to the last byte of the body → 408.
     public var body: Duration = .seconds(30)
-    /// A connection with no request under way (after the handshake or between keep-alive requests).
+    /// A connection with no request under way (after the handshake or between keep-alive
+    /// requests); one still writing its last response is not idle (`write` watches it).
     public var idle: Duration = .seconds(60)
     /// `idle` for a connection without a client certificate that verified, on a listener that
     /// asks for one (`clientCertificateAuthorities`): strangers and probes hold a slot only briefly.
