@@ -279,6 +279,10 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for connection in Array(connections.values) {
             switch connection.phase {
+            case .idle where connection.hasPendingOutput:
+                // Its last response is still being written: finish that, then close.
+                connection.phase = .closing
+                connection.deadline = .max
             case .idle: closeIdle(connection)
             case .handshaking: destroy(connection)
             default: break
