@@ -22,6 +22,7 @@ static inline long ura_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) 
     return SSL_CTX_set_min_proto_version(ctx, version);
 }
 static inline long ura_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline long ura_ssl_ctx_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
 /// Adds one intermediate certificate to the chain the server sends (takes its own reference).
 static inline long ura_ssl_ctx_add1_chain_cert(SSL_CTX *ctx, X509 *cert) { return SSL_CTX_add1_chain_cert(ctx, cert); }
 /// Lets SSL_read pull whole socket buffers instead of one record header at a time (fewer syscalls).
@@ -34,4 +35,5 @@ static inline long ura_ssl_set_tlsext_host_name(SSL *ssl, const char *name) { re
 static const uint64_t ura_ssl_op_no_renegotiation = SSL_OP_NO_RENEGOTIATION;
 static const uint64_t ura_ssl_op_cipher_server_preference = SSL_OP_CIPHER_SERVER_PREFERENCE;
 static const uint64_t ura_ssl_op_no_compression = SSL_OP_NO_COMPRESSION;
+static const uint64_t ura_ssl_op_no_ticket = SSL_OP_NO_TICKET;
 #endif

@@ -49,4 +49,21 @@ import UraModel
         #expect(logged.count == 1)
         #expect(logged.first?.contains("\"level\":\"error\"") == true, "\(logged)")
     }
+
+    @Test func refusedCertificatesAreAnsweredWithConnectionClose() async throws {
+        let f = try GatewayFixture()
+        let api = api(f)
+        let stranger = PeerCertificate(sha256Fingerprint: String(repeating: "a", count: 64), spkiSHA256: String(repeating: "b", count: 64),
+                                       subjectCommonName: "al.stranger", chainVerified: false, verificationError: "unable to get local issuer certificate",
+                                       verificationFailure: .untrustedIssuer)
+        let unknown = PeerCertificate(sha256Fingerprint: String(repeating: "c", count: 64), spkiSHA256: String(repeating: "d", count: 64),
+                                      subjectCommonName: "al.police.unknown", chainVerified: true, verificationError: nil, verificationFailure: nil)
+        for (peer, status) in [(nil, 401), (stranger, 403), (unknown, 403)] as [(PeerCertificate?, Int)] {
+            let response = await api.handle(get("/v1/inbox", peer: peer))
+            #expect(response.status == status)
+            #expect(response.headers["Connection"] == "close", "\(status) for \(peer?.subjectCommonName ?? "no certificate")")
+        }
+        // Unauthenticated routes keep the connection.
+        #expect(await api.handle(get("/healthz")).headers["Connection"] == nil)
+    }
 }

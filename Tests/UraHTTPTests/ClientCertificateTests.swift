@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 import UraHTTP
@@ -80,6 +81,28 @@ import UraHTTP
         let seen = fields(response.bodyText)
         #expect(seen["peer.cn"] == "al.malformed.test")
         #expect(seen["peer.verified"] == "false")
+    }
+
+    /// A resumed session would carry the first handshake's verdict on the certificate, so one that
+    /// expired since would stay accepted: every connection verifies afresh.
+    @Test(arguments: [TLS1_2_VERSION, TLS1_3_VERSION])
+    func sessionsAreNotResumed(maximumVersion: Int32) async throws {
+        let (first, second) = try await withServer(handler: echoHandler) { [pki] _, port in
+            try await blocking {
+                let options = RawClient.TLSOptions(caFile: pki.caCertificate, certificateFile: pki.clientCertificate, keyFile: pki.clientKey,
+                                                   maximumVersion: maximumVersion)
+                let first = try RawClient(port: port, tls: options)
+                try first.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+                _ = try first.readResponse()
+                var resuming = options
+                resuming.session = first.session()
+                let second = try RawClient(port: port, tls: resuming)
+                try second.send("GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
+                return (first.resumedSession, (second.resumedSession, fields(try second.readResponse().bodyText)))
+            }
+        }
+        #expect(!first && !second.0)
+        #expect(second.1["peer.verified"] == "true")
     }
 
     @Test func serverWithoutClientCAsDoesNotAskForACertificate() async throws {

@@ -28,6 +28,27 @@ import UraHTTP
         }
     }
 
+    @Test func responseStillBeingWrittenIsFinishedBeforeTheConnectionCloses() async throws {
+        let body = testBytes(8 << 20)
+        let server = HTTPServer(configuration: .init(tls: TestPKI.shared.serverTLS()),
+                                handler: { _ in HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: body) })
+        let port = try server.start()
+        let client = try await blocking {
+            let client = try RawClient(port: port, tls: Self.tls, receiveBuffer: 16 * 1024)
+            try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
+            return client
+        }
+        // 8 MiB cannot all be in the sockets' buffers: the shutdown finds the response half written.
+        #expect(await eventually { server.statistics.requestsServed == 1 })
+        async let stopped: Void = server.shutdown(gracePeriod: .seconds(30))
+        #expect(await eventually { !server.statistics.accepting })
+        let (response, rest) = try await blocking { (try client.readResponse(), try client.readUntilClosed()) }
+        #expect(response.status == 200)
+        #expect(response.body.count == body.count)
+        #expect(rest.isEmpty)
+        await stopped
+    }
+
     @Test func inFlightRequestCompletesAndNewConnectionsAreRefused() async throws {
         let gate = Gate()
         let server = HTTPServer(configuration: .init(tls: TestPKI.shared.serverTLS()), handler: Self.handler(gate))

@@ -19,7 +19,8 @@ import UraJSON
         // fifty handshakes may take longer than the default 10 s header deadline of the stalled ones.
         try await withServer({
             $0.eventLoops = 1
-            $0.timeouts = HTTPServerTimeouts(handshake: .seconds(120), header: .seconds(120), body: .seconds(120), idle: .seconds(120))
+            $0.timeouts = HTTPServerTimeouts(handshake: .seconds(120), header: .seconds(120), body: .seconds(120), idle: .seconds(120),
+                                             unverifiedIdle: .seconds(120))
         }, handler: echoHandler) { server, port in
             // Four kinds of stall, all on the one event loop: no TLS handshake at all, an idle
             // connection, a request head cut after one byte, a body cut after 10 of 100 bytes.
@@ -111,8 +112,10 @@ import UraJSON
         // About 1.6 MB/s: past the socket buffers (at most ~4 MiB) the rest takes ~2.6 s, longer than
         // the 2 s write timeout as a whole (which the old timeout counted), but never blocks that
         // long at once (the kernel reports the socket writable once about a third of its send
-        // buffer, at most 1.3 MiB, has drained: ~0.8 s at this pace).
-        try await withServer(tls: tls, { $0.timeouts.write = .seconds(2) }, handler: Self.largeHandler) { _, port in
+        // buffer, at most 1.3 MiB, has drained: ~0.8 s at this pace; acknowledged bytes count as
+        // progress too). The 1 s idle timeout starts only once the response is out.
+        try await withServer(tls: tls, { $0.timeouts.write = .seconds(2); $0.timeouts.idle = .seconds(1) },
+                             handler: Self.largeHandler) { _, port in
             let response = try await blocking {
                 let client = try RawClient(port: port, tls: tls ? Self.tls : nil, receiveBuffer: 16 * 1024)
                 try client.send("GET /large HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -137,6 +140,32 @@ import UraJSON
             // What the kernel still held arrives, then the end: never the whole response.
             let received = try await blocking { try client.readUntilClosed() }
             #expect(received.count < Self.largeBody.count)
+        }
+    }
+
+    @Test func connectionsWithoutAVerifiedCertificateGetTheShortIdleTimeout() async throws {
+        try await withServer({ $0.timeouts.unverifiedIdle = .milliseconds(500) }, handler: echoHandler) { server, port in
+            let pki = TestPKI.shared
+            let verified = try await blocking {
+                try RawClient(port: port, tls: .init(caFile: pki.caCertificate, certificateFile: pki.clientCertificate, keyFile: pki.clientKey))
+            }
+            // Served, then closed quietly 500 ms after the answer; the stranger before any request.
+            let (answer, rest, strangerRest) = try await blocking {
+                let anonymous = try RawClient(port: port, tls: Self.tls)
+                try anonymous.send("GET /anonymous HTTP/1.1\r\nHost: a\r\n\r\n")
+                let stranger = try RawClient(port: port, tls: .init(caFile: pki.caCertificate, certificateFile: pki.strangerCertificate,
+                                                                    keyFile: pki.strangerKey))
+                return (try anonymous.readResponse(), try anonymous.readUntilClosed(), try stranger.readUntilClosed())
+            }
+            #expect(answer.status == 200)
+            #expect(rest.isEmpty && strangerRest.isEmpty)
+            #expect(server.statistics.idleTimeouts == 2)
+            // The connection with a verified certificate keeps the ordinary idle timeout (60 s here).
+            let verifiedAnswer = try await blocking {
+                try verified.send("GET /verified HTTP/1.1\r\nHost: a\r\n\r\n")
+                return try verified.readResponse()
+            }
+            #expect(fields(verifiedAnswer.bodyText)["peer.verified"] == "true")
         }
     }
 

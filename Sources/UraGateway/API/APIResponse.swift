@@ -18,8 +18,10 @@ enum APIResponse {
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
-    static func problem(_ problem: Problem, instance: String? = nil) -> HTTPResponse {
-        HTTPResponse(status: problem.status, headers: ["Content-Type": "application/problem+json", "Cache-Control": "no-store"],
-                     body: problem.json(instance: instance).serialized())
+    /// `closeConnection` asks the server to end the connection after this answer (`Connection: close`).
+    static func problem(_ problem: Problem, instance: String? = nil, closeConnection: Bool = false) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/problem+json", "Cache-Control": "no-store"]
+        if closeConnection { headers.replaceOrAdd(name: "Connection", value: "close") }
+        return HTTPResponse(status: problem.status, headers: headers, body: problem.json(instance: instance).serialized())
     }
 }

@@ -25,7 +25,14 @@ public struct GatewayAPI: HTTPHandler {
             guard route.segments.first == "v1" else {
                 throw Problem(.notFound, "there is nothing at \(request.path); the API is under /v1")
             }
-            let agency = try authentication.agency(for: request)
+            let agency: Agency
+            do {
+                agency = try authentication.agency(for: request)
+            } catch {
+                // The connection is of no use without an enrolled agency's certificate: closing it
+                // stops such clients from holding the server's connection slots with keep-alive.
+                return APIResponse.problem(error, instance: request.path, closeConnection: true)
+            }
             return try await v1(request, Route(Array(route.segments.dropFirst())), agency)
         } catch let problem as Problem {
             return APIResponse.problem(problem, instance: request.path)

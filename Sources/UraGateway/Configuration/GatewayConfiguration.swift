@@ -18,7 +18,8 @@ public struct GatewayConfiguration: Sendable {
         "holidays": "",
         "store": ["backend": "sqlite", "path": "ura.sqlite", "commit_delay_microseconds": 1000],
         "http": ["event_loops": 2, "max_connections": 4096, "max_body_bytes": 10_485_760, "max_header_bytes": 32_768,
-                 "header_timeout_seconds": 10, "body_timeout_seconds": 30, "idle_timeout_seconds": 60],
+                 "header_timeout_seconds": 10, "body_timeout_seconds": 30, "idle_timeout_seconds": 60,
+                 "unverified_idle_timeout_seconds": 10],
         "intake": ["clock_skew_seconds": 300, "max_age_days": 14, "max_lifetime_days": 400],
         "delivery": ["concurrency": 32, "per_recipient": 4, "lease_seconds": 120, "connect_timeout_seconds": 10, "timeout_seconds": 30,
                      "retry_initial_seconds": 2, "retry_max_seconds": 900, "max_attempts": 30, "redrive_window_hours": 72],
@@ -56,6 +57,8 @@ public struct GatewayConfiguration: Sendable {
     public var headerTimeout: Duration
     public var bodyTimeout: Duration
     public var idleTimeout: Duration
+    /// The idle timeout of a connection without a client certificate that verified.
+    public var unverifiedIdleTimeout: Duration
     public var gateway: Gateway.Settings
     public var pushConnectTimeout: Duration
     public var pushTimeout: Duration
@@ -116,6 +119,7 @@ public struct GatewayConfiguration: Sendable {
         headerTimeout = .seconds(try reader.int("http.header_timeout_seconds", 1...3600))
         bodyTimeout = .seconds(try reader.int("http.body_timeout_seconds", 1...3600))
         idleTimeout = .seconds(try reader.int("http.idle_timeout_seconds", 1...86_400))
+        unverifiedIdleTimeout = .seconds(try reader.int("http.unverified_idle_timeout_seconds", 1...86_400))
         var settings = Gateway.Settings()
         settings.intake = IntakeSettings(maxMessageBytes: maxBodyBytes, clockSkew: .seconds(try reader.int("intake.clock_skew_seconds", 1...86_400)),
                                          maxAge: .seconds(try reader.int("intake.max_age_days", 1...365) * 86_400),

@@ -68,7 +68,8 @@ public final class Daemon: Sendable {
             tls: TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
                                   clientCertificateAuthorities: .file(configuration.clientCA.path)),
             limits: HTTPServerLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes),
-            timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout),
+            timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout,
+                                         unverifiedIdle: configuration.unverifiedIdleTimeout),
             eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
             maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway))
         if configuration.adminEnabled {

@@ -25,6 +25,13 @@ enum SystemCall {
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
+    /// Bytes a TCP socket holds that the peer has not acknowledged yet (SIOCOUTQ); 0 if unknown.
+    static func unacknowledgedBytes(_ fd: Int32) -> Int {
+        var count: Int32 = 0
+        guard ioctl(fd, UInt(TIOCOUTQ), &count) == 0 else { return 0 }
+        return Int(count)
+    }
+
     static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

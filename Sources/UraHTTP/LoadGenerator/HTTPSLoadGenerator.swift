@@ -53,10 +53,12 @@ public struct HTTPSLoadGenerator: Sendable {
         run.start.store(start, ordering: .releasing)
         run.deadline.store(start + configuration.runTimeout.nanoseconds, ordering: .releasing)
         let group = DispatchGroup()
+        let firstRound = DispatchGroup()
+        for _ in workers { firstRound.enter() }
         for (index, worker) in workers.enumerated() {
             group.enter()
             let thread = Thread {
-                worker.runLoop()
+                worker.runLoop(firstRound: firstRound)
                 group.leave()
             }
             thread.name = "ura-load-\(index)"

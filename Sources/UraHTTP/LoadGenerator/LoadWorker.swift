@@ -1,4 +1,5 @@
 import COpenSSL
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -54,10 +55,14 @@ final class LoadWorker: @unchecked Sendable {
 
     // MARK: - The loop
 
-    func runLoop() {
+    /// `firstRound` holds every worker until all have started their first requests, so no
+    /// connection takes a second request before each has had its first (closed loop).
+    func runLoop(firstRound: DispatchGroup) {
         now = SystemCall.monotonicNanoseconds()
         idle = connections
         sendWhereDue()
+        firstRound.leave()
+        firstRound.wait()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while true {
             if inFlight == 0 && run.next.load(ordering: .relaxed) >= run.workload.count { break }

@@ -42,6 +42,8 @@ final class Connection {
     var deadline = UInt64.max
     /// When a blocked write gives up unless the socket takes more bytes first (0: nothing blocked).
     var writeDeadline: UInt64 = 0
+    /// Unacknowledged bytes in the socket when the write timeout was armed (see `EventLoop.expire`).
+    var unacknowledgedAtWriteDeadline = 0
     var peer: PeerCertificate?
     /// Counts requests, so a late response cannot land on a later request of the connection.
     var requestSerial: UInt64 = 0

@@ -62,7 +62,7 @@ extension EventLoop {
             if result == 1 {
                 connection.peer = PeerCertificate(ssl: ssl)  // once per connection, not per request
                 connection.phase = .idle
-                setDeadline(connection, now + core.configuration.timeouts.idle.nanoseconds)
+                setDeadline(connection, now + idleTimeout(connection).nanoseconds)
                 return .done
             }
             guard SSL_get_error(ssl, result) == SSL_ERROR_WANT_READ else {
@@ -267,7 +267,7 @@ extension EventLoop {
             connection.deadline = .max
         } else {
             connection.phase = .idle
-            setDeadline(connection, now + core.configuration.timeouts.idle.nanoseconds)
+            setDeadline(connection, now + idleTimeout(connection).nanoseconds)
         }
         drive(connection)
     }

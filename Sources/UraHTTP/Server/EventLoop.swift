@@ -279,6 +279,10 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for connection in Array(connections.values) {
             switch connection.phase {
+            case .idle where connection.hasPendingOutput:
+                // Its last response is still being written: finish that, then close.
+                connection.phase = .closing
+                connection.deadline = .max
             case .idle: closeIdle(connection)
             case .handshaking: destroy(connection)
             default: break
@@ -315,10 +319,19 @@ final class EventLoop: @unchecked Sendable {
         if deadline < nextSweep { nextSweep = deadline }
     }
 
+    /// How long the connection may wait for its next request: shorter for a client that showed
+    /// no verified certificate where one is asked for.
+    func idleTimeout(_ connection: Connection) -> Duration {
+        let timeouts = core.configuration.timeouts
+        guard core.asksForClientCertificates, connection.peer?.chainVerified != true else { return timeouts.idle }
+        return min(timeouts.idle, timeouts.unverifiedIdle)
+    }
+
     /// Starts the write timeout when the socket stops taking bytes; `flush` clears it on progress.
     func setWriteDeadline(_ connection: Connection) {
         guard connection.writeDeadline == 0 else { return }
         connection.writeDeadline = now + core.configuration.timeouts.write.nanoseconds
+        connection.unacknowledgedAtWriteDeadline = SystemCall.unacknowledgedBytes(connection.fd)
         if connection.writeDeadline < nextSweep { nextSweep = connection.writeDeadline }
     }
 
@@ -335,6 +348,14 @@ final class EventLoop: @unchecked Sendable {
 
     private func expire(_ connection: Connection) {
         if connection.writeDeadline != 0 && connection.writeDeadline <= now {
+            // The socket reports writable only once a third of its buffer (up to megabytes) has
+            // drained, so a slow reader may make progress without `flush` seeing any: bytes the
+            // client acknowledged since the timeout was armed count as progress too.
+            if SystemCall.unacknowledgedBytes(connection.fd) < connection.unacknowledgedAtWriteDeadline {
+                connection.writeDeadline = 0
+                setWriteDeadline(connection)
+                return
+            }
             destroy(connection)  // the client does not read what we send
             return
         }
@@ -344,6 +365,11 @@ final class EventLoop: @unchecked Sendable {
             core.counters.failedHandshakes.wrappingAdd(1, ordering: .relaxed)
             destroy(connection)
         case .idle:
+            // Still writing the last response: the write timeout watches that; idling starts after.
+            if connection.hasPendingOutput {
+                setDeadline(connection, now + idleTimeout(connection).nanoseconds)
+                return
+            }
             core.counters.idleTimeouts.wrappingAdd(1, ordering: .relaxed)
             closeIdle(connection)
         case .head:

@@ -90,8 +90,8 @@ public final class HTTPServer: Sendable {
     public var statistics: HTTPServerStatistics { counters.snapshot }
 
     /// Stops accepting (listeners close at once, so new connections are refused), closes idle
-    /// connections, lets requests under way finish and their responses be written (with
-    /// `Connection: close`), then returns. After `gracePeriod`, remaining connections are closed
+    /// connections (after writing the rest of a response still going out), lets requests under
+    /// way finish and their responses be written (with `Connection: close`), then returns. After `gracePeriod`, remaining connections are closed
     /// and their handlers cancelled.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
         let core = state.withLock { state -> ServerCore? in

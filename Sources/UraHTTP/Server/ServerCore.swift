@@ -6,6 +6,8 @@ final class ServerCore: Sendable {
     let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
     let tls: ServerTLSContext?
+    /// The listener asks clients for certificates (see `HTTPServerTimeouts.unverifiedIdle`).
+    let asksForClientCertificates: Bool
     let counters: ServerCounters
     let loops = Mutex<[EventLoop]>([])
     /// Loops still running, and the `shutdown` calls waiting for them to end.
@@ -15,6 +17,7 @@ final class ServerCore: Sendable {
         self.configuration = configuration
         self.handler = handler
         self.tls = tls
+        asksForClientCertificates = tls != nil && configuration.tls?.clientCertificateAuthorities != nil
         self.counters = counters
     }
 

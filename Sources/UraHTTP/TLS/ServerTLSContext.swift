@@ -24,9 +24,12 @@ final class ServerTLSContext: @unchecked Sendable {
         guard SSL_CTX_set_cipher_list(context, configuration.cipherList) == 1 else {
             throw TLSSetupError("the TLS 1.2 cipher list \"\(configuration.cipherList)\" selects no cipher: \(OpenSSLError.drain())")
         }
-        // Session resumption with client verification needs a context id, or OpenSSL refuses it.
-        let sessionContext = Array("ura-https".utf8)
-        _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
+        // No session resumption: a resumed session keeps its first handshake's verdict on the
+        // client certificate, which would stay accepted after it expired, for the ticket's lifetime.
+        // Connections are long-lived keep-alive ones, so a full handshake each costs little.
+        _ = SSL_CTX_set_options(context, ura_ssl_op_no_ticket)
+        _ = SSL_CTX_set_num_tickets(context, 0)
+        _ = ura_ssl_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
 
         let chain = try configuration.certificateChain.loadCertificates()
         guard SSL_CTX_use_certificate(context, chain[0].pointer) == 1 else {

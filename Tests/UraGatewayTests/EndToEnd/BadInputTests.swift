@@ -103,6 +103,35 @@ import UraModel
         await s.close()
     }
 
+    /// A connection without an enrolled agency's certificate is of no use, so the server closes
+    /// it after the 401/403 (such clients cannot hold connection slots); an agency's stays open.
+    @Test(.timeLimit(.minutes(3))) func aRefusedCertificateEndsItsConnection() async throws {
+        let s = try Scenario()
+        let inbox = "GET /v1/inbox HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        /// The status of each response in what the server sent.
+        func statuses(_ text: String) -> [Substring] {
+            text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        }
+        // Two requests on one connection: only the first is answered, then the server closes
+        // (s_client -quiet ends only when the server does).
+        let anonymous = try Self.raw(s, certificate: nil, request: inbox + inbox)
+        #expect(statuses(anonymous) == ["401"], "\(anonymous.prefix(600))")
+        #expect(anonymous.contains("Connection: close\r\n"))
+
+        let ca = try DemoSetup.authority(in: s.data)
+        let (unknownKey, unknownCert) = try ca.issue(commonName: "al.police.not-enrolled", usage: .client)
+        let unknown = try Self.write(cert: unknownCert, key: unknownKey, in: s.root, name: "unknown")
+        let unenrolled = try Self.raw(s, certificate: unknown, request: inbox + inbox)
+        #expect(statuses(unenrolled) == ["403"], "\(unenrolled.prefix(600))")
+        #expect(unenrolled.contains("Connection: close\r\n"))
+
+        // An enrolled agency's connection serves both; the second request asks to close.
+        let enrolled = try Self.raw(s, agency: "al.mpb.secretariat",
+                                    request: inbox + "GET /v1/inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(statuses(enrolled) == ["200", "200"], "\(enrolled.prefix(600))")
+        await s.close()
+    }
+
     static func write(cert: Certificate, key: SigningKey, in folder: URL, name: String) throws -> (cert: String, key: String) {
         let certPath = folder.appendingPathComponent("\(name).crt").path
         let keyPath = folder.appendingPathComponent("\(name).key").path
@@ -114,10 +143,15 @@ import UraModel
     /// Sends raw bytes over TLS (with the agency's certificate) and returns what the server answers.
     static func raw(_ s: Scenario, agency: String, request: String) throws -> String {
         let folder = s.agencyFolder(agency)
-        return try Processes.run("/usr/bin/openssl", ["s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)",
-                                                      "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path,
-                                                      "-cert", folder.appendingPathComponent("tls.crt").path,
-                                                      "-key", folder.appendingPathComponent("tls.key").path],
-                                 input: Array(request.utf8)).stdout
+        return try raw(s, certificate: (folder.appendingPathComponent("tls.crt").path, folder.appendingPathComponent("tls.key").path),
+                       request: request)
+    }
+
+    /// Sends raw bytes over one TLS connection (with the certificate, or none) and returns all the
+    /// server answers until it closes the connection.
+    static func raw(_ s: Scenario, certificate: (cert: String, key: String)?, request: String) throws -> String {
+        var arguments = ["s_client", "-quiet", "-connect", "127.0.0.1:\(s.daemon.port)", "-CAfile", s.data.appendingPathComponent("ca/ca.crt").path]
+        if let certificate { arguments += ["-cert", certificate.cert, "-key", certificate.key] }
+        return try Processes.run("/usr/bin/openssl", arguments, input: Array(request.utf8)).stdout
     }
 }

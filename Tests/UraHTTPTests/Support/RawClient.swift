@@ -17,6 +17,18 @@ final class RawClient: @unchecked Sendable {
         var caFile: String
         var certificateFile: String? = nil
         var keyFile: String? = nil
+        /// Offered for resumption (from `session()` of an earlier connection).
+        var session: Session? = nil
+        /// The highest protocol version to offer (`TLS1_2_VERSION`…); nil: OpenSSL's.
+        var maximumVersion: Int32? = nil
+    }
+
+    /// A TLS session, kept to offer it again on a later connection.
+    final class Session: @unchecked Sendable {
+        // @unchecked: an SSL_SESSION is reference-counted by OpenSSL and only read once made.
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { SSL_SESSION_free(pointer) }
     }
 
     /// `receiveBuffer` (bytes) fixes the socket's receive buffer before connecting, so the
@@ -46,12 +58,14 @@ final class RawClient: @unchecked Sendable {
         context = SSL_CTX_new(TLS_client_method())
         SSL_CTX_load_verify_locations(context, tls.caFile, nil)
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        if let version = tls.maximumVersion { SSL_CTX_ctrl(context, SSL_CTRL_SET_MAX_PROTO_VERSION, Int(version), nil) }
         if let certificate = tls.certificateFile, let key = tls.keyFile {
             SSL_CTX_use_certificate_chain_file(context, certificate)
             SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM)
         }
         ssl = SSL_new(context)
         SSL_set_fd(ssl, fd)
+        if let session = tls.session { SSL_set_session(ssl, session.pointer) }
         _ = ura_ssl_set_tlsext_host_name(ssl, "localhost")
         let result = SSL_connect(ssl)
         guard result == 1 else {
@@ -68,6 +82,12 @@ final class RawClient: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// The connection's TLS session (with TLS 1.3 tickets only after a response was read).
+    func session() -> Session? { ssl.flatMap(SSL_get1_session).map(Session.init) }
+
+    /// The handshake resumed the offered session instead of a full one.
+    var resumedSession: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
 
     /// OpenSSL writes to the socket with write(2): a server that already closed would kill the
     /// whole test process with SIGPIPE instead of failing one test.

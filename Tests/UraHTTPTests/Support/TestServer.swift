@@ -9,7 +9,8 @@ func withServer<T: Sendable>(tls: Bool = true, _ configure: (inout HTTPServerCon
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, tls: tls ? TestPKI.shared.serverTLS() : nil)
     // The whole suite shares two cores: a client thread may wait seconds for the CPU between
     // its ClientHello and its Finished. Tests of a timeout set that timeout themselves.
-    configuration.timeouts = HTTPServerTimeouts(handshake: .seconds(60), header: .seconds(60), body: .seconds(60), idle: .seconds(60))
+    configuration.timeouts = HTTPServerTimeouts(handshake: .seconds(60), header: .seconds(60), body: .seconds(60), idle: .seconds(60),
+                                                unverifiedIdle: .seconds(60))
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, handler: handler)
     let port = try server.start()
