@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UraJSON
 import UraModel
 @testable import UraStore
 
@@ -52,6 +53,23 @@ import UraModel
         #expect(feed.allSatisfy { $0.kind == .delivered })
         #expect(try f.store.receipts(forSender: StoreFixture.police, after: feed[0].cursor, limit: 10).map(\.signed) == [[2]])
         #expect(try f.store.receipts(forSender: StoreFixture.shelter, after: 0, limit: 10).isEmpty)
+    }
+
+    @Test func aDeliveredReceiptAfterTheDeadLetterSettlesItAsDelivered() async throws {
+        let f = try StoreFixture()
+        let message = f.accepted(to: [StoreFixture.shelter])
+        let id = message.metadata.id
+        _ = try await f.store.commit(message)
+        _ = try await f.claim()
+        #expect(try await f.store.record(.failed(error: "expired", at: f.start, failedReceipt: [9]), for: id, recipient: StoreFixture.shelter))
+        let later = f.start.addingTimeInterval(60)
+        #expect(try await f.store.record(.delivered(receipt: [7], at: later), for: id, recipient: StoreFixture.shelter))
+        let delivery = try #require(try f.store.deliveries(of: id).first)
+        #expect(delivery.state == .delivered && delivery.receipt == [7])
+        #expect(try f.store.receipts(forSender: StoreFixture.police, after: 0, limit: 10).map(\.kind) == [.failed, .delivered])
+        #expect(try f.store.deadLetters(limit: 10).isEmpty)
+        let last = try JSONValue(parsing: try #require(try f.store.ledgerEntries(from: 0, count: 100).last).leaf)
+        #expect(last["kind"]?.stringValue == "delivery.delivered" && last["data"]?["after_dead_letter"] == true)
     }
 
     @Test func retryThenDeadLetterThenRedrive() async throws {

@@ -96,8 +96,12 @@ extension SQLiteStore {
                     """, [.date(at), .blob(receipt)] + key)
                 try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
                 try Self.noteHealth(tx, recipient, success: true, at: at, error: nil)
-                try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient,
-                                                data: ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]), messageSeq: seq)
+                // After a dead letter (the recipient acknowledged, or its endpoint answered, after
+                // the gateway gave up) the recipient's signed receipt is the truth: the delivery is
+                // delivered, the sender's feed gets it after the failed one, the ledger says so.
+                var data: JSONObject = ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]
+                if current.state == .deadLetter { data["after_dead_letter"] = true }
+                try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient, data: data), messageSeq: seq)
                 try Self.settleMessageIfDone(tx, seq: seq, at: at)
             case .retry(let error, let at, let next):
                 guard current.state == .inFlight else { return false }
