@@ -166,4 +166,23 @@ import UraStore
         #expect(await s.runOnce() == 2)
         #expect(await s.runOnce() == 0)
     }
+
+    /// The daemon's loop: an endpoint that hangs holds its own slot, not the next delivery.
+    @Test func aHangingDeliveryDoesNotHoldTheNextOne() async throws {
+        let f = try GatewayFixture()
+        let transport = ScriptedTransport([f.shelter])
+        transport.then(.hold)
+        let first = try await send(f)
+        let s = scheduler(f, transport)
+        let loop = Task { await s.run() }
+        #expect(await eventually { transport.holding == 1 })
+        let second = try await send(f)
+        s.wakeUp()
+        #expect(await eventually { (try? state(f, second).state) == .delivered })
+        #expect(try state(f, first).state == .inFlight)
+        transport.releaseHeld()
+        #expect(await eventually { (try? state(f, first).state) == .delivered })
+        loop.cancel()
+        await loop.value
+    }
 }

@@ -22,6 +22,8 @@ public final class DeliveryScheduler: Sendable {
     let events: GatewayEvents
     private let random: Mutex<any RandomNumberGenerator & Sendable>
     private let wake = WakeSignal()
+    /// Attempts under way in `run()`.
+    private let running = Atomic<Int>(0)
 
     public init(store: any Store, transport: any DeliveryTransport, directory: DirectoryBook, signer: GatewaySigner,
                 clock: any WallClock, settings: DeliverySettings = DeliverySettings(), events: GatewayEvents,
@@ -40,52 +42,100 @@ public final class DeliveryScheduler: Sendable {
     /// Wakes a sleeping `run()` (a new message was accepted).
     public func wakeUp() { wake.signal() }
 
-    /// One pass: returns expired leases to the queue, claims and attempts everything due now, then
-    /// ends the open deliveries on either channel whose window has closed — a pull agency that
-    /// stops fetching its inbox gets no attempts, so only this sweep tells its sender.
-    /// Returns how many deliveries were attempted.
+    /// One pass: returns expired leases, claims and attempts everything due now and waits for
+    /// those attempts, then ends the open deliveries whose window has closed. Tests call it after
+    /// moving their clock; returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async -> Int {
-        let now = clock.now
-        do {
-            _ = try await store.releaseExpiredLeases(now: now)
-            let jobs = try await store.claimDue(ClaimRequest(
-                channel: .push, now: now, limit: settings.concurrency, perRecipientLimit: settings.perRecipient,
-                leaseUntil: now.addingTimeInterval(settings.lease.seconds)))
-            await withTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { await self.attempt(job) } }
+        await returnExpiredLeases()
+        let jobs = await claim(limit: settings.concurrency)
+        await withTaskGroup(of: Void.self) { group in
+            for job in jobs { group.addTask { await self.attempt(job) } }
+        }
+        await endExpired()
+        return jobs.count
+    }
+
+    /// Runs until the task is cancelled. Attempts run side by side, up to `concurrency`, each
+    /// started as soon as a slot is free: an agency whose endpoint takes its whole timeout holds
+    /// only its own slots (at most `perRecipient`), never the other agencies' deliveries.
+    ///
+    /// The loop claims when something is due and a slot is free, and otherwise waits — for a new
+    /// message, a finished attempt, or the next due time. Returning expired leases and ending
+    /// expired deliveries happen every `idlePoll`. A wake-up costs one read when nothing is due,
+    /// so the store's single writer stays with intake (a pass at every commit would halve it).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            var lastHousekeeping = Date.distantPast
+            while !Task.isCancelled {
+                if clock.now.timeIntervalSince(lastHousekeeping) >= settings.idlePoll.seconds {
+                    lastHousekeeping = clock.now
+                    await returnExpiredLeases()
+                    await endExpired()
+                }
+                let free = settings.concurrency - running.load(ordering: .acquiring)
+                var due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
+                var blocked = free <= 0  // then a finished attempt signals
+                if !blocked, let when = due, when <= clock.now {
+                    let jobs = await claim(limit: free)
+                    for job in jobs {
+                        running.add(1, ordering: .relaxed)
+                        group.addTask {
+                            await self.attempt(job)
+                            self.running.subtract(1, ordering: .releasing)
+                            self.wake.signal()
+                        }
+                    }
+                    if jobs.count == free { continue }  // there may be more due
+                    // What is still due waits for a slot of its agency: a finished attempt signals.
+                    due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
+                    blocked = due.map { $0 <= clock.now } ?? false
+                }
+                let untilHousekeeping = settings.idlePoll.seconds - clock.now.timeIntervalSince(lastHousekeeping)
+                let untilDue = blocked ? untilHousekeeping : due.map { $0.timeIntervalSince(clock.now) } ?? untilHousekeeping
+                let wait = min(max(min(untilDue, untilHousekeeping), 0.001), settings.idlePoll.seconds)
+                await wake.wait(timeout: .milliseconds(Int(wait * 1000)))
             }
-            for expired in try store.expiredDeliveries(now: now, limit: settings.concurrency) {
-                let how = expired.channel == .pull ? "fetched and acknowledged" : "delivered"
-                await giveUp(message: expired.message, recipient: expired.recipient, digest: expired.digest,
-                             reason: "the message expired at \(RFC3339.string(from: expired.deliverUntil)) before \(expired.recipient) \(how) it")
-            }
-            return jobs.count
-        } catch {
-            events.log.error("delivery.store_failed", ["error": .string("\(error)")])
-            return 0
         }
     }
 
-    /// Runs passes until the task is cancelled. A wake-up (every accepted message with a push
-    /// recipient) costs one read, which also sets the wait, when no push delivery is due: a pass
-    /// (two write transactions) runs only when something is due, or every `idlePoll` to return
-    /// expired leases. Otherwise the passes would take the single writer from intake at every
-    /// commit, halving what the gateway accepts.
-    public func run() async {
-        var lastPass = Date.distantPast
-        while !Task.isCancelled {
-            let now = clock.now
-            var due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
-            if due.map({ $0 <= now }) == true || now.timeIntervalSince(lastPass) >= settings.idlePoll.seconds {
-                let attempted = await runOnce()
-                lastPass = now
-                if attempted >= settings.concurrency { continue }
-                due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }  // the pass changed it
+    private func returnExpiredLeases() async {
+        do { _ = try await store.releaseExpiredLeases(now: clock.now) } catch {
+            events.log.error("delivery.store_failed", ["error": .string("\(error)")])
+        }
+    }
+
+    /// Claims up to `limit` due push deliveries (none when the store fails: logged).
+    private func claim(limit: Int) async -> [DeliveryJob] {
+        let now = clock.now
+        do {
+            return try await store.claimDue(ClaimRequest(
+                channel: .push, now: now, limit: limit, perRecipientLimit: settings.perRecipient,
+                leaseUntil: now.addingTimeInterval(settings.lease.seconds)))
+        } catch {
+            events.log.error("delivery.store_failed", ["error": .string("\(error)")])
+            return []
+        }
+    }
+
+    /// Ends open deliveries of either channel past their window with a failed receipt — a pull
+    /// agency that stops fetching its inbox gets no attempts, so only this sweep tells its sender.
+    private func endExpired() async {
+        do {
+            // Batch after batch while they come full (a pull agency's whole backlog may expire at
+            // once), with a bound so that a store refusing the writes cannot hold the loop.
+            for _ in 0..<64 {
+                let batch = try store.expiredDeliveries(now: clock.now, limit: settings.concurrency)
+                for expired in batch {
+                    let how = expired.channel == .pull ? "fetched and acknowledged" : "delivered"
+                    guard await giveUp(message: expired.message, recipient: expired.recipient, digest: expired.digest,
+                                       reason: "the message expired at \(RFC3339.string(from: expired.deliverUntil)) before \(expired.recipient) \(how) it")
+                    else { return }  // the store failed (logged): the next round tries again
+                }
+                if batch.count < settings.concurrency { break }
             }
-            let next = due ?? clock.now.addingTimeInterval(settings.idlePoll.seconds)
-            let wait = min(max(next.timeIntervalSince(clock.now), 0.001), settings.idlePoll.seconds)
-            await wake.wait(timeout: .milliseconds(Int(wait * 1000)))
+        } catch {
+            events.log.error("delivery.store_failed", ["error": .string("\(error)")])
         }
     }
 
@@ -158,16 +208,20 @@ public final class DeliveryScheduler: Sendable {
         await giveUp(message: job.message, recipient: job.recipient, digest: job.digest, reason: reason)
     }
 
-    private func giveUp(message: MessageID, recipient: AgencyID, digest: String, reason: String) async {
+    /// False when the store failed (logged).
+    @discardableResult
+    private func giveUp(message: MessageID, recipient: AgencyID, digest: String, reason: String) async -> Bool {
         let now = clock.now
         do {
             let receipt = try signer.sign(Receipt(kind: .failed, message: message, digest: digest, recipient: recipient,
                                                   at: now, by: signer.id, reason: reason)).serialized()
             // False when the delivery settled meanwhile (its receipt arrived): nothing to report then.
-            guard try await store.record(.failed(error: reason, at: now, failedReceipt: receipt), for: message, recipient: recipient) else { return }
+            guard try await store.record(.failed(error: reason, at: now, failedReceipt: receipt), for: message, recipient: recipient) else { return true }
             await events.deadLetter(message: message, recipient: recipient, reason: reason)
+            return true
         } catch {
             events.log.error("delivery.store_failed", ["id": .id(message), "error": .string("\(error)")])
+            return false
         }
     }
 

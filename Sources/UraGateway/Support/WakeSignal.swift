@@ -23,6 +23,8 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
+    /// Returns when signalled (or a signal was remembered), after `timeout`, or when the task is
+    /// cancelled.
     func wait(timeout: Duration) async {
         let generation: Int? = state.withLock { s in
             if s.pending {
@@ -33,17 +35,36 @@ final class WakeSignal: Sendable {
             return s.generation
         }
         guard let generation else { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            state.withLock { $0.waiter = continuation }
-            Task {
-                try? await Task.sleep(for: timeout)
-                let waiter: CheckedContinuation<Void, Never>? = self.state.withLock { s in
-                    guard s.generation == generation, let w = s.waiter else { return nil }
-                    s.waiter = nil
-                    return w
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // A signal between the check above and here (or a cancellation) found no waiter
+                // and was remembered.
+                let signalled = state.withLock { s in
+                    if s.pending {
+                        s.pending = false
+                        return true
+                    }
+                    s.waiter = continuation
+                    return false
                 }
-                waiter?.resume()
+                if signalled {
+                    continuation.resume()
+                    return
+                }
+                timer.withLock { $0 = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: woken already
+                    let waiter: CheckedContinuation<Void, Never>? = self.state.withLock { s in
+                        guard s.generation == generation, let w = s.waiter else { return nil }
+                        s.waiter = nil
+                        return w
+                    }
+                    waiter?.resume()
+                } }
             }
+        } onCancel: {
+            signal()
         }
+        timer.withLock { $0?.cancel() }
     }
 }

@@ -14,6 +14,8 @@ final class ScriptedTransport: DeliveryTransport {
         /// A receipt with whatever the test makes of it.
         case receipt(@Sendable (DeliveryJob) throws -> [UInt8])
         case fail(String)
+        /// Hang (an endpoint that takes its whole timeout) until `releaseHeld()`, then deliver.
+        case hold
     }
 
     private let agencies: [AgencyID: TestAgency]
@@ -21,6 +23,7 @@ final class ScriptedTransport: DeliveryTransport {
     private let fallback: Mutex<Answer>
     let attempts = Mutex<[(message: MessageID, recipient: AgencyID, attempt: Int)]>([])
     private let inFlight = Mutex<(now: Int, peak: Int)>((0, 0))
+    private let held = Mutex<(released: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
     init(_ agencies: [TestAgency], default answer: Answer = .deliver) {
         self.agencies = Dictionary(uniqueKeysWithValues: agencies.map { ($0.id, $0) })
@@ -30,6 +33,16 @@ final class ScriptedTransport: DeliveryTransport {
     func then(_ answers: Answer...) { script.withLock { $0 += answers } }
     func always(_ answer: Answer) { fallback.withLock { $0 = answer } }
     var peakConcurrency: Int { inFlight.withLock { $0.peak } }
+    var holding: Int { held.withLock { $0.waiting.count } }
+
+    /// Lets every held attempt (and any later one) go on.
+    func releaseHeld() {
+        for waiter in held.withLock({ state in
+            state.released = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }) { waiter.resume() }
+    }
 
     func deliver(_ job: DeliveryJob, to agency: Agency) async throws(DeliveryFailure) -> [UInt8] {
         attempts.withLock { $0.append((job.message, job.recipient, job.attempt)) }
@@ -44,6 +57,15 @@ final class ScriptedTransport: DeliveryTransport {
             do { return try make(job) } catch { throw DeliveryFailure("\(error)") }
         case .fail(let reason):
             throw DeliveryFailure(reason)
+        case .hold:
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let released = held.withLock { state in
+                    if !state.released { state.waiting.append(continuation) }
+                    return state.released
+                }
+                if released { continuation.resume() }
+            }
+            return try! Self.receipt(for: job, by: agencies[job.recipient]!)
         }
     }
 
