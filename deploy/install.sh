@@ -53,7 +53,8 @@ if ((systemd)); then
   install -d -m 0700 -o ura -g ura /var/lib/ura
   chgrp ura /etc/ura/urad.json
   systemctl daemon-reload
-  echo "Installed. Edit /etc/ura/urad.json (see the comments in it), then: systemctl enable --now ura"
+  echo "Installed. First files of a new gateway: sudo -u ura ura admin init --data-dir /var/lib/ura --gateway-id ID --gateway-name NAME --host HOSTNAME"
+  echo "Then set gateway.id in /etc/ura/urad.json (see the comments in it), and: systemctl enable --now ura (docs/operations.md, \"Setting up a production gateway\")"
 else
   echo "Installed under ${destdir:-/} (no user created, systemd not touched)."
 fi

@@ -8,6 +8,9 @@ import UraModel
 /// new certificate's pin and delivery mode. `--reload` tells the running urad (SIGHUP).
 enum AdminCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        if raw.first == "init" {
+            return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: []))
+        }
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
                                             flags: ["reload"])
         if args.positionals.first == "login-link" { return try loginLink(args) }

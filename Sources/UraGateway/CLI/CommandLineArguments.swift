@@ -86,6 +86,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case unavailable = 69
     /// A bug: please report it.
     case software = 70
+    /// A file to create exists already (`ura admin init` never replaces a gateway's keys).
+    case cannotCreate = 73
     /// Reading or writing a local file (or standard output) failed.
     case ioError = 74
     /// Nothing was sent or kept; try again later: the gateway cannot be reached and there is no

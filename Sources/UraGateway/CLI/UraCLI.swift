@@ -30,6 +30,8 @@ public enum UraCLI {
     Keys and enrolment:
       keys generate --out DIR [--agency ID]       signing, encryption and TLS keys (private files 0600)
       cert request --agency ID --key DIR/tls.key --out FILE.csr
+      admin init --data-dir DIR --gateway-id ID --gateway-name NAME --host NAME[,NAME]
+                                                  a new gateway's CA, keys, TLS certificate, directory
       admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys DIR/keys.json
                   [--county C] [--parent ID] [--push-url URL] [--out FILE.crt] [--reload]
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
@@ -37,7 +39,7 @@ public enum UraCLI {
       --version, --help
     Exit codes: 0 done, 1 refused by the gateway (send: moved to rejected/), 2 verification failed,
     64 usage, 65 bad input, 66 missing file, 69 gateway unreachable or busy (send: kept in the outbox),
-    70 bug, 74 I/O (inbox: that message not acknowledged), 75 send: nothing kept, try again later,
+    70 bug, 73 a file to create exists (admin init), 74 I/O (inbox: that message not acknowledged), 75 send: nothing kept, try again later,
     76 protocol, 77 not permitted (certificate refused, agency suspended, or not allowed to this
     agency; send: kept in the outbox if it says so), 78 configuration.
     """

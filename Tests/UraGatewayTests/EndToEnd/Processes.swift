@@ -46,8 +46,13 @@ final class RunningDaemon: @unchecked Sendable {
     /// The admin listener's port (`/metrics`), when urad printed one.
     let adminPort: Int?
 
-    init(dataDirectory: URL, environment: [String: String] = [:]) throws {
-        process = try ChildProcess(Processes.products.appendingPathComponent("urad").path, ["--data-dir", dataDirectory.path],
+    convenience init(dataDirectory: URL, environment: [String: String] = [:]) throws {
+        try self.init(arguments: ["--data-dir", dataDirectory.path], environment: environment)
+    }
+
+    /// urad with `arguments` (for example `--config FILE`).
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        process = try ChildProcess(Processes.products.appendingPathComponent("urad").path, arguments,
                                    environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0", "URA_LOG_LEVEL": "warning"].merging(environment) { $1 })
         // Read stdout until urad says where it listens.
         var seen = ""
