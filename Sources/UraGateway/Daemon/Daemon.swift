@@ -153,7 +153,6 @@ public final class Daemon: Sendable {
         await api.shutdown(gracePeriod: .seconds(10))
         await admin?.shutdown(gracePeriod: .seconds(1))
         for task in tasks.withLock({ $0 }) { task.cancel() }
-        gateway.deliveries.wakeUp()  // its idle wait does not see cancellation by itself
         for task in tasks.withLock({ $0 }) { await task.value }
         pushClient.shutdown()
         store.close()

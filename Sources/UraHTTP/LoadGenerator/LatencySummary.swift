@@ -3,6 +3,7 @@ public struct LatencySummary: Sendable, Hashable {
     public var p50: Duration
     public var p90: Duration
     public var p99: Duration
+    public var p999: Duration
     public var max: Duration
 
     /// From latencies in nanoseconds (sorted here).
@@ -16,6 +17,7 @@ public struct LatencySummary: Sendable, Hashable {
         p50 = at(0.50)
         p90 = at(0.90)
         p99 = at(0.99)
+        p999 = at(0.999)
         max = sorted.last.map { .nanoseconds(Int64($0)) } ?? .zero
     }
 }

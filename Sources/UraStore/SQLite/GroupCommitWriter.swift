@@ -201,6 +201,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         counters.longestTransactionSeconds = 0
         counters.longestCommitSeconds = 0
         counters.longestLogCheckpointSeconds = 0
+        counters.slowCommits = 0
         condition.unlock()
     }
 
@@ -262,6 +263,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             counters.commitSeconds += commitSeconds
             counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
             counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
+            if commitSeconds >= CommitStatistics.slowCommitSeconds { counters.slowCommits += 1 }
             condition.unlock()
             return .committed(outcomes)
         } catch {
@@ -338,6 +340,10 @@ public struct CommitStatistics: Sendable {
     public var longestTransactionSeconds = 0.0
     public var longestCommitSeconds = 0.0
     public var longestLogCheckpointSeconds = 0.0
+    /// COMMITs that took `slowCommitSeconds` or longer since the last `resetPeaks()` (each holds
+    /// every submission of its batch and of the batches waiting behind it).
+    public var slowCommits = 0
+    public static let slowCommitSeconds = 0.020
     /// Batches the writer let gather for `commitDelay` before committing.
     public var gatheredBatches = 0
 }
