@@ -23,8 +23,9 @@ public protocol Store: AnyObject, Sendable {
     /// most `perRecipientLimit` in flight per recipient, and marks them in flight.
     func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob]
     /// Leases the due deliveries of one pull-mode recipient (its inbox), never one whose window to
-    /// deliver has closed.
-    func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob]
+    /// deliver has closed: up to `limit` messages and, after the first, no more than `maxBytes` of
+    /// signed messages in all.
+    func claimInbox(recipient: AgencyID, now: Date, limit: Int, maxBytes: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob]
     /// Records what happened to one delivery; returns false when it was already settled.
     @discardableResult
     func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool
@@ -388,5 +389,12 @@ public struct StatisticsRow: Sendable, Equatable {
         self.subject = subject
         self.acceptedAt = acceptedAt
         self.caseReference = caseReference
+    }
+}
+
+extension Store {
+    /// `claimInbox` without a bound on the bytes.
+    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
+        try await claimInbox(recipient: recipient, now: now, limit: limit, maxBytes: .max, leaseUntil: leaseUntil)
     }
 }

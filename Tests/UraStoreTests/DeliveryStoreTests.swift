@@ -146,6 +146,24 @@ import UraModel
         #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: lease, limit: 10, leaseUntil: lease).count == 1)
     }
 
+    @Test func anInboxFetchStopsAtItsByteBudgetButAlwaysTakesOneMessage() async throws {
+        let f = try StoreFixture()
+        var ids: [MessageID] = []
+        for n in 0..<4 {
+            let message = f.accepted(to: [StoreFixture.secretariat], channels: [StoreFixture.secretariat: .pull], at: f.start.addingTimeInterval(Double(n)))
+            _ = try await f.store.commit(message)
+            ids.append(message.metadata.id)
+        }
+        let size = try #require(try f.store.message(ids[0])?.signedBytes?.count)
+        let lease = f.start.addingTimeInterval(300)
+        func fetch(_ maxBytes: Int) async throws -> [MessageID] {
+            try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: lease, limit: 10, maxBytes: maxBytes, leaseUntil: lease).map(\.message)
+        }
+        #expect(try await fetch(2 * size + size / 2) == Array(ids[0..<2]))
+        #expect(try await fetch(1) == [ids[2]])  // smaller than any message: still one
+        #expect(try await fetch(.max) == [ids[3]])
+    }
+
     @Test func changingAnAgencysModeMovesItsOpenDeliveries() async throws {
         let f = try StoreFixture()
         _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter]))

@@ -23,7 +23,7 @@ public struct GatewayConfiguration: Sendable {
         "intake": ["clock_skew_seconds": 300, "max_age_days": 14, "max_lifetime_days": 400],
         "delivery": ["concurrency": 32, "per_recipient": 4, "lease_seconds": 120, "connect_timeout_seconds": 10, "timeout_seconds": 30,
                      "retry_initial_seconds": 2, "retry_max_seconds": 900, "max_attempts": 30, "redrive_window_hours": 72],
-        "inbox": ["lease_seconds": 300, "max_wait_seconds": 60, "max_batch": 100],
+        "inbox": ["lease_seconds": 300, "max_wait_seconds": 60, "max_batch": 100, "max_batch_bytes": 16_777_216],
         "retention": ["body_days": 30],
         "ledger": ["checkpoint_minutes": 60],
         "deadlines": ["check_seconds": 60],
@@ -133,7 +133,8 @@ public struct GatewayConfiguration: Sendable {
             redriveWindow: .seconds(try reader.int("delivery.redrive_window_hours", 1...8760) * 3600))
         settings.inbox = Inbox.Settings(lease: .seconds(try reader.int("inbox.lease_seconds", 5...86_400)),
                                         maxWait: .seconds(try reader.int("inbox.max_wait_seconds", 0...3600)),
-                                        maxBatch: try reader.int("inbox.max_batch", 1...1000))
+                                        maxBatch: try reader.int("inbox.max_batch", 1...1000),
+                                        maxBatchBytes: try reader.int("inbox.max_batch_bytes", 65_536...1_073_741_824))
         settings.keepBodies = .seconds(try reader.int("retention.body_days", 1...36_500) * 86_400)
         settings.checkpointEvery = .seconds(try reader.int("ledger.checkpoint_minutes", 1...10_080) * 60)
         settings.alertAfterUnreachable = .seconds(try reader.int("alerts.unreachable_minutes", 1...10_080) * 60)

@@ -11,10 +11,14 @@ public final class Inbox: Sendable {
         public var lease: Duration
         public var maxWait: Duration
         public var maxBatch: Int
-        public init(lease: Duration = .seconds(300), maxWait: Duration = .seconds(60), maxBatch: Int = 100) {
+        /// A fetch stops adding messages past this many bytes (one message always comes, whatever
+        /// its size), so an answer stays a few megabytes, not `maxBatch` × the largest message.
+        public var maxBatchBytes: Int
+        public init(lease: Duration = .seconds(300), maxWait: Duration = .seconds(60), maxBatch: Int = 100, maxBatchBytes: Int = 16 << 20) {
             self.lease = lease
             self.maxWait = maxWait
             self.maxBatch = maxBatch
+            self.maxBatchBytes = maxBatchBytes
         }
     }
 
@@ -57,7 +61,8 @@ public final class Inbox: Sendable {
 
     private func claim(_ agency: AgencyID, limit: Int) async throws(StoreError) -> [DeliveryJob] {
         let now = clock.now
-        return try await store.claimInbox(recipient: agency, now: now, limit: limit, leaseUntil: now.addingTimeInterval(settings.lease.seconds))
+        return try await store.claimInbox(recipient: agency, now: now, limit: limit, maxBytes: settings.maxBatchBytes,
+                                          leaseUntil: now.addingTimeInterval(settings.lease.seconds))
     }
 
     /// Settles `message` for `agency` with its signed delivered receipt. Acknowledging twice is

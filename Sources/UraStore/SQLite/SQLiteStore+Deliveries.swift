@@ -31,15 +31,23 @@ extension SQLiteStore {
         }
     }
 
-    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
+    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, maxBytes: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
         try await writer.perform { tx throws(StoreError) in
             var picked: [Int64] = []
+            var bytes = 0, full = false
+            // length() of a blob reads its size from the row, not its pages.
             try tx.db.query("""
-                SELECT message_seq FROM deliveries
-                WHERE recipient = ? AND channel = 'pull' AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?
-                    AND deliver_until > ?
-                ORDER BY priority DESC, next_attempt_at LIMIT ?
+                SELECT d.message_seq, length(m.jws) FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE d.recipient = ? AND d.channel = 'pull' AND d.state IN ('pending', 'retry_scheduled') AND d.next_attempt_at <= ?
+                    AND d.deliver_until > ?
+                ORDER BY d.priority DESC, d.next_attempt_at LIMIT ?
                 """, [.text(recipient.rawValue), .date(now), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                let size = row[1].int ?? 0
+                guard !full, picked.isEmpty || bytes + size <= maxBytes else {
+                    full = true  // in order: a large message is not overtaken by smaller ones
+                    return
+                }
+                bytes += size
                 picked.append(row[0].int64 ?? -1)
             }
             return try picked.map { (seq) throws(StoreError) in
