@@ -30,8 +30,9 @@ public enum UraCLI {
     Keys and enrolment:
       keys generate --out DIR [--agency ID]       signing, encryption and TLS keys (private files 0600)
       cert request --agency ID --key DIR/tls.key --out FILE.csr
-      admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys DIR/keys.json
-                  [--county C] [--parent ID] [--push-url URL] [--out FILE.crt] [--reload]
+      admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys DIR/keys.json
+                  [--county C] [--parent ID] [--push-url URL | --pull] [--revoke-old-certificates]
+                  [--out FILE.crt] [--reload]     enrol an agency, or re-enrol one (status and kind kept)
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 
       --version, --help
