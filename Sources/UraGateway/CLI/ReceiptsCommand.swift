@@ -47,8 +47,9 @@ enum ReceiptsCommand {
     }
 
     /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
-    /// message or gives up on a recipient), the recipient's for `delivered`.
-    static func check(_ bytes: [UInt8], directory: Directory) throws(CLIError) -> Receipt {
+    /// message or gives up on a recipient), the recipient's for `delivered`, with a key valid at
+    /// the receipt's time.
+    static func check(_ bytes: [UInt8], directory: Directory, now: Date = Date()) throws(CLIError) -> Receipt {
         let jws: ParsedJWS, receipt: Receipt
         do {
             jws = try JWS.parse(bytes)
@@ -70,6 +71,7 @@ enum ReceiptsCommand {
         do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
             throw CLIError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
         }
+        try SigningTime.check("receipt", madeAt: receipt.at, key: entry, of: signer, now: now)
         return receipt
     }
 }
