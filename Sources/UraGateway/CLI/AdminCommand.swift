@@ -90,6 +90,13 @@ enum AdminCommand {
         }
         Terminal.out("\(existing == nil ? "enrolled" : "re-enrolled") \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out) (SHA-256 \(certificate.sha256Fingerprint))")
         for change in changes { Terminal.out("  \(change)") }
+        let gatewayKeys = directory.gateway.keys.filter { $0.use == .sig && $0.isValid(at: now) }.map(\.kid)
+        if gatewayKeys.isEmpty {
+            Terminal.error("the directory lists no current signing key for the gateway \(directory.gateway.id); the agency cannot check what the gateway signs")
+        } else {
+            let pin: JSONValue = gatewayKeys.count == 1 ? .string(gatewayKeys[0]) : .array(gatewayKeys.map { .string($0) })
+            Terminal.out("the gateway signs with \(gatewayKeys.joined(separator: ", ")); in the agency's profile: \"gateway_key\": \(pin.serializedString())")
+        }
         if args.flag("reload") {
             let run = data.appendingPathComponent("run/urad.json")
             guard let pid = (try? JSONValue(parsing: try readFile(run.path)))?["pid"]?.intValue, kill(pid_t(pid), SIGHUP) == 0 else {

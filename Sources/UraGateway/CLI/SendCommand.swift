@@ -92,7 +92,7 @@ enum Outbox {
             throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
                            .rejected)
         }
-        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyID)
+        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyIDs)
         try? FileManager.default.removeItem(at: file)
         if json {
             Terminal.out(JSONValue.object(["message": .string(id), "status": .number(Double(reply.status)),
@@ -119,15 +119,12 @@ enum Outbox {
         }
     }
 
-    /// The accepted receipt must be the gateway's signature over this message's digest.
-    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory, pinned: String?) throws(CLIError) -> Receipt {
+    /// The accepted receipt must be the signature of a pinned gateway key over this message's digest.
+    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory, pinned: [String]) throws(CLIError) -> Receipt {
         do {
             let jws = try JWS.parse(receiptBytes)
-            guard let kid = jws.signature.keyID, let key = directory.gateway.keys.first(where: { $0.kid == kid }),
-                  pinned == nil || pinned == kid else {
-                throw CLIError("the receipt is not signed by the gateway's key", .protocolError)
-            }
-            try jws.verify(using: try VerificationKey(jwk: key.jwk))
+            let (key, _) = try GatewayConnection.pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the accepted receipt")
+            try jws.verify(using: key)
             let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
             let digest = Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput()))
             guard receipt.kind == .accepted, receipt.digest == digest else {

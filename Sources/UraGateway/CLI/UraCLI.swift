@@ -103,6 +103,12 @@ public enum UraCLI {
             return try AgencyProfile.load(URL(fileURLWithPath: path))
         }
 
+        /// The profile when one is given (--profile or URA_PROFILE), for commands that can do without.
+        func profileIfGiven() throws(CLIError) -> AgencyProfile? {
+            guard (options.option("profile") ?? ProcessInfo.processInfo.environment["URA_PROFILE"]) != nil else { return nil }
+            return try profile()
+        }
+
         func connection(timeout: Duration = .seconds(120)) throws(CLIError) -> GatewayConnection {
             GatewayConnection(profile: try profile(), gatewayURL: options.option("gateway"), timeout: timeout)
         }
