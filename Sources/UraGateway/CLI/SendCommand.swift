@@ -55,8 +55,9 @@ enum SendCommand {
         let bytes = try composer.compose(draft, id: id)
         let outbox = try profile.stateFolder("outbox")
         let file = outbox.appendingPathComponent("\(id).jws")
-        do { try Data(bytes).write(to: file, options: .atomic) } catch {
-            throw CLIError("cannot keep the message in the outbox \(outbox.path): \(error.localizedDescription)", .ioError)
+        // On disk before it is submitted: a message whose submission fails must survive a power loss.
+        do { try DurableFile.write(bytes, to: file) } catch {
+            throw CLIError("cannot keep the message in the outbox, so it was not sent: \(error.message)", .ioError)
         }
         try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json"))
     }
@@ -83,17 +84,22 @@ enum Outbox {
                 throw CLIError("\(refusal.message)\nThe message \(id) is kept in the outbox (\(file.path)); once this is resolved, `ura outbox` sends it again.",
                                refusal.code == .permission ? .permission : .unavailable)
             }
+            // Copied to rejected/ and synced before it leaves the outbox: a crash in between leaves it in both, never in neither.
             let rejected = try connection.profile.stateFolder("rejected").appendingPathComponent(file.lastPathComponent)
-            try? FileManager.default.removeItem(at: rejected)
-            do { try FileManager.default.moveItem(at: file, to: rejected) } catch {
+            do {
+                try DurableFile.write(bytes, to: rejected)
+                try DurableFile.remove(file)
+            } catch {
                 throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help, but it could not be moved out of the outbox "
-                               + "(\(error.localizedDescription)); remove \(file.path) and send a corrected message.", .rejected)
+                               + "(\(error.message)); remove \(file.path) and send a corrected message.", .rejected)
             }
             throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
                            .rejected)
         }
         let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyIDs)
-        try? FileManager.default.removeItem(at: file)
+        do { try DurableFile.remove(file) } catch {
+            Terminal.error("\(error.message); the message \(id) was accepted all the same (`ura outbox` would only fetch its receipt again)")
+        }
         if json {
             Terminal.out(JSONValue.object(["message": .string(id), "status": .number(Double(reply.status)),
                                            "receipt": (try? JSONValue(parsing: reply.body)) ?? .null]).serializedString())
