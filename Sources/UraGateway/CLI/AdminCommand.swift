@@ -3,19 +3,20 @@ import UraCrypto
 import UraJSON
 import UraModel
 
-/// `ura admin enrol`: the operator signs an agency's certificate request with the CA and adds the
-/// agency (or replaces its entry) in the directory file: its kind, name, keys from keys.json, the
-/// new certificate's pin and delivery mode. `--reload` tells the running urad (SIGHUP).
+/// `ura admin enrol`: the operator signs an agency's certificate request with the CA and enrols the
+/// agency in the directory file — a new one with its kind, name, keys from keys.json, the new
+/// certificate's pin and delivery mode; one already there is re-enrolled (`Enrolment`: its status
+/// and kind stay, old keys are retired, old pins kept). `--reload` tells the running urad (SIGHUP).
 enum AdminCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
         if raw.first == "init" {
             return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: []))
         }
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
-                                            flags: ["reload"])
+                                            flags: ["reload", "pull", "revoke-old-certificates"])
         if args.positionals.first == "login-link" { return try loginLink(args) }
         guard args.positionals.first == "enrol" else {
-            throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys keys.json, or ura admin login-link --data-dir DIR")
+            throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys keys.json, or ura admin login-link --data-dir DIR")
         }
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let request: CertificateSigningRequest
@@ -45,10 +46,13 @@ enum AdminCommand {
             signing = try VerificationKey(jwk: signingJWK)
             encryption = try AgreementPublicKey(jwk: encryptionJWK)
         } catch { throw CLIError("keys.json: \(error)", .dataError) }
-        var delivery = DeliveryMode.pull
+        var delivery: DeliveryMode?
         if let url = args.option("push-url") {
             guard url.hasPrefix("https://") else { throw UsageError("--push-url must be an https:// URL") }
+            guard !args.flag("pull") else { throw UsageError("give --push-url URL or --pull, not both") }
             delivery = .push(url: url)
+        } else if args.flag("pull") {
+            delivery = .pull
         }
         let county = try args.option("county").map { text throws -> County in
             guard let c = County(rawValue: text) else { throw UsageError("--county: '\(text)' is not a county of Albania") }
@@ -70,19 +74,32 @@ enum AdminCommand {
         let file = data.appendingPathComponent("directory.json")
         var directory: Directory
         do { directory = try DirectoryFile.read(file) } catch { throw CLIError("\(error)", .configuration) }
-        directory.upsert(Agency(id: id, kind: kind, name: try args.requiredOption("name"), county: county, parent: parent,
-                                keys: [DirectoryKey(kid: signing.thumbprint, use: .sig, jwk: signing.jwk),
-                                       DirectoryKey(kid: encryption.thumbprint, use: .enc, jwk: encryption.jwk)],
-                                certificates: [CertificatePin(sha256: certificate.sha256Fingerprint)], delivery: delivery))
+        let now = Date()
+        let enrolment = Enrolment(kind: kind, name: args.option("name"), county: county, parent: parent, delivery: delivery,
+                                  keys: [DirectoryKey(kid: signing.thumbprint, use: .sig, jwk: signing.jwk),
+                                         DirectoryKey(kid: encryption.thumbprint, use: .enc, jwk: encryption.jwk)],
+                                  pin: CertificatePin(sha256: certificate.sha256Fingerprint),
+                                  revokeOldCertificates: args.flag("revoke-old-certificates"))
+        let existing = directory[id]
+        let (agency, changes) = try enrolment.apply(to: existing, id: id, at: now)
+        directory.upsert(agency)
         directory.version += 1
-        directory.issued = Date()
+        directory.issued = now
         do { _ = try DirectorySnapshot(directory) } catch { throw CLIError("the directory would not be valid: \(error)", .dataError) }
         do { try DirectoryFile.write(directory, to: file) } catch { throw CLIError("\(error)", .ioError) }
         let out = args.option("out") ?? data.appendingPathComponent("agencies/\(id).crt").path
         do { try Data(certificate.pem.utf8).write(to: URL(fileURLWithPath: out)) } catch {
             throw CLIError("the directory was updated but the certificate could not be written to \(out)", .ioError)
         }
-        Terminal.out("enrolled \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out) (SHA-256 \(certificate.sha256Fingerprint))")
+        Terminal.out("\(existing == nil ? "enrolled" : "re-enrolled") \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out) (SHA-256 \(certificate.sha256Fingerprint))")
+        for change in changes { Terminal.out("  \(change)") }
+        let gatewayKeys = directory.gateway.keys.filter { $0.use == .sig && $0.isValid(at: now) }.map(\.kid)
+        if gatewayKeys.isEmpty {
+            Terminal.error("the directory lists no current signing key for the gateway \(directory.gateway.id); the agency cannot check what the gateway signs")
+        } else {
+            let pin: JSONValue = gatewayKeys.count == 1 ? .string(gatewayKeys[0]) : .array(gatewayKeys.map { .string($0) })
+            Terminal.out("the gateway signs with \(gatewayKeys.joined(separator: ", ")); in the agency's profile: \"gateway_key\": \(pin.serializedString())")
+        }
         if args.flag("reload") {
             let run = data.appendingPathComponent("run/urad.json")
             guard let pid = (try? JSONValue(parsing: try readFile(run.path)))?["pid"]?.intValue, kill(pid_t(pid), SIGHUP) == 0 else {

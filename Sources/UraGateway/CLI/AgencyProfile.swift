@@ -4,7 +4,7 @@ import UraJSON
 import UraModel
 
 /// What `ura` needs to act as one agency: its id, the gateway's URL, the CA that signed the
-/// gateway's certificate, its client certificate and keys, the gateway's signing key id (pinned),
+/// gateway's certificate, its client certificate and keys, the gateway's signing key ids (pinned),
 /// and a state folder (outbox, receipts cursor, cached directory). A JSON file; relative paths are
 /// relative to the file. Demo mode writes one per demo agency.
 public struct AgencyProfile: Sendable {
@@ -15,8 +15,10 @@ public struct AgencyProfile: Sendable {
     public var privateKey: URL
     public var signingKey: URL
     public var encryptionKey: URL
-    /// The kid of the gateway's signing key; receipts and the directory must be signed by it.
-    public var gatewayKeyID: String?
+    /// The kids of the gateway's signing keys (`gateway_key`: one kid, or a list so that the next
+    /// key can be pinned before the gateway rotates to it). The directory and the gateway's
+    /// receipts must be signed by one of them: without a pin, a directory would vouch for itself.
+    public var gatewayKeyIDs: [String]
     public var state: URL
 
     public static func load(_ url: URL) throws(CLIError) -> AgencyProfile {
@@ -43,8 +45,23 @@ public struct AgencyProfile: Sendable {
         guard let agency = try? AgencyID(id) else { throw CLIError("the profile's agency '\(id)' is not a valid agency id", .configuration) }
         return AgencyProfile(agency: agency, gatewayURL: try text("gateway"), ca: try file("ca"), certificate: try file("certificate"),
                              privateKey: try file("private_key"), signingKey: try file("signing_key"),
-                             encryptionKey: try file("encryption_key"), gatewayKeyID: json["gateway_key"]?.stringValue,
+                             encryptionKey: try file("encryption_key"), gatewayKeyIDs: try gatewayKeys(json["gateway_key"], in: url),
                              state: (try? file("state")) ?? base.appendingPathComponent("state"))
+    }
+
+    /// `gateway_key`: a kid or a non-empty list of kids.
+    private static func gatewayKeys(_ value: JSONValue?, in url: URL) throws(CLIError) -> [String] {
+        let kids: [String]? = switch value {
+        case .string(let kid): [kid]
+        case .array(let items): items.allSatisfy { $0.stringValue != nil } ? items.compactMap(\.stringValue) : nil
+        default: nil
+        }
+        guard let kids, !kids.isEmpty, kids.allSatisfy({ !$0.isEmpty }) else {
+            throw CLIError("the profile \(url.path) \(value == nil ? "has no" : "has an invalid") gateway_key: it must name the gateway's signing key id "
+                           + "(or a list of them), which the directory and the gateway's receipts are checked against; `ura admin enrol` prints it "
+                           + "on the gateway host — ask the gateway's operator", .configuration)
+        }
+        return kids
     }
 
     public func loadSigningKey() throws(CLIError) -> SigningKey {

@@ -1,26 +1,37 @@
 import Foundation
 
-/// Writing a file that must outlast a crash and that only its owner may read (a received message):
-/// created 0600 from the start under a fresh temporary name (O_EXCL), written in full, synced,
-/// renamed into place and its folder synced, so the file is either whole and on disk or absent.
+/// Writing a file that must outlast a crash and that only its owner may read (a received message,
+/// a message kept in the outbox): created 0600 from the start under a fresh temporary name
+/// (O_EXCL), written in full, synced, renamed into place and its folder synced, so the file is
+/// either whole and on disk or absent. Removing one syncs its folder too.
 enum DurableFile {
     static func write(_ bytes: [UInt8], to url: URL) throws(CLIError) {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure(url, errno) }
+        guard fd >= 0 else { throw failure("write", url, errno) }
         var problem = writeAll(fd, bytes)
         if problem == nil, fsync(fd) != 0 { problem = errno }
         if close(fd) != 0, problem == nil { problem = errno }
         if problem == nil, rename(temporary.path, url.path) != 0 { problem = errno }
         if let problem {
             unlink(temporary.path)
-            throw failure(url, problem)
+            throw failure("write", url, problem)
         }
-        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw failure(url, errno) }
+        try syncFolder(of: url, "write")
+    }
+
+    /// Removes `url` (already gone is fine) and syncs its folder, so that it stays removed after a crash.
+    static func remove(_ url: URL) throws(CLIError) {
+        if unlink(url.path) != 0, errno != ENOENT { throw failure("remove", url, errno) }
+        try syncFolder(of: url, "remove")
+    }
+
+    private static func syncFolder(of url: URL, _ verb: String) throws(CLIError) {
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw failure(verb, url, errno) }
         defer { close(directory) }
-        guard fsync(directory) == 0 else { throw failure(url, errno) }
+        guard fsync(directory) == 0 else { throw failure(verb, url, errno) }
     }
 
     /// Writes every byte to `fd`, again after an interruption; the errno of a failure, or nil.
@@ -37,7 +48,7 @@ enum DurableFile {
         return nil
     }
 
-    private static func failure(_ url: URL, _ code: Int32) -> CLIError {
-        CLIError("cannot write \(url.path): \(String(cString: strerror(code)))", .ioError)
+    private static func failure(_ verb: String, _ url: URL, _ code: Int32) -> CLIError {
+        CLIError("cannot \(verb) \(url.path): \(String(cString: strerror(code)))", .ioError)
     }
 }

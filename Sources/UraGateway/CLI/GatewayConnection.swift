@@ -74,7 +74,7 @@ public struct GatewayConnection: Sendable {
     /// cached in the state folder for offline use.
     public func directory() async throws(CLIError) -> Directory {
         let reply = try await request("GET", "/v1/directory")
-        let directory = try Self.verifySignedDirectory(reply.body, pinned: profile.gatewayKeyID)
+        let directory = try Self.verifySignedDirectory(reply.body, pinned: profile.gatewayKeyIDs)
         if let folder = try? profile.stateFolder("cache") {
             try? Data(reply.body).write(to: folder.appendingPathComponent("directory.jws"))
         }
@@ -92,28 +92,39 @@ public struct GatewayConnection: Sendable {
             guard let bytes = FileManager.default.contents(atPath: file.path) else {
                 throw CLIError("\(error.message); and there is no cached directory to seal the message with yet, so nothing was kept", .temporaryFailure)
             }
-            return (try Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyID), true)
+            return (try Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyIDs), true)
         }
     }
 
-    /// Checks a signed directory: signed by one of the gateway keys it lists, which must be the
-    /// pinned key when there is one.
-    public static func verifySignedDirectory(_ bytes: [UInt8], pinned: String?) throws(CLIError) -> Directory {
+    /// Checks a signed directory: signed by one of the `pinned` gateway keys.
+    public static func verifySignedDirectory(_ bytes: [UInt8], pinned: [String]) throws(CLIError) -> Directory {
         do {
             let jws = try JWS.parse(bytes)
             let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: jws.payload))
-            guard let kid = jws.signature.keyID, let entry = directory.gateway.keys.first(where: { $0.kid == kid }) else {
-                throw CLIError("the directory is not signed by a key of its gateway", .protocolError)
-            }
-            if let pinned, pinned != kid {
-                throw CLIError("the directory is signed with gateway key \(kid), not the pinned \(pinned); do not trust this gateway", .protocolError)
-            }
-            try jws.verify(using: try VerificationKey(jwk: entry.jwk))
+            let (key, _) = try pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the directory")
+            try jws.verify(using: key)
             return directory
         } catch let error as CLIError {
             throw error
         } catch {
             throw CLIError("the directory from the gateway does not check out: \(ModelError.describe(error))", .protocolError)
         }
+    }
+
+    /// The gateway's signing key `kid`, as `directory` lists it, when the profile pins it. The key
+    /// listed must be the one the kid names (its RFC 7638 thumbprint): a directory signed by
+    /// someone else could otherwise list their key under a pinned kid.
+    static func pinnedGatewayKey(_ kid: String?, of directory: Directory, pinned: [String],
+                                 signing what: String) throws(CLIError) -> (VerificationKey, DirectoryKey) {
+        guard let kid else { throw CLIError("\(what) names no signing key; only the gateway's pinned key may sign it", .protocolError) }
+        guard pinned.contains(kid) else {
+            throw CLIError("\(what) is signed with gateway key \(kid), which the profile does not pin (gateway_key: \(pinned.joined(separator: ", "))); "
+                           + "do not trust it — if the gateway's operator has announced a new key, add its id to gateway_key", .protocolError)
+        }
+        guard let entry = directory.gateway.keys.first(where: { $0.kid == kid && $0.use == .sig }),
+              let key = try? VerificationKey(jwk: entry.jwk), key.thumbprint == kid else {
+            throw CLIError("\(what) is signed with gateway key \(kid), but the directory does not list that key for \(directory.gateway.id)", .protocolError)
+        }
+        return (key, entry)
     }
 }

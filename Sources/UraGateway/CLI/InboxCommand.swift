@@ -109,9 +109,10 @@ enum InboxCommand {
 }
 
 /// Checks a signed message against the directory: signed by a key registered for its sender (or
-/// by the gateway, for the gateway's notices), and its envelope well formed.
+/// by the gateway, for the gateway's notices) and valid when the envelope says the message was
+/// made, and its envelope well formed.
 enum MessageCheck {
-    static func verify(_ bytes: [UInt8], directory: Directory) throws(CLIError) -> (ParsedJWS, Envelope) {
+    static func verify(_ bytes: [UInt8], directory: Directory, now: Date = Date()) throws(CLIError) -> (ParsedJWS, Envelope) {
         do {
             let jws = try JWS.parse(bytes)
             let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
@@ -123,6 +124,7 @@ enum MessageCheck {
             do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
                 throw CLIError("the signature of \(envelope.from) does not verify: \(error)", .verificationFailed)
             }
+            try SigningTime.check("message", madeAt: envelope.created, key: entry, of: envelope.from, now: now)
             return (jws, envelope)
         } catch let error as CLIError {
             throw error

@@ -22,7 +22,7 @@ enum ReceiptsCommand {
             for item in items {
                 guard let signed = item["receipt"] else { continue }
                 do {
-                    let receipt = try check(signed.serialized(), directory: directory)
+                    let receipt = try check(signed.serialized(), directory: directory, gatewayKeys: profile.gatewayKeyIDs)
                     shown += 1
                     if args.flag("json") {
                         Terminal.out(JSONValue.object(["cursor": item["cursor"] ?? .null, "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
@@ -47,8 +47,9 @@ enum ReceiptsCommand {
     }
 
     /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
-    /// message or gives up on a recipient), the recipient's for `delivered`.
-    static func check(_ bytes: [UInt8], directory: Directory) throws(CLIError) -> Receipt {
+    /// message or gives up on a recipient), with one of the `gatewayKeys` pinned, the recipient's
+    /// for `delivered`; with a key valid at the receipt's time.
+    static func check(_ bytes: [UInt8], directory: Directory, gatewayKeys pinned: [String], now: Date = Date()) throws(CLIError) -> Receipt {
         let jws: ParsedJWS, receipt: Receipt
         do {
             jws = try JWS.parse(bytes)
@@ -63,13 +64,24 @@ enum ReceiptsCommand {
         guard let signer, receipt.by == signer else {
             throw CLIError("a \(receipt.kind.rawValue) receipt must be signed by \(signer?.rawValue ?? "its recipient"), not by \(receipt.by)", .verificationFailed)
         }
-        let keys = signer == directory.gateway.id ? directory.gateway.keys : (directory[signer]?.keys ?? [])
-        guard let kid = jws.signature.keyID, let entry = keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
-            throw CLIError("the receipt is signed with key \(jws.signature.keyID ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
+        let entry: DirectoryKey, key: VerificationKey
+        if signer == directory.gateway.id {
+            do { (key, entry) = try GatewayConnection.pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the receipt") } catch {
+                throw CLIError(error.message, .verificationFailed)
+            }
+        } else {
+            guard let kid = jws.signature.keyID, let listed = directory[signer]?.keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
+                throw CLIError("the receipt is signed with key \(jws.signature.keyID ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
+            }
+            entry = listed
+            do { key = try VerificationKey(jwk: listed.jwk) } catch {
+                throw CLIError("the key \(kid) the directory lists for \(signer) is not usable: \(error)", .verificationFailed)
+            }
         }
-        do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
+        do { try jws.verify(using: key) } catch {
             throw CLIError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
         }
+        try SigningTime.check("receipt", madeAt: receipt.at, key: entry, of: signer, now: now)
         return receipt
     }
 }

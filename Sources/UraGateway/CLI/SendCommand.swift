@@ -55,8 +55,9 @@ enum SendCommand {
         let bytes = try composer.compose(draft, id: id)
         let outbox = try profile.stateFolder("outbox")
         let file = outbox.appendingPathComponent("\(id).jws")
-        do { try Data(bytes).write(to: file, options: .atomic) } catch {
-            throw CLIError("cannot keep the message in the outbox \(outbox.path): \(error.localizedDescription)", .ioError)
+        // On disk before it is submitted: a message whose submission fails must survive a power loss.
+        do { try DurableFile.write(bytes, to: file) } catch {
+            throw CLIError("cannot keep the message in the outbox, so it was not sent: \(error.message)", .ioError)
         }
         try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json"))
     }
@@ -83,17 +84,22 @@ enum Outbox {
                 throw CLIError("\(refusal.message)\nThe message \(id) is kept in the outbox (\(file.path)); once this is resolved, `ura outbox` sends it again.",
                                refusal.code == .permission ? .permission : .unavailable)
             }
+            // Copied to rejected/ and synced before it leaves the outbox: a crash in between leaves it in both, never in neither.
             let rejected = try connection.profile.stateFolder("rejected").appendingPathComponent(file.lastPathComponent)
-            try? FileManager.default.removeItem(at: rejected)
-            do { try FileManager.default.moveItem(at: file, to: rejected) } catch {
+            do {
+                try DurableFile.write(bytes, to: rejected)
+                try DurableFile.remove(file)
+            } catch {
                 throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help, but it could not be moved out of the outbox "
-                               + "(\(error.localizedDescription)); remove \(file.path) and send a corrected message.", .rejected)
+                               + "(\(error.message)); remove \(file.path) and send a corrected message.", .rejected)
             }
             throw CLIError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
                            .rejected)
         }
-        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyID)
-        try? FileManager.default.removeItem(at: file)
+        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory, pinned: connection.profile.gatewayKeyIDs)
+        do { try DurableFile.remove(file) } catch {
+            Terminal.error("\(error.message); the message \(id) was accepted all the same (`ura outbox` would only fetch its receipt again)")
+        }
         if json {
             Terminal.out(JSONValue.object(["message": .string(id), "status": .number(Double(reply.status)),
                                            "receipt": (try? JSONValue(parsing: reply.body)) ?? .null]).serializedString())
@@ -119,15 +125,12 @@ enum Outbox {
         }
     }
 
-    /// The accepted receipt must be the gateway's signature over this message's digest.
-    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory, pinned: String?) throws(CLIError) -> Receipt {
+    /// The accepted receipt must be the signature of a pinned gateway key over this message's digest.
+    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory, pinned: [String]) throws(CLIError) -> Receipt {
         do {
             let jws = try JWS.parse(receiptBytes)
-            guard let kid = jws.signature.keyID, let key = directory.gateway.keys.first(where: { $0.kid == kid }),
-                  pinned == nil || pinned == kid else {
-                throw CLIError("the receipt is not signed by the gateway's key", .protocolError)
-            }
-            try jws.verify(using: try VerificationKey(jwk: key.jwk))
+            let (key, _) = try GatewayConnection.pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the accepted receipt")
+            try jws.verify(using: key)
             let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
             let digest = Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput()))
             guard receipt.kind == .accepted, receipt.digest == digest else {

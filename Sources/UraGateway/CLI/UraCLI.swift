@@ -32,8 +32,9 @@ public enum UraCLI {
       cert request --agency ID --key DIR/tls.key --out FILE.csr
       admin init --data-dir DIR --gateway-id ID --gateway-name NAME --host NAME[,NAME]
                                                   a new gateway's CA, keys, TLS certificate, directory
-      admin enrol --data-dir DIR --csr FILE --kind KIND --name NAME --keys DIR/keys.json
-                  [--county C] [--parent ID] [--push-url URL] [--out FILE.crt] [--reload]
+      admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys DIR/keys.json
+                  [--county C] [--parent ID] [--push-url URL | --pull] [--revoke-old-certificates]
+                  [--out FILE.crt] [--reload]     enrol an agency, or re-enrol one (status and kind kept)
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 
       --version, --help
@@ -102,6 +103,12 @@ public enum UraCLI {
                 throw CLIError("this command acts as an agency: give its profile with --profile FILE (or set URA_PROFILE)", .configuration)
             }
             return try AgencyProfile.load(URL(fileURLWithPath: path))
+        }
+
+        /// The profile when one is given (--profile or URA_PROFILE), for commands that can do without.
+        func profileIfGiven() throws(CLIError) -> AgencyProfile? {
+            guard (options.option("profile") ?? ProcessInfo.processInfo.environment["URA_PROFILE"]) != nil else { return nil }
+            return try profile()
         }
 
         func connection(timeout: Duration = .seconds(120)) throws(CLIError) -> GatewayConnection {

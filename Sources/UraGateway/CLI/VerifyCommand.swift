@@ -6,18 +6,24 @@ import UraSchema
 
 /// `ura verify FILE`: checks offline, against a directory, a signed message, a receipt, a signed
 /// directory or a ledger inclusion proof. The directory comes from --directory (a plain or signed
-/// directory file) or from the profile's cache. Exit 0 when it checks out, 2 when it does not.
+/// directory file) or from the profile's cache; a signed one must be signed by a gateway key the
+/// profile pins. Exit 0 when it checks out, 2 when it does not.
 enum VerifyCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) throws {
         let args = try CommandLineArguments(raw, options: ["directory"], flags: [])
         let path = try args.positional(0, "the file to verify")
         let bytes = try readFile(path)
-        let directory = try loadDirectory(args.option("directory"), context)
+        let profile = try context.profileIfGiven()
+        let directory = try loadDirectory(args.option("directory"), profile: profile)
+        // What the gateway signs must be signed by a key the profile pins; without a profile, by
+        // one of those the plain directory file lists (its reader vouches for that file).
+        let pinned = profile?.gatewayKeyIDs ?? directory.gateway.keys.filter { $0.use == .sig }.map(\.kid)
         guard let json = try? JSONValue(parsing: bytes) else { throw CLIError("\(path) is not JSON", .dataError) }
         if json["tree_size"] != nil, json["entries"] != nil {
             let proof: InclusionProof
             do { proof = try InclusionProof(json: json) } catch { throw CLIError(error.detail, .dataError) }
-            guard let key = directory.gateway.keys.first.flatMap({ try? VerificationKey(jwk: $0.jwk) }), proof.verify(gatewayKey: key) else {
+            let keys = pinned.compactMap { kid in try? GatewayConnection.pinnedGatewayKey(kid, of: directory, pinned: pinned, signing: "the tree head").0 }
+            guard keys.contains(where: { proof.verify(gatewayKey: $0) }) else {
                 throw CLIError("the inclusion proof does not check out against the gateway's signed tree head", .verificationFailed)
             }
             Terminal.out("valid: \(proof.entries.count) ledger entr\(proof.entries.count == 1 ? "y is" : "ies are") in the tree of \(proof.treeSize) the gateway signed")
@@ -27,10 +33,10 @@ enum VerifyCommand {
         do { jws = try JWS.parse(bytes) } catch { throw CLIError("\(path) is not a JWS: \(error)", .dataError) }
         switch jws.signature.type {
         case "ura-receipt+json":
-            let receipt = try ReceiptsCommand.check(bytes, directory: directory)
+            let receipt = try ReceiptsCommand.check(bytes, directory: directory, gatewayKeys: pinned)
             Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
         case "ura-directory+json":
-            let checked = try verifiedDirectory(bytes, pinned: directory.gateway.keys.first?.kid)
+            let checked = try verifiedDirectory(bytes, pinned: pinned)
             Terminal.out("valid: directory version \(checked.version) of \(checked.gateway.id), \(checked.agencies.count) agencies")
         default:
             let (parsed, envelope) = try MessageCheck.verify(bytes, directory: directory)
@@ -48,18 +54,24 @@ enum VerifyCommand {
         }
     }
 
-    static func loadDirectory(_ option: String?, _ context: UraCLI.Context) throws(CLIError) -> Directory {
+    /// The directory to check against: a signed one (the profile's cache, or --directory) checked
+    /// against the profile's pinned gateway keys, or a plain directory.json as given.
+    static func loadDirectory(_ option: String?, profile: AgencyProfile?) throws(CLIError) -> Directory {
         let path: String
         if let option {
             path = option
-        } else if let profile = try? context.profile() {
+        } else if let profile {
             path = profile.state.appendingPathComponent("cache/directory.jws").path
         } else {
             throw CLIError("give the directory with --directory FILE (or a profile whose cache holds one)", .usage)
         }
         let bytes = try readFile(path)
         if let jws = try? JWS.parse(bytes), jws.signature.type == "ura-directory+json" {
-            return try verifiedDirectory(bytes, pinned: try? context.profile().gatewayKeyID)
+            guard let profile else {
+                throw CLIError("\(path) is a signed directory, checked against the gateway key an agency's profile pins (gateway_key): "
+                               + "give the profile with --profile FILE, or give the plain directory.json from the gateway host", .configuration)
+            }
+            return try verifiedDirectory(bytes, pinned: profile.gatewayKeyIDs)
         }
         do { return try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: bytes)) } catch {
             throw CLIError("\(path) is not a directory: \(ModelError.describe(error))", .dataError)
@@ -68,7 +80,7 @@ enum VerifyCommand {
 
     /// A signed directory checked offline: one that does not check out is a failed verification
     /// (exit 2), not the gateway answering badly.
-    static func verifiedDirectory(_ bytes: [UInt8], pinned: String?) throws(CLIError) -> Directory {
+    static func verifiedDirectory(_ bytes: [UInt8], pinned: [String]) throws(CLIError) -> Directory {
         do { return try GatewayConnection.verifySignedDirectory(bytes, pinned: pinned) } catch {
             throw CLIError(error.message, .verificationFailed)
         }

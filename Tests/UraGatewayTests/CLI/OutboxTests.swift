@@ -53,6 +53,12 @@ import UraJSON
         let refused = try await s.uraOffPool(mission, send, gateway: standIn.url)
         #expect(refused.status == 1 && refused.stderr.contains("cannot help: it was moved to"), "\(refused)")
         #expect(count("outbox") == 0 && count("rejected") == 1)
+        let rejected = s.agencyFolder(mission).appendingPathComponent("state/rejected")
+        for name in try FileManager.default.contentsOfDirectory(atPath: rejected.path) {
+            #expect(name.hasSuffix(".jws"), "a temporary file was left behind: \(name)")
+            let mode = try FileManager.default.attributesOfItem(atPath: rejected.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name): mode \(mode.map { String($0, radix: 8) } ?? "?")")
+        }
         await standIn.stop()
         await s.close()
     }

@@ -4,9 +4,9 @@ import UraJSON
 import UraModel
 @testable import UraGateway
 
-/// `ura send` with the gateway out of reach: exit 69 means the message is in the outbox, and when
-/// nothing could be sealed (no cached directory, a recipient without a current key) `ura` says so
-/// with exit 75 instead.
+/// `ura send` with the gateway out of reach: exit 69 means the message is in the outbox — whole,
+/// synced and 0600 — and when nothing could be sealed (no cached directory, a recipient without a
+/// current key) `ura` says so with exit 75 instead.
 @Suite struct SendCommandTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
 
@@ -37,6 +37,21 @@ import UraModel
         #expect(sent.status == 69, "\(sent)")
         #expect(sent.stderr.contains("is kept in the outbox"), "\(sent.stderr)")
         #expect(demo.kept(mission).count == 1)
+    }
+
+    @Test func aMessageKeptInTheOutboxIsWholeAndReadableByItsOwnerOnly() async throws {
+        let demo = try OfflineDemo()
+        try cache(try demo.directory(), in: demo)
+        let sent = try await send(demo)
+        #expect(sent.status == 69, "\(sent)")
+        let outbox = demo.agencyFolder(mission).appendingPathComponent("state/outbox")
+        let files = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
+        #expect(files.count == 1 && files[0].hasSuffix(".jws"), "a temporary file was left behind: \(files)")
+        let file = outbox.appendingPathComponent(files[0])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
+        let (_, envelope) = try MessageCheck.verify(Array(try Data(contentsOf: file)), directory: try demo.directory())
+        #expect(envelope.id.rawValue + ".jws" == files[0] && envelope.caseReference.rawValue == "AL-2026-000061")
     }
 
     @Test func aRecipientWithoutACurrentEncryptionKeyKeepsNothingAndSaysSo() async throws {

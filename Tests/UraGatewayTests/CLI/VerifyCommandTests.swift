@@ -6,9 +6,9 @@ import UraModel
 import UraSchema
 @testable import UraGateway
 
-/// `ura verify` offline against the demo's directory: who may sign which receipt, envelopes the
-/// gateway's strict parser would refuse, and a signed directory that does not check out — each
-/// exit 2 with one sentence.
+/// `ura verify` offline against the demo's directory: who may sign which receipt, with a key valid
+/// when, envelopes the gateway's strict parser would refuse, and a signed directory that does not
+/// check out — each exit 2 with one sentence.
 @Suite struct VerifyCommandTests {
     let police = "al.police.dvp-tirane", shelter = "al.shelter.qkpvt", gateway = "al.ura.gateway"
 
@@ -68,6 +68,87 @@ import UraSchema
         let result = try await verify(try demo.file("doubled.jws", signed), in: demo)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("appears twice"), "\(result.stderr)")
+    }
+
+    /// The demo's directory with `agency`'s signing key valid only from `notBefore` until `notAfter`, as a plain file.
+    func directory(_ demo: OfflineDemo, signingKeyOf agency: String, notBefore: Date? = nil, notAfter: Date? = nil) throws -> (Directory, String) {
+        var directory = try demo.directory()
+        var entry = try #require(directory[AgencyID(agency)])
+        for i in entry.keys.indices where entry.keys[i].use == .sig {
+            entry.keys[i].notBefore = notBefore
+            entry.keys[i].notAfter = notAfter
+        }
+        directory.upsert(entry)
+        return (directory, try demo.file("directory-\(UUID().uuidString).json", Array(try DirectoryFile.encode(directory).utf8)))
+    }
+
+    /// A message from the mission to the secretariat that says it was made at `created`.
+    func message(madeAt created: Date, in demo: OfflineDemo) throws -> [UInt8] {
+        let mission = "al.mepj.mission.gr-athens"
+        let composer = MessageComposer(agency: try AgencyID(mission), signingKey: try demo.signingKey(mission), directory: try demo.directory(),
+                                       catalogue: try MessageCatalogue(directory: demo.schemas))
+        let draft = MessageComposer.Draft(type: try MessageType("return.found-abroad"), to: [try AgencyID("al.mpb.secretariat")],
+                                          caseReference: try CaseReference("AL-2026-000065"), subject: .child,
+                                          form: try demo.example("return.found-abroad", caseReference: "AL-2026-000065"))
+        return try composer.compose(draft, now: created)
+    }
+
+    @Test func aMessageSignedWithAKeyNotYetValidWhenItWasMadeIsNotValid() async throws {
+        let demo = try OfflineDemo()
+        let (_, directory) = try directory(demo, signingKeyOf: "al.mepj.mission.gr-athens", notBefore: Date(timeIntervalSinceNow: 86_400))
+        let result = try await demo.ura(nil, ["verify", try demo.file("early.jws", try message(madeAt: Date(), in: demo)), "--directory", directory])
+        #expect(result.status == 2 && result.stderr.contains("valid only from"), "\(result)")
+    }
+
+    @Test func aMessageMadeAfterItsKeyExpiredIsNotValidAndOneMadeBeforeStillIs() async throws {
+        let demo = try OfflineDemo()
+        let (_, directory) = try directory(demo, signingKeyOf: "al.mepj.mission.gr-athens", notAfter: Date(timeIntervalSinceNow: -86_400))
+        let late = try await demo.ura(nil, ["verify", try demo.file("late.jws", try message(madeAt: Date(), in: demo)), "--directory", directory])
+        #expect(late.status == 2 && late.stderr.contains("which expired at"), "\(late)")
+        let earlier = try await demo.ura(nil, ["verify", try demo.file("earlier.jws", try message(madeAt: Date(timeIntervalSinceNow: -2 * 86_400), in: demo)),
+                                               "--directory", directory])
+        #expect(earlier.status == 0 && earlier.stdout.hasPrefix("valid: message"), "\(earlier)")
+    }
+
+    @Test func aMessageThatSaysItWasMadeLaterThanNowIsNotValid() async throws {
+        let demo = try OfflineDemo()
+        let ahead = try await verify(try demo.file("ahead.jws", try message(madeAt: Date(timeIntervalSinceNow: 3_600), in: demo)), in: demo)
+        #expect(ahead.status == 2 && ahead.stderr.contains("after this computer's time"), "\(ahead)")
+        let withinSkew = try await verify(try demo.file("skew.jws", try message(madeAt: Date(timeIntervalSinceNow: 60), in: demo)), in: demo)
+        #expect(withinSkew.status == 0, "\(withinSkew)")
+    }
+
+    @Test func aReceiptCountsOnlyWhenItsSignersKeyWasValidAtItsTime() async throws {
+        let demo = try OfflineDemo()
+        let (_, directory) = try directory(demo, signingKeyOf: shelter, notAfter: Date(timeIntervalSinceNow: -86_400))
+        func delivered(at: Date) throws -> String {
+            let receipt = Receipt(kind: .delivered, message: .random(), digest: Base64URL.encode(SHA256.hash(Array("a message".utf8))),
+                                  recipient: try AgencyID(shelter), at: at, by: try AgencyID(shelter))
+            let signed = try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: try demo.signingKey(shelter)).serialized()
+            return try demo.file("receipt-\(UUID().uuidString).jws", signed)
+        }
+        let late = try await demo.ura(nil, ["verify", try delivered(at: Date()), "--directory", directory])
+        #expect(late.status == 2 && late.stderr.contains("which expired at"), "\(late)")
+        let earlier = try await demo.ura(nil, ["verify", try delivered(at: Date(timeIntervalSinceNow: -2 * 86_400)), "--directory", directory])
+        #expect(earlier.status == 0, "\(earlier)")
+    }
+
+    /// `ura inbox` checks each message with `MessageCheck`: one signed with an expired key is not
+    /// opened, so it is reported and not acknowledged.
+    @Test func theInboxDoesNotOpenAMessageSignedWithAKeyExpiredWhenItWasMade() throws {
+        let demo = try OfflineDemo()
+        let (directory, _) = try directory(demo, signingKeyOf: "al.mepj.mission.gr-athens", notAfter: Date(timeIntervalSinceNow: -86_400))
+        let secretariat = try AgencyID("al.mpb.secretariat")
+        let key = try AgreementPrivateKey(contentsOfFile: demo.agencyFolder(secretariat.rawValue).appendingPathComponent("encryption.key").path)
+        let catalogue = try MessageCatalogue(directory: demo.schemas)
+        #expect {
+            _ = try InboxCommand.open(try message(madeAt: Date(), in: demo), directory: directory, catalogue: catalogue, key: key, me: secretariat)
+        } throws: { error in
+            (error as? CLIError)?.code == .verificationFailed && (error as? CLIError)?.message.contains("which expired at") == true
+        }
+        let earlier = try InboxCommand.open(try message(madeAt: Date(timeIntervalSinceNow: -2 * 86_400), in: demo), directory: directory,
+                                            catalogue: catalogue, key: key, me: secretariat)
+        #expect(earlier.envelope.caseReference.rawValue == "AL-2026-000065")
     }
 
     @Test func aSignedDirectoryThatDoesNotCheckOutFailsVerificationWithExit2() async throws {
