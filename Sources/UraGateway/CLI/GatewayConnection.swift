@@ -71,12 +71,20 @@ public struct GatewayConnection: Sendable {
     }
 
     /// The directory, fetched signed, checked against the gateway key pinned in the profile, and
-    /// cached in the state folder for offline use.
+    /// cached in the state folder for offline use. One older than the cached copy is refused: an
+    /// old signed directory replayed would bring back keys since retired or agencies suspended.
     public func directory() async throws(CLIError) -> Directory {
         let reply = try await request("GET", "/v1/directory")
         let directory = try Self.verifySignedDirectory(reply.body, pinned: profile.gatewayKeyIDs)
+        let cache = profile.state.appendingPathComponent("cache/directory.jws")
+        if let bytes = FileManager.default.contents(atPath: cache.path),
+           let cached = try? Self.verifySignedDirectory(Array(bytes), pinned: profile.gatewayKeyIDs), cached.version > directory.version {
+            throw CLIError("the gateway sent directory version \(directory.version), older than version \(cached.version) this computer had "
+                           + "already seen (\(cache.path)); an old directory may list keys since retired, so it is not used. "
+                           + "Tell the gateway's operator", .protocolError)
+        }
         if let folder = try? profile.stateFolder("cache") {
-            try? Data(reply.body).write(to: folder.appendingPathComponent("directory.jws"))
+            try? DurableFile.write(reply.body, to: folder.appendingPathComponent("directory.jws"))
         }
         return directory
     }

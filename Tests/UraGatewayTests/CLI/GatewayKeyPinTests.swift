@@ -129,4 +129,26 @@ import UraModel
         #expect(enrolled.status == 0, "\(enrolled)")
         #expect(enrolled.stdout.contains(#""gateway_key": "\#(try demo.gatewayKey().keyID)""#), "\(enrolled.stdout)")
     }
+
+    /// A gateway (or whoever answers in its name) serving an older signed directory than the one
+    /// this computer has seen: refused, nothing sealed or kept, the newer copy stays cached.
+    @Test func anOlderDirectoryThanTheCachedOneIsRefused() async throws {
+        let scenario = try Scenario()
+        defer { Task { await scenario.close() } }
+        var newer = try scenario.directory()
+        newer.version += 5
+        let gatewayKey = try SigningKey(contentsOfFile: scenario.data.appendingPathComponent("gateway/signing.key").path)
+        let newerBytes = try JWS.sign(payload: try JSONValueDecoder.reencode(newer), header: ["typ": "ura-directory+json"], with: gatewayKey).serialized()
+        let folder = scenario.agencyFolder(mission).appendingPathComponent("state/cache")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(newerBytes).write(to: folder.appendingPathComponent("directory.jws"))
+        let form = scenario.root.appendingPathComponent("found.json")
+        try Data(try scenario.example("return.found-abroad", caseReference: "AL-2026-000067").serialized()).write(to: form)
+        let sent = try await scenario.uraOffPool(mission, ["send", form.path, "--type", "return.found-abroad", "--to", "al.mpb.secretariat",
+                                                           "--case", "AL-2026-000067", "--subject", "child"])
+        #expect(sent.status == 76 && sent.stderr.contains("older than version \(newer.version)"), "\(sent)")
+        let outbox = (try? FileManager.default.contentsOfDirectory(atPath: scenario.agencyFolder(mission).appendingPathComponent("state/outbox").path)) ?? []
+        #expect(outbox.filter { $0.hasSuffix(".jws") }.isEmpty)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("directory.jws")) == Data(newerBytes))
+    }
 }
