@@ -5,7 +5,7 @@
 // Without --config it runs in demo mode on ./ura-data (or --data-dir): on first run it creates a
 // local CA, the gateway's keys and a demo directory of agencies with their keys and certificates,
 // and prints how to use them. SIGTERM/SIGINT stop it gracefully (in-flight commits finish);
-// SIGHUP reloads the directory file.
+// SIGHUP reloads the directory file. One urad per data directory: it locks run/urad.lock first.
 import Foundation
 import UraGateway
 import UraModel
@@ -99,6 +99,10 @@ if arguments.flag("check-config") {
     exit(0)
 }
 
+// One urad per data directory: taken before the demo, the store or any run/ file is touched.
+let lock: DataDirectoryLock
+do { lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory, createDirectory: demo) } catch { fail("\(error)") }
+
 if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
     let url = "https://\(configuration.listenHost == "0.0.0.0" ? "127.0.0.1" : configuration.listenHost):\(configuration.listenPort)"
     do {
@@ -116,7 +120,7 @@ if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
 
 let daemon: Daemon
 do {
-    daemon = try Daemon(configuration: configuration)
+    daemon = try Daemon(configuration: configuration, lock: lock)
 } catch {
     fail("\(error)", code: 78)
 }

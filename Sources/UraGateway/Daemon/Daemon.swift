@@ -20,13 +20,19 @@ public final class Daemon: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let ports = Mutex<(api: Int, admin: Int?)>((0, nil))
     let log: Logger
+    /// The data directory's lock (`run/urad.lock`), held as long as the daemon exists.
+    let lock: DataDirectoryLock
 
-    /// Loads keys, the directory, the catalogue, the calendar and the TLS files, and opens the
-    /// store. Every failure is a sentence naming the file or option.
-    public init(configuration: GatewayConfiguration, clock: any WallClock = SystemClock(), log: Logger? = nil) throws {
+    /// Takes the data directory's lock (unless `lock` is the one the caller took), loads keys, the
+    /// directory, the catalogue, the calendar and the TLS files, and opens the store. Every
+    /// failure is a sentence naming the file or option.
+    public init(configuration: GatewayConfiguration, clock: any WallClock = SystemClock(), log: Logger? = nil,
+                lock: DataDirectoryLock? = nil) throws {
         self.configuration = configuration
         let log = log ?? Logger(minimum: configuration.logLevel, clock: clock)
         self.log = log
+        // First: a second urad on this data directory stops here, before it touches anything.
+        self.lock = try lock ?? DataDirectoryLock.acquire(in: configuration.dataDirectory)
         let loaded = try Self.load(configuration, log: log)
         let signer = loaded.signer
         do {
