@@ -5,7 +5,7 @@
 // Without --config it runs in demo mode on ./ura-data (or --data-dir): on first run it creates a
 // local CA, the gateway's keys and a demo directory of agencies with their keys and certificates,
 // and prints how to use them. SIGTERM/SIGINT stop it gracefully (in-flight commits finish);
-// SIGHUP reloads the directory file.
+// SIGHUP reloads the directory file. One urad per data directory: it locks run/urad.lock first.
 import Foundation
 import UraGateway
 import UraModel
@@ -27,7 +27,8 @@ usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--versio
   --config FILE    the configuration (JSON; see deploy/urad.example.json). Without it: demo mode.
   --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
   --demo           create a demo directory of agencies on first run (the default without --config)
-  --check-config   load and check everything, print the result, and exit (0: fine, 78: not)
+  --check-config   load and check the configuration, keys, certificates and directory, say where the
+                   store is, and exit (0: fine, 78: not); changes nothing on disk
   --version        print the version
 
 Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
@@ -85,6 +86,23 @@ do {
     fail("configuration: \(error)", code: 78)
 }
 
+if arguments.flag("check-config") {
+    // Reads only: no demo, no store, no token, no run/ files (systemd runs it before every start).
+    if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
+        fail("there is no demo in \(configuration.dataDirectory.path) yet; urad creates one when it first starts (the check creates nothing)", code: 78)
+    }
+    do {
+        for line in try Daemon.check(configuration) { say(line) }
+    } catch {
+        fail("\(error)", code: 78)
+    }
+    exit(0)
+}
+
+// One urad per data directory: taken before the demo, the store or any run/ file is touched.
+let lock: DataDirectoryLock
+do { lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory, createDirectory: demo) } catch { fail("\(error)") }
+
 if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
     let url = "https://\(configuration.listenHost == "0.0.0.0" ? "127.0.0.1" : configuration.listenHost):\(configuration.listenPort)"
     do {
@@ -102,14 +120,9 @@ if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
 
 let daemon: Daemon
 do {
-    daemon = try Daemon(configuration: configuration)
+    daemon = try Daemon(configuration: configuration, lock: lock)
 } catch {
     fail("\(error)", code: 78)
-}
-if arguments.flag("check-config") {
-    say("configuration OK: \(configuration.dataDirectory.path), gateway \(configuration.gatewayID), "
-          + "\(daemon.gateway.directory.snapshot.directory.agencies.count) agencies, \(daemon.gateway.catalogue.catalogue.entries.count) message types")
-    exit(0)
 }
 
 let port: Int

@@ -51,6 +51,29 @@ import UraHTTP
         #expect(peer.spkiSHA256.count == 64 && peer.spkiSHA256 != peer.sha256Fingerprint)
     }
 
+    /// Read once at the handshake, so the application can check them again on a later request.
+    @Test func validityDatesAreTheCertificatesAsOpenSSLPrintsThem() async throws {
+        let peer = try #require(try await peer(certificate: pki.clientCertificate, key: pki.clientKey))
+        let dates = try await blocking { [pki] in
+            try runProcess("/usr/bin/openssl", ["x509", "-in", pki.clientCertificate, "-noout", "-dates", "-dateopt", "iso_8601"])
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
+        var printed: [String: Date] = [:]
+        for line in dates.outputText.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { printed[String(parts[0])] = formatter.date(from: String(parts[1])) }
+        }
+        #expect(peer.notBefore != nil && peer.notBefore == printed["notBefore"], "\(dates.outputText)")
+        #expect(peer.notAfter != nil && peer.notAfter == printed["notAfter"], "\(dates.outputText)")
+        let notAfter = try #require(peer.notAfter)
+        #expect(peer.isValid(at: notAfter.addingTimeInterval(-1)))
+        #expect(!peer.isValid(at: notAfter))
+        #expect(!peer.isValid(at: try #require(peer.notBefore).addingTimeInterval(-1)))
+    }
+
     @Test func certificateFromAnotherCAIsReportedUntrusted() async throws {
         let peer = try #require(try await peer(certificate: pki.strangerCertificate, key: pki.strangerKey))
         #expect(!peer.chainVerified)

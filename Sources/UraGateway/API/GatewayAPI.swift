@@ -14,7 +14,7 @@ public struct GatewayAPI: HTTPHandler {
 
     public init(gateway: Gateway) {
         self.gateway = gateway
-        self.authentication = Authentication(directory: gateway.directory)
+        self.authentication = Authentication(directory: gateway.directory, clock: gateway.clock)
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {

@@ -101,9 +101,15 @@ enum AdminCommand {
             Terminal.out("the gateway signs with \(gatewayKeys.joined(separator: ", ")); in the agency's profile: \"gateway_key\": \(pin.serializedString())")
         }
         if args.flag("reload") {
-            let run = data.appendingPathComponent("run/urad.json")
-            guard let pid = (try? JSONValue(parsing: try readFile(run.path)))?["pid"]?.intValue, kill(pid_t(pid), SIGHUP) == 0 else {
-                throw CLIError("urad does not seem to run from \(data.path); the directory will apply when it starts (or send it SIGHUP)", .unavailable)
+            // The pid in run/urad.json outlives a urad that was killed, and may by now be another
+            // process's; the lock is held only while urad runs, and names its pid.
+            let holder: pid_t?
+            do { holder = try DataDirectoryLock.holder(of: data) } catch { throw CLIError("\(error)", .unavailable) }
+            guard let pid = holder else {
+                throw CLIError("urad does not run on \(data.path) (nobody holds run/urad.lock); the directory will apply when it starts", .unavailable)
+            }
+            guard kill(pid, SIGHUP) == 0 else {
+                throw CLIError("cannot signal urad (pid \(pid)): \(String(cString: strerror(errno))); send it SIGHUP as its user (systemctl reload ura)", .unavailable)
             }
             Terminal.out("urad (pid \(pid)) reloads the directory")
         }

@@ -20,31 +20,25 @@ public final class Daemon: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let ports = Mutex<(api: Int, admin: Int?)>((0, nil))
     let log: Logger
+    /// The data directory's lock (`run/urad.lock`), held as long as the daemon exists.
+    let lock: DataDirectoryLock
 
-    /// Loads keys, the directory, the catalogue and the calendar, and opens the store. Every
+    /// Takes the data directory's lock (unless `lock` is the one the caller took), loads keys, the
+    /// directory, the catalogue, the calendar and the TLS files, and opens the store. Every
     /// failure is a sentence naming the file or option.
-    public init(configuration: GatewayConfiguration, clock: any WallClock = SystemClock(), log: Logger? = nil) throws {
+    public init(configuration: GatewayConfiguration, clock: any WallClock = SystemClock(), log: Logger? = nil,
+                lock: DataDirectoryLock? = nil) throws {
         self.configuration = configuration
         let log = log ?? Logger(minimum: configuration.logLevel, clock: clock)
         self.log = log
-        let signingKey = try Self.privateKeyFile(configuration.signingKey) { try SigningKey(contentsOfFile: $0) }
-        let directory: Directory
-        do { directory = try DirectoryFile.read(configuration.directoryFile) } catch {
-            throw DaemonError("the directory cannot be loaded: \(error)")
-        }
-        let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
-        try Gateway.check(directory, for: signer)
-        let snapshot: DirectorySnapshot
-        do { snapshot = try DirectorySnapshot(directory) } catch { throw DaemonError("\(configuration.directoryFile.path): \(error)") }
-        let catalogue: MessageCatalogue
-        do { catalogue = try MessageCatalogue(directory: configuration.schemas ?? MessageCatalogue.defaultDirectory()) } catch {
-            throw DaemonError("\(error)")
-        }
-        let calendar = try Self.calendar(configuration, log: log)
+        // First: a second urad on this data directory stops here, before it touches anything.
+        self.lock = try lock ?? DataDirectoryLock.acquire(in: configuration.dataDirectory)
+        let loaded = try Self.load(configuration, log: log)
+        let signer = loaded.signer
         do {
             var options = SQLiteStore.Options()
             options.commitDelay = configuration.commitDelay
-            let ledger = Gateway.ledgerConfiguration(signer, earlierKeys: Gateway.earlierGatewayKeys(in: directory, except: signer))
+            let ledger = Gateway.ledgerConfiguration(signer, earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: signer))
             store = try SQLiteStore(path: configuration.storePath.path, ledger: ledger, options: options)
         } catch {
             throw DaemonError("the store \(configuration.storePath.path) cannot be opened: \(error)")
@@ -54,19 +48,17 @@ public final class Daemon: Sendable {
             // /readyz fails and every submission is answered 503 (senders keep their messages).
             log.error("store.refuses_writes", ["error": .string("\(refusal)")])
         }
-        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
         pushClient = HTTPClient(configuration: HTTPClientConfiguration(
             clientCertificate: .file(configuration.tlsCertificate.path), clientKey: .file(configuration.tlsPrivateKey.path),
             trustedAuthorities: .file(configuration.pushCA.path), connectTimeout: configuration.pushConnectTimeout,
             timeout: configuration.pushTimeout, maxConcurrentTransfers: configuration.gateway.delivery.concurrency))
         let events = GatewayEvents(log: log)
-        gateway = Gateway(store: store, directory: DirectoryBook(snapshot), catalogue: catalogue, signer: signer,
-                          transport: PushTransport(client: pushClient), clock: clock, calendar: calendar,
+        gateway = Gateway(store: store, directory: DirectoryBook(loaded.snapshot), catalogue: loaded.catalogue, signer: signer,
+                          transport: PushTransport(client: pushClient), clock: clock, calendar: loaded.calendar,
                           settings: configuration.gateway, events: events)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,
-            tls: TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
-                                  clientCertificateAuthorities: .file(configuration.clientCA.path)),
+            tls: Self.apiTLS(configuration),
             limits: HTTPServerLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes),
             timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout,
                                          unverifiedIdle: configuration.unverifiedIdleTimeout),
@@ -83,6 +75,80 @@ public final class Daemon: Sendable {
         } else {
             admin = nil
         }
+    }
+
+    /// What urad reads before it opens the store, checked as a start checks it. Reads only.
+    struct Loaded {
+        let signer: GatewaySigner
+        let snapshot: DirectorySnapshot
+        let catalogue: MessageCatalogue
+        let calendar: WorkingCalendar
+    }
+
+    static func load(_ configuration: GatewayConfiguration, log: Logger) throws -> Loaded {
+        let signingKey = try Self.privateKeyFile(configuration.signingKey) { try SigningKey(contentsOfFile: $0) }
+        let directory: Directory
+        do { directory = try DirectoryFile.read(configuration.directoryFile) } catch {
+            throw DaemonError("the directory cannot be loaded: \(error)")
+        }
+        let signer = GatewaySigner(id: configuration.gatewayID, key: signingKey)
+        try Gateway.check(directory, for: signer)
+        let snapshot: DirectorySnapshot
+        do { snapshot = try DirectorySnapshot(directory) } catch { throw DaemonError("\(configuration.directoryFile.path): \(error)") }
+        let catalogue: MessageCatalogue
+        do { catalogue = try MessageCatalogue(directory: configuration.schemas ?? MessageCatalogue.defaultDirectory()) } catch {
+            throw DaemonError("\(error)")
+        }
+        let calendar = try Self.calendar(configuration, log: log)
+        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
+        // What the listener and the push client load when they start, loaded now so that a bad
+        // file stops urad (or fails the check) before the store is opened.
+        do { try apiTLS(configuration).check() } catch {
+            throw DaemonError("the TLS files (tls.certificate, tls.private_key, tls.client_ca) cannot be used: \(error)")
+        }
+        do { try PEMSource.file(configuration.pushCA.path).checkCertificates() } catch {
+            throw DaemonError("tls.push_ca cannot be used: \(error)")
+        }
+        return Loaded(signer: signer, snapshot: snapshot, catalogue: catalogue, calendar: calendar)
+    }
+
+    static func apiTLS(_ configuration: GatewayConfiguration) -> TLSConfiguration {
+        TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
+                         clientCertificateAuthorities: .file(configuration.clientCA.path))
+    }
+
+    /// `urad --check-config`: loads and checks what a start loads and checks, and says where the
+    /// store is and whether urad can open it there, but opens neither the store nor anything
+    /// else for writing: nothing on disk changes. The lines to print; a failure is a sentence.
+    public static func check(_ configuration: GatewayConfiguration, log: Logger? = nil) throws -> [String] {
+        let loaded = try load(configuration, log: log ?? Logger(minimum: configuration.logLevel))
+        return ["configuration OK: \(configuration.dataDirectory.path), gateway \(configuration.gatewayID), "
+                    + "\(loaded.snapshot.directory.agencies.count) agencies, \(loaded.catalogue.catalogue.entries.count) message types",
+                try storeLocation(configuration.storePath)]
+    }
+
+    /// Whether urad can open (or create) the store at `url`, found without opening it.
+    static func storeLocation(_ url: URL) throws(DaemonError) -> String {
+        let path = url.path
+        let folder = url.deletingLastPathComponent().path
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFREG else { throw DaemonError("the store \(path) is not a file; set store.path to the database file") }
+            guard access(path, R_OK | W_OK) == 0 else {
+                throw DaemonError("the store \(path) exists but this user cannot write it (\(String(cString: strerror(errno)))); it must belong to the user urad runs as")
+            }
+            guard access(folder, W_OK | X_OK) == 0 else {
+                throw DaemonError("this user cannot write the store's folder \(folder), where SQLite keeps the store's -wal and -shm files")
+            }
+            return "store \(path): exists and is writable"
+        }
+        guard stat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw DaemonError("the store's folder \(folder) does not exist; create it or change store.path")
+        }
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw DaemonError("the store \(path) does not exist and this user cannot create it in \(folder)")
+        }
+        return "store \(path): does not exist yet; urad creates it at start (\(folder) is writable)"
     }
 
     /// Private keys must be readable by their owner only: a key others can read is refused.

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// One thread running an epoll loop over its own listener and the connections it accepted.
+/// One thread running an epoll loop over the server's listening socket (shared with the other
+/// loops, EPOLLEXCLUSIVE: one loop wakes per new connection) and the connections it accepted.
 ///
 /// Sockets are non-blocking and registered edge-triggered once (in, out, read-hang-up), so the
 /// loop never calls epoll_ctl per request. TLS runs over memory BIOs: the loop moves ciphertext
@@ -39,7 +40,8 @@ final class EventLoop: @unchecked Sendable {
     private let mailbox = Mutex<Mailbox>(Mailbox())
 
     // Loop-confined.
-    private var listener: Int32
+    /// The server's listening socket while this loop accepts on it (nil once it let go).
+    private var listener: Listener?
     var connections: [UInt64: Connection] = [:]
     private var nextSerial: UInt64 = 0
     private var waitingForCapacity: [UInt64] = []
@@ -55,7 +57,7 @@ final class EventLoop: @unchecked Sendable {
     /// be accepted and closed instead of spinning on EMFILE.
     private var spareFD: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 
-    init(index: Int, core: ServerCore, listener: Int32) throws(HTTPServerError) {
+    init(index: Int, core: ServerCore, listener: Listener) throws(HTTPServerError) {
         self.index = index
         self.core = core
         self.listener = listener
@@ -67,14 +69,19 @@ final class EventLoop: @unchecked Sendable {
             if wakeFD >= 0 { close(wakeFD) }
             throw .cannotCreateEventLoop(reason: reason)
         }
-        guard register(listener, token: Self.listenerToken, events: EPOLLIN.rawValue),
+        guard register(listener.fd, token: Self.listenerToken, events: Self.listenerEvents),
               register(wakeFD, token: Self.wakeToken, events: EPOLLIN.rawValue) else {
             let reason = SystemCall.errorText()
             close(epoll)
             close(wakeFD)
             throw .cannotCreateEventLoop(reason: "epoll_ctl: \(reason)")
         }
+        listener.hold()
     }
+
+    /// Level-triggered, so connections left after a bounded accept round come back next round;
+    /// exclusive, so a new connection wakes one idle loop rather than all of them.
+    private static let listenerEvents = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
 
     deinit {
         scratch.deallocate()
@@ -91,7 +98,8 @@ final class EventLoop: @unchecked Sendable {
 
     /// Releases the descriptors of a loop whose thread never started (start failed half-way).
     func closeWithoutRunning() {
-        if listener >= 0 { close(listener) }
+        listener?.release()
+        listener = nil
         close(wakeFD)
         close(epoll)
     }
@@ -154,23 +162,47 @@ final class EventLoop: @unchecked Sendable {
         return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0
     }
 
+    /// Takes the listening socket out of this loop's epoll and lets go of it: the last loop to do
+    /// so closes it.
     private func closeListener() {
-        guard listener >= 0 else { return }
-        close(listener)
-        listener = -1
+        guard let listener else { return }
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listener.fd, nil)
+        self.listener = nil
+        listener.release()
         core.counters.listening.wrappingSubtract(1, ordering: .relaxed)
     }
 
     // MARK: - Accepting
 
     private func acceptConnections() {
-        // Bounded per wake-up; the listener is level-triggered, so the rest come next round.
+        guard let listener else { return }
+        if acceptPending(on: listener) > 0 { letTheOtherLoopsAcceptFirst(listener) }
+    }
+
+    /// The kernel wakes the first idle loop in the order the loops added the shared socket to
+    /// their epoll, so on a lightly loaded server one loop would take every connection. Adding it
+    /// again puts this loop last: new connections go round the idle loops.
+    private func letTheOtherLoopsAcceptFirst(_ listener: Listener) {
+        guard core.configuration.eventLoops > 1 else { return }
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listener.fd, nil)
+        if !register(listener.fd, token: Self.listenerToken, events: Self.listenerEvents) {
+            // Out of kernel memory: this loop serves its connections and the others accept.
+            self.listener = nil
+            listener.release()
+            core.counters.listening.wrappingSubtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Accepts what is pending, at most 64 (the socket is level-triggered, so the rest come next
+    /// round); how many it took.
+    private func acceptPending(on listener: Listener) -> Int {
+        var accepted = 0
         for _ in 0..<64 {
-            guard listener >= 0 else { return }
+            guard self.listener != nil else { return accepted }
             var address = SocketAddress()
             let fd = withUnsafeMutablePointer(to: &address.storage) { storage in
                 storage.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    ura_accept4(listener, $0, &address.length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                    ura_accept4(listener.fd, $0, &address.length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
                 }
             }
             if fd < 0 {
@@ -179,8 +211,9 @@ final class EventLoop: @unchecked Sendable {
                 case EMFILE, ENFILE: shedOneConnection()
                 default: break
                 }
-                return
+                return accepted
             }
+            accepted += 1
             core.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             if draining || core.counters.open.load(ordering: .relaxed) >= core.configuration.maxConnections {
                 refuse(fd)
@@ -209,6 +242,7 @@ final class EventLoop: @unchecked Sendable {
             let timeout = ssl == nil ? core.configuration.timeouts.idle : core.configuration.timeouts.handshake
             setDeadline(connection, now + timeout.nanoseconds)
         }
+        return accepted
     }
 
     /// Closes an accepted socket with a reset (SO_LINGER 0): over the limit or shutting down.
@@ -220,9 +254,9 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func shedOneConnection() {
-        guard spareFD >= 0, listener >= 0 else { return }
+        guard spareFD >= 0, let listener else { return }
         close(spareFD)
-        let fd = ura_accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        let fd = ura_accept4(listener.fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
         if fd >= 0 {
             core.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             refuse(fd)

@@ -36,8 +36,8 @@ public final class HTTPServer: Sendable {
         self.init(configuration: configuration, handler: HTTPClosureHandler(handler))
     }
 
-    /// Loads TLS material, binds one listener per event loop and starts the loops.
-    /// Returns the bound port (useful with port 0).
+    /// Loads TLS material, binds the listening socket (which every event loop shares) and starts
+    /// the loops. Returns the bound port (useful with port 0). Fails when the address is in use.
     @discardableResult
     public func start() throws(HTTPServerError) -> Int {
         let alreadyStarted = state.withLock { state -> Bool in
@@ -51,18 +51,14 @@ public final class HTTPServer: Sendable {
             do { tls = try ServerTLSContext(configuration) } catch { throw .tls(error) }
         }
         let core = ServerCore(configuration: configuration, handler: handler, tls: tls, counters: counters)
+        let (fd, port) = try SocketAddress.listen(host: configuration.host, port: configuration.port, backlog: configuration.listenBacklog)
+        let listener = Listener(fd: fd)
+        // Let go once every loop holds it (or, if one could not be made, once the others let go).
+        defer { listener.release() }
         var loops: [EventLoop] = []
-        var port = configuration.port
         do throws(HTTPServerError) {
             for index in 0..<max(1, configuration.eventLoops) {
-                let listener = try SocketAddress.listen(host: configuration.host, port: port, backlog: configuration.listenBacklog)
-                port = listener.port
-                do {
-                    loops.append(try EventLoop(index: index, core: core, listener: listener.fd))
-                } catch {
-                    close(listener.fd)
-                    throw error
-                }
+                loops.append(try EventLoop(index: index, core: core, listener: listener))
             }
         } catch {
             for loop in loops { loop.closeWithoutRunning() }
@@ -74,7 +70,10 @@ public final class HTTPServer: Sendable {
             state = .running(core, port: port)
             return true
         }
-        guard started else { throw .alreadyStarted }
+        guard started else {
+            for loop in loops { loop.closeWithoutRunning() }
+            throw .alreadyStarted
+        }
         for loop in loops { loop.start() }
         return port
     }
@@ -89,7 +88,7 @@ public final class HTTPServer: Sendable {
 
     public var statistics: HTTPServerStatistics { counters.snapshot }
 
-    /// Stops accepting (listeners close at once, so new connections are refused), closes idle
+    /// Stops accepting (the listening socket closes at once, so new connections are refused), closes idle
     /// connections (after writing the rest of a response still going out), lets requests under
     /// way finish and their responses be written (with `Connection: close`), then returns. After `gracePeriod`, remaining connections are closed
     /// and their handlers cancelled.

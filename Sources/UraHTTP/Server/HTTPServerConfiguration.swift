@@ -8,7 +8,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var tls: TLSConfiguration?
     public var limits: HTTPServerLimits
     public var timeouts: HTTPServerTimeouts
-    /// Threads running an epoll loop each; every loop has its own SO_REUSEPORT listener.
+    /// Threads running an epoll loop each; they share one listening socket (EPOLLEXCLUSIVE).
     public var eventLoops: Int
     /// Connections beyond this many are closed as soon as they are accepted.
     public var maxConnections: Int

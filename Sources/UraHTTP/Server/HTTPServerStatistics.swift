@@ -19,7 +19,7 @@ public struct HTTPServerStatistics: Sendable, Hashable {
     public var waitingForCapacity: Int
     /// Requests the server answered itself, by problem slug (`bad-request`, `request-timeout`, ...).
     public var rejected: [String: Int]
-    /// False once shutdown has closed the listeners.
+    /// False once shutdown has closed the listening socket.
     public var accepting: Bool
 
     public init(openConnections: Int = 0, peakOpenConnections: Int = 0, acceptedConnections: Int = 0,

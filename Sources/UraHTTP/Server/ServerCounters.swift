@@ -11,7 +11,7 @@ final class ServerCounters: Sendable {
     let served = Atomic<Int>(0)
     let inFlight = Atomic<Int>(0)
     let waiting = Atomic<Int>(0)
-    /// Loops whose listener is open.
+    /// Loops that still have the listening socket in their epoll (it closes when none has).
     let listening = Atomic<Int>(0)
     private let rejections = Mutex<[String: Int]>([:])
 

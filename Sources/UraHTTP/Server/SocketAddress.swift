@@ -49,15 +49,15 @@ struct SocketAddress {
         }
     }
 
-    /// A non-blocking listening socket with SO_REUSEPORT, so each event loop can own one on the
-    /// same port and the kernel spreads new connections across them.
+    /// A non-blocking listening socket. SO_REUSEADDR only (a restart may bind while connections of
+    /// the previous process are in TIME_WAIT), never SO_REUSEPORT: with it a second server of the
+    /// same user would bind the port too and the kernel would split connections between them.
     static func listen(host: String, port: Int, backlog: Int) throws(HTTPServerError) -> (fd: Int32, port: Int) {
         let address = try resolve(host: host, port: port)
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .cannotListen(address: "\(host):\(port)", reason: SystemCall.errorText()) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
         var storage = address.storage
         let bound = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, address.length) }

@@ -34,6 +34,12 @@ extension PEMSource {
         return certificates
     }
 
+    /// Checks that the source holds at least one readable certificate (a CA file a client will
+    /// trust, say), without keeping it.
+    public func checkCertificates() throws(TLSSetupError) {
+        _ = try loadCertificates()
+    }
+
     /// The private key; fails when the PEM holds none or it is encrypted.
     func loadPrivateKey() throws(TLSSetupError) -> OwnedPrivateKey {
         var bytes = try loadBytes()

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 extension PeerCertificate {
     /// Reads the client certificate and verification result of a finished handshake; nil when the
@@ -13,7 +14,15 @@ extension PeerCertificate {
         self.init(sha256Fingerprint: fingerprint ?? "", spkiSHA256: spki ?? "",
                   subjectCommonName: Self.commonName(of: certificate), chainVerified: verified,
                   verificationError: verified ? nil : String(cString: X509_verify_cert_error_string(code)),
-                  verificationFailure: verified ? nil : Self.failure(code: Int32(code)))
+                  verificationFailure: verified ? nil : Self.failure(code: Int32(code)),
+                  notBefore: Self.date(X509_get0_notBefore(certificate)), notAfter: Self.date(X509_get0_notAfter(certificate)))
+    }
+
+    /// An ASN1_TIME as a date (UTC), nil when it does not parse.
+    private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        var parts = tm()
+        guard let time, ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 
     private static func failure(code: Int32) -> VerificationFailure {

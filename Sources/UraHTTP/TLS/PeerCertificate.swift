@@ -1,3 +1,5 @@
+import Foundation
+
 /// The certificate a client presented on its TLS connection, computed once per connection.
 /// The gateway maps `sha256Fingerprint` or `spkiSHA256` to an agency of the directory.
 public struct PeerCertificate: Sendable, Hashable {
@@ -12,15 +14,28 @@ public struct PeerCertificate: Sendable, Hashable {
     public let verificationError: String?
     /// The failure sorted into the cases an application answers differently, nil when verified.
     public let verificationFailure: VerificationFailure?
+    /// The certificate's validity period (nil if unreadable). `chainVerified` says it held at the
+    /// handshake; a keep-alive connection outlives that, so an application compares these with
+    /// its own clock on each request.
+    public let notBefore: Date?
+    public let notAfter: Date?
 
     public init(sha256Fingerprint: String, spkiSHA256: String, subjectCommonName: String?, chainVerified: Bool,
-                verificationError: String?, verificationFailure: VerificationFailure?) {
+                verificationError: String?, verificationFailure: VerificationFailure?, notBefore: Date? = nil, notAfter: Date? = nil) {
         self.sha256Fingerprint = sha256Fingerprint
         self.spkiSHA256 = spkiSHA256
         self.subjectCommonName = subjectCommonName
         self.chainVerified = chainVerified
         self.verificationError = verificationError
         self.verificationFailure = verificationFailure
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+    }
+
+    /// True when `date` is inside the validity period (not before `notBefore`, before `notAfter`,
+    /// as OpenSSL judges it at the handshake); an unreadable bound does not refuse.
+    public func isValid(at date: Date) -> Bool {
+        (notBefore.map { $0 <= date } ?? true) && (notAfter.map { date < $0 } ?? true)
     }
 
     /// Why a client certificate did not verify.
