@@ -86,12 +86,23 @@ enum AdminCommand {
         directory.version += 1
         directory.issued = now
         do { _ = try DirectorySnapshot(directory) } catch { throw CLIError("the directory would not be valid: \(error)", .dataError) }
-        do { try DirectoryFile.write(directory, to: file) } catch { throw CLIError("\(error)", .ioError) }
-        let out = args.option("out") ?? data.appendingPathComponent("agencies/\(id).crt").path
-        do { try Data(certificate.pem.utf8).write(to: URL(fileURLWithPath: out)) } catch {
-            throw CLIError("the directory was updated but the certificate could not be written to \(out)", .ioError)
+        // The certificate first, under a temporary name beside its place: a path that cannot be
+        // written stops the enrolment before the directory changes, and an earlier certificate
+        // at that path is replaced only once the directory pins the new one.
+        let out = URL(fileURLWithPath: args.option("out") ?? data.appendingPathComponent("agencies/\(id).crt").path)
+        let staged = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString)")
+        do { try Data(certificate.pem.utf8).write(to: staged, options: .withoutOverwriting) } catch {
+            throw CLIError("cannot write the certificate to \(out.deletingLastPathComponent().path) (\(error.localizedDescription)); nothing was enrolled", .ioError)
         }
-        Terminal.out("\(existing == nil ? "enrolled" : "re-enrolled") \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out) (SHA-256 \(certificate.sha256Fingerprint))")
+        do { try DirectoryFile.write(directory, to: file) } catch {
+            try? FileManager.default.removeItem(at: staged)
+            throw CLIError("\(error); nothing was enrolled", .ioError)
+        }
+        guard rename(staged.path, out.path) == 0 else {
+            throw CLIError("the directory now lists \(id), but the certificate could not be moved to \(out.path) (\(String(cString: strerror(errno)))); "
+                           + "it is in \(staged.path)", .ioError)
+        }
+        Terminal.out("\(existing == nil ? "enrolled" : "re-enrolled") \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out.path) (SHA-256 \(certificate.sha256Fingerprint))")
         for change in changes { Terminal.out("  \(change)") }
         let gatewayKeys = directory.gateway.keys.filter { $0.use == .sig && $0.isValid(at: now) }.map(\.kid)
         if gatewayKeys.isEmpty {
@@ -122,6 +133,10 @@ extension AdminCommand {
     static func loginLink(_ args: CommandLineArguments) throws {
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let run = data.appendingPathComponent("run")
+        // run/urad.json outlives a urad that was killed: only a running urad's link works.
+        guard (try? DataDirectoryLock.holder(of: data)) != nil else {
+            throw CLIError("urad does not run on \(data.path) (nobody holds run/urad.lock); start it, then ask for a link", .unavailable)
+        }
         let token = String(decoding: try readFile(run.appendingPathComponent("admin-token").path), as: UTF8.self)
         guard let state = try? JSONValue(parsing: try readFile(run.appendingPathComponent("urad.json").path)),
               let port = state["admin_port"]?.intValue else {

@@ -124,4 +124,26 @@ import UraSchema
         let agency = try #require(try demo.directory()[AgencyID(newcomer)])
         #expect(agency.status == .active && agency.delivery == .pull && agency.name == "Drejtoria Vendore e Policisë Shkodër")
     }
+
+    /// A certificate path that cannot be written stops the enrolment before the directory changes.
+    @Test func aCertificateThatCannotBeWrittenLeavesTheDirectoryAsItWas() async throws {
+        let demo = try OfflineDemo()
+        let keys = try await newKeys(for: "al.shelter.new-home", in: demo)
+        let before = try Data(contentsOf: URL(fileURLWithPath: demo.directoryFile))
+        let result = try await enrol(["--kind", "shelter", "--name", "Shtëpia e Re", "--out", demo.root.appendingPathComponent("missing/folder/new.crt").path],
+                                     keys: keys, in: demo)
+        #expect(result.status == 74 && result.stderr.contains("nothing was enrolled"), "\(result)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: demo.directoryFile)) == before)
+    }
+
+    @Test func aLoginLinkNeedsARunningUrad() async throws {
+        let demo = try OfflineDemo()
+        let run = demo.data.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        // What a urad killed with SIGKILL leaves behind.
+        try Data("token".utf8).write(to: run.appendingPathComponent("admin-token"))
+        try Data(#"{"pid": 1, "admin_port": 8444}"#.utf8).write(to: run.appendingPathComponent("urad.json"))
+        let result = try await demo.ura(nil, ["admin", "login-link", "--data-dir", demo.data.path])
+        #expect(result.status == 69 && result.stderr.contains("urad does not run") && result.stdout.isEmpty, "\(result)")
+    }
 }
