@@ -182,11 +182,14 @@ public final class Daemon: Sendable {
     public func start(background: Bool = true) throws -> Int {
         let port: Int
         do { port = try api.start() } catch {
+            // The server's own sentence names the address (and what to do); other failures do not.
+            if case .cannotListen = error { throw DaemonError("\(error)") }
             throw DaemonError("cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(error)")
         }
         var adminPort: Int?
         if let admin {
             do { adminPort = try admin.start() } catch {
+                if case .cannotListen = error { throw DaemonError("the admin listener: \(error)") }
                 throw DaemonError("cannot listen for the admin listener on \(configuration.adminHost):\(configuration.adminPort): \(error)")
             }
         }
