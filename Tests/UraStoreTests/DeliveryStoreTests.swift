@@ -25,6 +25,17 @@ import UraModel
         #expect(try f.store.nextDueTime(channel: .push) == f.start.addingTimeInterval(10))
     }
 
+    /// The earliest due time over every priority (the query looks each priority up in the index).
+    @Test func theNextDueTimeIsTheEarliestOfAnyPriority() async throws {
+        let f = try StoreFixture()
+        #expect(try f.store.nextDueTime(channel: .push) == nil)
+        _ = try await f.store.commit(f.accepted(priority: .immediate, at: f.start.addingTimeInterval(30)))
+        _ = try await f.store.commit(f.accepted(priority: .normal, at: f.start.addingTimeInterval(20)))
+        _ = try await f.store.commit(f.accepted(priority: .urgent, at: f.start.addingTimeInterval(40)))
+        #expect(try f.store.nextDueTime(channel: .push) == f.start.addingTimeInterval(20))
+        #expect(try f.store.nextDueTime(channel: .pull) == nil)
+    }
+
     @Test func perRecipientLimitHoldsBackTheRestButNotOtherRecipients() async throws {
         let f = try StoreFixture()
         for _ in 0..<5 { _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter])) }

@@ -56,14 +56,16 @@ public final class DeliveryScheduler: Sendable {
         return jobs.count
     }
 
-    /// Runs until the task is cancelled. Attempts run side by side, up to `concurrency`, each
-    /// started as soon as a slot is free: an agency whose endpoint takes its whole timeout holds
-    /// only its own slots (at most `perRecipient`), never the other agencies' deliveries.
+    /// Runs until the task is cancelled, in passes: claim what is due (up to the free slots), start
+    /// those attempts, and wait for them — but no longer than `passWait`. A pass's attempts finish
+    /// together in the usual case, so their receipts share the store's commits, and the next pass
+    /// claims once; an agency whose endpoint takes its whole timeout keeps only its own slots (at
+    /// most `perRecipient`) and no longer holds every other agency's deliveries until it answers.
     ///
-    /// The loop claims when something is due and a slot is free, and otherwise waits — for a new
-    /// message, a finished attempt, or the next due time. Returning expired leases and ending
-    /// expired deliveries happen every `idlePoll`. A wake-up costs one read when nothing is due,
-    /// so the store's single writer stays with intake (a pass at every commit would halve it).
+    /// Between passes the loop waits for a new message, a finished straggler or the next due
+    /// time. Returning expired leases and ending expired deliveries happen every `idlePoll`. A
+    /// wake-up costs one read when nothing is due, so the store's single writer stays with intake
+    /// (a pass at every commit would halve it).
     public func run() async {
         await withDiscardingTaskGroup { group in
             var lastHousekeeping = Date.distantPast
@@ -78,14 +80,17 @@ public final class DeliveryScheduler: Sendable {
                 var blocked = free <= 0  // then a finished attempt signals
                 if !blocked, let when = due, when <= clock.now {
                     let jobs = await claim(limit: free)
+                    let pass = PassProgress(jobs.count)
                     for job in jobs {
                         running.add(1, ordering: .relaxed)
                         group.addTask {
                             await self.attempt(job)
                             self.running.subtract(1, ordering: .releasing)
+                            pass.finishedOne()
                             self.wake.signal()
                         }
                     }
+                    if !jobs.isEmpty { await pass.wait(timeout: settings.passWait) }
                     if jobs.count == free { continue }  // there may be more due
                     // What is still due waits for a slot of its agency: a finished attempt signals.
                     due = (try? store.nextDueTime(channel: .push)).flatMap { $0 }
@@ -242,4 +247,19 @@ public final class DeliveryScheduler: Sendable {
         events.log.info("delivery.redriven", ["id": .id(message), "to": .id(recipient), "by": .string(operatorName)])
         wakeUp()
     }
+}
+
+/// The attempts of one pass of `DeliveryScheduler.run()`: the pass waits until the last finishes.
+private final class PassProgress: Sendable {
+    private let remaining: Atomic<Int>
+    private let done = WakeSignal()
+
+    init(_ count: Int) { remaining = Atomic(count) }
+
+    func finishedOne() {
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.signal() }
+    }
+
+    /// Returns when every attempt finished, after `timeout`, or when the task is cancelled.
+    func wait(timeout: Duration) async { await done.wait(timeout: timeout) }
 }

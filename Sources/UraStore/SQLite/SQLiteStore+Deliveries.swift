@@ -12,13 +12,16 @@ extension SQLiteStore {
             }
             var picked: [(seq: Int64, recipient: String)] = []
             // At most the per-agency limit of each agency's due deliveries, so that a backlog to one
-            // agency (its endpoint down for a day) never hides the others' behind it.
+            // agency (its endpoint down for a day) never hides the others' behind it. An agency
+            // already at its limit is left out before the sort: its backlog costs a scan, not a sort.
             try tx.db.query("""
                 SELECT message_seq, recipient FROM (
                     SELECT message_seq, recipient, priority, next_attempt_at,
                         row_number() OVER (PARTITION BY recipient ORDER BY priority DESC, next_attempt_at) AS place
-                    FROM deliveries WHERE channel = ? AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?)
-                WHERE place <= ? ORDER BY priority DESC, next_attempt_at
+                    FROM deliveries WHERE channel = ?1 AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?2
+                        AND recipient NOT IN (SELECT recipient FROM deliveries WHERE state = 'in_flight' AND channel = ?1
+                                              GROUP BY recipient HAVING count(*) >= ?3))
+                WHERE place <= ?3 ORDER BY priority DESC, next_attempt_at
                 """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit))]) { (row) throws(StoreError) in
                 let recipient = row[1].string ?? ""
                 guard picked.count < request.limit, inFlight[recipient, default: 0] < request.perRecipientLimit else { return }
@@ -245,8 +248,13 @@ extension SQLiteStore {
 
     public func nextDueTime(channel: DeliveryChannel) throws(StoreError) -> Date? {
         try read { (db) throws(StoreError) in
+            // One lookup per priority: with the priority fixed, the first entry of the due index
+            // is the minimum (a min over every priority would read each due row).
             try db.scalar("""
-                SELECT min(next_attempt_at) FROM deliveries WHERE channel = ? AND state IN ('pending', 'retry_scheduled')
+                SELECT min(t) FROM (
+                    SELECT (SELECT min(next_attempt_at) FROM deliveries
+                            WHERE channel = ?1 AND priority = p.rank AND state IN ('pending', 'retry_scheduled')) AS t
+                    FROM (SELECT \(Priority.allCases.map { "\($0.rank) AS rank" }.joined(separator: " UNION ALL SELECT ")) ) AS p)
                 """, [.text(channel.rawValue)])?.date
         }
     }
