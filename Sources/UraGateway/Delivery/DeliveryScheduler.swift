@@ -9,8 +9,9 @@ import UraStore
 /// delivered when the agency's receipt checks out, else a retry with backoff, else (expired or
 /// attempts exhausted) a dead letter with a gateway-signed failed receipt for the sender.
 ///
-/// `runOnce()` is one pass; tests call it after moving their clock. The daemon calls `run()`,
-/// which repeats it, sleeping until the next delivery is due or a new message wakes it.
+/// `runOnce()` is one pass that waits for all its attempts; tests call it after moving their clock.
+/// The daemon calls `run()`: passes that wait at most `passWait` for a slow attempt, sleeping
+/// between them until the next delivery is due or a new message or a finished attempt wakes it.
 public final class DeliveryScheduler: Sendable {
     let store: any Store
     let transport: any DeliveryTransport
