@@ -6,7 +6,9 @@ extension SQLiteStore {
     public func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob] {
         try await writer.perform { tx throws(StoreError) in
             var inFlight: [String: Int] = [:]
-            try tx.db.query("SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ? GROUP BY recipient",
+            // `+recipient`: grouping must not pick the recipient index, which walks every delivery
+            // ever stored (20 ms at 88,000); the in-flight partial index holds only those in flight.
+            try tx.db.query("SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ? GROUP BY +recipient",
                             [.text(request.channel.rawValue)]) { (row) throws(StoreError) in
                 inFlight[row[0].string ?? ""] = row[1].int ?? 0
             }
@@ -20,7 +22,7 @@ extension SQLiteStore {
                         row_number() OVER (PARTITION BY recipient ORDER BY priority DESC, next_attempt_at) AS place
                     FROM deliveries WHERE channel = ?1 AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?2
                         AND recipient NOT IN (SELECT recipient FROM deliveries WHERE state = 'in_flight' AND channel = ?1
-                                              GROUP BY recipient HAVING count(*) >= ?3))
+                                              GROUP BY +recipient HAVING count(*) >= ?3))
                 WHERE place <= ?3 ORDER BY priority DESC, next_attempt_at
                 """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit))]) { (row) throws(StoreError) in
                 let recipient = row[1].string ?? ""
