@@ -43,7 +43,15 @@ public final class DataDirectoryLock: Sendable {
         // No O_TRUNC: the file may be another urad's, whose pid must stay until we hold the lock.
         let fd = open(file.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw DaemonError("cannot open the lock file \(file.path): \(Self.errorText())") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A few tries: `ura admin enrol --reload` tests the lock by holding it shared for an
+        // instant, which must not stop a urad starting at that moment. A running urad holds it
+        // for good, so it still wins.
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<5 where !locked && errno == EWOULDBLOCK {
+            usleep(20_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             let failure = errno
             let holder = Self.pid(in: fd)
             close(fd)
