@@ -175,9 +175,24 @@ import UraStore
     @Test func theBodyMustBeBoundToTheMessageAndEncryptedToEveryRecipient() async throws {
         let f = try GatewayFixture()
         try await expectRejected(f, try f.message(from: f.police, to: [f.secretariat, f.child], encryptTo: [f.secretariat]),
-                                 as: f.police, .bodyNotEncryptedToRecipient, "not encrypted to any key of al.ashdmf.tirane")
+                                 as: f.police, .bodyNotEncryptedToRecipient, "not encrypted to any current key of al.ashdmf.tirane")
         try await expectRejected(f, try f.message(from: f.police, to: [f.secretariat], bindTo: .random()), as: f.police, .invalidEnvelope,
                                  "ura_msg")
+    }
+
+    /// A recipient's retired encryption key (it may have leaked) no longer takes a new message.
+    @Test func aBodyEncryptedOnlyToARetiredKeyIsRefused() async throws {
+        let f = try GatewayFixture()
+        var directory = f.book.snapshot.directory
+        var secretariat = try #require(directory[f.secretariat.id])
+        for i in secretariat.keys.indices where secretariat.keys[i].use == .enc { secretariat.keys[i].notAfter = f.clock.now }
+        let next = try AgreementPrivateKey.generate(.x25519)
+        secretariat.keys.append(DirectoryKey(kid: next.keyID, use: .enc, jwk: next.publicKey.jwk))
+        directory.upsert(secretariat)
+        directory.version += 1
+        f.book.replace(try DirectorySnapshot(directory))
+        try await expectRejected(f, try f.message(from: f.police, to: [f.secretariat]), as: f.police, .bodyNotEncryptedToRecipient,
+                                 "not encrypted to any current key of al.mpb.secretariat")
     }
 
     @Test func anInterviewRecordNeedsItsDeclarations() async throws {

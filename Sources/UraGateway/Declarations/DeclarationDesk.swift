@@ -61,9 +61,9 @@ public struct DeclarationDesk: Sendable {
         guard headers.protectedHeader["ura_decl"]?.stringValue == id else {
             throw Problem(.invalidRequest, "name: the JWE's protected header must carry ura_decl = \(id), binding the name to this declaration")
         }
-        let secretariatKeys = Set(snapshot.directory.agencies(ofKind: .secretariat).flatMap { snapshot.encryptionKeyIDs(of: $0.id) })
+        let secretariatKeys = Set(snapshot.directory.agencies(ofKind: .secretariat).flatMap { snapshot.encryptionKeyIDs(of: $0.id, at: now) })
         guard !secretariatKeys.isDisjoint(with: headers.recipientKeyIDs) else {
-            throw Problem(.bodyNotEncryptedToRecipient, "the declarant's name must be encrypted to the secretariat's key (GET /v1/directory)")
+            throw Problem(.bodyNotEncryptedToRecipient, "the declarant's name must be encrypted to a current key of the secretariat (GET /v1/directory)")
         }
         let record = DeclarationRecord(id: id, caseReference: caseReference, role: role, agency: agency.id, declaredOn: declaredOn,
                                        formDigest: digest, encryptedName: name.serialized(), recordedAt: now, signed: bytes)

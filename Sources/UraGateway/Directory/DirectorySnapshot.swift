@@ -91,8 +91,10 @@ public struct DirectorySnapshot: Sendable {
     }
 
     /// The kids of every encryption key `agency` has registered (valid or not).
-    func encryptionKeyIDs(of agency: AgencyID) -> Set<String> {
-        Set((encryptionKeys[agency] ?? []).map(\.entry.kid))
+    /// The kids of the agency's encryption keys valid at `date` (a retired key may be one that
+    /// leaked: nothing new is accepted sealed to it alone).
+    func encryptionKeyIDs(of agency: AgencyID, at date: Date) -> Set<String> {
+        Set((encryptionKeys[agency] ?? []).filter { $0.entry.isValid(at: date) }.map(\.entry.kid))
     }
 }
 

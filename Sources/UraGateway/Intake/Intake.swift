@@ -143,7 +143,7 @@ public final class Intake: Sendable {
         // Statistics count by county: the case's county when the envelope names it, else the sender's.
         if metadata.county == nil { metadata.county = sender.county }
         try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
-        try checkBody(envelope, recipients: recipients, snapshot: snapshot)
+        try checkBody(envelope, recipients: recipients, snapshot: snapshot, now: now)
 
         let digest = Base64URL.encode(SHA256.hash(signingInput))
         let receipt: [UInt8]
@@ -248,7 +248,7 @@ public final class Intake: Sendable {
     }
 
     /// The body must be a JWE bound to this message id and addressed to a current key of every recipient.
-    private func checkBody(_ envelope: Envelope, recipients: [Agency], snapshot: DirectorySnapshot) throws(Problem) {
+    private func checkBody(_ envelope: Envelope, recipients: [Agency], snapshot: DirectorySnapshot, now: Date) throws(Problem) {
         let headers: (protectedHeader: JSONObject, recipientKeyIDs: [String])
         do { headers = try JWE.headers(json: envelope.body) } catch {
             throw Problem(.invalidEnvelope, "body: not a JWE in JSON serialization: \(error)")
@@ -257,8 +257,8 @@ public final class Intake: Sendable {
             throw Problem(.invalidEnvelope, "body: the JWE's protected header must carry ura_msg = \(envelope.id), binding the body to this message")
         }
         let kids = Set(headers.recipientKeyIDs)
-        for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id).isDisjoint(with: kids) {
-            throw Problem(.bodyNotEncryptedToRecipient, "the body is not encrypted to any key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
+        for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id, at: now).isDisjoint(with: kids) {
+            throw Problem(.bodyNotEncryptedToRecipient, "the body is not encrypted to any current key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
         }
     }
 }

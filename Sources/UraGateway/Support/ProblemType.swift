@@ -82,7 +82,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .routingRuleViolated: "A routing rule of the SOP is not met"
         case .replyMismatch: "in_reply_to does not point to the expected request"
         case .declarationsMissing: "Confidentiality declarations are missing"
-        case .bodyNotEncryptedToRecipient: "The body is not encrypted to every recipient"
+        case .bodyNotEncryptedToRecipient: "The body is not encrypted to a current key of every recipient"
         case .createdOutOfWindow: "The creation time is outside the allowed clock skew"
         case .messageExpired: "The message has expired"
         case .idConflict: "The message id is already used by another message"
