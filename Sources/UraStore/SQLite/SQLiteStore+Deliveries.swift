@@ -5,30 +5,24 @@ import UraModel
 extension SQLiteStore {
     public func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob] {
         try await writer.perform { tx throws(StoreError) in
-            var inFlight: [String: Int] = [:]
-            // `+recipient`: grouping must not pick the recipient index, which walks every delivery
-            // ever stored (20 ms at 88,000); the in-flight partial index holds only those in flight.
-            try tx.db.query("SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ? GROUP BY +recipient",
-                            [.text(request.channel.rawValue)]) { (row) throws(StoreError) in
-                inFlight[row[0].string ?? ""] = row[1].int ?? 0
-            }
             var picked: [(seq: Int64, recipient: String)] = []
-            // At most the per-agency limit of each agency's due deliveries, so that a backlog to one
-            // agency (its endpoint down for a day) never hides the others' behind it. An agency
-            // already at its limit is left out before the sort: its backlog costs a scan, not a sort.
+            // Each agency gets what its parallel limit leaves beside its deliveries in flight, so a
+            // backlog to one agency (its endpoint down for a day) never hides the others' behind it.
+            // An agency already at its limit is left out before the sort: its backlog costs a scan,
+            // not a sort. `+recipient`: grouping must not pick the recipient index, which walks every
+            // delivery ever stored (20 ms at 88,000); the in-flight partial index holds only those.
             try tx.db.query("""
+                WITH busy(recipient, n) AS (
+                    SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ?1 GROUP BY +recipient)
                 SELECT message_seq, recipient FROM (
-                    SELECT message_seq, recipient, priority, next_attempt_at,
-                        row_number() OVER (PARTITION BY recipient ORDER BY priority DESC, next_attempt_at) AS place
-                    FROM deliveries WHERE channel = ?1 AND state IN ('pending', 'retry_scheduled') AND next_attempt_at <= ?2
-                        AND recipient NOT IN (SELECT recipient FROM deliveries WHERE state = 'in_flight' AND channel = ?1
-                                              GROUP BY +recipient HAVING count(*) >= ?3))
-                WHERE place <= ?3 ORDER BY priority DESC, next_attempt_at
-                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit))]) { (row) throws(StoreError) in
-                let recipient = row[1].string ?? ""
-                guard picked.count < request.limit, inFlight[recipient, default: 0] < request.perRecipientLimit else { return }
-                inFlight[recipient, default: 0] += 1
-                picked.append((row[0].int64 ?? -1, recipient))
+                    SELECT d.message_seq, d.recipient, d.priority, d.next_attempt_at, coalesce(b.n, 0) AS busy,
+                        row_number() OVER (PARTITION BY d.recipient ORDER BY d.priority DESC, d.next_attempt_at) AS place
+                    FROM deliveries d LEFT JOIN busy b ON b.recipient = d.recipient
+                    WHERE d.channel = ?1 AND d.state IN ('pending', 'retry_scheduled') AND d.next_attempt_at <= ?2 AND coalesce(b.n, 0) < ?3)
+                WHERE busy + place <= ?3 ORDER BY priority DESC, next_attempt_at LIMIT ?4
+                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit)),
+                      .integer(Int64(request.limit))]) { (row) throws(StoreError) in
+                picked.append((row[0].int64 ?? -1, row[1].string ?? ""))
             }
             return try picked.map { (pick) throws(StoreError) in
                 try Self.lease(tx, seq: pick.seq, recipient: pick.recipient, now: request.now, until: request.leaseUntil)
