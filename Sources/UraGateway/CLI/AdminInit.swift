@@ -80,11 +80,7 @@ enum AdminInit {
             }
             moved.append(target)
         }
-        let directoryFD = open(data.path, O_RDONLY | O_DIRECTORY)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
+        try? DurableFile.syncFolder(data, for: data, "set up")
 
         Terminal.out("""
             gateway \(gatewayID) set up in \(data.path):

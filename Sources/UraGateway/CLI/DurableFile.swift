@@ -5,10 +5,11 @@ import Foundation
 /// (O_EXCL), written in full, synced, renamed into place and its folder synced, so the file is
 /// either whole and on disk or absent. Removing one syncs its folder too.
 enum DurableFile {
-    static func write(_ bytes: [UInt8], to url: URL) throws(CLIError) {
+    /// `mode`: 0600 unless the file is public (the directory).
+    static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws(CLIError) {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("write", url, errno) }
         var problem = writeAll(fd, bytes)
         if problem == nil, fsync(fd) != 0 { problem = errno }
@@ -18,17 +19,19 @@ enum DurableFile {
             unlink(temporary.path)
             throw failure("write", url, problem)
         }
-        try syncFolder(of: url, "write")
+        try syncFolder(folder, for: url, "write")
     }
 
     /// Removes `url` (already gone is fine) and syncs its folder, so that it stays removed after a crash.
     static func remove(_ url: URL) throws(CLIError) {
         if unlink(url.path) != 0, errno != ENOENT { throw failure("remove", url, errno) }
-        try syncFolder(of: url, "remove")
+        try syncFolder(url.deletingLastPathComponent(), for: url, "remove")
     }
 
-    private static func syncFolder(of url: URL, _ verb: String) throws(CLIError) {
-        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    /// Syncs `folder`, so that names created, renamed or removed in it outlast a crash; an error
+    /// names `url` (what was written or removed) and the `verb`.
+    static func syncFolder(_ folder: URL, for url: URL, _ verb: String) throws(CLIError) {
+        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { throw failure(verb, url, errno) }
         defer { close(directory) }
         guard fsync(directory) == 0 else { throw failure(verb, url, errno) }

@@ -126,30 +126,11 @@ public enum DirectoryFile {
     }
 
     /// Written whole under a temporary name, synced, renamed over the old file, and the folder
-    /// synced: after a crash the file is the old directory or the new one.
+    /// synced (`DurableFile`, readable by all): after a crash the file is the old directory or the new one.
     public static func write(_ directory: Directory, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
-        let bytes = Array(try encode(directory).utf8)
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ModelError(field: "", reason: "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            written += n
+        do { try DurableFile.write(Array(try encode(directory).utf8), to: url, mode: 0o644) } catch let error as CLIError {
+            throw ModelError(field: "", reason: error.message)
         }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0, rename(temporary.path, url.path) == 0 else {
-            unlink(temporary.path)
-            throw ModelError(field: "", reason: "cannot replace \(url.path)")
-        }
-        let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard folderFD >= 0 else { throw ModelError(field: "", reason: "cannot sync \(folder.path)") }
-        defer { close(folderFD) }
-        guard fsync(folderFD) == 0 else { throw ModelError(field: "", reason: "cannot sync \(folder.path)") }
     }
 }
 
