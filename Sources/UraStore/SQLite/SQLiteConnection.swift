@@ -78,12 +78,10 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    /// A cached prepared statement, reset and with bindings cleared.
+    /// A cached prepared statement. Every use resets it afterwards (`query` and `run` do, even when
+    /// they throw), so a cached statement is already reset, with its bindings cleared.
     func statement(_ sql: String) throws(StoreError) -> SQLiteStatement {
-        if let cached = cache[sql] {
-            cached.reset()
-            return cached
-        }
+        if let cached = cache[sql] { return cached }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw StoreError.fromSQLite(rc, lastErrorMessage, sql: sql) }

@@ -45,6 +45,8 @@ final class SQLiteStatement {
         }
     }
 
+    var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
     func column(_ index: Int) -> SQLiteValue {
         let i = Int32(index)
         switch sqlite3_column_type(handle, i) {
@@ -64,4 +66,5 @@ final class SQLiteStatement {
 struct SQLiteRow {
     let statement: SQLiteStatement
     subscript(_ index: Int) -> SQLiteValue { statement.column(index) }
+    var count: Int { statement.columnCount }
 }

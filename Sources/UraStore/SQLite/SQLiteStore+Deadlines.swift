@@ -14,18 +14,23 @@ extension SQLiteStore {
             try tx.appendLedger(LedgerEvent(.deadlineOverdue, at: at, message: m.id, data: ["deadline": .string(id)]), messageSeq: seq)
         }
 
+        // Runs for every message: one equality probe per open state, sorted here. `state IN (...)` would
+        // make SQLite build a temporary b-tree for the list on every run, and a bound state would make it
+        // prepare the statement again whenever the value changes (it is compared with partial indexes).
         var matches: [(id: String, series: String, due: Date)] = []
-        try tx.db.query("""
-            SELECT id, series, due_at FROM deadlines
-            WHERE case_ref = ? AND state IN ('open', 'overdue')
-              AND EXISTS (SELECT 1 FROM json_each(expected) WHERE value = ?)
-              AND (responsible_kinds = '[]' OR EXISTS (SELECT 1 FROM json_each(responsible_kinds) WHERE value = ?))
-              AND (? IS NULL OR trigger_id = ?)
-            ORDER BY due_at
-            """, [.text(m.caseReference.rawValue), .text(m.type.rawValue), .text(message.senderKind.rawValue),
-                  m.inReplyTo.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null]) { (row) throws(StoreError) in
-            matches.append((row[0].string ?? "", row[1].string ?? "", row[2].date ?? at))
+        for state in ["'open'", "'overdue'"] {
+            try tx.db.query("""
+                SELECT id, series, due_at FROM deadlines
+                WHERE case_ref = ?1 AND state = \(state)
+                  AND EXISTS (SELECT 1 FROM json_each(expected) WHERE value = ?2)
+                  AND (responsible_kinds = '[]' OR EXISTS (SELECT 1 FROM json_each(responsible_kinds) WHERE value = ?3))
+                  AND (?4 IS NULL OR trigger_id = ?4)
+                """, [.text(m.caseReference.rawValue), .text(m.type.rawValue), .text(message.senderKind.rawValue),
+                      m.inReplyTo.map { .text($0.rawValue) } ?? .null]) { (row) throws(StoreError) in
+                matches.append((row[0].string ?? "", row[1].string ?? "", row[2].date ?? at))
+            }
         }
+        matches.sort { ($0.due, $0.id) < ($1.due, $1.id) }
         var seenSeries = Set<String>()
         for match in matches where seenSeries.insert(match.series).inserted {
             try tx.db.run("UPDATE deadlines SET state = 'met', met_by = ?, met_at = ? WHERE id = ?",
