@@ -90,7 +90,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         queue.append(job)
         arrivals += 1
-        condition.signal()
+        // Wake the writer only when this job is what it waits for: the first of an empty queue, or
+        // the one that completes a gathering batch. While it commits it finds the queue without
+        // help, and waking it for every arrival of a gathering batch cost a futex wake and two
+        // context switches a message.
+        if queue.count == 1 || (gatheringNow && queue.count >= gathering.target) { condition.signal() }
         condition.unlock()
     }
 
