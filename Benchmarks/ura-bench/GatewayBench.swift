@@ -106,15 +106,23 @@ enum GatewayBench {
         }
         try check(try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(warmBatch)), warmBatch.count)
 
+        let sqlite = daemon.gateway.store as? SQLiteStore
+        let commitsBefore = sqlite?.commitStatistics
         let cpu = cpuSeconds(), system = systemCPUSeconds()
         let throughput = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(throughputBatch))
         // Server and load generator together: they share the two cores.
         let cpuPerMessage = (cpuSeconds() - cpu) * 1e6 / Double(throughputBatch.count)
         let systemPerMessage = (systemCPUSeconds() - system) * 1e6 / Double(throughputBatch.count)
         try check(throughput, throughputBatch.count)
+        var averageBatch = "-"  // messages a commit (one fsync)
+        if let sqlite, let before = commitsBefore {
+            let after = sqlite.commitStatistics
+            averageBatch = String(format: "%.1f", Double(after.jobs - before.jobs) / Double(max(1, after.batches - before.batches)))
+        }
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
+            "avg_batch": averageBatch,
         ])
 
         // The in-process figure of the core issue, right after on the same machine: intake at 64
@@ -133,7 +141,6 @@ enum GatewayBench {
         Thread.sleep(forTimeInterval: 3)
         load.connections = min(connections, 16)
         load.targetRate = pacedRate
-        let sqlite = daemon.gateway.store as? SQLiteStore
         sqlite?.resetCommitPeaks()
         let paced = try HTTPSLoadGenerator(configuration: load).runBlocking(.distinct(pacedBatch))
         try check(paced, pacedBatch.count)
