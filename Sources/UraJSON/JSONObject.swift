@@ -42,7 +42,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return members.firstIndex { $0.key == key }
+        // Names of another length are passed over without a string comparison (which costs
+        // tens of instructions even for two short names); a parsed object checks every new name
+        // against the names before it.
+        let length = key.utf8.count
+        return members.firstIndex { $0.key.utf8.count == length && $0.key == key }
     }
 
     public subscript(key: String) -> JSONValue? {
