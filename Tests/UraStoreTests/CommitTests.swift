@@ -138,6 +138,49 @@ import UraModel
         try f.reopen()
     }
 
+    /// A batch that runs out of room (SQLITE_FULL, here from a `max_page_count` a few pages above
+    /// the database's size, from 1 to 20). SQLite then ends the whole transaction by itself, not
+    /// just the statement: the jobs after the failing one must not go on outside a transaction
+    /// (that mutation fails this test with "no transaction is active"). Whatever the margin, a
+    /// message is stored exactly when its caller heard it was committed, the signed ledger head
+    /// covers exactly what is stored (the store reopens), and the store goes on once there is room.
+    @Test func aBatchThatRunsOutOfRoomStoresExactlyWhatItReports() async throws {
+        var refusedSomewhere = false, storedSomewhere = false
+        for margin in 1...20 {
+            let f = try StoreFixture()
+            _ = try await f.store.commit(f.accepted())
+            _ = try await f.store.writer.perform { tx throws(StoreError) in
+                let pages = try tx.db.scalar("PRAGMA page_count")?.int ?? 0
+                return try tx.db.scalar("PRAGMA max_page_count = \(pages + margin)")?.int ?? 0
+            }
+            f.store.writer.pause()
+            let messages = (0..<40).map { n in f.accepted(caseReference: String(format: "AL-2026-%06d", n + 100)) }
+            let commits = messages.map { message in Task { try await f.store.commit(message) } }
+            while f.store.writer.queuedCount < messages.count { await Task.yield() }
+            f.store.writer.resume()
+
+            var stored = 0
+            for (message, commit) in zip(messages, commits) {
+                switch await commit.result {
+                case .success(let outcome):
+                    guard case .committed = outcome else { Issue.record("margin \(margin): unexpected \(outcome)"); continue }
+                    #expect(try f.store.message(message.metadata.id) != nil, "margin \(margin)")
+                    stored += 1
+                case .failure(let error):
+                    #expect("\(error)".contains("disk is full"), "margin \(margin): \(error)")
+                    #expect(try f.store.message(message.metadata.id) == nil, "margin \(margin)")
+                    refusedSomewhere = true
+                }
+            }
+            storedSomewhere = storedSomewhere || stored > 0
+            #expect(try f.store.ledgerSize() == 1 + stored, "margin \(margin)")
+            try f.reopen()  // checks the signed head against the entries; the page limit was the old connection's
+            #expect(try f.store.ledgerSize() == 1 + stored, "margin \(margin)")
+            #expect(try await f.store.commit(f.accepted()) == .committed(ledgerIndex: 1 + stored), "margin \(margin)")
+        }
+        #expect(refusedSomewhere && storedSomewhere, "the margins should have covered both a full disk and room enough")
+    }
+
     @Test func closedStoreRefusesWrites() async throws {
         let f = try StoreFixture()
         f.store.close()
