@@ -3,7 +3,7 @@ import Testing
 import UraCrypto
 import UraJSON
 import UraModel
-import UraStore
+@testable import UraStore
 @testable import UraGateway
 
 @Suite struct DeliverySchedulerTests {
@@ -58,6 +58,39 @@ import UraStore
         await scheduler(f, transport).runOnce()
         let delivery = try state(f, id)
         #expect(delivery.state == .retryScheduled && delivery.lastError?.contains("not a current key of al.shelter.qkpvt") == true)
+    }
+
+    /// The shelter has the message and signed for it, but the store cannot record that (here a
+    /// trigger refuses the update): the delivery is neither failed nor lost. It stays in flight,
+    /// nothing reaches the sender's feed, and once its lease runs out it is pushed again and the
+    /// second receipt is recorded.
+    @Test func aReceiptTheStoreCannotRecordLeavesTheDeliveryInFlightUntilItsLeaseEnds() async throws {
+        let f = try GatewayFixture()
+        let transport = ScriptedTransport([f.shelter])
+        let s = scheduler(f, transport)
+        let id = try await send(f)
+        let database = try SQLiteConnection(path: f.directoryURL.appendingPathComponent("ura.sqlite").path)
+        defer { database.close() }
+        try database.execute("""
+            CREATE TRIGGER test_refuse_delivered BEFORE UPDATE OF state ON deliveries WHEN NEW.state = 'delivered'
+            BEGIN SELECT RAISE(ABORT, 'injected: the store cannot record this receipt'); END
+            """)
+
+        #expect(await s.runOnce() == 1)
+        #expect(transport.attempts.withLock { $0.count } == 1)
+        #expect(try state(f, id).state == .inFlight)
+        #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).isEmpty)
+        #expect(f.metrics.value("ura_deliveries_total", ["delivered"]) == 0)
+        #expect(f.metrics.value("ura_deliveries_total", ["retry"]) == 0 && f.metrics.value("ura_deliveries_total", ["failed"]) == 0)
+
+        try database.execute("DROP TRIGGER test_refuse_delivered")
+        #expect(await s.runOnce() == 0)  // still leased: not pushed twice at once
+        f.clock.set(f.clock.now.addingTimeInterval(DeliverySettings().lease.seconds + 1))
+        #expect(await s.runOnce() == 1)
+        #expect(transport.attempts.withLock { $0.map(\.attempt) } == [1, 2])
+        let delivery = try state(f, id)
+        #expect(delivery.state == .delivered && delivery.attempts == 2)
+        #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).map(\.kind) == [.delivered])
     }
 
     @Test func failuresFollowTheRetryScheduleUnderTheTestClock() async throws {
