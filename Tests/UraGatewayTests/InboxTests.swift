@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UraCrypto
 import UraModel
-import UraStore
+@testable import UraStore
 @testable import UraGateway
 
 @Suite struct InboxTests {
@@ -38,6 +38,36 @@ import UraStore
         _ = try await f.store.releaseExpiredLeases(now: f.clock.now)
         let again = try await inbox.fetch(for: f.secretariat.id, limit: 10, wait: .zero)
         #expect(again.first?.attempt == 2)
+    }
+
+    /// An acknowledgement the store cannot record is answered "unavailable, send it again" (503),
+    /// never as accepted: the message stays leased to the agency, nothing reaches the sender's
+    /// feed, and the same receipt sent again once the store can write settles it.
+    @Test func anAcknowledgementTheStoreCannotRecordIsRefusedAndCanBeSentAgain() async throws {
+        let f = try GatewayFixture()
+        let inbox = inbox(f)
+        let sent = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
+        let job = try #require(try await inbox.fetch(for: f.secretariat.id, limit: 1, wait: .zero).first)
+        let receipt = try ScriptedTransport.receipt(for: job, by: f.secretariat)
+        let database = try SQLiteConnection(path: f.directoryURL.appendingPathComponent("ura.sqlite").path)
+        defer { database.close() }
+        try database.execute("""
+            CREATE TRIGGER test_refuse_delivered BEFORE UPDATE OF state ON deliveries WHEN NEW.state = 'delivered'
+            BEGIN SELECT RAISE(ABORT, 'injected: the store cannot record this receipt'); END
+            """)
+
+        await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: receipt) } throws: {
+            guard let problem = $0 as? Problem else { return false }
+            return problem.type == .unavailable && problem.detail.contains("send it again")
+        }
+        #expect(try f.store.deliveries(of: sent.messageID).first?.state == .inFlight)
+        #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).isEmpty)
+        #expect(f.metrics.value("ura_deliveries_total", ["delivered"]) == 0)
+
+        try database.execute("DROP TRIGGER test_refuse_delivered")
+        try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: receipt)
+        #expect(try f.store.deliveries(of: sent.messageID).first?.state == .delivered)
+        #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).map(\.kind) == [.delivered])
     }
 
     @Test func badAcknowledgementsAreRefusedAndTheMessageStays() async throws {
