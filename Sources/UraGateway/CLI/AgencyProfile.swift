@@ -16,8 +16,9 @@ public struct AgencyProfile: Sendable {
     public var signingKey: URL
     public var encryptionKey: URL
     /// The kids of the gateway's signing keys (`gateway_key`: one kid, or a list so that the next
-    /// key can be pinned before the gateway rotates to it). The directory and the gateway's
-    /// receipts must be signed by one of them: without a pin, a directory would vouch for itself.
+    /// key can be pinned before the gateway rotates to it). The signed directory must be signed by
+    /// one of them: without a pin, a directory would vouch for itself. The gateway's receipts and
+    /// tree heads are then checked against the gateway keys that directory lists.
     public var gatewayKeyIDs: [String]
     public var state: URL
 

@@ -119,9 +119,10 @@ public struct GatewayConnection: Sendable {
         }
     }
 
-    /// The gateway's signing key `kid`, as `directory` lists it, when the profile pins it. The key
-    /// listed must be the one the kid names (its RFC 7638 thumbprint): a directory signed by
-    /// someone else could otherwise list their key under a pinned kid.
+    /// The gateway's signing key `kid`, as `directory` lists it, when the profile pins it: what a
+    /// signed directory is checked against. The key listed must be the one the kid names (its
+    /// RFC 7638 thumbprint): a directory signed by someone else could otherwise list their key
+    /// under a pinned kid.
     static func pinnedGatewayKey(_ kid: String?, of directory: Directory, pinned: [String],
                                  signing what: String) throws(CLIError) -> (VerificationKey, DirectoryKey) {
         guard let kid else { throw CLIError("\(what) names no signing key; only the gateway's pinned key may sign it", .protocolError) }
@@ -129,6 +130,17 @@ public struct GatewayConnection: Sendable {
             throw CLIError("\(what) is signed with gateway key \(kid), which the profile does not pin (gateway_key: \(pinned.joined(separator: ", "))); "
                            + "do not trust it — if the gateway's operator has announced a new key, add its id to gateway_key", .protocolError)
         }
+        return try listedGatewayKey(kid, of: directory, signing: what)
+    }
+
+    /// A gateway signing key `kid` as the checked `directory` lists it (its RFC 7638 thumbprint).
+    /// What the gateway signs besides the directory — receipts, tree heads, notices — is checked
+    /// against these: the pins decide which directory to trust, the directory which gateway keys
+    /// and until when (`not_after`, checked against the time the signed thing says it was made).
+    /// So a retired key need not stay pinned, where it could still sign a directory, for its old
+    /// receipts to check.
+    static func listedGatewayKey(_ kid: String?, of directory: Directory, signing what: String) throws(CLIError) -> (VerificationKey, DirectoryKey) {
+        guard let kid else { throw CLIError("\(what) names no signing key; only the gateway's keys may sign it", .protocolError) }
         guard let entry = directory.gateway.keys.first(where: { $0.kid == kid && $0.use == .sig }),
               let key = try? VerificationKey(jwk: entry.jwk), key.thumbprint == kid else {
             throw CLIError("\(what) is signed with gateway key \(kid), but the directory does not list that key for \(directory.gateway.id)", .protocolError)

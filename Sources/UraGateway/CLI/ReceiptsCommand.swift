@@ -22,7 +22,7 @@ enum ReceiptsCommand {
             for item in items {
                 guard let signed = item["receipt"] else { continue }
                 do {
-                    let receipt = try check(signed.serialized(), directory: directory, gatewayKeys: profile.gatewayKeyIDs)
+                    let receipt = try check(signed.serialized(), directory: directory)
                     shown += 1
                     if args.flag("json") {
                         Terminal.out(JSONValue.object(["cursor": item["cursor"] ?? .null, "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
@@ -47,9 +47,9 @@ enum ReceiptsCommand {
     }
 
     /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
-    /// message or gives up on a recipient), with one of the `gatewayKeys` pinned, the recipient's
-    /// for `delivered`; with a key valid at the receipt's time.
-    static func check(_ bytes: [UInt8], directory: Directory, gatewayKeys pinned: [String], now: Date = Date()) throws(CLIError) -> Receipt {
+    /// message or gives up on a recipient), the recipient's for `delivered`; with a key the checked
+    /// `directory` lists for the signer, valid at the receipt's time.
+    static func check(_ bytes: [UInt8], directory: Directory, now: Date = Date()) throws(CLIError) -> Receipt {
         let jws: ParsedJWS, receipt: Receipt
         do {
             jws = try JWS.parse(bytes)
@@ -66,7 +66,7 @@ enum ReceiptsCommand {
         }
         let entry: DirectoryKey, key: VerificationKey
         if signer == directory.gateway.id {
-            do { (key, entry) = try GatewayConnection.pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the receipt") } catch {
+            do { (key, entry) = try GatewayConnection.listedGatewayKey(jws.signature.keyID, of: directory, signing: "the receipt") } catch {
                 throw CLIError(error.message, .verificationFailed)
             }
         } else {

@@ -15,14 +15,15 @@ enum VerifyCommand {
         let bytes = try readFile(path)
         let profile = try context.profileIfGiven()
         let directory = try loadDirectory(args.option("directory"), profile: profile)
-        // What the gateway signs must be signed by a key the profile pins; without a profile, by
-        // one of those the plain directory file lists (its reader vouches for that file).
+        // A signed directory must be signed by a key the profile pins; without a profile, by one
+        // of those the plain directory file lists (its reader vouches for that file). Receipts and
+        // tree heads by a gateway key that directory lists.
         let pinned = profile?.gatewayKeyIDs ?? directory.gateway.keys.filter { $0.use == .sig }.map(\.kid)
         guard let json = try? JSONValue(parsing: bytes) else { throw CLIError("\(path) is not JSON", .dataError) }
         if json["tree_size"] != nil, json["entries"] != nil {
             let proof: InclusionProof
             do { proof = try InclusionProof(json: json) } catch { throw CLIError(error.detail, .dataError) }
-            let keys = pinned.compactMap { kid in try? GatewayConnection.pinnedGatewayKey(kid, of: directory, pinned: pinned, signing: "the tree head").0 }
+            let keys = directory.gateway.keys.compactMap { listed in try? GatewayConnection.listedGatewayKey(listed.kid, of: directory, signing: "the tree head").0 }
             guard keys.contains(where: { proof.verify(gatewayKey: $0) }) else {
                 throw CLIError("the inclusion proof does not check out against the gateway's signed tree head", .verificationFailed)
             }
@@ -33,7 +34,7 @@ enum VerifyCommand {
         do { jws = try JWS.parse(bytes) } catch { throw CLIError("\(path) is not a JWS: \(error)", .dataError) }
         switch jws.signature.type {
         case "ura-receipt+json":
-            let receipt = try ReceiptsCommand.check(bytes, directory: directory, gatewayKeys: pinned)
+            let receipt = try ReceiptsCommand.check(bytes, directory: directory)
             Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
         case "ura-directory+json":
             let checked = try verifiedDirectory(bytes, pinned: pinned)

@@ -38,7 +38,7 @@ import UraModel
         let receipt = try JWS.sign(payload: payload.serialized(), header: ["typ": "ura-receipt+json"], with: try demo.gatewayKey()).serialized()
         let message = try JWS.sign(payload: Array("{}".utf8), with: try demo.signingKey("al.police.dvp-tirane")).serialized()
         #expect {
-            _ = try Outbox.checkAccepted(receipt, message: message, directory: try demo.directory(), pinned: [try demo.gatewayKey().keyID])
+            _ = try Outbox.checkAccepted(receipt, message: message, directory: try demo.directory())
         } throws: { error in
             let error = error as? CLIError
             return error?.code == .protocolError && error?.message.contains("digest") == true && error?.message.contains("CodingKeys") == false

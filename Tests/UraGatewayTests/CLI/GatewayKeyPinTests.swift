@@ -6,9 +6,10 @@ import UraModel
 @testable import UraGateway
 
 /// The profile's `gateway_key` pins the gateway's signing keys: without it `ura` refuses to act
-/// (a directory would vouch for itself), and a directory or a gateway receipt signed by any other
-/// key — or by another key listed under a pinned kid — does not check out. A list pins the next
-/// key before the gateway rotates to it.
+/// (a directory would vouch for itself), and a directory signed by any other key — or by another
+/// key listed under a pinned kid — does not check out. A list pins the next key before the gateway
+/// rotates to it. What else the gateway signs (receipts, tree heads) must be signed by a gateway
+/// key the checked directory lists, valid when it was made: a retired key need not stay pinned.
 @Suite struct GatewayKeyPinTests {
     let mission = "al.mepj.mission.gr-athens"
 
@@ -95,26 +96,65 @@ import UraModel
         _ = try cache(try signed(try demo.directory(), gatewayKeys: [current, next, other], by: next), in: demo)
         let sent = try await send(demo)
         #expect(sent.status == 69 && sent.stderr.contains("is kept in the outbox"), "\(sent)")
-        for key in [current, next] {
+        for key in [current, next, other] {
             let receipt = try await demo.ura(mission, ["verify", try failedReceipt(signedBy: key, in: demo)])
             #expect(receipt.status == 0, "\(receipt)")
         }
-        // Listed in a directory the pinned key signed, but not pinned itself: its receipts do not count.
-        let unpinned = try await demo.ura(mission, ["verify", try failedReceipt(signedBy: other, in: demo)])
-        #expect(unpinned.status == 2 && unpinned.stderr.contains("which the profile does not pin"), "\(unpinned)")
+        // Not listed in the directory: its receipts do not count, whoever signed them.
+        let unlisted = try await demo.ura(mission, ["verify", try failedReceipt(signedBy: try SigningKey.generate(.eddsa), in: demo)])
+        #expect(unlisted.status == 2 && unlisted.stderr.contains("the directory does not list that key"), "\(unlisted)")
     }
 
-    @Test func anAcceptedReceiptMustBeSignedByAPinnedGatewayKey() throws {
+    /// After a rotation the profile pins only the new key. Receipts the old key signed while it was
+    /// current still check, as the directory keeps it with its `not_after`; one it signs dated after
+    /// that does not, and it can no longer sign a directory.
+    @Test func aRetiredGatewayKeyNeedNotStayPinnedForItsOldReceipts() async throws {
+        let demo = try OfflineDemo()
+        let old = try demo.gatewayKey(), new = try SigningKey.generate(.eddsa)
+        let retired = Date().addingTimeInterval(-3600)
+        try pin(.string(new.keyID), in: demo)
+        var directory = try demo.directory()
+        directory.gateway.keys = [DirectoryKey(kid: old.keyID, use: .sig, jwk: old.publicKey.jwk, notAfter: retired),
+                                  DirectoryKey(kid: new.keyID, use: .sig, jwk: new.publicKey.jwk)]
+        _ = try cache(try JWS.sign(payload: try JSONValueDecoder.reencode(directory), header: ["typ": "ura-directory+json", "kid": .string(new.keyID)],
+                                   with: new).serialized(), in: demo)
+        func failed(at: Date, by key: SigningKey) throws -> String {
+            let receipt = Receipt(kind: .failed, message: .random(), digest: Base64URL.encode(SHA256.hash(Array("a message".utf8))),
+                                  recipient: try AgencyID("al.mpb.secretariat"), at: at, by: try AgencyID("al.ura.gateway"), reason: "expired")
+            return try demo.file("failed-\(UUID().uuidString).jws",
+                                 try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: key).serialized())
+        }
+        let before = try await demo.ura(mission, ["verify", try failed(at: retired.addingTimeInterval(-60), by: old)])
+        #expect(before.status == 0, "\(before)")
+        let after = try await demo.ura(mission, ["verify", try failed(at: Date(), by: old)])
+        #expect(after.status == 2 && after.stderr.contains("expired at"), "\(after)")
+        let current = try await demo.ura(mission, ["verify", try failed(at: Date(), by: new)])
+        #expect(current.status == 0, "\(current)")
+        // A directory the old key signs is refused: it is no longer pinned.
+        directory.version += 1
+        let forged = try demo.file("forged.jws", try JWS.sign(payload: try JSONValueDecoder.reencode(directory),
+                                                              header: ["typ": "ura-directory+json", "kid": .string(old.keyID)], with: old).serialized())
+        let refused = try await demo.ura(mission, ["verify", forged])
+        #expect(refused.status == 2 && refused.stderr.contains("which the profile does not pin"), "\(refused)")
+    }
+
+    @Test func anAcceptedReceiptMustBeSignedByAGatewayKeyTheDirectoryLists() throws {
         let demo = try OfflineDemo()
         let next = try SigningKey.generate(.eddsa)
         var directory = try demo.directory()
-        directory.gateway.keys.append(DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk))
         let message = try JWS.sign(payload: Array("{}".utf8), with: try demo.signingKey(mission)).serialized()
         let receipt = Receipt(kind: .accepted, message: .random(), digest: Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput())),
                               at: Date(), by: directory.gateway.id)
         let signed = try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: next).serialized()
-        #expect(throws: CLIError.self) { try Outbox.checkAccepted(signed, message: message, directory: directory, pinned: [try demo.gatewayKey().keyID]) }
-        #expect(try Outbox.checkAccepted(signed, message: message, directory: directory, pinned: [try demo.gatewayKey().keyID, next.keyID]).kind == .accepted)
+        #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
+            ($0 as? CLIError)?.message.contains("does not list that key") == true
+        }
+        directory.gateway.keys.append(DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk, notAfter: Date().addingTimeInterval(-60)))
+        #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
+            ($0 as? CLIError)?.message.contains("which was not valid at") == true
+        }
+        directory.gateway.keys[directory.gateway.keys.count - 1] = DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk)
+        #expect(try Outbox.checkAccepted(signed, message: message, directory: directory).kind == .accepted)
     }
 
     @Test func enrolmentPrintsTheGatewayKeyForTheProfile() async throws {
