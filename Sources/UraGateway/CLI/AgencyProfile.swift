@@ -21,6 +21,10 @@ public struct AgencyProfile: Sendable {
     /// tree heads are then checked against the gateway keys that directory lists.
     public var gatewayKeyIDs: [String]
     public var state: URL
+    /// How far ahead of this computer's clock a message or receipt may say it was made
+    /// (`clock_skew_seconds`, 300 unless given): at least the gateway's `intake.clock_skew_seconds`,
+    /// or a message the gateway accepted is not acknowledged here until this clock catches up.
+    public var clockSkew: TimeInterval = SigningTime.skew
 
     public static func load(_ url: URL) throws(CLIError) -> AgencyProfile {
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -44,10 +48,18 @@ public struct AgencyProfile: Sendable {
         }
         let id = try text("agency")
         guard let agency = try? AgencyID(id) else { throw CLIError("the profile's agency '\(id)' is not a valid agency id", .configuration) }
+        var skew = SigningTime.skew
+        if let value = json["clock_skew_seconds"] {
+            guard let seconds = value.numberValue, seconds.rounded() == seconds, (1...86_400).contains(seconds) else {
+                throw CLIError("the profile \(url.path) has an invalid clock_skew_seconds: give a whole number of seconds from 1 to 86400 "
+                               + "(the gateway's intake.clock_skew_seconds; 300 by default)", .configuration)
+            }
+            skew = seconds
+        }
         return AgencyProfile(agency: agency, gatewayURL: try text("gateway"), ca: try file("ca"), certificate: try file("certificate"),
                              privateKey: try file("private_key"), signingKey: try file("signing_key"),
                              encryptionKey: try file("encryption_key"), gatewayKeyIDs: try gatewayKeys(json["gateway_key"], in: url),
-                             state: (try? file("state")) ?? base.appendingPathComponent("state"))
+                             state: (try? file("state")) ?? base.appendingPathComponent("state"), clockSkew: skew)
     }
 
     /// `gateway_key`: a kid or a non-empty list of kids.
@@ -59,7 +71,7 @@ public struct AgencyProfile: Sendable {
         }
         guard let kids, !kids.isEmpty, kids.allSatisfy({ !$0.isEmpty }) else {
             throw CLIError("the profile \(url.path) \(value == nil ? "has no" : "has an invalid") gateway_key: it must name the gateway's signing key id "
-                           + "(or a list of them), which the directory and the gateway's receipts are checked against; `ura admin enrol` prints it "
+                           + "(or a list of them), which the signed directory is checked against; `ura admin enrol` prints it "
                            + "on the gateway host — ask the gateway's operator", .configuration)
         }
         return kids

@@ -31,7 +31,8 @@ enum InboxCommand {
             guard let message = item["message"], let claimedDigest = item["digest"]?.stringValue else { continue }
             let opened: Opened
             do {
-                opened = try open(message.serialized(), directory: directory, catalogue: catalogue, key: encryptionKey, me: profile.agency)
+                opened = try open(message.serialized(), directory: directory, catalogue: catalogue, key: encryptionKey, me: profile.agency,
+                                  skew: profile.clockSkew)
             } catch {
                 refused += 1
                 Terminal.error("message \(item["id"]?.stringValue ?? "?") does not check out and was not acknowledged: \(error.message)")
@@ -86,8 +87,8 @@ enum InboxCommand {
 
     /// Verifies, decrypts and checks one message addressed to `me`.
     static func open(_ bytes: [UInt8], directory: Directory, catalogue: MessageCatalogue, key: AgreementPrivateKey,
-                     me: AgencyID) throws(CLIError) -> Opened {
-        let (jws, envelope) = try MessageCheck.verify(bytes, directory: directory)
+                     me: AgencyID, skew: TimeInterval = SigningTime.skew) throws(CLIError) -> Opened {
+        let (jws, envelope) = try MessageCheck.verify(bytes, directory: directory, skew: skew)
         guard envelope.to.contains(me) else { throw CLIError("the message is not addressed to \(me)", .verificationFailed) }
         let decrypted: (plaintext: [UInt8], protectedHeader: JSONObject)
         do { decrypted = try JWE.parse(json: envelope.body).decrypt(with: key) } catch {
@@ -112,7 +113,7 @@ enum InboxCommand {
 /// by the gateway, for the gateway's notices) and valid when the envelope says the message was
 /// made, and its envelope well formed.
 enum MessageCheck {
-    static func verify(_ bytes: [UInt8], directory: Directory, now: Date = Date()) throws(CLIError) -> (ParsedJWS, Envelope) {
+    static func verify(_ bytes: [UInt8], directory: Directory, now: Date = Date(), skew: TimeInterval = SigningTime.skew) throws(CLIError) -> (ParsedJWS, Envelope) {
         do {
             let jws = try JWS.parse(bytes)
             let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
@@ -124,7 +125,7 @@ enum MessageCheck {
             do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
                 throw CLIError("the signature of \(envelope.from) does not verify: \(error)", .verificationFailed)
             }
-            try SigningTime.check("message", madeAt: envelope.created, key: entry, of: envelope.from, now: now)
+            try SigningTime.check("message", madeAt: envelope.created, key: entry, of: envelope.from, now: now, skew: skew)
             return (jws, envelope)
         } catch let error as CLIError {
             throw error

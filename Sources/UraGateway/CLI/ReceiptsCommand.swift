@@ -22,7 +22,7 @@ enum ReceiptsCommand {
             for item in items {
                 guard let signed = item["receipt"] else { continue }
                 do {
-                    let receipt = try check(signed.serialized(), directory: directory)
+                    let receipt = try check(signed.serialized(), directory: directory, skew: profile.clockSkew)
                     shown += 1
                     if args.flag("json") {
                         Terminal.out(JSONValue.object(["cursor": item["cursor"] ?? .null, "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
@@ -49,7 +49,7 @@ enum ReceiptsCommand {
     /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
     /// message or gives up on a recipient), the recipient's for `delivered`; with a key the checked
     /// `directory` lists for the signer, valid at the receipt's time.
-    static func check(_ bytes: [UInt8], directory: Directory, now: Date = Date()) throws(CLIError) -> Receipt {
+    static func check(_ bytes: [UInt8], directory: Directory, now: Date = Date(), skew: TimeInterval = SigningTime.skew) throws(CLIError) -> Receipt {
         let jws: ParsedJWS, receipt: Receipt
         do {
             jws = try JWS.parse(bytes)
@@ -81,7 +81,7 @@ enum ReceiptsCommand {
         do { try jws.verify(using: key) } catch {
             throw CLIError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
         }
-        try SigningTime.check("receipt", madeAt: receipt.at, key: entry, of: signer, now: now)
+        try SigningTime.check("receipt", madeAt: receipt.at, key: entry, of: signer, now: now, skew: skew)
         return receipt
     }
 }

@@ -3,16 +3,20 @@ import UraModel
 
 /// When a signature counts offline: the key was valid at the time the signed message or receipt
 /// says it was made (so a retired key's old signatures still verify and its new ones do not), and
-/// that time is not later than this computer's clock, give or take `skew`.
+/// that time is not later than this computer's clock, give or take a skew (the profile's
+/// `clock_skew_seconds`, as the gateway's `intake.clock_skew_seconds`: 300 by default).
 enum SigningTime {
-    /// How far ahead of this computer's clock a message or receipt may say it was made.
+    /// How far ahead of this computer's clock a message or receipt may say it was made, unless the
+    /// profile says otherwise.
     static let skew: TimeInterval = 5 * 60
 
     /// Throws (verification failed) unless `key` of `signer` could sign `what` made at `made`, seen at `now`.
-    static func check(_ what: String, madeAt made: Date, key: DirectoryKey, of signer: AgencyID, now: Date) throws(CLIError) {
+    static func check(_ what: String, madeAt made: Date, key: DirectoryKey, of signer: AgencyID, now: Date,
+                      skew: TimeInterval = SigningTime.skew) throws(CLIError) {
         if made.timeIntervalSince(now) > skew {
-            throw CLIError("the \(what) says it was made at \(RFC3339.string(from: made)), more than \(Int(skew / 60)) minutes after this computer's time "
-                           + "\(RFC3339.string(from: now)); it does not check out (if this computer's clock is behind, set it right)", .verificationFailed)
+            throw CLIError("the \(what) says it was made at \(RFC3339.string(from: made)), more than \(Int(skew)) seconds after this computer's time "
+                           + "\(RFC3339.string(from: now)); it does not check out (if this computer's clock is behind, set it right; "
+                           + "if the gateway allows more, set clock_skew_seconds in the profile to match)", .verificationFailed)
         }
         if let notBefore = key.notBefore, made < notBefore {
             throw CLIError("the \(what) is signed with key \(key.kid) of \(signer), valid only from \(RFC3339.string(from: notBefore)), "

@@ -34,13 +34,13 @@ enum VerifyCommand {
         do { jws = try JWS.parse(bytes) } catch { throw CLIError("\(path) is not a JWS: \(error)", .dataError) }
         switch jws.signature.type {
         case "ura-receipt+json":
-            let receipt = try ReceiptsCommand.check(bytes, directory: directory)
+            let receipt = try ReceiptsCommand.check(bytes, directory: directory, skew: profile?.clockSkew ?? SigningTime.skew)
             Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
         case "ura-directory+json":
             let checked = try verifiedDirectory(bytes, pinned: pinned)
             Terminal.out("valid: directory version \(checked.version) of \(checked.gateway.id), \(checked.agencies.count) agencies")
         default:
-            let (parsed, envelope) = try MessageCheck.verify(bytes, directory: directory)
+            let (parsed, envelope) = try MessageCheck.verify(bytes, directory: directory, skew: profile?.clockSkew ?? SigningTime.skew)
             // The gateway reads envelopes with the strict parser: one it would refuse (a name twice) is not valid here either.
             let payload: JSONValue
             do { payload = try JSONValue(parsing: parsed.payload) } catch {

@@ -118,6 +118,31 @@ import UraSchema
         #expect(withinSkew.status == 0, "\(withinSkew)")
     }
 
+    /// A gateway that allows more skew than 5 minutes (`intake.clock_skew_seconds`): the profile's
+    /// `clock_skew_seconds` lets `ura` accept what the gateway accepted; a bad value is refused.
+    @Test func theProfilesClockSkewFollowsTheGateways() async throws {
+        let demo = try OfflineDemo()
+        let secretariat = "al.mpb.secretariat"
+        let profile = demo.agencyFolder(secretariat).appendingPathComponent("profile.json")
+        func setSkew(_ value: JSONValue) throws {
+            guard case .object(var object) = try JSONValue(parsing: Array(try Data(contentsOf: profile))) else { return }
+            object["clock_skew_seconds"] = value
+            try Data(JSONValue.object(object).serialized()).write(to: profile)
+        }
+        let ahead = try demo.file("ahead.jws", try message(madeAt: Date(timeIntervalSinceNow: 3_600), in: demo))
+        let refused = try await demo.ura(secretariat, ["verify", ahead, "--directory", demo.directoryFile])
+        #expect(refused.status == 2 && refused.stderr.contains("more than 300 seconds after this computer's time")
+                && refused.stderr.contains("clock_skew_seconds"), "\(refused)")
+        try setSkew(.number(7_200))
+        let allowed = try await demo.ura(secretariat, ["verify", ahead, "--directory", demo.directoryFile])
+        #expect(allowed.status == 0, "\(allowed)")
+        for bad: JSONValue in [.number(0), .number(1.5), .string("1h"), .number(100_000)] {
+            try setSkew(bad)
+            let invalid = try await demo.ura(secretariat, ["verify", ahead, "--directory", demo.directoryFile])
+            #expect(invalid.status == 78 && invalid.stderr.contains("has an invalid clock_skew_seconds"), "\(bad): \(invalid)")
+        }
+    }
+
     @Test func aReceiptCountsOnlyWhenItsSignersKeyWasValidAtItsTime() async throws {
         let demo = try OfflineDemo()
         let (_, directory) = try directory(demo, signingKeyOf: shelter, notAfter: Date(timeIntervalSinceNow: -86_400))
