@@ -12,11 +12,15 @@ enum AdminCommand {
         if raw.first == "init" {
             return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: []))
         }
+        if raw.first == "renew-tls" {
+            return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: []))
+        }
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
                                             flags: ["reload", "pull", "revoke-old-certificates"])
         if args.positionals.first == "login-link" { return try loginLink(args) }
         guard args.positionals.first == "enrol" else {
-            throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys keys.json, or ura admin login-link --data-dir DIR")
+            throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys keys.json; ura admin init …; "
+                             + "ura admin renew-tls --data-dir DIR --host NAME[,NAME]; or ura admin login-link --data-dir DIR")
         }
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let request: CertificateSigningRequest

@@ -18,14 +18,7 @@ enum AdminInit {
         let gatewayID: AgencyID
         do { gatewayID = try AgencyID(idText) } catch { throw UsageError("--gateway-id: \(error)") }
         let name = try args.requiredOption("gateway-name")
-        let hosts = try args.requiredOption("host").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        guard !hosts.isEmpty, !hosts.contains(where: \.isEmpty) else { throw UsageError("--host: give the names agencies connect to, separated by commas") }
-        let subjectAlternativeNames = hosts.map { isIPAddress($0) ? "IP:\($0)" : "DNS:\($0)" }
-        for host in hosts where !isIPAddress(host) {
-            guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
-                throw UsageError("--host: '\(host)' is neither an IP address nor a DNS name")
-            }
-        }
+        let (hosts, subjectAlternativeNames) = try hostNames(try args.requiredOption("host"))
 
         let layout = ["ca", "gateway", "directory.json"]
         if let existing = layout.first(where: { FileManager.default.fileExists(atPath: data.appendingPathComponent($0).path) }) {
@@ -107,6 +100,58 @@ enum AdminInit {
             defer { close(fd) }
             guard fsync(fd) == 0 else { throw CLIError("cannot sync \(path) to disk: \(String(cString: strerror(errno)))", .ioError) }
         }
+    }
+
+    /// `--host`: the names agencies connect to, and the certificate's subject alternative names.
+    private static func hostNames(_ option: String) throws -> (hosts: [String], subjectAlternativeNames: [String]) {
+        let hosts = option.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !hosts.isEmpty, !hosts.contains(where: \.isEmpty) else { throw UsageError("--host: give the names agencies connect to, separated by commas") }
+        for host in hosts where !isIPAddress(host) {
+            guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+                throw UsageError("--host: '\(host)' is neither an IP address nor a DNS name")
+            }
+        }
+        return (hosts, hosts.map { isIPAddress($0) ? "IP:\($0)" : "DNS:\($0)" })
+    }
+
+    /// `ura admin renew-tls`: a new TLS key and certificate for the gateway (for the `--host` names),
+    /// issued by the gateway's CA, replacing gateway/tls.key and gateway/tls.crt (each written whole
+    /// and synced before it replaces the old one; interrupted between the two, run it again). The
+    /// CA and the gateway's signing key do not change, so agencies change nothing; urad serves the
+    /// new certificate once restarted.
+    static func renewTLS(_ args: CommandLineArguments) throws {
+        let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
+        let (hosts, subjectAlternativeNames) = try hostNames(try args.requiredOption("host"))
+        let gateway = data.appendingPathComponent("gateway")
+        guard FileManager.default.fileExists(atPath: gateway.appendingPathComponent("tls.crt").path) else {
+            throw CLIError("\(gateway.appendingPathComponent("tls.crt").path) does not exist: ura admin renew-tls renews the certificate "
+                           + "of a gateway set up with ura admin init", .configuration)
+        }
+        let ca: CertificateAuthority, gatewayID: AgencyID
+        do {
+            let caCertificate = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
+            ca = CertificateAuthority(certificate: caCertificate, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
+            gatewayID = try DirectoryFile.read(data.appendingPathComponent("directory.json")).gateway.id
+        } catch let error as CLIError { throw error } catch {
+            throw CLIError("cannot use the gateway's CA and directory in \(data.path): \(error)", .configuration)
+        }
+        let tls: (key: SigningKey, certificate: Certificate)
+        let keyPEM: String, certificatePEM: String
+        do {
+            let issued = try ca.issue(commonName: gatewayID.rawValue, usage: .clientAndServer, subjectAlternativeNames: subjectAlternativeNames)
+            tls = (issued.key, issued.certificate)
+            keyPEM = try issued.key.pkcs8PEM()
+            certificatePEM = issued.certificate.pem
+        } catch {
+            throw CLIError("cannot issue the gateway's TLS certificate: \(error)", .software)
+        }
+        try DurableFile.write(Array(keyPEM.utf8), to: gateway.appendingPathComponent("tls.key"), mode: 0o600)
+        try DurableFile.write(Array(certificatePEM.utf8), to: gateway.appendingPathComponent("tls.crt"), mode: 0o644)
+        Terminal.out("""
+            gateway/tls.crt and tls.key renewed in \(data.path) for \(hosts.joined(separator: ", ")), valid until \(RFC3339.string(from: tls.certificate.notAfter)) \
+            (SHA-256 \(tls.certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change.
+            Restart urad to serve it (systemctl restart ura); agencies need to change nothing.
+            """)
     }
 
     private static func isIPAddress(_ text: String) -> Bool {

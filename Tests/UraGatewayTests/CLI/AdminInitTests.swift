@@ -86,6 +86,39 @@ import UraJSON
         #expect(!FileManager.default.fileExists(atPath: data.path))
     }
 
+    /// Two years on: `ura admin renew-tls` gives the gateway a new TLS key and certificate from its
+    /// CA, for the names given, and changes nothing else (CA, signing key, directory).
+    @Test func theGatewaysTLSCertificateIsRenewedFromItsCA() async throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try await initialise().status == 0)
+        let before = try snapshot(data)
+        let renewed = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", data.path, "--host", "gateway.example.al,127.0.0.1"])
+        #expect(renewed.status == 0 && renewed.stdout.contains("Restart urad"), "\(renewed)")
+        let after = try snapshot(data)
+        #expect(Set(after.keys) == Set(before.keys))
+        #expect(after.filter { before[$0.key] != $0.value }.keys.sorted() == ["gateway/tls.crt", "gateway/tls.key"])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: data.appendingPathComponent("gateway/tls.key").path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+
+        let certificate = data.appendingPathComponent("gateway/tls.crt").path
+        let chain = try await Processes.runOffPool("/usr/bin/openssl", ["verify", "-CAfile", data.appendingPathComponent("ca/ca.crt").path, certificate])
+        #expect(chain.status == 0, "\(chain)")
+        let text = try await Processes.runOffPool("/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-subject", "-ext", "subjectAltName"])
+        #expect(text.stdout.contains("al.test.gateway") && text.stdout.contains("DNS:gateway.example.al") && text.stdout.contains("IP Address:127.0.0.1"),
+                "\(text.stdout)")
+        let certificateKey = try await Processes.runOffPool("/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-pubkey"])
+        let privateKey = try await Processes.runOffPool("/usr/bin/openssl", ["pkey", "-in", data.appendingPathComponent("gateway/tls.key").path, "-pubout"])
+        #expect(!certificateKey.stdout.isEmpty && certificateKey.stdout == privateKey.stdout)
+
+        let badHost = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", data.path, "--host", "not a name"])
+        #expect(badHost.status == 64 && badHost.stderr.contains("--host"))
+        let empty = root.appendingPathComponent("empty")
+        let nothing = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", empty.path, "--host", "localhost"])
+        #expect(nothing.status == 78 && nothing.stderr.contains("ura admin init"), "\(nothing)")
+        #expect(!FileManager.default.fileExists(atPath: empty.path))
+        #expect(try snapshot(data) == after)
+    }
+
     /// Every file under `folder` with its bytes and mode.
     private func snapshot(_ folder: URL) throws -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
