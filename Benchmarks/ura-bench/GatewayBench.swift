@@ -13,11 +13,11 @@ import UraStore
 /// generator with distinct pre-signed messages from the police's certificate.
 ///
 ///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--paced-seconds 60] [--push-rate 500]
-///                     [--per-recipient 4]
+///                     [--per-recipient 4] [--pause-seconds 3]
 ///
 /// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull), after
 ///    8,000 warm-up messages; then, for comparison, intake in process at 64 submitters;
-/// 2. latency at `--paced-rate` for `--paced-seconds` (after a 3 s pause): requests start on
+/// 2. latency at `--paced-rate` for `--paced-seconds` (after `--pause-seconds`): requests start on
 ///    schedule, latency from the scheduled start; with the number of COMMITs of 20 ms or more
 ///    (the virtual disk's fsync stalls), which a p99 over a short window hinges on;
 /// 3. accept to push: messages to a shelter whose HTTPS push endpoint (in process, TLS, answering
@@ -25,7 +25,7 @@ import UraStore
 ///    delivered receipt, as the store records it.
 enum GatewayBench {
     static func run(_ arguments: [String]) throws {
-        var messages = 20_000, connections = 64, pacedRate = 1000.0, pacedSeconds = 60.0, pushRate = 500.0, perRecipient = 4
+        var messages = 20_000, connections = 64, pacedRate = 1000.0, pacedSeconds = 60.0, pushRate = 500.0, perRecipient = 4, pause = 3.0
         var i = 0
         while i < arguments.count {
             let value = i + 1 < arguments.count ? arguments[i + 1] : ""
@@ -36,6 +36,7 @@ enum GatewayBench {
             case "--paced-seconds": pacedSeconds = Double(value) ?? pacedSeconds
             case "--push-rate": pushRate = Double(value) ?? pushRate
             case "--per-recipient": perRecipient = Int(value) ?? perRecipient
+            case "--pause-seconds": pause = Double(value) ?? pause
             default: throw BenchError("unknown option \(arguments[i])")
             }
             i += 2
@@ -138,7 +139,7 @@ enum GatewayBench {
 
         // The paced run measures a steady 1,000/s, not the aftermath of the saturating run just
         // before it: give the kernel a moment to write back what that run left dirty.
-        Thread.sleep(forTimeInterval: 3)
+        Thread.sleep(forTimeInterval: pause)
         load.connections = min(connections, 16)
         load.targetRate = pacedRate
         sqlite?.resetCommitPeaks()
