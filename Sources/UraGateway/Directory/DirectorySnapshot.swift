@@ -90,7 +90,6 @@ public struct DirectorySnapshot: Sendable {
         (encryptionKeys[agency] ?? []).filter { $0.entry.isValid(at: date) }.map(\.key)
     }
 
-    /// The kids of every encryption key `agency` has registered (valid or not).
     /// The kids of the agency's encryption keys valid at `date` (a retired key may be one that
     /// leaked: nothing new is accepted sealed to it alone).
     func encryptionKeyIDs(of agency: AgencyID, at date: Date) -> Set<String> {
