@@ -147,4 +147,19 @@ public struct GatewayConnection: Sendable {
         }
         return (key, entry)
     }
+
+    /// The signing key `kid` the checked `directory` lists for `signer`: one of the gateway's
+    /// (`listedGatewayKey`) or one of an agency's. What does not check out is a failed verification.
+    static func listedSigningKey(_ kid: String?, of signer: AgencyID, in directory: Directory,
+                                 signing what: String) throws(CLIError) -> (VerificationKey, DirectoryKey) {
+        if signer == directory.gateway.id {
+            do { return try listedGatewayKey(kid, of: directory, signing: what) } catch { throw CLIError(error.message, .verificationFailed) }
+        }
+        guard let kid, let entry = directory[signer]?.keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
+            throw CLIError("\(what) is signed with key \(kid ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
+        }
+        do { return (try VerificationKey(jwk: entry.jwk), entry) } catch {
+            throw CLIError("the key \(kid) the directory lists for \(signer) is not usable: \(error)", .verificationFailed)
+        }
+    }
 }

@@ -117,12 +117,8 @@ enum MessageCheck {
         do {
             let jws = try JWS.parse(bytes)
             let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
-            guard let kid = jws.signature.keyID else { throw CLIError("the message's signature names no key", .verificationFailed) }
-            let keys = envelope.from == directory.gateway.id ? directory.gateway.keys : (directory[envelope.from]?.keys ?? [])
-            guard let entry = keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
-                throw CLIError("the message is signed with key \(kid), which the directory does not list for \(envelope.from)", .verificationFailed)
-            }
-            do { try jws.verify(using: try VerificationKey(jwk: entry.jwk)) } catch {
+            let (key, entry) = try GatewayConnection.listedSigningKey(jws.signature.keyID, of: envelope.from, in: directory, signing: "the message")
+            do { try jws.verify(using: key) } catch {
                 throw CLIError("the signature of \(envelope.from) does not verify: \(error)", .verificationFailed)
             }
             try SigningTime.check("message", madeAt: envelope.created, key: entry, of: envelope.from, now: now, skew: skew)

@@ -64,20 +64,7 @@ enum ReceiptsCommand {
         guard let signer, receipt.by == signer else {
             throw CLIError("a \(receipt.kind.rawValue) receipt must be signed by \(signer?.rawValue ?? "its recipient"), not by \(receipt.by)", .verificationFailed)
         }
-        let entry: DirectoryKey, key: VerificationKey
-        if signer == directory.gateway.id {
-            do { (key, entry) = try GatewayConnection.listedGatewayKey(jws.signature.keyID, of: directory, signing: "the receipt") } catch {
-                throw CLIError(error.message, .verificationFailed)
-            }
-        } else {
-            guard let kid = jws.signature.keyID, let listed = directory[signer]?.keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
-                throw CLIError("the receipt is signed with key \(jws.signature.keyID ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
-            }
-            entry = listed
-            do { key = try VerificationKey(jwk: listed.jwk) } catch {
-                throw CLIError("the key \(kid) the directory lists for \(signer) is not usable: \(error)", .verificationFailed)
-            }
-        }
+        let (key, entry) = try GatewayConnection.listedSigningKey(jws.signature.keyID, of: signer, in: directory, signing: "the receipt")
         do { try jws.verify(using: key) } catch {
             throw CLIError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
         }
