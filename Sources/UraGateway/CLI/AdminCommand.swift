@@ -66,13 +66,7 @@ enum AdminCommand {
             do { return try AgencyID(text) } catch { throw UsageError("--parent: \(error)") }
         }
 
-        let ca: CertificateAuthority
-        do {
-            let caCert = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
-            ca = CertificateAuthority(certificate: caCert, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
-        } catch let error as CLIError { throw error } catch {
-            throw CLIError("cannot use the CA in \(data.path)/ca: \(error)", .configuration)
-        }
+        let ca = try certificateAuthority(in: data)
         let certificate: Certificate
         do { certificate = try ca.issue(request, usage: .client) } catch { throw CLIError("cannot issue the certificate: \(error)", .software) }
         let file = data.appendingPathComponent("directory.json")
@@ -132,6 +126,16 @@ enum AdminCommand {
 }
 
 extension AdminCommand {
+    /// The gateway's certificate authority, `ca/ca.crt` and `ca/ca.key` in the data directory.
+    static func certificateAuthority(in data: URL) throws -> CertificateAuthority {
+        do {
+            let certificate = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
+            return CertificateAuthority(certificate: certificate, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
+        } catch let error as CLIError { throw error } catch {
+            throw CLIError("cannot use the CA in \(data.path)/ca: \(error)", .configuration)
+        }
+    }
+
     /// `ura admin login-link --data-dir DIR`: the dashboard's one-time login link, read from the
     /// running urad's token file (readable by the ura user only) and its admin port.
     static func loginLink(_ args: CommandLineArguments) throws {

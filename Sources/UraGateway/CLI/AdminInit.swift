@@ -127,29 +127,23 @@ enum AdminInit {
             throw CLIError("\(gateway.appendingPathComponent("tls.crt").path) does not exist: ura admin renew-tls renews the certificate "
                            + "of a gateway set up with ura admin init", .configuration)
         }
-        let ca: CertificateAuthority, gatewayID: AgencyID
-        do {
-            let caCertificate = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
-            ca = CertificateAuthority(certificate: caCertificate, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
-            gatewayID = try DirectoryFile.read(data.appendingPathComponent("directory.json")).gateway.id
-        } catch let error as CLIError { throw error } catch {
-            throw CLIError("cannot use the gateway's CA and directory in \(data.path): \(error)", .configuration)
+        let ca = try AdminCommand.certificateAuthority(in: data)
+        let gatewayID: AgencyID
+        do { gatewayID = try DirectoryFile.read(data.appendingPathComponent("directory.json")).gateway.id } catch {
+            throw CLIError("cannot read the gateway's directory in \(data.path): \(error)", .configuration)
         }
-        let tls: (key: SigningKey, certificate: Certificate)
-        let keyPEM: String, certificatePEM: String
+        let certificate: Certificate, keyPEM: String
         do {
             let issued = try ca.issue(commonName: gatewayID.rawValue, usage: .clientAndServer, subjectAlternativeNames: subjectAlternativeNames)
-            tls = (issued.key, issued.certificate)
-            keyPEM = try issued.key.pkcs8PEM()
-            certificatePEM = issued.certificate.pem
+            (certificate, keyPEM) = (issued.certificate, try issued.key.pkcs8PEM())
         } catch {
             throw CLIError("cannot issue the gateway's TLS certificate: \(error)", .software)
         }
         try DurableFile.write(Array(keyPEM.utf8), to: gateway.appendingPathComponent("tls.key"), mode: 0o600)
-        try DurableFile.write(Array(certificatePEM.utf8), to: gateway.appendingPathComponent("tls.crt"), mode: 0o644)
+        try DurableFile.write(Array(certificate.pem.utf8), to: gateway.appendingPathComponent("tls.crt"), mode: 0o644)
         Terminal.out("""
-            gateway/tls.crt and tls.key renewed in \(data.path) for \(hosts.joined(separator: ", ")), valid until \(RFC3339.string(from: tls.certificate.notAfter)) \
-            (SHA-256 \(tls.certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change.
+            gateway/tls.crt and tls.key renewed in \(data.path) for \(hosts.joined(separator: ", ")), valid until \(RFC3339.string(from: certificate.notAfter)) \
+            (SHA-256 \(certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change.
             Restart urad to serve it (systemctl restart ura); agencies need to change nothing.
             """)
     }
