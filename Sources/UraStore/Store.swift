@@ -391,10 +391,3 @@ public struct StatisticsRow: Sendable, Equatable {
         self.caseReference = caseReference
     }
 }
-
-extension Store {
-    /// `claimInbox` without a bound on the bytes.
-    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
-        try await claimInbox(recipient: recipient, now: now, limit: limit, maxBytes: .max, leaseUntil: leaseUntil)
-    }
-}

@@ -34,7 +34,7 @@ import UraStore
         #expect(try f.store.deadlines(forCase: CaseReference("AL-2026-000042")).first?.state == .overdue)
 
         // The notice sits in the secretariat's inbox, signed by the gateway, readable only with the secretariat's key.
-        let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10, leaseUntil: f.clock.now.addingTimeInterval(60))
+        let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10, maxBytes: .max, leaseUntil: f.clock.now.addingTimeInterval(60))
         let notice = try #require(inbox.first { $0.type == DeadlineWatcher.noticeType })
         #expect(notice.sender == f.signer.id)
         let jws = try JWS.parse(notice.signedBytes)
@@ -61,7 +61,7 @@ import UraStore
     @Test func retentionPurgesBodiesOnlyAfterTheRetentionPeriod() async throws {
         let f = try GatewayFixture()
         let sent = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
-        let job = try #require(try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 1, leaseUntil: f.clock.now).first)
+        let job = try #require(try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 1, maxBytes: .max, leaseUntil: f.clock.now).first)
         _ = try await f.store.record(.delivered(receipt: try ScriptedTransport.receipt(for: job, by: f.secretariat), at: f.clock.now),
                                  for: sent.messageID, recipient: f.secretariat.id)
         let retention = RetentionJob(store: f.store, clock: f.clock, keepBodies: .seconds(30 * 86_400), events: GatewayEvents())

@@ -144,7 +144,7 @@ import UraModel
         let s = scheduler(f, ScriptedTransport([f.shelter]))
         let unacknowledged = try await send(f, to: [f.secretariat], lifetime: 600)
         let fetched = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10,
-                                                   leaseUntil: f.clock.now.addingTimeInterval(60))
+                                                   maxBytes: .max, leaseUntil: f.clock.now.addingTimeInterval(60))
         #expect(fetched.map(\.message) == [unacknowledged])
         let unfetched = try await send(f, to: [f.secretariat], lifetime: 600)
         await s.runOnce()
@@ -152,7 +152,7 @@ import UraModel
 
         f.clock.advance(by: .seconds(600))
         #expect(try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 10,
-                                             leaseUntil: f.clock.now.addingTimeInterval(60)).isEmpty)
+                                             maxBytes: .max, leaseUntil: f.clock.now.addingTimeInterval(60)).isEmpty)
         await s.runOnce()
         for id in [unfetched, unacknowledged] {
             let dead = try state(f, id)

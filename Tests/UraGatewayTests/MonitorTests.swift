@@ -42,7 +42,7 @@ import UraStore
                                                     subject: .child, participants: [.interviewer], note: marker), from: f.police.id)
 
         f.clock.advance(by: .seconds(30))
-        let claimed = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 2, leaseUntil: f.clock.now.addingTimeInterval(60))
+        let claimed = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 2, maxBytes: .max, leaseUntil: f.clock.now.addingTimeInterval(60))
         for job in claimed {
             _ = try await f.store.record(.delivered(receipt: try ScriptedTransport.receipt(for: job, by: f.secretariat), at: f.clock.now),
                                          for: job.message, recipient: f.secretariat.id)
@@ -84,7 +84,7 @@ import UraStore
         #expect(await g.alerts.runOnce() == 1)
         #expect(await g.alerts.runOnce() == 0)
         #expect(f.metrics.value("ura_alerts_total", ["agency-unreachable"]) == 1)
-        let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 100, leaseUntil: f.clock.now)
+        let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 100, maxBytes: .max, leaseUntil: f.clock.now)
         let alerts = try inbox.filter { $0.type == AlertWatcher.noticeType }.map { job in
             let envelope = try JSONDecoder().decode(Envelope.self, from: Data(try JWS.parse(job.signedBytes).payload))
             return try JSONValue(parsing: try JWE.parse(json: envelope.body).decrypt(with: f.secretariat.encryption).plaintext)

@@ -40,7 +40,7 @@ import UraStore
         /// The overdue notices that reached the secretariat's inbox so far: who they went to and
         /// what they say.
         func notices() async throws -> [(to: Set<AgencyID>, body: JSONValue)] {
-            let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 100, leaseUntil: f.clock.now)
+            let inbox = try await f.store.claimInbox(recipient: f.secretariat.id, now: f.clock.now, limit: 100, maxBytes: .max, leaseUntil: f.clock.now)
             seen += try inbox.filter { $0.type == DeadlineWatcher.noticeType }.map { notice in
                 let jws = try JWS.parse(notice.signedBytes)
                 try jws.verify(using: f.signer.key.publicKey)

@@ -150,11 +150,11 @@ import UraModel
         _ = try await f.store.commit(message)
         #expect(try await f.claim().map(\.recipient) == [StoreFixture.shelter])
         let lease = f.start.addingTimeInterval(300)
-        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, leaseUntil: lease)
+        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, maxBytes: .max, leaseUntil: lease)
         #expect(inbox.map(\.message) == [message.metadata.id])
-        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, leaseUntil: lease).isEmpty)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: f.start, limit: 10, maxBytes: .max, leaseUntil: lease).isEmpty)
         _ = try await f.store.releaseExpiredLeases(now: lease)
-        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: lease, limit: 10, leaseUntil: lease).count == 1)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: lease, limit: 10, maxBytes: .max, leaseUntil: lease).count == 1)
     }
 
     @Test func anInboxFetchStopsAtItsByteBudgetButAlwaysTakesOneMessage() async throws {
@@ -180,7 +180,7 @@ import UraModel
         _ = try await f.store.commit(f.accepted(to: [StoreFixture.shelter]))
         try await f.store.setChannel(.pull, for: StoreFixture.shelter, now: f.start)
         #expect(try await f.claim().isEmpty)
-        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: f.start, limit: 10, leaseUntil: f.start).count == 1)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: f.start, limit: 10, maxBytes: .max, leaseUntil: f.start).count == 1)
     }
 
     @Test func aBacklogToOneAgencyDoesNotHideTheOthers() async throws {
@@ -207,7 +207,7 @@ import UraModel
         #expect(try await f.store.record(.retry(error: "HTTP 503", at: later, nextAttempt: later), for: pushed.metadata.id,
                                          recipient: StoreFixture.shelter))
         #expect(try await f.claim(at: later).isEmpty)
-        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: later, limit: 10, leaseUntil: later).count == 1)
+        #expect(try await f.store.claimInbox(recipient: StoreFixture.shelter, now: later, limit: 10, maxBytes: .max, leaseUntil: later).count == 1)
         #expect(try f.store.deliveries(of: pushed.metadata.id).first?.channel == .pull)
     }
 
@@ -223,7 +223,7 @@ import UraModel
         let expired = try f.store.expiredDeliveries(now: after, limit: 10)
         #expect(expired == [ExpiredDelivery(message: short.metadata.id, recipient: StoreFixture.secretariat, channel: .pull,
                                             digest: short.digest, attempts: 0, deliverUntil: after)])
-        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: after, limit: 10, leaseUntil: after.addingTimeInterval(60))
+        let inbox = try await f.store.claimInbox(recipient: StoreFixture.secretariat, now: after, limit: 10, maxBytes: .max, leaseUntil: after.addingTimeInterval(60))
         #expect(inbox.map(\.message) == [long.metadata.id])
         // In flight is not listed (its lease runs out first); settled is not listed.
         #expect(try await f.store.record(.failed(error: "expired", at: after, failedReceipt: [2]), for: short.metadata.id,
