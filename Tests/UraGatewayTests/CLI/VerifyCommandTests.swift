@@ -56,12 +56,7 @@ import UraSchema
     @Test func aMessageWithAMemberNamedTwiceIsNotValidAndDoesNotCrashVerify() async throws {
         let demo = try OfflineDemo()
         let mission = "al.mepj.mission.gr-athens"
-        let composer = MessageComposer(agency: try AgencyID(mission), signingKey: try demo.signingKey(mission), directory: try demo.directory(),
-                                       catalogue: try MessageCatalogue(directory: demo.schemas))
-        let draft = MessageComposer.Draft(type: try MessageType("return.found-abroad"), to: [try AgencyID("al.mpb.secretariat")],
-                                          caseReference: try CaseReference("AL-2026-000061"), subject: .child,
-                                          form: try demo.example("return.found-abroad", caseReference: "AL-2026-000061"))
-        let payload = try JWS.parse(try composer.compose(draft)).payload
+        let payload = try JWS.parse(try message(caseReference: "AL-2026-000061", in: demo)).payload
         // The same envelope with "type" written twice: Foundation's decoder takes it, the gateway's parser does not.
         let doubled = Array(#"{"type":"return.found-abroad","#.utf8) + payload.dropFirst()
         let signed = try JWS.sign(payload: doubled, header: ["typ": "ura-message+json"], with: try demo.signingKey(mission)).serialized()
@@ -82,14 +77,14 @@ import UraSchema
         return (directory, try demo.file("directory-\(UUID().uuidString).json", Array(try DirectoryFile.encode(directory).utf8)))
     }
 
-    /// A message from the mission to the secretariat that says it was made at `created`.
-    func message(madeAt created: Date, in demo: OfflineDemo) throws -> [UInt8] {
+    /// A message from the mission to the secretariat, for `caseReference`, that says it was made at `created`.
+    func message(madeAt created: Date = Date(), caseReference: String = "AL-2026-000065", in demo: OfflineDemo) throws -> [UInt8] {
         let mission = "al.mepj.mission.gr-athens"
         let composer = MessageComposer(agency: try AgencyID(mission), signingKey: try demo.signingKey(mission), directory: try demo.directory(),
                                        catalogue: try MessageCatalogue(directory: demo.schemas))
         let draft = MessageComposer.Draft(type: try MessageType("return.found-abroad"), to: [try AgencyID("al.mpb.secretariat")],
-                                          caseReference: try CaseReference("AL-2026-000065"), subject: .child,
-                                          form: try demo.example("return.found-abroad", caseReference: "AL-2026-000065"))
+                                          caseReference: try CaseReference(caseReference), subject: .child,
+                                          form: try demo.example("return.found-abroad", caseReference: caseReference))
         return try composer.compose(draft, now: created)
     }
 
