@@ -86,6 +86,15 @@ public final class ChildProcess: @unchecked Sendable {
         errors = FileHandle(fileDescriptor: stderrPipe.read, closeOnDealloc: true)
     }
 
+    /// Reads and drops what the child writes to `handle` (its output or errors) until it closes
+    /// it, on a thread of its own, so the child never blocks on a full pipe. A blocking read, not a
+    /// `readabilityHandler`: that is a dispatch source on the descriptor, which the FileHandle may
+    /// close while libdispatch still has it registered; a test run crashed once in libdispatch's
+    /// event loop with such sources about. The thread holds the handle until end of file.
+    public static func discard(_ handle: FileHandle) {
+        Thread { while !handle.availableData.isEmpty {} }.start()
+    }
+
     /// Sends `signal` (SIGTERM by default) unless the child has been reaped.
     public func signal(_ signal: Int32 = SIGTERM) {
         status.lock()

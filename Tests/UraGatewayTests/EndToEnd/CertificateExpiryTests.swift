@@ -17,7 +17,7 @@ import UraTestSupport
         init(port: Int, ca: URL, cert: URL, key: URL) throws {
             process = try ChildProcess("/usr/bin/openssl", ["s_client", "-quiet", "-connect", "127.0.0.1:\(port)", "-CAfile", ca.path,
                                                             "-cert", cert.path, "-key", key.path], withInput: true)
-            process.errors.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
+            ChildProcess.discard(process.errors)
         }
 
         /// Sends a GET and returns the response (head and body) once all of it arrived; nil if the

@@ -75,8 +75,8 @@ final class RunningDaemon: @unchecked Sendable {
         port = found
         adminPort = seen.range(of: "metrics) on http://127.0.0.1:").flatMap { Int(seen[$0.upperBound...].prefix { $0.isNumber }) }
         // Keep draining stdout and stderr so urad never blocks on a full pipe.
-        handle.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
-        process.errors.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
+        ChildProcess.discard(handle)
+        ChildProcess.discard(process.errors)
     }
 
     var url: String { "https://127.0.0.1:\(port)" }
