@@ -5,7 +5,7 @@
 // Without --config it runs in demo mode on ./ura-data (or --data-dir): on first run it creates a
 // local CA, the gateway's keys and a demo directory of agencies with their keys and certificates,
 // and prints how to use them. SIGTERM/SIGINT stop it gracefully (in-flight commits finish);
-// SIGHUP reloads the directory file. One urad per data directory: it locks run/urad.lock first.
+// SIGHUP reloads the directory file and the TLS files. One urad per data directory: it locks run/urad.lock first.
 import Foundation
 import UraGateway
 import UraModel
@@ -64,7 +64,7 @@ for number in [SIGTERM, SIGINT, SIGHUP] {
     source.setEventHandler {
         guard let (daemon, runDirectory) = running else { return }
         if number == SIGHUP {
-            Task { await daemon.reloadDirectory() }
+            Task { await daemon.reload() }
             return
         }
         Task {

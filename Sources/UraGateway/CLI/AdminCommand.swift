@@ -13,14 +13,14 @@ enum AdminCommand {
             return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: []))
         }
         if raw.first == "renew-tls" {
-            return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: []))
+            return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload"]))
         }
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
                                             flags: ["reload", "pull", "revoke-old-certificates"])
         if args.positionals.first == "login-link" { return try loginLink(args) }
         guard args.positionals.first == "enrol" else {
             throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys keys.json; ura admin init …; "
-                             + "ura admin renew-tls --data-dir DIR --host NAME[,NAME]; or ura admin login-link --data-dir DIR")
+                             + "ura admin renew-tls --data-dir DIR --host NAME[,NAME] [--reload]; or ura admin login-link --data-dir DIR")
         }
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let request: CertificateSigningRequest
@@ -110,18 +110,25 @@ enum AdminCommand {
             Terminal.out("the gateway signs with \(gatewayKeys.joined(separator: ", ")); in the agency's profile: \"gateway_key\": \(pin.serializedString())")
         }
         if args.flag("reload") {
-            // The pid in run/urad.json outlives a urad that was killed, and may by now be another
-            // process's; the lock is held only while urad runs, and names its pid.
-            let holder: pid_t?
-            do { holder = try DataDirectoryLock.holder(of: data) } catch { throw CLIError("\(error)", .unavailable) }
-            guard let pid = holder else {
-                throw CLIError("urad does not run on \(data.path) (nobody holds run/urad.lock); the directory will apply when it starts", .unavailable)
-            }
-            guard kill(pid, SIGHUP) == 0 else {
-                throw CLIError("cannot signal urad (pid \(pid)): \(String(cString: strerror(errno))); send it SIGHUP as its user (systemctl reload ura)", .unavailable)
-            }
+            let pid = try signalRunningURAD(on: data, unlessNone: "the directory will apply when it starts")
             Terminal.out("urad (pid \(pid)) reloads the directory")
         }
+    }
+
+    /// Sends SIGHUP to the urad running on `data` (it reloads the directory and its TLS files) and
+    /// returns its pid; when none runs, fails with "urad does not run …; `unlessNone`" (exit 69).
+    static func signalRunningURAD(on data: URL, unlessNone: String) throws -> pid_t {
+        // The pid in run/urad.json outlives a urad that was killed, and may by now be another
+        // process's; the lock is held only while urad runs, and names its pid.
+        let holder: pid_t?
+        do { holder = try DataDirectoryLock.holder(of: data) } catch { throw CLIError("\(error)", .unavailable) }
+        guard let pid = holder else {
+            throw CLIError("urad does not run on \(data.path) (nobody holds run/urad.lock); \(unlessNone)", .unavailable)
+        }
+        guard kill(pid, SIGHUP) == 0 else {
+            throw CLIError("cannot signal urad (pid \(pid)): \(String(cString: strerror(errno))); send it SIGHUP as its user (systemctl reload ura)", .unavailable)
+        }
+        return pid
     }
 }
 

@@ -118,7 +118,7 @@ enum AdminInit {
     /// issued by the gateway's CA, replacing gateway/tls.key and gateway/tls.crt (each written whole
     /// and synced before it replaces the old one; interrupted between the two, run it again). The
     /// CA and the gateway's signing key do not change, so agencies change nothing; urad serves the
-    /// new certificate once restarted.
+    /// new certificate to new connections once reloaded (SIGHUP; `--reload` sends it).
     static func renewTLS(_ args: CommandLineArguments) throws {
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let (hosts, subjectAlternativeNames) = try hostNames(try args.requiredOption("host"))
@@ -143,9 +143,14 @@ enum AdminInit {
         try DurableFile.write(Array(certificate.pem.utf8), to: gateway.appendingPathComponent("tls.crt"), mode: 0o644)
         Terminal.out("""
             gateway/tls.crt and tls.key renewed in \(data.path) for \(hosts.joined(separator: ", ")), valid until \(RFC3339.string(from: certificate.notAfter)) \
-            (SHA-256 \(certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change.
-            Restart urad to serve it (systemctl restart ura); agencies need to change nothing.
+            (SHA-256 \(certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change; agencies need to change nothing.
             """)
+        if args.flag("reload") {
+            let pid = try AdminCommand.signalRunningURAD(on: data, unlessNone: "it will serve the new certificate when it starts")
+            Terminal.out("urad (pid \(pid)) reloads its TLS files; its log says which certificate it serves (tls.reloaded)")
+        } else {
+            Terminal.out("Reload urad to serve it (systemctl reload ura, or --reload); connections already open keep the old one.")
+        }
     }
 
     private static func isIPAddress(_ text: String) -> Bool {

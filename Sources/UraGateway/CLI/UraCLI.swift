@@ -35,7 +35,7 @@ public enum UraCLI {
       admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys DIR/keys.json
                   [--county C] [--parent ID] [--push-url URL | --pull] [--revoke-old-certificates]
                   [--out FILE.crt] [--reload]     enrol an agency, or re-enrol one (status and kind kept)
-      admin renew-tls --data-dir DIR --host NAME[,NAME]
+      admin renew-tls --data-dir DIR --host NAME[,NAME] [--reload]
                                                   a new TLS certificate for the gateway from its CA
       admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
 

@@ -228,7 +228,28 @@ public final class Daemon: Sendable {
         log.info("urad.stopped", [:])
     }
 
-    /// Reads the directory file again and applies it (SIGHUP).
+    /// SIGHUP: reads the directory file and the API's TLS files again and applies each that can be
+    /// used; what cannot is logged and the one in use stays.
+    public func reload() async {
+        await reloadDirectory()
+        reloadTLS()
+    }
+
+    /// Loads `tls.certificate`, `tls.private_key` and `tls.client_ca` again (after `ura admin
+    /// renew-tls`, say) for the connections accepted from now on; open ones keep theirs. The push
+    /// client reads the same certificate and key for each new connection it makes.
+    public func reloadTLS() {
+        do {
+            let served = try api.reloadTLS()
+            log.info("tls.reloaded", ["certificate_sha256": .string(served.sha256Fingerprint),
+                                      "not_after": .string(served.notAfter.map { RFC3339.string(from: $0) } ?? "unreadable")])
+        } catch {
+            log.error("tls.reload_failed", ["error": .string("\(error)"),
+                                            "kept_certificate_sha256": .string(api.servedCertificate?.sha256Fingerprint ?? "none")])
+        }
+    }
+
+    /// Reads the directory file again and applies it.
     public func reloadDirectory() async {
         do {
             try await gateway.reload(try DirectoryFile.read(configuration.directoryFile))

@@ -78,6 +78,32 @@ public final class HTTPServer: Sendable {
         return port
     }
 
+    /// Loads the certificate chain, the key and the client CAs again from `configuration.tls`
+    /// (their files, when they are files) and makes every connection accepted from now on with
+    /// them; connections already open keep what they were made with. When the new files cannot be
+    /// used (a key that does not match the certificate, say) this throws and the server goes on
+    /// with what it had. Returns the certificate now served.
+    @discardableResult
+    public func reloadTLS() throws(HTTPServerError) -> ServedCertificate {
+        let core = state.withLock { state -> ServerCore? in
+            if case .running(let core, _) = state { return core }
+            return nil
+        }
+        guard let core, let configuration = configuration.tls, core.tls != nil else { throw .notRunningWithTLS }
+        let context: ServerTLSContext
+        do { context = try ServerTLSContext(configuration) } catch { throw .tls(error) }
+        core.replaceTLS(context)
+        return context.served
+    }
+
+    /// The certificate new connections are served, once started with TLS.
+    public var servedCertificate: ServedCertificate? {
+        state.withLock { state in
+            if case .running(let core, _) = state { return core.tls?.served }
+            return nil
+        }
+    }
+
     /// The bound port once started.
     public var port: Int? {
         state.withLock { state in

@@ -1,4 +1,4 @@
-/// Why `HTTPServer.start()` could not start listening.
+/// Why `HTTPServer.start()` could not start listening, or `reloadTLS()` could not reload.
 public enum HTTPServerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The TLS certificate, key or client CA could not be loaded.
     case tls(TLSSetupError)
@@ -9,6 +9,8 @@ public enum HTTPServerError: Error, Sendable, Hashable, CustomStringConvertible 
     /// epoll, eventfd or a thread could not be created.
     case cannotCreateEventLoop(reason: String)
     case alreadyStarted
+    /// `reloadTLS()` on a server that is not running, or that listens without TLS.
+    case notRunningWithTLS
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum HTTPServerError: Error, Sendable, Hashable, CustomStringConvertible 
             "cannot listen on \(address): \(reason); choose another port or stop the process that holds it"
         case .cannotCreateEventLoop(let reason): "cannot create an event loop: \(reason)"
         case .alreadyStarted: "the server was already started; create a new HTTPServer to listen again"
+        case .notRunningWithTLS: "the server is not running with TLS, so there is no TLS to reload"
         }
     }
 }

@@ -5,7 +5,10 @@ import Synchronization
 final class ServerCore: Sendable {
     let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
-    let tls: ServerTLSContext?
+    /// The context new connections are made with; `HTTPServer.reloadTLS` replaces it. A connection
+    /// keeps the one it was made with (its SSL holds a reference to the SSL_CTX).
+    private let tlsContext: Mutex<ServerTLSContext?>
+    var tls: ServerTLSContext? { tlsContext.withLock { $0 } }
     /// The listener asks clients for certificates (see `HTTPServerTimeouts.unverifiedIdle`).
     let asksForClientCertificates: Bool
     let counters: ServerCounters
@@ -16,10 +19,12 @@ final class ServerCore: Sendable {
     init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, tls: ServerTLSContext?, counters: ServerCounters) {
         self.configuration = configuration
         self.handler = handler
-        self.tls = tls
+        tlsContext = Mutex(tls)
         asksForClientCertificates = tls != nil && configuration.tls?.clientCertificateAuthorities != nil
         self.counters = counters
     }
+
+    func replaceTLS(_ context: ServerTLSContext) { tlsContext.withLock { $0 = context } }
 
     // MARK: Handler slots (maxInFlightRequests)
 

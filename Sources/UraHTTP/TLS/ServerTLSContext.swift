@@ -1,14 +1,22 @@
 import COpenSSL
 
 /// The SSL_CTX of an HTTPS listener: certificate chain, key, protocol floor, ciphers and the
-/// client-certificate policy. Built once at start; event loops create one SSL per connection.
+/// client-certificate policy. Built at start and again by `HTTPServer.reloadTLS`; event loops
+/// create one SSL per connection.
 final class ServerTLSContext: @unchecked Sendable {
     // @unchecked: the SSL_CTX is fully configured in init and only read afterwards (SSL_new),
     // which OpenSSL documents as safe from several threads.
     private let context: OpaquePointer
+    /// The certificate this context serves.
+    let served: ServedCertificate
 
     init(_ configuration: TLSConfiguration) throws(TLSSetupError) {
         OpenSSLError.clear()
+        // Read before the SSL_CTX exists: every stored property is set once it does, so a later
+        // throw frees it (deinit).
+        let chain = try configuration.certificateChain.loadCertificates()
+        served = ServedCertificate(sha256Fingerprint: PeerCertificate.sha256Hex(derOf: chain[0].pointer) { i2d_X509($0, $1) } ?? "",
+                                   notAfter: PeerCertificate.date(X509_get0_notAfter(chain[0].pointer)))
         guard let context = SSL_CTX_new(TLS_server_method()) else {
             throw TLSSetupError("cannot create a TLS server context: \(OpenSSLError.drain())")
         }
@@ -31,7 +39,6 @@ final class ServerTLSContext: @unchecked Sendable {
         _ = SSL_CTX_set_num_tickets(context, 0)
         _ = ura_ssl_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
 
-        let chain = try configuration.certificateChain.loadCertificates()
         guard SSL_CTX_use_certificate(context, chain[0].pointer) == 1 else {
             throw TLSSetupError("cannot use the server certificate from \(configuration.certificateChain.label): \(OpenSSLError.drain())")
         }

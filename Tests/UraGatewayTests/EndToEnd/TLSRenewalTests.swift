@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import UraTestSupport
+@testable import UraGateway
+
+/// Renewing the gateway's TLS certificate on a running urad: `ura admin renew-tls --reload`
+/// signals it, new connections get the new certificate (as `openssl s_client` sees it), the
+/// agencies' `ura` goes on working unchanged, and urad was not restarted.
+@Suite(.serialized) struct TLSRenewalTests {
+    /// The SHA-256 fingerprint (lowercase hex) of what `openssl` prints for a certificate.
+    private static func hex(_ opensslOutput: String) -> String {
+        (opensslOutput.split(separator: "=").last.map(String.init) ?? "")
+            .replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    private static func fingerprint(ofFile path: String) async throws -> String {
+        hex(try await Processes.runOffPool("/usr/bin/openssl", ["x509", "-in", path, "-noout", "-fingerprint", "-sha256"]).stdout)
+    }
+
+    /// What a new connection to urad is served, verified against the gateway's CA.
+    private static func served(_ s: Scenario) async throws -> String {
+        let result = try await Processes.runOffPool("/bin/sh", ["-c", """
+            openssl s_client -connect 127.0.0.1:\(s.daemon.port) -servername localhost -CAfile '\(s.data.appendingPathComponent("ca/ca.crt").path)' \
+            -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
+            """])
+        return result.status == 0 ? hex(result.stdout) : "none"
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aRenewedCertificateIsServedAfterAReloadWithoutARestart() async throws {
+        let s = try Scenario()
+        let certificate = s.data.appendingPathComponent("gateway/tls.crt").path
+        let before = try await Self.fingerprint(ofFile: certificate)
+        #expect(try await Self.served(s) == before)
+
+        let renewed = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", s.data.path, "--host", "127.0.0.1,localhost", "--reload"])
+        #expect(renewed.status == 0, "\(renewed)")
+        #expect(renewed.stdout.contains("urad (pid \(s.daemon.process.pid)) reloads its TLS files"), "\(renewed.stdout)")
+        let after = try await Self.fingerprint(ofFile: certificate)
+        #expect(after != before && renewed.stdout.contains(after))
+        // urad handles SIGHUP on its own queue: poll new connections until they see it (bounded).
+        var seen = try await Self.served(s)
+        for _ in 0..<200 where seen != after { seen = try await Self.served(s) }
+        #expect(seen == after)
+        #expect(s.daemon.process.isRunning)
+
+        // The agencies trust the same CA: they change nothing.
+        let inbox = try await s.uraOffPool("al.mpb.secretariat", ["inbox", "--json"])
+        #expect(inbox.status == 0, "\(inbox.stderr)")
+
+        // With no urad on the data directory, the files are renewed and --reload says nobody was told.
+        s.daemon.stop()
+        let unsent = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", s.data.path, "--host", "localhost", "--reload"])
+        #expect(unsent.status == 69 && unsent.stderr.contains("urad does not run on \(s.data.path)")
+                && unsent.stderr.contains("it will serve the new certificate when it starts"), "\(unsent)")
+        #expect(try await Self.fingerprint(ofFile: certificate) != after)
+        await s.close()
+    }
+}
