@@ -57,17 +57,26 @@ guard arguments.positionals.isEmpty else { fail("unexpected argument '\(argument
 let signalQueue = DispatchQueue(label: "urad.signals")
 signalQueue.suspend()
 nonisolated(unsafe) var running: (daemon: Daemon, runDirectory: URL)?
+// What the signals asked for runs one after the other, in the order they came (this variable is
+// only touched on signalQueue): a stop waits for a reload under way, so exit() never runs while a
+// reload still uses OpenSSL, whose own atexit clean-up would pull its state from under it.
+nonisolated(unsafe) var lastSignalled: Task<Void, Never>?
 var sources: [DispatchSourceSignal] = []
 for number in [SIGTERM, SIGINT, SIGHUP] {
     signal(number, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
     source.setEventHandler {
         guard let (daemon, runDirectory) = running else { return }
+        let previous = lastSignalled
         if number == SIGHUP {
-            Task { await daemon.reload() }
+            lastSignalled = Task {
+                await previous?.value
+                await daemon.reload()
+            }
             return
         }
-        Task {
+        lastSignalled = Task {
+            await previous?.value
             await daemon.stop()
             try? FileManager.default.removeItem(at: runDirectory.appendingPathComponent("urad.json"))
             exit(0)

@@ -128,4 +128,31 @@ import UraTestSupport
         process.signal(SIGTERM)
         #expect(process.wait() == 0)
     }
+
+    /// `systemctl reload` and then `stop` at once: the stop waits for the reload (which loads TLS
+    /// files with OpenSSL) instead of exiting under it. Several rounds, as it is a race.
+    @Test(.timeLimit(.minutes(3))) func aStopRightAfterAReloadWaitsForItAndExitsCleanly() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ura-signal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        for round in 0..<6 {
+            let process = try ChildProcess(Processes.products.appendingPathComponent("urad").path, ["--data-dir", data.path],
+                                           environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0", "URA_LOG_LEVEL": "info"])
+            var seen = ""
+            while !seen.contains("listening on https://") {
+                let chunk = process.output.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            ChildProcess.discard(process.output)
+            process.signal(SIGHUP)
+            process.signal(SIGTERM)
+            let log = String(decoding: process.errors.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.wait() == 0, "round \(round): \(log)")
+            // Signals sent together may be taken in either order; a reload that ran ended before the stop began.
+            if let reloaded = log.range(of: "tls.reloaded"), let stopping = log.range(of: "urad.stopping") {
+                #expect(reloaded.upperBound < stopping.lowerBound, "round \(round): \(log)")
+            }
+            #expect(log.contains("urad.stopped"), "round \(round): \(log)")
+        }
+    }
 }
