@@ -88,3 +88,39 @@ private func cpuTimes() -> (user: Double, system: Double) {
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     return (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
+
+/// Ed25519 signatures and verifications a second on one core, as `openssl speed` measures them
+/// (the crypto reference of a run). `architecture.md` states this machine class's ceilings as
+/// ≈ 40,000 signs and ≈ 15,000 verifications a second per core; `scale` compares the two.
+struct OpenSSLSpeed {
+    let signs: Double
+    let verifies: Double
+
+    static let architectureReference = OpenSSLSpeed(signs: 40_000, verifies: 15_000)
+
+    /// One message's crypto on the gateway, a verification and a signature, in seconds.
+    var secondsPerMessage: Double { 1 / signs + 1 / verifies }
+
+    /// How much faster the reference does a message's crypto than this run's machine.
+    var scaleToReference: Double { secondsPerMessage / Self.architectureReference.secondsPerMessage }
+
+    /// `openssl speed -seconds N -mr ed25519`, read from its machine-readable `+F6` line.
+    static func measure(seconds: Int = 2) throws -> OpenSSLSpeed {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["speed", "-seconds", "\(seconds)", "-mr", "ed25519"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // +F6:<n>:<bits>:Ed25519:<signs/s>:<verifies/s>
+        guard process.terminationStatus == 0,
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("+F6:") && $0.contains(":Ed25519:") }),
+              case let fields = line.split(separator: ":"), fields.count >= 6,
+              let signs = Double(fields[4]), let verifies = Double(fields[5]), signs > 0, verifies > 0
+        else { throw BenchError("openssl speed ed25519 gave no +F6 line (exit \(process.terminationStatus)): \(text.suffix(200))") }
+        return OpenSSLSpeed(signs: signs, verifies: verifies)
+    }
+}

@@ -16,7 +16,9 @@ import UraStore
 ///                     [--per-recipient 4] [--pause-seconds 3]
 ///
 /// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull), after
-///    8,000 warm-up messages; then, for comparison, intake in process at 64 submitters;
+///    8,000 warm-up messages; then `openssl speed ed25519` (4 s), the crypto reference, and the
+///    throughput scaled to the Ed25519 speed architecture.md states for the 2-core machine; then,
+///    for comparison, intake in process at 64 submitters;
 /// 2. latency at `--paced-rate` for `--paced-seconds` (after `--pause-seconds`): requests start on
 ///    schedule, latency from the scheduled start; with the number of COMMITs of 20 ms or more
 ///    (the virtual disk's fsync stalls), which a p99 over a short window hinges on;
@@ -120,10 +122,17 @@ enum GatewayBench {
             let after = sqlite.commitStatistics
             averageBatch = String(format: "%.1f", Double(after.jobs - before.jobs) / Double(max(1, after.batches - before.batches)))
         }
+        // The crypto reference right after, as this machine's speed drifts from minute to minute.
+        let speed = try OpenSSLSpeed.measure()
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
             "avg_batch": averageBatch,
+            "openssl_ed25519_sign_per_s": String(format: "%.0f", speed.signs), "openssl_ed25519_verify_per_s": String(format: "%.0f", speed.verifies),
+            // What the same run gives where a message's crypto costs what architecture.md measured
+            // (a ratio to this run's `openssl speed`, on the assumption that the rest of the work
+            // scales with it as it does with this machine's own drift).
+            "at_architecture_crypto_speed": String(format: "%.0f", throughput.throughput * speed.scaleToReference),
         ])
 
         // The in-process figure of the core issue, right after on the same machine: intake at 64
