@@ -229,23 +229,29 @@ public final class Daemon: Sendable {
     }
 
     /// SIGHUP: reads the directory file and the API's TLS files again and applies each that can be
-    /// used; what cannot is logged and the one in use stays.
+    /// used; what cannot is logged (`directory.reload_failed`, `tls.reload_failed`) and the one in
+    /// use stays.
     public func reload() async {
         await reloadDirectory()
-        reloadTLS()
-    }
-
-    /// Loads `tls.certificate`, `tls.private_key` and `tls.client_ca` again (after `ura admin
-    /// renew-tls`, say) for the connections accepted from now on; open ones keep theirs. The push
-    /// client reads the same certificate and key for each new connection it makes.
-    public func reloadTLS() {
         do {
-            let served = try api.reloadTLS()
+            let served = try reloadTLS()
             log.info("tls.reloaded", ["certificate_sha256": .string(served.sha256Fingerprint),
                                       "not_after": .string(served.notAfter.map { RFC3339.string(from: $0) } ?? "unreadable")])
         } catch {
             log.error("tls.reload_failed", ["error": .string("\(error)"),
                                             "kept_certificate_sha256": .string(api.servedCertificate?.sha256Fingerprint ?? "none")])
+        }
+    }
+
+    /// Loads `tls.certificate`, `tls.private_key` and `tls.client_ca` again (after `ura admin
+    /// renew-tls`, say), checked as a start checks them, for the connections accepted from now on;
+    /// open ones keep theirs. Returns the certificate now served; on failure the one in use stays.
+    /// (The push client reads the certificate and key itself for each new connection it makes.)
+    @discardableResult
+    public func reloadTLS() throws -> ServedCertificate {
+        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
+        do { return try api.reloadTLS() } catch {
+            throw DaemonError("the TLS files (tls.certificate, tls.private_key, tls.client_ca) cannot be used: \(error)")
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import UraCrypto
+import UraModel
 import UraTestSupport
 @testable import UraGateway
 
@@ -54,5 +56,40 @@ import UraTestSupport
                 && unsent.stderr.contains("it will serve the new certificate when it starts"), "\(unsent)")
         #expect(try await Self.fingerprint(ofFile: certificate) != after)
         await s.close()
+    }
+
+    /// In process: a reload checks the files as a start does (a key others can read, a key that is
+    /// not the certificate's) and keeps what it serves when they fail; mended, they are taken.
+    @Test(.timeLimit(.minutes(2))) func aReloadRefusesWhatAStartRefusesAndKeepsServing() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-tls-reload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        try DemoSetup.create(in: data, gatewayID: AgencyID(validated: "al.ura.gateway"), gatewayName: "Ura", gatewayURL: "https://127.0.0.1:1")
+        let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Schemas").standardized
+        let configuration = try GatewayConfiguration.load(file: nil, environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__ENABLED": "false",
+                                                                                   "URA_LOG_LEVEL": "error", "URA_SCHEMAS": schemas.path],
+                                                          dataDirectory: data.path)
+        let daemon = try Daemon(configuration: configuration)
+        _ = try daemon.start(background: false)
+        let key = data.appendingPathComponent("gateway/tls.key"), certificate = data.appendingPathComponent("gateway/tls.crt")
+        func fingerprint() throws -> String { try Certificate(pem: String(decoding: try Data(contentsOf: certificate), as: UTF8.self)).sha256Fingerprint }
+        let original = try fingerprint()
+        #expect(daemon.api.servedCertificate?.sha256Fingerprint == original)
+        let originalKey = try Data(contentsOf: key)
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key.path)
+        #expect { try daemon.reloadTLS() } throws: { "\($0)".contains("can be read by others") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        try Data(contentsOf: data.appendingPathComponent("agencies/al.police.dvp-tirane/tls.key")).write(to: key)
+        #expect { try daemon.reloadTLS() } throws: { "\($0)".contains("does not match") }
+        #expect(daemon.api.servedCertificate?.sha256Fingerprint == original)
+
+        try originalKey.write(to: key)
+        let renewed = try await Processes.runOffPool("ura", ["admin", "renew-tls", "--data-dir", data.path, "--host", "127.0.0.1"])
+        #expect(renewed.status == 0, "\(renewed)")
+        let served = try daemon.reloadTLS()
+        #expect(served.sha256Fingerprint == (try fingerprint()) && served.sha256Fingerprint != original)
+        #expect(daemon.api.servedCertificate == served)
+        await daemon.stop()
     }
 }
