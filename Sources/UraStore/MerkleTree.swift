@@ -59,6 +59,64 @@ public struct MerkleTree: Sendable {
         return sn == 0 && r == root
     }
 
+    /// The consistency proof between the tree of the first `first` leaves and the tree of all of
+    /// `leafHashes` (RFC 9162 §2.1.4.1): what shows the larger tree only appends to the smaller.
+    /// Empty when `first` is 0 or the whole tree.
+    public func consistencyProof(first: Int, _ leafHashes: ArraySlice<[UInt8]>) -> [[UInt8]] {
+        guard first > 0, first < leafHashes.count else { return [] }
+        return subproof(first, leafHashes, complete: true)
+    }
+
+    private func subproof(_ m: Int, _ leaves: ArraySlice<[UInt8]>, complete: Bool) -> [[UInt8]] {
+        let n = leaves.count
+        if m == n { return complete ? [] : [root(leaves)] }
+        let k = MerkleTree.largestPowerOfTwo(below: n)
+        let start = leaves.startIndex
+        if m <= k {
+            return subproof(m, leaves[start..<start + k], complete: complete) + [root(leaves[(start + k)...])]
+        }
+        return subproof(m - k, leaves[(start + k)...], complete: false) + [root(leaves[start..<start + k])]
+    }
+
+    /// Checks a consistency proof (RFC 9162 §2.1.4.2): true when the tree of `firstSize` leaves
+    /// with `firstRoot` is the beginning of the tree of `secondSize` leaves with `secondRoot`.
+    /// Equal sizes need equal roots and an empty proof; the empty tree begins every tree.
+    public func verifyConsistency(firstSize: Int, firstRoot: [UInt8], secondSize: Int, secondRoot: [UInt8], proof: [[UInt8]]) -> Bool {
+        guard firstSize >= 0, firstSize <= secondSize else { return false }
+        if firstSize == 0 { return proof.isEmpty }
+        if firstSize == secondSize { return proof.isEmpty && firstRoot == secondRoot }
+        guard !proof.isEmpty else { return false }
+        var path = proof[...]
+        // A first tree that is a perfect subtree is its own first node.
+        if firstSize & (firstSize - 1) == 0 { path = ([firstRoot] + proof)[...] }
+        var fn = firstSize - 1
+        var sn = secondSize - 1
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var fr = path.first!
+        var sr = fr
+        for c in path.dropFirst() {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = node(c, fr)
+                sr = node(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                sr = node(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return fr == firstRoot && sr == secondRoot && sn == 0
+    }
+
     static func largestPowerOfTwo(below n: Int) -> Int {
         var k = 1
         while k << 1 < n { k <<= 1 }

@@ -158,6 +158,37 @@ import UraModel
         }
     }
 
+    /// RFC 9162 §2.1.4: the proof the gateway makes (§2.1.4.1) checks out with the verifier of
+    /// §2.1.4.2 for every pair of sizes, and a rewritten first tree, another second root, a bent
+    /// proof, a missing proof or a shrinking tree do not. (The second size is not always bound by
+    /// the proof alone — 3 and 4 leaves can share a path — it is by the head the gateway signs.)
+    @Test func everyConsistencyProofVerifiesAndWrongOnesDoNot() {
+        for n in 1...33 {
+            let all = leaves(n)
+            let root = tree.root(all[...])
+            for m in 0...n {
+                let firstRoot = tree.root(all[0..<m])
+                let proof = tree.consistencyProof(first: m, all[...])
+                #expect(tree.verifyConsistency(firstSize: m, firstRoot: firstRoot, secondSize: n, secondRoot: root, proof: proof), "\(m) of \(n)")
+                guard m > 0 else { continue }
+                // The first m leaves with one of them changed: the history this proof must reject.
+                var rewritten = Array(all[0..<m])
+                rewritten[m / 2] = sha256([7, UInt8(m)])
+                #expect(!tree.verifyConsistency(firstSize: m, firstRoot: tree.root(rewritten[...]), secondSize: n, secondRoot: root, proof: proof))
+                #expect(!tree.verifyConsistency(firstSize: m, firstRoot: firstRoot, secondSize: n, secondRoot: sha256([8]), proof: proof))
+                guard m < n else { continue }
+                #expect(!proof.isEmpty)
+                for i in proof.indices {
+                    var bent = proof
+                    bent[i][0] ^= 1
+                    #expect(!tree.verifyConsistency(firstSize: m, firstRoot: firstRoot, secondSize: n, secondRoot: root, proof: bent))
+                }
+                #expect(!tree.verifyConsistency(firstSize: n, firstRoot: root, secondSize: m, secondRoot: firstRoot, proof: proof))
+                #expect(!tree.verifyConsistency(firstSize: m, firstRoot: firstRoot, secondSize: n, secondRoot: root, proof: []))
+            }
+        }
+    }
+
     @Test func frontierRefusesInconsistentSerialization() {
         var frontier = MerkleFrontier()
         for leaf in leaves(5) { frontier.append(leaf, tree: tree) }

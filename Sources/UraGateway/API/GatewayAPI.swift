@@ -206,9 +206,19 @@ public struct GatewayAPI: HTTPHandler {
         ])
     }
 
-    /// Proofs for a message go to its sender, its recipients and the secretariat.
+    /// Inclusion proofs for a message go to its sender, its recipients and the secretariat;
+    /// consistency proofs (hashes only) to every agency.
     private func proof(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
-        guard let text = request.queryValue("message") else { throw Problem(.invalidRequest, "give the message id: /v1/ledger/proof?message=ID") }
+        if let from = request.queryValue("from") {
+            guard request.queryValue("message") == nil else {
+                throw Problem(.invalidRequest, "ask for one proof: /v1/ledger/proof?message=ID or /v1/ledger/proof?from=SIZE")
+            }
+            guard let size = Int(from) else { throw Problem(.invalidRequest, "from must be a whole number (a tree size), not '\(from)'") }
+            return APIResponse.json(try gateway.ledger.consistency(from: size).json)
+        }
+        guard let text = request.queryValue("message") else {
+            throw Problem(.invalidRequest, "give the message id or an earlier tree size: /v1/ledger/proof?message=ID or /v1/ledger/proof?from=SIZE")
+        }
         let id = try messageID(text)
         guard let message = try gateway.store.message(id),
               message.metadata.from == agency.id || message.metadata.to.contains(agency.id) || agency.kind == .secretariat else {

@@ -21,6 +21,7 @@ public enum UraCLI {
       receipts [--all] [--json]                   delivered and failed receipts for the messages you sent
       status [ID] [--json]                        a message's delivery state; without ID (secretariat) the overview
       verify FILE [--directory FILE]              check a signed message, receipt or directory offline
+      audit [--json]                              check that the gateway's ledger only grew since the last audit
       declare --case CASE --role ROLE --form A1-FILE [--on DATE] [--id ID] [--json]  < name
                                                   record a confidentiality declaration (A1); the
                                                   declarant's name is read from standard input
@@ -87,6 +88,7 @@ public enum UraCLI {
         case "receipts": try await ReceiptsCommand.run(arguments, context)
         case "status": try await StatusCommand.run(arguments, context)
         case "verify": try VerifyCommand.run(arguments, context)
+        case "audit": try await AuditCommand.run(arguments, context)
         case "keys": try KeysCommand.run(arguments, context)
         case "cert": try CertCommand.run(arguments, context)
         case "admin": try await AdminCommand.run(arguments, context)

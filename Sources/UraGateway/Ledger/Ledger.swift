@@ -51,6 +51,78 @@ public struct Ledger: Sendable {
     }
 }
 
+extension Ledger {
+    /// The consistency proof from the tree of the first `size` entries to the current signed head
+    /// (RFC 9162 §2.1.4): with it, whoever kept an earlier head checks that the ledger only grew
+    /// since, rewriting nothing (`ura audit`).
+    public func consistency(from size: Int) throws(Problem) -> ConsistencyProof {
+        do {
+            guard let head = try store.signedHead() else { throw Problem(.notFound, "the ledger is empty") }
+            guard size >= 0, size <= head.treeSize else {
+                throw Problem(.invalidRequest, "from must be a whole number from 0 to the ledger's size, \(head.treeSize), not \(size)")
+            }
+            let hashes = size > 0 && size < head.treeSize ? try store.ledgerEntries(from: 0, count: head.treeSize).map(\.hash)[...] : []
+            return ConsistencyProof(from: size, treeSize: head.treeSize, root: head.root, signedHead: head.signed,
+                                    path: tree.consistencyProof(first: size, hashes))
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(.unavailable, "\(error)")
+        }
+    }
+}
+
+/// That the ledger's tree of `from` entries is the beginning of the tree whose head the gateway
+/// signed (`treeSize`, `root`): RFC 9162's consistency path between the two.
+public struct ConsistencyProof: Sendable, Equatable {
+    public let from: Int
+    public let treeSize: Int
+    public let root: [UInt8]
+    public let signedHead: [UInt8]
+    public let path: [[UInt8]]
+
+    public init(from: Int, treeSize: Int, root: [UInt8], signedHead: [UInt8], path: [[UInt8]]) {
+        (self.from, self.treeSize, self.root, self.signedHead, self.path) = (from, treeSize, root, signedHead, path)
+    }
+
+    public var json: JSONValue {
+        [
+            "from": .number(Double(from)), "tree_size": .number(Double(treeSize)), "root": .string(Base64URL.encode(root)),
+            "signed_head": (try? JSONValue(parsing: signedHead)) ?? .null,
+            "consistency": .array(path.map { .string(Base64URL.encode($0)) }),
+        ]
+    }
+
+    public init(json: JSONValue) throws(Problem) {
+        guard let from = json["from"]?.intValue, let size = json["tree_size"]?.intValue, let rootText = json["root"]?.stringValue,
+              let root = try? Base64URL.decode(rootText), let head = json["signed_head"], head != .null,
+              let list = json["consistency"]?.arrayValue
+        else { throw Problem(.invalidRequest, "not a consistency proof: it needs from, tree_size, root, signed_head and consistency") }
+        var path: [[UInt8]] = []
+        for item in list {
+            guard let text = item.stringValue, let hash = try? Base64URL.decode(text) else {
+                throw Problem(.invalidRequest, "a hash of the consistency path is not base64url")
+            }
+            path.append(hash)
+        }
+        self.init(from: from, treeSize: size, root: root, signedHead: head.serialized(), path: path)
+    }
+
+    /// True when the head is signed by `gatewayKey` over exactly this size and root.
+    public func headIsSigned(by gatewayKey: VerificationKey) -> Bool {
+        guard let head = try? JWS.parse(signedHead), (try? head.verify(using: gatewayKey)) != nil,
+              let payload = try? JSONValue(parsing: head.payload) else { return false }
+        return payload["tree_size"]?.intValue == treeSize && payload["root"]?.stringValue == Base64URL.encode(root)
+    }
+
+    /// True when the tree of `from` entries with `earlierRoot` (a head kept from before) is the
+    /// beginning of this one.
+    public func extends(earlierRoot: [UInt8]) -> Bool {
+        MerkleTree(hash: { SHA256.hash($0) }).verifyConsistency(firstSize: from, firstRoot: earlierRoot, secondSize: treeSize,
+                                                                 secondRoot: root, proof: path)
+    }
+}
+
 /// Evidence that some ledger entries are in the tree whose head the gateway signed; checkable
 /// offline with the gateway's public key (`ura verify --proof`).
 public struct InclusionProof: Sendable, Equatable {
