@@ -45,8 +45,16 @@ enum AuditCommand {
             throw rewritten(kept, file, "the gateway now says its ledger is empty")
         }
         if reply.status == 400, let kept {
-            // `from` beyond the ledger's size: it holds fewer entries than it did.
-            throw rewritten(kept, file, "the gateway refuses a proof from \(kept.size) entries (\(reply.refusal.message))")
+            // `from` beyond the ledger's size, if its signed head says it holds fewer entries than it
+            // did; any other refusal (a gateway too old for consistency proofs) is not evidence.
+            let checkpoint = try await connection.exchange("GET", "/v1/ledger/checkpoint")
+            if checkpoint.status == 200, let json = checkpoint.json, let size = json["tree_size"]?.intValue, size < kept.size,
+               let signed = json["signed_head"], let jws = try? JWS.parse(signed.serialized()),
+               let payload = try? JSONValue(parsing: jws.payload), payload["tree_size"]?.intValue == size,
+               keys.contains(where: { (try? jws.verify(using: $0)) != nil }) {
+                throw rewritten(kept, file, "its signed head now has \(size) entries")
+            }
+            throw reply.refusal
         }
         if reply.status >= 400 { throw reply.refusal }
         let proof: ConsistencyProof

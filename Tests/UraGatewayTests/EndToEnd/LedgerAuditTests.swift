@@ -66,7 +66,7 @@ import UraStore
         let gatewayKey = try SigningKey(contentsOfFile: s.data.appendingPathComponent("gateway/signing.key").path)
         let signer = GatewaySigner(id: try AgencyID("al.ura.gateway"), key: gatewayKey)
         let tree = MerkleTree(hash: { SHA256.hash($0) })
-        for (forgedSize, what) in [(firstSize, "does not extend it"), (size + 5, "refuses a proof from \(size + 5) entries")] {
+        for (forgedSize, what) in [(firstSize, "does not extend it"), (size + 5, "its signed head now has \(size) entries")] {
             let otherRoot = tree.root((0..<forgedSize).map { SHA256.hash([0x00, UInt8($0)]) }[...])
             let forged: JSONValue = [
                 "tree_size": .number(Double(forgedSize)), "root": .string(Base64URL.encode(otherRoot)),
