@@ -108,13 +108,6 @@ public struct ConsistencyProof: Sendable, Equatable {
         self.init(from: from, treeSize: size, root: root, signedHead: head.serialized(), path: path)
     }
 
-    /// True when the head is signed by `gatewayKey` over exactly this size and root.
-    public func headIsSigned(by gatewayKey: VerificationKey) -> Bool {
-        guard let head = try? JWS.parse(signedHead), (try? head.verify(using: gatewayKey)) != nil,
-              let payload = try? JSONValue(parsing: head.payload) else { return false }
-        return payload["tree_size"]?.intValue == treeSize && payload["root"]?.stringValue == Base64URL.encode(root)
-    }
-
     /// True when the tree of `from` entries with `earlierRoot` (a head kept from before) is the
     /// beginning of this one.
     public func extends(earlierRoot: [UInt8]) -> Bool {
