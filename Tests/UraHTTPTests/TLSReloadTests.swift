@@ -45,7 +45,6 @@ import UraHTTP
         guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? "") failed: \(result.standardError)") }
     }
 
-    private func openssl(_ arguments: [String]) throws { try Self.openssl(arguments) }
 
     /// The SHA-256 fingerprint (lowercase hex, no colons) of a certificate file, by `openssl x509`.
     private static func fingerprint(ofFile path: String) throws -> String {
