@@ -45,7 +45,6 @@ import UraHTTP
         guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? "") failed: \(result.standardError)") }
     }
 
-
     /// The SHA-256 fingerprint (lowercase hex, no colons) of a certificate file, by `openssl x509`.
     private static func fingerprint(ofFile path: String) throws -> String {
         let result = try runProcess("/bin/sh", ["-c", "openssl x509 -in '\(path)' -noout -fingerprint -sha256"])
