@@ -35,8 +35,8 @@ let package = Package(
                 swiftSettings: strict),
 
         // Executables.
-        .executableTarget(name: "urad", dependencies: ["UraGateway"], swiftSettings: strict),
-        .executableTarget(name: "ura", dependencies: ["UraGateway"], swiftSettings: strict),
+        .executableTarget(name: "urad", dependencies: ["UraGateway", "UraCrypto"], swiftSettings: strict),
+        .executableTarget(name: "ura", dependencies: ["UraGateway", "UraCrypto"], swiftSettings: strict),
         // In-process benchmarks: `swift run -c release ura-bench <suite>`; scripts in Benchmarks/.
         .executableTarget(name: "ura-bench",
                           dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP", "UraGateway"],

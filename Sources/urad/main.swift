@@ -7,6 +7,7 @@
 // and prints how to use them. SIGTERM/SIGINT stop it gracefully (in-flight commits finish);
 // SIGHUP reloads the directory file and the TLS files. One urad per data directory: it locks run/urad.lock first.
 import Foundation
+import UraCrypto
 import UraGateway
 import UraModel
 #if canImport(Glibc)
@@ -33,6 +34,9 @@ usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--versio
 
 Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
 """
+
+// urad exits right after its stop; OpenSSL must outlive whatever another thread still does then.
+OpenSSLProcess.keepStateUntilExit()
 
 let arguments: CommandLineArguments
 do {

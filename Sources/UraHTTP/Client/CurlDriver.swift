@@ -14,12 +14,17 @@ final class CurlDriver: @unchecked Sendable {
         var submitted: [CurlTransfer] = []
         var cancelled: [CurlTransfer] = []
         var stopping = false
+        /// Set, under the lock, before the multi handle is cleaned up: `curl_multi_wakeup` is
+        /// called under the lock only while this is false, so never on a freed handle.
         var stopped = false
+        var cleanedUp = false
     }
 
     private let configuration: HTTPClientConfiguration
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
+    /// Signalled once the driver thread has cleaned up the multi handle (its connections closed).
+    private let finished = DispatchSemaphore(value: 0)
 
     // Driver thread.
     private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
@@ -38,31 +43,35 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Queues a transfer; false once the driver is stopping.
     func submit(_ transfer: CurlTransfer) -> Bool {
-        let accepted = inbox.withLock { inbox -> Bool in
+        inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
             inbox.submitted.append(transfer)
+            curl_multi_wakeup(multi)
             return true
         }
-        if accepted { curl_multi_wakeup(multi) }
-        return accepted
     }
 
     func cancel(_ transfer: CurlTransfer) {
         transfer.cancelRequested.store(true, ordering: .sequentiallyConsistent)
-        let live = inbox.withLock { inbox -> Bool in
-            guard !inbox.stopped else { return false }
+        inbox.withLock { inbox in
+            guard !inbox.stopped else { return }
             inbox.cancelled.append(transfer)
-            return true
+            curl_multi_wakeup(multi)
         }
-        if live { curl_multi_wakeup(multi) }
     }
 
+    /// Fails what is queued or running and returns once the driver thread has closed every
+    /// connection: a process may exit right after, and OpenSSL must not be torn down under a
+    /// connection still closing.
     func stop() {
-        let live = inbox.withLock { inbox -> Bool in
+        let running = inbox.withLock { inbox -> Bool in
             inbox.stopping = true
-            return !inbox.stopped
+            if !inbox.stopped { curl_multi_wakeup(multi) }
+            return !inbox.cleanedUp
         }
-        if live { curl_multi_wakeup(multi) }
+        guard running else { return }
+        finished.wait()
+        finished.signal()  // for any other caller waiting
     }
 
     // MARK: - Driver thread
@@ -107,6 +116,8 @@ final class CurlDriver: @unchecked Sendable {
             inbox.submitted = []
         }
         curl_multi_cleanup(multi)
+        inbox.withLock { $0.cleanedUp = true }
+        finished.signal()
     }
 
     /// Removes a transfer from curl (if it got that far) and resumes its caller.
