@@ -2,6 +2,7 @@ import COpenSSL
 import Foundation
 import Testing
 import UraHTTP
+import UraTestSupport
 
 /// Client certificates are requested, verified against the configured CA, never fatal to the
 /// handshake, and reported per request with hashes that match what the `openssl` CLI computes.
@@ -35,12 +36,7 @@ import UraHTTP
         #expect(peer.verificationFailure == nil)
         #expect(peer.subjectCommonName == "al.police.test")
 
-        let fingerprint = try await blocking { [pki] in
-            try runProcess("/usr/bin/openssl", ["x509", "-in", pki.clientCertificate, "-noout", "-fingerprint", "-sha256"])
-        }
-        let expectedFingerprint = fingerprint.outputText.split(separator: "=").last.map {
-            $0.replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        }
+        let expectedFingerprint = try await blocking { [pki] in try OpenSSLFingerprint.ofCertificateFile(pki.clientCertificate) }
         #expect(peer.sha256Fingerprint == expectedFingerprint)
 
         let spki = try await blocking { [pki] in

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UraHTTP
+import UraTestSupport
 
 /// `HTTPServer.reloadTLS` (urad's SIGHUP after `ura admin renew-tls`): connections accepted after a
 /// reload get the new certificate, as the `openssl` CLI sees it; open keep-alive connections go
@@ -45,35 +46,17 @@ import UraHTTP
         guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? "") failed: \(result.standardError)") }
     }
 
-    /// The SHA-256 fingerprint (lowercase hex, no colons) of a certificate file, by `openssl x509`.
-    private static func fingerprint(ofFile path: String) throws -> String {
-        let result = try runProcess("/bin/sh", ["-c", "openssl x509 -in '\(path)' -noout -fingerprint -sha256"])
-        return Self.hex(fromFingerprintLine: result.outputText)
-    }
-
-    /// The fingerprint of the certificate a new connection to `port` is served, as `openssl
-    /// s_client` receives it (verified against the test CA: the exit status says so).
-    private static func servedFingerprint(port: Int, caFile: String) throws -> String {
-        let result = try runProcess("/bin/sh", ["-c", """
-            openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile '\(caFile)' -verify_return_error </dev/null 2>/dev/null \
-            | openssl x509 -noout -fingerprint -sha256
-            """])
-        guard result.status == 0 else { throw TestFailure("openssl s_client found no verified certificate on port \(port): \(result.standardError)") }
-        return Self.hex(fromFingerprintLine: result.outputText)
-    }
-
+    /// What a new connection to `port` is served, verified against the test CA.
     private func served(port: Int) async throws -> String {
         let caFile = pki.caCertificate
-        return try await blocking { try Self.servedFingerprint(port: port, caFile: caFile) }
+        guard let served = try await blocking({ try OpenSSLFingerprint.served(port: port, caFile: caFile) }) else {
+            throw TestFailure("openssl s_client found no verified certificate on port \(port)")
+        }
+        return served
     }
 
     private func fingerprint(ofFile path: String) async throws -> String {
-        try await blocking { try Self.fingerprint(ofFile: path) }
-    }
-
-    private static func hex(fromFingerprintLine line: String) -> String {
-        (line.split(separator: "=").last.map(String.init) ?? "")
-            .replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        try await blocking { try OpenSSLFingerprint.ofCertificateFile(path) }
     }
 
     @Test func newConnectionsGetTheReloadedCertificateAndOpenOnesKeepWorking() async throws {

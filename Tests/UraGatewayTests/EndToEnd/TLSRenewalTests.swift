@@ -9,23 +9,14 @@ import UraTestSupport
 /// signals it, new connections get the new certificate (as `openssl s_client` sees it), the
 /// agencies' `ura` goes on working unchanged, and urad was not restarted.
 @Suite(.serialized) struct TLSRenewalTests {
-    /// The SHA-256 fingerprint (lowercase hex) of what `openssl` prints for a certificate.
-    private static func hex(_ opensslOutput: String) -> String {
-        (opensslOutput.split(separator: "=").last.map(String.init) ?? "")
-            .replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-    }
-
     private static func fingerprint(ofFile path: String) async throws -> String {
-        hex(try await Processes.runOffPool("/usr/bin/openssl", ["x509", "-in", path, "-noout", "-fingerprint", "-sha256"]).stdout)
+        try await Processes.offPool { try OpenSSLFingerprint.ofCertificateFile(path) }
     }
 
-    /// What a new connection to urad is served, verified against the gateway's CA.
+    /// What a new connection to urad is served, verified against the gateway's CA ("none" if nothing verifies).
     private static func served(_ s: Scenario) async throws -> String {
-        let result = try await Processes.runOffPool("/bin/sh", ["-c", """
-            openssl s_client -connect 127.0.0.1:\(s.daemon.port) -servername localhost -CAfile '\(s.data.appendingPathComponent("ca/ca.crt").path)' \
-            -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
-            """])
-        return result.status == 0 ? hex(result.stdout) : "none"
+        let (port, caFile) = (s.daemon.port, s.data.appendingPathComponent("ca/ca.crt").path)
+        return try await Processes.offPool { try OpenSSLFingerprint.served(port: port, caFile: caFile) } ?? "none"
     }
 
     @Test(.timeLimit(.minutes(3))) func aRenewedCertificateIsServedAfterAReloadWithoutARestart() async throws {
