@@ -48,7 +48,8 @@ enum AuditCommand {
             // `from` beyond the ledger's size, if its signed head says it holds fewer entries than it
             // did; any other refusal (a gateway too old for consistency proofs) is not evidence.
             let checkpoint = try await connection.exchange("GET", "/v1/ledger/checkpoint")
-            if checkpoint.status == 200, let signed = checkpoint.json?["signed_head"], let head = signedHead(signed, keys: keys), head.size < kept.size {
+            if checkpoint.status == 200, let signed = checkpoint.json?["signed_head"],
+               let head = SignedTreeHead(signed.serialized(), keys: keys), head.root != nil, head.size < kept.size {
                 throw rewritten(kept, file, "its signed head now has \(head.size) entries")
             }
             throw reply.refusal
@@ -58,8 +59,7 @@ enum AuditCommand {
         do { proof = try ConsistencyProof(json: reply.json ?? .null) } catch {
             throw CLIError("the gateway's answer is not a consistency proof: \(error.detail)", .protocolError)
         }
-        let signedHead = (try? JSONValue(parsing: proof.signedHead)) ?? .null
-        guard let served = Self.signedHead(signedHead, keys: keys), served.size == proof.treeSize, served.root == proof.root else {
+        guard SignedTreeHead(proof.signedHead, keys: keys)?.says(size: proof.treeSize, root: proof.root) == true else {
             throw CLIError("the tree head the gateway sent (\(proof.treeSize) entries) is not signed by a gateway key the directory lists", .verificationFailed)
         }
         guard proof.from == (kept?.size ?? 0) else {
@@ -70,7 +70,7 @@ enum AuditCommand {
         }
 
         let now = RFC3339.string(from: Date())
-        let head = KeptHead(size: proof.treeSize, root: proof.root, signedHead: signedHead, auditedAt: now)
+        let head = KeptHead(size: proof.treeSize, root: proof.root, signedHead: (try? JSONValue(parsing: proof.signedHead)) ?? .null, auditedAt: now)
         _ = try profile.stateFolder("ledger")
         try DurableFile.write(Array(head.json.serialized(options: .sortedKeys)), to: file)
         let root = Base64URL.encode(proof.root)
@@ -98,20 +98,13 @@ enum AuditCommand {
     static func load(_ file: URL, keys: [VerificationKey]) throws(CLIError) -> KeptHead? {
         guard let bytes = FileManager.default.contents(atPath: file.path) else { return nil }
         guard let json = try? JSONValue(parsing: Array(bytes)), let signed = json["signed_head"], let auditedAt = json["audited_at"]?.stringValue,
-              let head = signedHead(signed, keys: keys), json["tree_size"]?.intValue == head.size, json["root"]?.stringValue == Base64URL.encode(head.root)
+              let head = SignedTreeHead(signed.serialized(), keys: keys), let root = head.root,
+              json["tree_size"]?.intValue == head.size, json["root"]?.stringValue == Base64URL.encode(root)
         else {
             throw CLIError("\(file.path), the tree head kept by the last audit, is not a head the gateway signed; "
                            + "keep it for whoever investigates, and move it away to start auditing afresh", .verificationFailed)
         }
-        return KeptHead(size: head.size, root: head.root, signedHead: signed, auditedAt: auditedAt)
-    }
-
-    /// The size and root a tree head says, when one of `keys` signed it.
-    static func signedHead(_ signed: JSONValue, keys: [VerificationKey]) -> (size: Int, root: [UInt8])? {
-        guard let jws = try? JWS.parse(signed.serialized()), keys.contains(where: { (try? jws.verify(using: $0)) != nil }),
-              let payload = try? JSONValue(parsing: jws.payload), let size = payload["tree_size"]?.intValue,
-              let root = payload["root"]?.stringValue.flatMap({ try? Base64URL.decode($0) }) else { return nil }
-        return (size, root)
+        return KeptHead(size: head.size, root: root, signedHead: signed, auditedAt: auditedAt)
     }
 
     static func rewritten(_ kept: KeptHead, _ file: URL, _ what: String) -> CLIError {

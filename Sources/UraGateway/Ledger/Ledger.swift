@@ -165,9 +165,7 @@ public struct InclusionProof: Sendable, Equatable {
     /// True when the head is signed by `gatewayKey` over this size and root, and every entry's
     /// audit path leads to that root.
     public func verify(gatewayKey: VerificationKey) -> Bool {
-        guard let head = try? JWS.parse(signedHead), (try? head.verify(using: gatewayKey)) != nil,
-              let payload = try? JSONValue(parsing: head.payload),
-              payload["tree_size"]?.intValue == treeSize, payload["root"]?.stringValue == Base64URL.encode(root) else { return false }
+        guard SignedTreeHead(signedHead, keys: [gatewayKey])?.says(size: treeSize, root: root) == true else { return false }
         let tree = MerkleTree(hash: { SHA256.hash($0) })
         return !entries.isEmpty && entries.allSatisfy { e in
             tree.verifyInclusion(leafHash: tree.hash([0x00] + e.leaf), index: e.index, treeSize: treeSize, proof: e.path, root: root)

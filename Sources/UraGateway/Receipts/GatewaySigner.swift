@@ -33,11 +33,30 @@ public struct GatewaySigner: Sendable {
     /// True when `signed` is this gateway's signature over exactly `size` and `root`, made with its
     /// current key or one of `earlierKeys` (a head or checkpoint signed before a key rotation).
     public func verifyTreeHead(_ signed: [UInt8], size: Int, root: [UInt8], earlierKeys: [VerificationKey] = []) -> Bool {
-        guard let parsed = try? JWS.parse(signed),
-              ([key.publicKey] + earlierKeys).contains(where: { (try? parsed.verify(using: $0)) != nil }),
-              let payload = try? JSONValue(parsing: parsed.payload) else { return false }
-        return payload["tree_size"]?.intValue == size && payload["root"]?.stringValue == Base64URL.encode(root)
-            && payload["gateway"]?.stringValue == id.rawValue
+        guard let head = SignedTreeHead(signed, keys: [key.publicKey] + earlierKeys) else { return false }
+        return head.says(size: size, root: root) && head.gateway == id.rawValue
     }
+}
+
+/// What a tree head (`ura-tree-head+json`) says, read only when one of the given keys signed it:
+/// the one check behind the gateway's own ledger verification, `ura verify` of an inclusion proof
+/// and `ura audit`.
+public struct SignedTreeHead: Sendable {
+    public let size: Int
+    /// The root as signed (base64url).
+    public let rootText: String
+    public let gateway: String?
+
+    public init?(_ signed: [UInt8], keys: [VerificationKey]) {
+        guard let jws = try? JWS.parse(signed), keys.contains(where: { (try? jws.verify(using: $0)) != nil }),
+              let payload = try? JSONValue(parsing: jws.payload), let size = payload["tree_size"]?.intValue,
+              let rootText = payload["root"]?.stringValue else { return nil }
+        (self.size, self.rootText, gateway) = (size, rootText, payload["gateway"]?.stringValue)
+    }
+
+    public var root: [UInt8]? { try? Base64URL.decode(rootText) }
+
+    /// True when it is a head over exactly `size` entries with `root`.
+    public func says(size: Int, root: [UInt8]) -> Bool { self.size == size && rootText == Base64URL.encode(root) }
 }
 
