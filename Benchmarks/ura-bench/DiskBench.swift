@@ -34,7 +34,7 @@ enum DiskBench {
             background?.start()
             let times = try commits(path: folder + "/log", seconds: seconds)
             stop.set()
-            while background != nil && !stop.finished { usleep(1000) }
+            if background != nil { stop.waitUntilFinished() }
             let sorted = times.sorted()
             func ms(_ p: Double) -> String { String(format: "%.2f", sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] * 1000) }
             report(suite: "disk", case: mb > 0 ? "fdatasync-with-\(Int(mb))MBps-random-writes" : "fdatasync-alone", rate: Double(times.count) / seconds,
@@ -43,13 +43,15 @@ enum DiskBench {
         }
     }
 
+    /// Tells the background writer to stop, and waits until it has.
     final class Stop: @unchecked Sendable {
         private let lock = NSLock()
-        private var stopped = false, done = false
+        private var stopped = false
+        private let finished = DispatchSemaphore(value: 0)
         func set() { lock.withLock { stopped = true } }
         var isSet: Bool { lock.withLock { stopped } }
-        func markFinished() { lock.withLock { done = true } }
-        var finished: Bool { lock.withLock { done } }
+        func markFinished() { finished.signal() }
+        func waitUntilFinished() { finished.wait() }
     }
 
     /// 16 KiB written in place and synced, every 2 ms, into a 64 MiB file (a log that is reused).
