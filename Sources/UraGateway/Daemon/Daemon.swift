@@ -100,12 +100,9 @@ public final class Daemon: Sendable {
             throw DaemonError("\(error)")
         }
         let calendar = try Self.calendar(configuration, log: log)
-        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
         // What the listener and the push client load when they start, loaded now so that a bad
         // file stops urad (or fails the check) before the store is opened.
-        do { try apiTLS(configuration).check() } catch {
-            throw DaemonError("the TLS files (tls.certificate, tls.private_key, tls.client_ca) cannot be used: \(error)")
-        }
+        try checkedTLS(configuration) { try $0.check() }
         do { try PEMSource.file(configuration.pushCA.path).checkCertificates() } catch {
             throw DaemonError("tls.push_ca cannot be used: \(error)")
         }
@@ -249,8 +246,14 @@ public final class Daemon: Sendable {
     /// (The push client reads the certificate and key itself for each new connection it makes.)
     @discardableResult
     public func reloadTLS() throws -> ServedCertificate {
-        _ = try Self.privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
-        do { return try api.reloadTLS() } catch {
+        try Self.checkedTLS(configuration) { [api] _ in try api.reloadTLS() }
+    }
+
+    /// Checks the API's TLS key file as a start does (it exists, others cannot read it, it loads),
+    /// then `load`s the TLS files; any failure is one sentence naming the settings.
+    static func checkedTLS<T>(_ configuration: GatewayConfiguration, _ load: (TLSConfiguration) throws -> T) throws -> T {
+        _ = try privateKeyFile(configuration.tlsPrivateKey) { try SigningKey(contentsOfFile: $0) }
+        do { return try load(apiTLS(configuration)) } catch {
             throw DaemonError("the TLS files (tls.certificate, tls.private_key, tls.client_ca) cannot be used: \(error)")
         }
     }
