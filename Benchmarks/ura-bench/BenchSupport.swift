@@ -91,7 +91,7 @@ private func cpuTimes() -> (user: Double, system: Double) {
 
 /// Ed25519 signatures and verifications a second on one core, as `openssl speed` measures them
 /// (the crypto reference of a run). `architecture.md` states this machine class's ceilings as
-/// ≈ 40,000 signs and ≈ 15,000 verifications a second per core; `scale` compares the two.
+/// ≈ 40,000 signs and ≈ 15,000 verifications a second per core; `scaleToReference` compares the two.
 struct OpenSSLSpeed {
     let signs: Double
     let verifies: Double
