@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 // Ura: the message exchange gateway of the national referral mechanism against trafficking.
 // No package dependencies: the toolchain plus Debian's C libraries through system-library targets.
+//
+// The module graph (docs/architecture.md draws it): interfaces apart from implementations, so
+// that importing the Store protocol links no SQLite and importing the HTTP types links no server.
+// `ura` links neither SQLite nor the gateway. `scripts/test` builds with
+// `--explicit-target-dependency-import-check=error`, so an import the graph does not allow fails.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -20,42 +25,80 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
-                       providers: [.apt(["libpq-dev"])]),
 
-        // Libraries, bottom up.
-        .target(name: "UraJSON", swiftSettings: strict),
-        .target(name: "UraModel", dependencies: ["UraJSON"], swiftSettings: strict),
-        .target(name: "UraSchema", dependencies: ["UraJSON", "UraModel"], exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraJSON"], swiftSettings: strict),
-        .target(name: "UraStore", dependencies: ["CSQLite", "UraJSON", "UraModel"], swiftSettings: strict),
-        .target(name: "UraHTTP", dependencies: ["COpenSSL", "CCurl"], exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "UraGateway",
-                dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP"],
+        // Foundations: the few conversions every module needs, values, JSON, schemas, cryptography.
+        .target(name: "UraBasics", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraJSON", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraModel", dependencies: ["UraBasics", "UraJSON"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraSchema", dependencies: ["UraBasics", "UraJSON", "UraModel"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraCrypto", dependencies: ["COpenSSL", "UraBasics", "UraJSON"], exclude: ["README.md"], swiftSettings: strict),
+        // What both ends of the wire agree on.
+        .target(name: "UraProtocol", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto"],
+                exclude: ["README.md"], swiftSettings: strict),
+
+        // HTTP: the values, the server, the client.
+        .target(name: "UraHTTPCore", dependencies: ["UraBasics"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraHTTPServer", dependencies: ["UraBasics", "UraHTTPCore", "UraCrypto", "COpenSSL"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraHTTPClient", dependencies: ["UraBasics", "UraHTTPCore", "CCurl"], exclude: ["README.md"], swiftSettings: strict),
+
+        // Storage: the protocol, then the backends.
+        .target(name: "UraStore", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraStoreSQLite", dependencies: ["UraBasics", "UraStore", "UraJSON", "UraModel", "UraProtocol", "CSQLite"],
+                exclude: ["README.md"], swiftSettings: strict),
+
+        // The gateway: core, HTTP edge, daemon.
+        .target(name: "UraGatewayCore",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraGatewayAPI",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraGatewayCore", "UraHTTPCore", "UraHTTPServer"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraDaemon",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
+                               "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning"],
+                exclude: ["README.md"], swiftSettings: strict),
+
+        // The agency's side: client library, provisioning, command line.
+        .target(name: "UraClient", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraHTTPCore", "UraHTTPClient"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraProvisioning", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraCLI", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraProvisioning"],
+                exclude: ["README.md"], swiftSettings: strict),
+
+        // Executables, thin.
+        .executableTarget(name: "urad", dependencies: ["UraBasics", "UraDaemon", "UraCrypto"], swiftSettings: strict),
+        .executableTarget(name: "ura", dependencies: ["UraBasics", "UraCLI", "UraCrypto"], swiftSettings: strict),
+
+        // Benchmarks: the HTTPS load generator (also used by tests) and `swift run -c release ura-bench <suite>`.
+        .target(name: "UraLoad", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraCrypto", "COpenSSL"], path: "Benchmarks/UraLoad",
                 swiftSettings: strict),
-
-        // Executables.
-        .executableTarget(name: "urad", dependencies: ["UraGateway", "UraCrypto"], swiftSettings: strict),
-        .executableTarget(name: "ura", dependencies: ["UraGateway", "UraCrypto"], swiftSettings: strict),
-        // In-process benchmarks: `swift run -c release ura-bench <suite>`; scripts in Benchmarks/.
         .executableTarget(name: "ura-bench",
-                          dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraHTTP", "UraGateway"],
+                          dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
+                                         "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
+                                         "UraClient", "UraProvisioning", "UraLoad"],
                           path: "Benchmarks/ura-bench", swiftSettings: strict),
 
-        // Test support: processes the tests start (the crash-safety child, …).
+        // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
+        // clock, seeded random numbers; and the processes the tests start (the crash-safety child, …).
+        .target(name: "UraTestSupport", dependencies: ["UraBasics", "UraModel"], path: "Tests/Support", swiftSettings: strict),
         .executableTarget(name: "ura-testkit",
-                          dependencies: ["UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraStore", "UraGateway"],
+                          dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
+                                         "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraHTTPCore", "UraTestSupport"],
                           path: "Tests/TestKit", swiftSettings: strict),
 
         // Tests mirror the modules.
-        // Spawning the real binaries from tests (posix_spawn; see ChildProcess.swift for why not Foundation.Process).
-        .target(name: "UraTestSupport", path: "Tests/Support", swiftSettings: strict),
-        .testTarget(name: "UraJSONTests", dependencies: ["UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraModelTests", dependencies: ["UraModel"], swiftSettings: strict),
-        .testTarget(name: "UraSchemaTests", dependencies: ["UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraCryptoTests", dependencies: ["UraCrypto", "UraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraStoreTests", dependencies: ["UraStore", "COpenSSL"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraHTTP", "COpenSSL", "UraJSON", "UraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraGatewayTests", dependencies: ["UraGateway", "UraCrypto", "UraStore", "UraSchema", "UraModel", "UraJSON", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraJSONTests", dependencies: ["UraBasics", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraModelTests", dependencies: ["UraBasics", "UraModel"], swiftSettings: strict),
+        .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraStoreTests", dependencies: ["UraBasics", "UraStore", "UraStoreSQLite", "UraProtocol", "UraModel", "UraJSON", "UraCrypto",
+                                                          "COpenSSL", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPTests", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraLoad", "UraCrypto", "COpenSSL",
+                                                         "UraJSON", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
+                                   "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
+                                   "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport"], swiftSettings: strict),
     ]
 )

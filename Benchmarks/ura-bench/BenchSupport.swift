@@ -1,4 +1,16 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
+import UraBasics
 import Foundation
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// Runs `body` repeatedly for about `seconds` (after a short warm-up) and returns operations per
 /// second. `body` returns how many operations it did.

@@ -1,6 +1,17 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
 import UraCrypto
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// Single-threaded JOSE operations: JWS sign and verify (EdDSA, ES256) of a 256-byte payload (the
 /// size `openssl speed` signs is a digest, so keep it small), and JWE encrypt of 4 KiB to three

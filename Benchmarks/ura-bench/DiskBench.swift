@@ -1,5 +1,16 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
 import Glibc
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// The disk under the store, without Ura: how long `fdatasync` of a small write takes (as a commit
 /// of the write-ahead log does), alone and while another file takes random 4 KiB writes with an

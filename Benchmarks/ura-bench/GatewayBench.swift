@@ -1,12 +1,21 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
 import Synchronization
 import UraCrypto
-import UraGateway
-import UraHTTP
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
 import UraModel
+import UraProtocol
 import UraSchema
 import UraStore
+import UraStoreSQLite
 
 /// The whole front door: urad assembled in process (`Daemon`: TLS with client certificates, the
 /// API, intake with fsync, the delivery scheduler) on a demo data directory, driven by the TLS load

@@ -1,5 +1,15 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
-import UraHTTP
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// HTTPS server throughput and latency: an in-process TLS server (client certificates on, a
 /// trivial handler answering 202 with 300 bytes) under the TLS load generator on the same machine.

@@ -1,10 +1,21 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
+import UraBasics
 import Foundation
 import UraCrypto
-import UraGateway
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
 import UraModel
+import UraProtocol
 import UraSchema
 import UraStore
+import UraStoreSQLite
 
 /// Accepted messages per second through the real intake (verify, validate, route, commit with
 /// fsync, sign the receipt) with 1, 16 and 64 concurrent submitters, next to the crypto-only

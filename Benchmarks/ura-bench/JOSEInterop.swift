@@ -1,6 +1,17 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
 import UraCrypto
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// The Swift side of scripts/e2e/jose-interop.sh (not a benchmark; it lives here to stay out of
 /// the shipped binaries). Keys are private JWK files written 0600.

@@ -1,4 +1,15 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 /// Parse and serialize rate of a 4 KiB JSON envelope-like document.
 enum JSONBench {

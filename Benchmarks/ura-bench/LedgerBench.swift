@@ -1,6 +1,18 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
+import UraBasics
 import Foundation
 import UraCrypto
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraLoad
+import UraProtocol
 import UraStore
+import UraStoreSQLite
 
 /// What a ledger proof costs the gateway: it rebuilds the tree from every leaf hash (no interior
 /// node is stored), so a consistency proof (`ura audit`) or an inclusion proof is linear in the

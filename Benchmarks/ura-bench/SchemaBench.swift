@@ -1,6 +1,17 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
+import UraProtocol
 import UraSchema
+import UraStoreSQLite
 
 /// Validation rate of one instance against one schema (`isValid`, the intake path, and `validate`,
 /// which builds error lists). Arguments: `[schema-file] [instance-file]`, by default the D2 monthly

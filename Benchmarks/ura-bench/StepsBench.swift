@@ -1,9 +1,21 @@
+import UraProvisioning
+import UraClient
+import UraDaemon
+import UraBasics
 import Foundation
 import UraCrypto
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraLoad
 import UraModel
+import UraProtocol
 import UraSchema
 import UraStore
+import UraStoreSQLite
 
 /// Single-thread cost of each step of accepting a message, to find where time goes.
 enum StepsBench {

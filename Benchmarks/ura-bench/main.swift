@@ -1,7 +1,18 @@
 // ura-bench: in-process benchmarks. Each suite lives in its own file as `enum <Name>Bench` with
 // `static func run(_ arguments: [String]) throws`; figures go to stdout, one JSON object per line,
 // so the scripts in Benchmarks/ can put them next to their references (openssl speed, ...).
+import UraProvisioning
+import UraClient
+import UraDaemon
 import Foundation
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraLoad
+import UraProtocol
+import UraStoreSQLite
 
 let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("json", "parse and serialize a 4 KiB envelope", JSONBench.run),

@@ -1,3 +1,4 @@
+import Foundation
 /// Decodes `Decodable` types from an already parsed `JSONValue`, so a document that was parsed once
 /// (for schema validation, say) is not parsed again. Errors are the standard `DecodingError`s with
 /// their coding paths.
@@ -182,5 +183,12 @@ private struct SingleContainer: SingleValueDecodingContainer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if T.self == JSONValue.self { return value as! T }
         return try T(from: ValueDecoder(value: value, codingPath: codingPath))
+    }
+}
+
+extension JSONValueDecoder {
+    /// Compact JSON bytes of an `Encodable` model (its coding keys and RFC 3339 times).
+    public static func reencode(_ value: some Encodable) throws -> [UInt8] {
+        try JSONValue(parsing: Array(try JSONEncoder().encode(value))).serialized()
     }
 }

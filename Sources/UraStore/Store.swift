@@ -1,6 +1,7 @@
 import Foundation
 import UraJSON
 import UraModel
+import UraProtocol
 
 /// The durable store behind the gateway: messages and their exact signed bytes, one delivery per
 /// recipient, the receipts feed, the hash-linked ledger and its checkpoints, and confidentiality
@@ -180,6 +181,17 @@ public struct StoredMessage: Sendable, Equatable {
     public var signedBytes: [UInt8]?
     public var acceptedReceipt: [UInt8]
     public var ledgerIndex: Int
+
+    public init(metadata: MessageMetadata, digest: String, acceptedAt: Date, settledAt: Date?, purgedAt: Date?, signedBytes: [UInt8]?, acceptedReceipt: [UInt8], ledgerIndex: Int) {
+        self.metadata = metadata
+        self.digest = digest
+        self.acceptedAt = acceptedAt
+        self.settledAt = settledAt
+        self.purgedAt = purgedAt
+        self.signedBytes = signedBytes
+        self.acceptedReceipt = acceptedReceipt
+        self.ledgerIndex = ledgerIndex
+    }
 }
 
 /// One recipient's delivery of a message.
@@ -198,6 +210,21 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var receipt: [UInt8]?
     /// Until when the gateway keeps trying (the message's expiry, or a redrive's window).
     public var deliverUntil: Date
+
+    public init(message: MessageID, recipient: AgencyID, channel: DeliveryChannel, state: DeliveryState, attempts: Int, nextAttemptAt: Date, leaseUntil: Date?, lastAttemptAt: Date?, lastError: String?, settledAt: Date?, receipt: [UInt8]?, deliverUntil: Date) {
+        self.message = message
+        self.recipient = recipient
+        self.channel = channel
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.leaseUntil = leaseUntil
+        self.lastAttemptAt = lastAttemptAt
+        self.lastError = lastError
+        self.settledAt = settledAt
+        self.receipt = receipt
+        self.deliverUntil = deliverUntil
+    }
 }
 
 public struct ClaimRequest: Sendable {
@@ -228,6 +255,19 @@ public struct DeliveryJob: Sendable, Equatable {
     public var attempt: Int
     public var deliverUntil: Date
     public var acceptedAt: Date
+
+    public init(message: MessageID, recipient: AgencyID, sender: AgencyID, type: MessageType, priority: Priority, digest: String, signedBytes: [UInt8], attempt: Int, deliverUntil: Date, acceptedAt: Date) {
+        self.message = message
+        self.recipient = recipient
+        self.sender = sender
+        self.type = type
+        self.priority = priority
+        self.digest = digest
+        self.signedBytes = signedBytes
+        self.attempt = attempt
+        self.deliverUntil = deliverUntil
+        self.acceptedAt = acceptedAt
+    }
 }
 
 /// An open delivery whose window to deliver has closed.
@@ -238,6 +278,15 @@ public struct ExpiredDelivery: Sendable, Equatable {
     public var digest: String
     public var attempts: Int
     public var deliverUntil: Date
+
+    public init(message: MessageID, recipient: AgencyID, channel: DeliveryChannel, digest: String, attempts: Int, deliverUntil: Date) {
+        self.message = message
+        self.recipient = recipient
+        self.channel = channel
+        self.digest = digest
+        self.attempts = attempts
+        self.deliverUntil = deliverUntil
+    }
 }
 
 /// What happened to a delivery.
@@ -259,6 +308,15 @@ public struct FeedReceipt: Sendable, Equatable {
     public var at: Date
     /// The receipt's JWS: signed by the recipient (delivered) or the gateway (failed).
     public var signed: [UInt8]
+
+    public init(cursor: Int64, message: MessageID, recipient: AgencyID, kind: Receipt.Kind, at: Date, signed: [UInt8]) {
+        self.cursor = cursor
+        self.message = message
+        self.recipient = recipient
+        self.kind = kind
+        self.at = at
+        self.signed = signed
+    }
 }
 
 /// One ledger entry as stored: its leaf bytes (canonical JSON, hash-linked to the previous entry)
@@ -326,6 +384,12 @@ public struct DeliveryCount: Sendable, Equatable {
     public var recipient: AgencyID
     public var state: DeliveryState
     public var count: Int
+
+    public init(recipient: AgencyID, state: DeliveryState, count: Int) {
+        self.recipient = recipient
+        self.state = state
+        self.count = count
+    }
 }
 
 /// What the gateway knows about reaching an agency.
@@ -341,6 +405,17 @@ public struct AgencyHealth: Sendable, Equatable {
     public var lastSeenAt: Date?
     /// When the secretariat was last alerted that it is unreachable.
     public var alertedAt: Date?
+
+    public init(agency: AgencyID, lastSuccessAt: Date?, lastFailureAt: Date?, failingSince: Date?, consecutiveFailures: Int, lastError: String?, lastSeenAt: Date?, alertedAt: Date?) {
+        self.agency = agency
+        self.lastSuccessAt = lastSuccessAt
+        self.lastFailureAt = lastFailureAt
+        self.failingSince = failingSince
+        self.consecutiveFailures = consecutiveFailures
+        self.lastError = lastError
+        self.lastSeenAt = lastSeenAt
+        self.alertedAt = alertedAt
+    }
 }
 
 /// Which messages a monitor view asks for; nil fields do not filter.
@@ -372,6 +447,15 @@ public struct MessageSummary: Sendable, Equatable {
     public var settledAt: Date?
     public var purgedAt: Date?
     public var deliveries: [DeliveryRecord]
+
+    public init(metadata: MessageMetadata, digest: String, acceptedAt: Date, settledAt: Date?, purgedAt: Date?, deliveries: [DeliveryRecord]) {
+        self.metadata = metadata
+        self.digest = digest
+        self.acceptedAt = acceptedAt
+        self.settledAt = settledAt
+        self.purgedAt = purgedAt
+        self.deliveries = deliveries
+    }
 }
 
 /// One accepted message as statistics see it. The case reference is only for counting distinct

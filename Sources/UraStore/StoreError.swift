@@ -1,5 +1,3 @@
-import CSQLite
-
 /// Why the store could not do what was asked. The gateway maps these to problem types; none of
 /// them carries a body or a key.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -18,17 +16,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let s): "not found: \(s)"
         case .invalidState(let s): s
         case .corrupt(let s): "store corrupt: \(s)"
-        }
-    }
-
-    static func fromSQLite(_ code: Int32, _ message: String, sql: String?) -> StoreError {
-        let context = sql.map { " (in: \($0.prefix(80)))" } ?? ""
-        switch code & 0xFF {
-        case SQLITE_FULL: return .unavailable("the disk is full: \(message)")
-        case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM:
-            return .unavailable("\(message)\(context)")
-        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt("\(message)\(context)")
-        default: return .invalidState("database error \(code): \(message)\(context)")
         }
     }
 }

@@ -1,10 +1,10 @@
 // ura: the command line of the Ura gateway for agencies, missions and operators. See `ura --help`
 // and docs/cli.md.
 import Foundation
-import UraCrypto
-import UraGateway
-#if canImport(Glibc)
 import Glibc
+import UraCLI
+import UraCrypto
+#if canImport(Glibc)
 #endif
 
 // A closed pipe (`ura inbox | head -3`) must be a write error ura reports and acts on (a message it

@@ -1,10 +1,18 @@
+import UraClient
 import Foundation
 import UraCrypto
+import UraDaemon
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPCore
 import UraJSON
 import UraModel
+import UraProtocol
+import UraProvisioning
 import UraSchema
 import UraStore
-import UraGateway
+import UraStoreSQLite
+import UraTestSupport
 
 /// The scenario `scripts/e2e/dashboard.sh` opens in Chromium: urad's listeners in process on a
 /// test clock, so that a retry, a dead letter and an overdue deadline exist at once and stay put.
@@ -67,7 +75,7 @@ enum DashboardScenario {
         }
         // A declaration on the case.
         let secretariatKeys = g.directory.snapshot.encryptionKeys(of: secretariat, at: clock.now)
-        let declaration = try DeclarationDesk.sign(id: MessageID.random().rawValue, caseReference: CaseReference(validated: "AL-2026-000901"),
+        let declaration = try SignedDeclaration.sign(id: MessageID.random().rawValue, caseReference: CaseReference(validated: "AL-2026-000901"),
                                                    role: .interpreter, agency: police, declaredOn: RFC3339.dateString(from: clock.now),
                                                    formDigest: Base64URL.encode(SHA256.hash(Array("A1".utf8))), name: "MARKER-DASHBOARD-SECRET",
                                                    secretariatKeys: secretariatKeys, key: try key(police))

@@ -11,13 +11,21 @@
 //     submits signed messages from 8 concurrent submitters forever, printing one line
 //     `ACCEPTED <id> <recipients>` per accepted receipt it was handed, flushed at once. The crash
 //     test kills it with SIGKILL and checks that every printed message survived.
+import UraClient
 import Foundation
 import UraCrypto
+import UraDaemon
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPCore
 import UraJSON
 import UraModel
+import UraProtocol
+import UraProvisioning
 import UraSchema
 import UraStore
-import UraGateway
+import UraStoreSQLite
+import UraTestSupport
 
 /// One line to stdout in one write(2): nothing is buffered when the process is killed.
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

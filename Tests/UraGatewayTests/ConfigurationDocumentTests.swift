@@ -1,7 +1,17 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 @Suite struct ConfigurationDocumentTests {
     let defaults: JSONValue = ["data_dir": "/var/lib/ura", "listen": ["host": "0.0.0.0", "port": 8443], "log_level": "info"]

@@ -1,10 +1,21 @@
 import Foundation
-import UraTestSupport
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
-@testable import UraStore
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
+import UraTestSupport
 
 /// Nothing accepted is ever lost: a child process submits through the real intake and prints every
 /// accepted receipt it was handed; it is killed with SIGKILL at random moments; after each kill the

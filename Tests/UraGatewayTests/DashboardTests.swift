@@ -1,10 +1,19 @@
 import Foundation
 import Testing
-import UraHTTP
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// The dashboard in process: the one-time login link, sessions, CSRF and same-origin checks on the
 /// redrive, escaping, the pages' content, and nothing personal on any page.

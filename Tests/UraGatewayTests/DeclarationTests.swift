@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// Confidentiality declarations (form A1): recorded only when signed by the declaring agency with
 /// the name encrypted to the secretariat; an interview record needs one per participant role.
@@ -18,13 +28,13 @@ import UraStore
     func declaration(_ f: GatewayFixture, by agency: TestAgency, role: DeclarantRole, id: String = MessageID.random().rawValue,
                      claimedAgency: AgencyID? = nil, declaredOn: String = "2026-11-24", nameTo: [TestAgency]? = nil,
                      caseReference: CaseReference? = nil, signWith: SigningKey? = nil) throws -> [UInt8] {
-        try DeclarationDesk.sign(id: id, caseReference: caseReference ?? self.caseReference, role: role, agency: claimedAgency ?? agency.id,
+        try SignedDeclaration.sign(id: id, caseReference: caseReference ?? self.caseReference, role: role, agency: claimedAgency ?? agency.id,
                                  declaredOn: declaredOn, formDigest: Base64URL.encode(SHA256.hash(Array("signed A1 form".utf8))),
                                  name: "Arta Hoxha", secretariatKeys: (nameTo ?? [f.secretariat]).map(\.encryption.publicKey),
                                  key: signWith ?? agency.signing)
     }
 
-    func problem(_ f: GatewayFixture, _ bytes: [UInt8], from agency: TestAgency) async -> Problem? {
+    func problem(_ f: GatewayFixture, _ bytes: [UInt8], from agency: TestAgency) async -> GatewayError? {
         do {
             _ = try await desk(f).record(bytes, from: agency.agency)
             return nil

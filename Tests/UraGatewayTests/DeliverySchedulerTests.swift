@@ -1,10 +1,21 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraStore
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct DeliverySchedulerTests {
     let policy = RetryPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, maximumAttempts: 5)
@@ -185,7 +196,7 @@ import UraModel
         await s.runOnce()
         #expect(try state(f, id).state == .delivered)
         #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).map(\.kind) == [.failed, .delivered])
-        await #expect(throws: Problem.self) { try await s.redrive(message: id, recipient: f.shelter.id, by: "op") }
+        await #expect(throws: GatewayError.self) { try await s.redrive(message: id, recipient: f.shelter.id, by: "op") }
     }
 
     @Test func noMoreThanTheLimitIsInFlightToOneAgency() async throws {

@@ -1,10 +1,19 @@
 import Foundation
 import Synchronization
 import Testing
-import UraHTTP
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPTests and the
 /// whole over TLS in the end-to-end suites).

@@ -1,9 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
-@testable import UraStore
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct InboxTests {
     func inbox(_ f: GatewayFixture) -> Inbox {
@@ -57,7 +68,7 @@ import UraModel
             """)
 
         await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: receipt) } throws: {
-            guard let problem = $0 as? Problem else { return false }
+            guard let problem = $0 as? GatewayError else { return false }
             return problem.type == .unavailable && problem.detail.contains("send it again")
         }
         #expect(try f.store.deliveries(of: sent.messageID).first?.state == .inFlight)
@@ -77,17 +88,17 @@ import UraModel
         let job = try #require(try await inbox.fetch(for: f.secretariat.id, limit: 1, wait: .zero).first)
         let wrongDigest = try ScriptedTransport.receipt(for: job, by: f.secretariat, digest: String(repeating: "B", count: 43))
         await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: wrongDigest) } throws: {
-            ($0 as? Problem)?.type == .invalidReceipt
+            ($0 as? GatewayError)?.type == .invalidReceipt
         }
         let wrongSigner = try ScriptedTransport.receipt(for: job, by: f.child)
         await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: wrongSigner) } throws: {
-            ($0 as? Problem)?.detail.contains("not a current key of al.mpb.secretariat") == true
+            ($0 as? GatewayError)?.detail.contains("not a current key of al.mpb.secretariat") == true
         }
         await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.child.id, receipt: wrongSigner) } throws: {
-            ($0 as? Problem)?.type == .notFound
+            ($0 as? GatewayError)?.type == .notFound
         }
         await #expect { try await inbox.acknowledge(message: .random(), by: f.secretariat.id, receipt: wrongSigner) } throws: {
-            ($0 as? Problem)?.type == .notFound
+            ($0 as? GatewayError)?.type == .notFound
         }
         #expect(try f.store.deliveries(of: sent.messageID).first?.state == .inFlight)
     }

@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 @Suite struct IntakeTests {
     @Test func aValidMessageIsCommittedWithASignedAcceptedReceipt() async throws {

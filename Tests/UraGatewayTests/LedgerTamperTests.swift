@@ -1,11 +1,22 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraStore
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 /// Tamper evidence: any change made to the ledger behind the gateway's back is found.
 @Suite struct LedgerTamperTests {
@@ -77,7 +88,7 @@ import UraModel
         let id = MessageID.random()
         let bytes = try f.message(from: f.police, to: [f.secretariat], id: id)
         await #expect { try await f.submit(bytes, as: f.police) } throws: {
-            ($0 as? Problem)?.type == .unavailable && ($0 as? Problem)?.detail.contains("the store accepts no writes") == true
+            ($0 as? GatewayError)?.type == .unavailable && ($0 as? GatewayError)?.detail.contains("the store accepts no writes") == true
         }
         #expect(try f.store.ledgerSize() == before && f.store.message(id) == nil)
     }
@@ -186,6 +197,6 @@ import UraModel
         let altered = InclusionProof(treeSize: reparsed.treeSize, root: reparsed.root, signedHead: reparsed.signedHead,
                                      entries: [.init(index: reparsed.entries[0].index, leaf: leaf, path: reparsed.entries[0].path)])
         #expect(!altered.verify(gatewayKey: f.signer.key.publicKey))
-        #expect(throws: Problem.self) { try ledger.proof(for: .random()) }
+        #expect(throws: GatewayError.self) { try ledger.proof(for: .random()) }
     }
 }

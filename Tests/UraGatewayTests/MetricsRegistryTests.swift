@@ -1,5 +1,15 @@
 import Testing
-@testable import UraGateway
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 @Suite struct MetricsRegistryTests {
     @Test func rendersCountersGaugesAndHistogramsInTextFormat() {

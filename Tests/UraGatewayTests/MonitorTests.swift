@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// The monitor's figures against a scenario with known counts: deliveries acknowledged, waiting,
 /// retrying at an unreachable push endpoint and given up; an overdue deadline; the alerts that

@@ -1,7 +1,17 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// Schemas/openapi.json stays in step with the code: the routes the router answers, and every
 /// problem type it can return. (scripts/e2e/openapi.sh validates the document itself.)

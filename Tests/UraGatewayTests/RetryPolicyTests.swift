@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-@testable import UraGateway
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 @Suite struct RetryPolicyTests {
     let policy = RetryPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, maximumAttempts: 8)

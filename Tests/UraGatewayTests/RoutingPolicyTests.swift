@@ -1,8 +1,18 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 @Suite struct RoutingPolicyTests {
     static let catalogueText = """
@@ -37,7 +47,7 @@ import UraModel
                         expires: .now.addingTimeInterval(3600), inReplyTo: inReplyTo, participants: participants, county: nil)
     }
 
-    func rejection(_ metadata: MessageMetadata, from: Agency, to: [Agency], facts: RoutingPolicy.Facts = .init()) -> Problem? {
+    func rejection(_ metadata: MessageMetadata, from: Agency, to: [Agency], facts: RoutingPolicy.Facts = .init()) -> GatewayError? {
         do { try policy.check(metadata, sender: from, recipients: to, facts: facts); return nil } catch { return error }
     }
 
@@ -83,7 +93,7 @@ import UraModel
         let report = m("return.assessment-report", from: Self.child, to: [mepj], inReplyTo: request.id)
         #expect {
             try local.check(report, sender: Self.child, recipients: [mepj], facts: .init(replyTarget: request))
-        } throws: { ($0 as? Problem)?.detail.contains("goes through the Responsible Authority, whose secretariat must be a recipient") == true }
+        } throws: { ($0 as? GatewayError)?.detail.contains("goes through the Responsible Authority, whose secretariat must be a recipient") == true }
     }
 
     @Test func aReportMustAnswerARequestOfTheSameCaseItReceived() {

@@ -1,7 +1,17 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 @Suite struct WorkingCalendarTests {
     static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/holidays-al.json")

@@ -1,7 +1,9 @@
-import COpenSSL
 import Foundation
 import Testing
-import UraHTTP
+import COpenSSL
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraTestSupport
 
 /// Client certificates are requested, verified against the configured CA, never fatal to the

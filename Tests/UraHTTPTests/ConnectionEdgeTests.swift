@@ -1,5 +1,7 @@
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// What happens to handlers and connections at the edges: clients leaving, too many clients.
 @Suite struct ConnectionEdgeTests {

@@ -1,6 +1,8 @@
 import Glibc
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Shutdown stops accepting at once, closes idle connections, lets requests under way finish,
 /// and cancels handlers still running when the grace period ends.

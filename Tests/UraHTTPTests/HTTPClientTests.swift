@@ -1,6 +1,8 @@
 import Glibc
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// `HTTPClient` (libcurl multi) against the real server over mutual TLS on 127.0.0.1.
 @Suite struct HTTPClientTests {

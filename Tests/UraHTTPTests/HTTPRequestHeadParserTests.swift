@@ -1,5 +1,7 @@
 import Testing
-@testable import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// The strict parser on its own: well-formed heads, incremental input, and every refusal.
 @Suite struct HTTPRequestHeadParserTests {

@@ -1,5 +1,7 @@
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Handlers run off the event loops: one that waits does not delay others, and the bound on
 /// requests in handlers makes connections wait instead of dropping them.

@@ -1,6 +1,8 @@
 import Glibc
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// One listening socket per server, shared by its event loops: a second server on the same port
 /// cannot bind it (no SO_REUSEPORT splitting connections between two processes), connections still

@@ -1,5 +1,7 @@
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 
 /// Slow or silent clients (slow loris) hold only their own connection: everyone else is served,

@@ -1,5 +1,7 @@
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 
 /// Malformed requests sent byte-exact over a real TLS connection: the server answers with an

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraTestSupport
 
 /// `HTTPServer.reloadTLS` (urad's SIGHUP after `ura admin renew-tls`): connections accepted after a

@@ -1,8 +1,12 @@
+import UraBasics
 import Foundation
 import Testing
 import UraJSON
 import UraModel
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct CommitTests {
     @Test func commitStoresMessageDeliveriesAndLedgerEntry() async throws {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import UraModel
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct DeadlineStoreTests {
     let caseA = CaseReference(validated: "AL-2026-000042")

@@ -2,7 +2,10 @@ import Foundation
 import Testing
 import UraJSON
 import UraModel
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct DeliveryStoreTests {
     @Test func claimLeasesDueDeliveriesByPriority() async throws {

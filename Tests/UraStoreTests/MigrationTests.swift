@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 /// Migration 6 rebuilds deliveries and deadlines so their state CHECKs no longer cost a temporary
 /// b-tree on every write. A database written by the previous version keeps every row and index.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import UraModel
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 @Suite struct MonitoringStoreTests {
     @Test func healthTracksFailureRunsAndResetsOnSuccess() async throws {

@@ -1,8 +1,12 @@
-import COpenSSL
+import UraBasics
 import Foundation
+import COpenSSL
 import UraJSON
 import UraModel
-@testable import UraStore
+import UraProtocol
+@testable import UraStoreSQLite
+import UraStore
+import UraStoreSQLite
 
 /// SHA-256 for the store's ledger in these tests (the gateway injects UraCrypto's).
 func sha256(_ bytes: [UInt8]) -> [UInt8] {

@@ -1,10 +1,21 @@
+import UraBasics
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraSchema
-@testable import UraGateway
+import UraStoreSQLite
 
 /// `ura admin enrol` on an agency already in the directory: a re-enrolment keeps the agency's
 /// standing (status, kind, delivery, county, parent), retires its old keys instead of dropping them

@@ -1,7 +1,17 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// A production gateway from nothing, with the real binaries: `ura admin init`, the secretariat's
 /// keys, request and enrolment, urad started with a configuration file (not demo mode), and `ura`

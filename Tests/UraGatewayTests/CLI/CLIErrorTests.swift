@@ -1,9 +1,19 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// What goes wrong reads as one sentence naming the file or field, with its documented exit code —
 /// never a raw error dump or the exit code of a bug.
@@ -40,8 +50,8 @@ import UraModel
         #expect {
             _ = try Outbox.checkAccepted(receipt, message: message, directory: try demo.directory())
         } throws: { error in
-            let error = error as? CLIError
-            return error?.code == .protocolError && error?.message.contains("digest") == true && error?.message.contains("CodingKeys") == false
+            let error = error as? ClientError
+            return error?.kind == .protocolError && error?.message.contains("digest") == true && error?.message.contains("CodingKeys") == false
         }
     }
 }

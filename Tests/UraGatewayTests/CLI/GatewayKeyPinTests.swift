@@ -1,9 +1,19 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// The profile's `gateway_key` pins the gateway's signing keys: without it `ura` refuses to act
 /// (a directory would vouch for itself), and a directory signed by any other key — or by another
@@ -147,11 +157,11 @@ import UraModel
                               at: Date(), by: directory.gateway.id)
         let signed = try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: next).serialized()
         #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
-            ($0 as? CLIError)?.message.contains("does not list that key") == true
+            ($0 as? ClientError)?.message.contains("does not list that key") == true
         }
         directory.gateway.keys.append(DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk, notAfter: Date().addingTimeInterval(-60)))
         #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
-            ($0 as? CLIError)?.message.contains("which was not valid at") == true
+            ($0 as? ClientError)?.message.contains("which was not valid at") == true
         }
         directory.gateway.keys[directory.gateway.keys.count - 1] = DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk)
         #expect(try Outbox.checkAccepted(signed, message: message, directory: directory).kind == .accepted)

@@ -1,9 +1,19 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 import UraTestSupport
-@testable import UraGateway
 
 /// `ura inbox` writes each message out — standard output or a file in --out — before it
 /// acknowledges it: a message that cannot be written (a closed pipe, a full disk) is not

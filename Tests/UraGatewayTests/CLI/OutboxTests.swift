@@ -1,7 +1,17 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// What `ura send` and `ura outbox` do with a refusal: one that can pass (a busy gateway, a slow
 /// link, a suspension, a certificate being re-enrolled) keeps the message in the outbox for the

@@ -1,8 +1,18 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// `ura send` with the gateway out of reach: exit 69 means the message is in the outbox — whole,
 /// synced and 0600 — and when nothing could be sealed (no cached directory, a recipient without a

@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraSchema
-@testable import UraGateway
+import UraStoreSQLite
 
 /// `ura verify` offline against the demo's directory: who may sign which receipt, with a key valid
 /// when, envelopes the gateway's strict parser would refuse, and a signed directory that does not
@@ -164,7 +174,7 @@ import UraSchema
         #expect {
             _ = try InboxCommand.open(try message(madeAt: Date(), in: demo), directory: directory, catalogue: catalogue, key: key, me: secretariat)
         } throws: { error in
-            (error as? CLIError)?.code == .verificationFailed && (error as? CLIError)?.message.contains("which expired at") == true
+            (error as? ClientError)?.kind == .verificationFailed && (error as? ClientError)?.message.contains("which expired at") == true
         }
         let earlier = try InboxCommand.open(try message(madeAt: Date(timeIntervalSinceNow: -2 * 86_400), in: demo), directory: directory,
                                             catalogue: catalogue, key: key, me: secretariat)

@@ -1,10 +1,20 @@
 import Foundation
-import UraTestSupport
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
+import UraTestSupport
 
 /// Bad input over real TLS against the real urad: each gets its documented status and problem
 /// type, and nothing is stored (the ledger does not grow).

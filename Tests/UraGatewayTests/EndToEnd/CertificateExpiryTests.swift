@@ -1,9 +1,19 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 import UraTestSupport
-@testable import UraGateway
 
 /// A client certificate verified at the handshake stays open on keep-alive; its validity is
 /// checked again on every request against the gateway's clock (a test clock here, moved instead

@@ -1,6 +1,17 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
+import UraCLI
+import UraClient
+import UraDaemon
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraProtocol
+import UraProvisioning
+import UraStoreSQLite
+#if canImport(Glibc)
 #endif
 
 /// Every file and folder under a directory with its size, modification time (to the

@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 import UraTestSupport
-@testable import UraGateway
 
 /// The whole message path over real TLS on 127.0.0.1: the real urad, the real ura, curl with client
 /// certificates, and a shelter's push endpoint.

@@ -1,8 +1,18 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 import UraTestSupport
-@testable import UraGateway
 
 /// `ura admin enrol --reload` signals the urad that holds the data directory's lock, and nobody
 /// when no urad does, whatever pid a run/urad.json left behind names.

@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// `ura audit` against a real urad: the first audit keeps the signed head, later ones check the
 /// consistency proof to the new head, and a history that changed or shrank is reported with exit 2

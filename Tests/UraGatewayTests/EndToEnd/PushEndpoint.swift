@@ -1,10 +1,19 @@
 import Foundation
 import Synchronization
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
-import UraHTTP
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// An agency's push endpoint, as a shelter would run it: a TLS server with a certificate from the
 /// demo CA that takes a pushed message, checks and decrypts it with the shelter's own keys, keeps

@@ -1,10 +1,20 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraSchema
-@testable import UraGateway
+import UraStoreSQLite
 
 /// A demo data directory, a real urad on it, and helpers to drive it with the real `ura`, `curl`
 /// and `openssl` as the demo agencies.

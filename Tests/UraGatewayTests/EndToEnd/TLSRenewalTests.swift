@@ -1,9 +1,19 @@
 import Foundation
 import Testing
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 import UraTestSupport
-@testable import UraGateway
 
 /// Renewing the gateway's TLS certificate on a running urad: `ura admin renew-tls --reload`
 /// signals it, new connections get the new certificate (as `openssl s_client` sees it), the

@@ -1,10 +1,20 @@
 import Foundation
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraSchema
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// A gateway core on a real SQLite file in a temporary directory, with a test clock, a directory of
 /// real keys and the test catalogue. Messages are really signed and encrypted.
@@ -102,12 +112,12 @@ final class GatewayFixture: @unchecked Sendable {
         return jws.serialized()
     }
 
-    func submit(_ bytes: [UInt8], as agency: TestAgency) async throws(Problem) -> Intake.Submission {
+    func submit(_ bytes: [UInt8], as agency: TestAgency) async throws(GatewayError) -> Intake.Submission {
         try await intake.submit(bytes, from: agency.id)
     }
 
     /// The problem a submission is rejected with (nil when accepted).
-    func rejection(_ bytes: [UInt8], as agency: TestAgency) async -> Problem? {
+    func rejection(_ bytes: [UInt8], as agency: TestAgency) async -> GatewayError? {
         do {
             _ = try await submit(bytes, as: agency)
             return nil

@@ -1,8 +1,18 @@
 import Foundation
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// A demo data directory in a temporary folder and no urad: the agencies' profiles name a port
 /// nothing listens on (127.0.0.1:1), so to `ura` the gateway is unreachable. For the commands that

@@ -1,9 +1,18 @@
 import Foundation
 import Synchronization
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
-import UraHTTP
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
-@testable import UraGateway
+import UraProtocol
+@testable import UraProvisioning
+import UraStoreSQLite
 
 /// A stand-in gateway that serves the demo's directory, signed with the demo gateway's key, and
 /// refuses every message with the status and problem type a test sets: how `ura` meets a busy

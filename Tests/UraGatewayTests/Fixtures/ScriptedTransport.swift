@@ -1,9 +1,19 @@
 import Foundation
 import Synchronization
+@testable import UraCLI
+@testable import UraClient
 import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraModel
+import UraProtocol
+@testable import UraProvisioning
 import UraStore
-@testable import UraGateway
+import UraStoreSQLite
 
 /// A push transport whose answers a test scripts: it stands in for the agencies' HTTPS endpoints
 /// (the real libcurl transport is tested end to end against a real HTTPS server).

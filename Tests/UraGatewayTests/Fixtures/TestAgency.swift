@@ -1,7 +1,18 @@
 import Foundation
+import UraCLI
+import UraClient
 import UraCrypto
+import UraDaemon
+import UraGatewayAPI
+import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraJSON
 import UraModel
+import UraProtocol
+import UraProvisioning
+import UraStoreSQLite
 
 /// A participant of the test directory with real keys.
 struct TestAgency: Sendable {

@@ -1,4 +1,7 @@
 import Foundation
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Runs blocking work (a curl process, a blocking socket read) on its own thread, so it never
 /// occupies one of the few cooperative threads the server's handlers need.

@@ -1,4 +1,7 @@
 import Synchronization
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Handlers wait on a gate until the test opens it, so a test decides exactly when a slow
 /// request finishes. Waiting ends early (returning false) if the waiting task is cancelled.

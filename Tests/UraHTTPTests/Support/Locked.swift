@@ -1,4 +1,7 @@
 import Foundation
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// A value set from another thread; `value` waits until it is.
 final class Locked<Value: Sendable>: @unchecked Sendable {

@@ -1,4 +1,7 @@
 import Foundation
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 import UraTestSupport
 
 /// Result of a finished child process.

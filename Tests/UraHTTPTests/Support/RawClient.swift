@@ -1,7 +1,9 @@
-import COpenSSL
 import Foundation
 import Glibc
-import UraHTTP
+import COpenSSL
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// A blocking HTTP client over a real socket (TLS through OpenSSL, or plain TCP) that sends
 /// exactly the bytes a test gives it, so malformed requests reach the server unaltered.

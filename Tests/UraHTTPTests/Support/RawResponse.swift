@@ -1,5 +1,7 @@
 import Foundation
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// A parsed response from `RawClient`.
 struct RawResponse {

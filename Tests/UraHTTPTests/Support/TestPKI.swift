@@ -1,5 +1,7 @@
 import Foundation
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Certificates for the tests, made once per test run with the `openssl` CLI in a private
 /// temporary directory (0700, keys 0600): a CA, a server certificate for 127.0.0.1/localhost,

@@ -1,5 +1,7 @@
 import Foundation
-import UraHTTP
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
 
 /// Starts a server on 127.0.0.1 with an ephemeral port (TLS from the test PKI unless `tls` is
 /// false), runs `body`, and shuts the server down whatever happens.

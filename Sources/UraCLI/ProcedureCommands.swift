@@ -1,0 +1,130 @@
+import UraBasics
+import Foundation
+import UraClient
+import UraCrypto
+import UraJSON
+import UraModel
+import UraProtocol
+import UraProvisioning
+
+/// `ura declare`: records a confidentiality declaration (form A1) for a case before an interview.
+/// The declarant's name is read from standard input (never from the command line, which shell
+/// history and `ps` keep) and encrypted to the secretariat's keys; the gateway stores only the
+/// role, the case, the date and the digest of the signed form.
+enum DeclareCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context, input: () -> String? = { readLine(strippingNewline: true) }) async throws {
+        let args = try CommandLineArguments(raw, options: ["case", "role", "form", "on", "id"], flags: ["json"])
+        let caseText = try args.requiredOption("case")
+        let caseReference: CaseReference
+        do { caseReference = try CaseReference(caseText) } catch { throw UsageError("--case: \(error)") }
+        let roleText = try args.requiredOption("role")
+        guard let role = DeclarantRole(rawValue: roleText) else {
+            throw UsageError("--role: '\(roleText)' is not one of \(DeclarantRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let formPath = try args.requiredOption("form")
+        let form = try readFile(formPath)
+        guard !form.isEmpty else { throw ClientError("\(formPath) is empty; give the signed A1 form (its scan or its JSON)", .dataError) }
+        let declaredOn = args.option("on") ?? RFC3339.dateString(from: Date())
+        guard RFC3339.day(from: declaredOn) != nil else { throw UsageError("--on: '\(declaredOn)' is not a date like 2026-11-23") }
+        let id: String
+        if let text = args.option("id") {
+            do { id = try MessageID(text).rawValue } catch { throw UsageError("--id: \(error)") }
+        } else {
+            id = MessageID.random().rawValue
+        }
+
+        if isatty(STDIN_FILENO) == 1 { _ = DurableFile.writeAll(STDERR_FILENO, Array("Declarant's name (kept encrypted for the secretariat): ".utf8)) }
+        let name = (input() ?? "").trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else {
+            throw ClientError("give the declarant's name on standard input (for example from a file: ura declare … < name.txt)", .dataError)
+        }
+
+        let connection = try context.connection()
+        defer { connection.close() }
+        let profile = connection.profile
+        let directory = try await connection.directory()
+        let now = Date()
+        let keys = directory.agencies(ofKind: .secretariat).flatMap { $0.keys(for: .enc, validAt: now) }
+            .compactMap { try? AgreementPublicKey(jwk: $0.jwk) }
+        guard !keys.isEmpty else { throw ClientError("the directory has no current encryption key of the secretariat", .protocolError) }
+        let signed: [UInt8]
+        do {
+            signed = try SignedDeclaration.sign(id: id, caseReference: caseReference, role: role, agency: profile.agency, declaredOn: declaredOn,
+                                              formDigest: Base64URL.encode(SHA256.hash(form)), name: name, secretariatKeys: keys,
+                                              key: try profile.loadSigningKey())
+        } catch let error as ClientError { throw error } catch { throw ClientError("cannot seal the declaration: \(error)", .software) }
+        let reply = try await connection.request("POST", "/v1/declarations", body: signed)
+        guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        if args.flag("json") {
+            Terminal.out(answer.serializedString())
+        } else {
+            Terminal.out("declaration \(id) recorded for case \(caseReference), role \(role.rawValue)\(reply.status == 200 ? " (already on file)" : "")")
+        }
+    }
+}
+
+/// `ura case CASE`: the secretariat follows a case — its messages, deliveries, deadlines and
+/// declarations in time order. `--declarations` lists the declarations with the declarants'
+/// names, decrypted here with the secretariat's key (the gateway cannot read them).
+enum CaseCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: [], flags: ["json", "declarations"])
+        let text = try args.positional(0, "the case reference (ura case AL-2026-000042)")
+        let caseReference: CaseReference
+        do { caseReference = try CaseReference(text) } catch { throw UsageError("'\(text)' is not a case reference: \(error)") }
+        let connection = try context.connection()
+        defer { connection.close() }
+        if args.flag("declarations") {
+            let reply = try await connection.request("GET", "/v1/cases/\(caseReference)/declarations")
+            guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+            let key = try connection.profile.loadEncryptionKey()
+            var list: [JSONValue] = []
+            for d in answer["declarations"]?.arrayValue ?? [] {
+                var item = d.objectValue ?? [:]
+                item["signed"] = nil
+                item["name"] = .string(decryptName(d["name"], key: key))
+                list.append(.object(item))
+            }
+            if args.flag("json") {
+                Terminal.out(JSONValue.object(["case": .string(caseReference.rawValue), "declarations": .array(list)]).serializedString())
+                return
+            }
+            if list.isEmpty { Terminal.out("no confidentiality declaration is on file for case \(caseReference)") }
+            for d in list {
+                Terminal.out("\(d["declared_on"]?.stringValue ?? "?")  \(d["role"]?.stringValue ?? "?")  \(d["name"]?.stringValue ?? "?")  (\(d["agency"]?.stringValue ?? "?"), declaration \(d["id"]?.stringValue ?? "?"))")
+            }
+            return
+        }
+        let reply = try await connection.request("GET", "/v1/cases/\(caseReference)/timeline")
+        guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        if args.flag("json") {
+            Terminal.out(answer.serializedString())
+            return
+        }
+        let events = answer["events"]?.arrayValue ?? []
+        if events.isEmpty { Terminal.out("the gateway knows nothing of case \(caseReference)") }
+        for e in events { Terminal.out(line(e)) }
+    }
+
+    static func decryptName(_ jwe: JSONValue?, key: AgreementPrivateKey) -> String {
+        guard let jwe, let opened = try? JWE.parse(json: jwe).decrypt(with: key) else { return "(not readable with this key)" }
+        return String(decoding: opened.plaintext, as: UTF8.self)
+    }
+
+    /// One event of the timeline as a line of text.
+    static func line(_ e: JSONValue) -> String {
+        let at = e["at"]?.stringValue ?? "?"
+        func s(_ key: String) -> String { e[key]?.stringValue ?? "?" }
+        let what: String = switch s("event") {
+        case "message.accepted": "\(s("type")) \(s("id")) from \(s("from")) to \((e["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))"
+        case "delivery.delivered": "delivered \(s("message")) to \(s("recipient"))"
+        case "delivery.failed": "FAILED \(s("message")) to \(s("recipient")): \(s("reason"))"
+        case "deadline.armed": "deadline: \((e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " or ")) due \(s("due")) (\(s("rule"))), \(s("state"))"
+        case "deadline.met": "deadline met by \(s("met_by"))\(e["late"]?.boolValue == true ? " LATE" : "")"
+        case "deadline.overdue": "OVERDUE: \((e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " or ")) after \(s("trigger_type"))"
+        case "declaration.recorded": "declaration (\(s("role"))) by \(s("agency")), signed \(s("declared_on"))"
+        default: s("event")
+        }
+        return "\(at)  \(what)"
+    }
+}

@@ -1,0 +1,82 @@
+import UraBasics
+import Foundation
+import UraClient
+import UraJSON
+import UraModel
+import UraProtocol
+import UraProvisioning
+
+/// `ura status ID`: where each recipient's copy of a message stands (sender and secretariat).
+/// `ura status` without an id: the secretariat's overview — deliveries per agency, reachability,
+/// overdue deadlines, dead letters and the ledger.
+enum StatusCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: [], flags: ["json"])
+        guard !args.positionals.isEmpty else { return try await overview(args, context) }
+        let text = try args.positional(0, "the message id (ura status ID)")
+        guard (try? MessageID(text)) != nil else { throw UsageError("'\(text)' is not a message id") }
+        let connection = try context.connection()
+        defer { connection.close() }
+        let reply = try await connection.request("GET", "/v1/messages/\(text)")
+        guard let status = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        if args.flag("json") {
+            Terminal.out(status.serializedString())
+            return
+        }
+        Terminal.out("\(text) \(status["type"]?.stringValue ?? "") case \(status["case"]?.stringValue ?? ""), accepted \(status["accepted_at"]?.stringValue ?? "")")
+        for d in status["deliveries"]?.arrayValue ?? [] {
+            var line = "  \(d["recipient"]?.stringValue ?? "?"): \(d["state"]?.stringValue ?? "?") after \(d["attempts"]?.intValue ?? 0) attempt(s)"
+            if let next = d["next_attempt_at"]?.stringValue { line += ", next \(next)" }
+            if let error = d["last_error"]?.stringValue { line += ", last error: \(error)" }
+            Terminal.out(line)
+        }
+    }
+}
+
+extension StatusCommand {
+    static func overview(_ args: CommandLineArguments, _ context: UraCLI.Context) async throws {
+        let connection = try context.connection()
+        defer { connection.close() }
+        let reply = try await connection.request("GET", "/v1/monitor/overview")
+        guard let o = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        if args.flag("json") {
+            Terminal.out(o.serializedString())
+            return
+        }
+        func n(_ v: JSONValue?) -> String { v?.intValue.map(String.init) ?? "-" }
+        let d = o["deliveries"]
+        Terminal.out("Ura at \(o["generated_at"]?.stringValue ?? "?")")
+        Terminal.out("deliveries: \(n(d?["pending"])) pending, \(n(d?["in_flight"])) in flight, \(n(d?["retry_scheduled"])) retrying, "
+            + "\(n(d?["delivered"])) delivered, \(n(d?["dead_letter"])) dead letters")
+        let l = o["latency_seconds"]
+        if let count = l?["count"]?.intValue, count > 0 {
+            Terminal.out("accept to delivered (last 24 h, \(count)): p50 \(l?["p50"]?.numberValue ?? 0) s, p90 \(l?["p90"]?.numberValue ?? 0) s, p99 \(l?["p99"]?.numberValue ?? 0) s")
+        }
+        Terminal.out("deadlines: \(n(o["deadlines"]?["overdue"])) overdue, \(n(o["deadlines"]?["open"])) open")
+        let ledger = o["ledger"]
+        var ledgerLine = "ledger: \(n(ledger?["entries"])) entries"
+        if let at = ledger?["last_checkpoint"]?["at"]?.stringValue { ledgerLine += ", last checkpoint \(at)" }
+        if let v = ledger?["last_verification"], v != .null {
+            ledgerLine += v["intact"] == true ? ", verified intact \(v["at"]?.stringValue ?? "")" : ", VERIFICATION FAILED \(v["at"]?.stringValue ?? "")"
+        }
+        Terminal.out(ledgerLine)
+        Terminal.out("")
+        let header = "agency".padding(toLength: 34, withPad: " ", startingAt: 0) + " pend  flight retry  deliv  dead  state"
+        Terminal.out(header)
+        for a in o["agencies"]?.arrayValue ?? [] {
+            func col(_ key: String) -> String { n(a[key]).leftPadded(to: 6) }
+            var line = (a["agency"]?.stringValue ?? "?").padding(toLength: 34, withPad: " ", startingAt: 0)
+            line += col("pending") + col("in_flight") + col("retry_scheduled") + col("delivered") + col("dead_letter")
+            let r = a["reachability"]
+            line += "  " + (r?["state"]?.stringValue ?? "?")
+            if r?["state"] == "failing" {
+                line += " since \(r?["failing_since"]?.stringValue ?? "?") (\(n(r?["consecutive_failures"])) failures: \(r?["last_error"]?.stringValue ?? ""))"
+            }
+            Terminal.out(line)
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

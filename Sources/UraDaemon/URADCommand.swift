@@ -1,0 +1,171 @@
+import Foundation
+import Glibc
+import UraBasics
+import UraCrypto
+import UraModel
+import UraProtocol
+import UraProvisioning
+
+/// `urad`'s command line: arguments, demo mode on first run, the check of a configuration, the
+/// signals (SIGTERM and SIGINT stop, SIGHUP reloads), and the lines it prints. `urad`'s main calls
+/// `run` and then hands the thread to Dispatch.
+public enum URADCommand {
+    /// Writes a line to stdout at once (stdout may be a pipe that a test reads).
+    static func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
+    static func fail(_ message: String, code: Int32 = 1) -> Never {
+        FileHandle.standardError.write(Data("urad: \(message)\n".utf8))
+        exit(code)
+    }
+
+    static let usage = """
+    usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--version]
+
+      --config FILE    the configuration (JSON; see deploy/urad.example.json). Without it: demo mode.
+      --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
+      --demo           create a demo directory of agencies on first run (the default without --config)
+      --check-config   load and check the configuration, keys, certificates and directory, say where the
+                       store is, and exit (0: fine, 78: not); changes nothing on disk
+      --version        print the version
+
+    Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
+    """
+
+    /// Starts the gateway; returns the signal sources, which must stay alive while it runs.
+    /// Exits the process on a usage or configuration error, after `--version`, `--help` and
+    /// `--check-config`, and on SIGTERM.
+    public static func run(_ commandLine: [String]) -> [any DispatchSourceSignal] {
+        let arguments: CommandLineArguments
+        do {
+            arguments = try CommandLineArguments(commandLine, options: ["config", "data-dir"],
+                                                 flags: ["demo", "check-config", "version", "help"])
+        } catch {
+            fail("\(error)\n\n\(usage)", code: 64)
+        }
+        if arguments.flag("version") {
+            say("urad \(Ura.version)")
+            exit(0)
+        }
+        if arguments.flag("help") {
+            say(usage)
+            exit(0)
+        }
+        guard arguments.positionals.isEmpty else { fail("unexpected argument '\(arguments.positionals[0])'\n\n\(usage)", code: 64) }
+
+        // Signals are handled on a dispatch queue, never in a signal handler, and from the start: the
+        // queue is held until urad runs, so a reload (`systemctl reload` right after start) or a stop asked
+        // for while it is still starting waits for it instead of killing it with the default action.
+        let signalQueue = DispatchQueue(label: "urad.signals")
+        signalQueue.suspend()
+        let state = SignalState()
+                var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
+            source.setEventHandler {
+                guard let (daemon, runDirectory) = state.running else { return }
+                let previous = state.lastSignalled
+                if number == SIGHUP {
+                    state.lastSignalled = Task {
+                        await previous?.value
+                        await daemon.reload()
+                    }
+                    return
+                }
+                state.lastSignalled = Task {
+                    await previous?.value
+                    await daemon.stop()
+                    try? FileManager.default.removeItem(at: runDirectory.appendingPathComponent("urad.json"))
+                    exit(0)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+
+        let configFile = arguments.option("config").map { URL(fileURLWithPath: $0) }
+        let demo = arguments.flag("demo") || configFile == nil
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(file: configFile, dataDirectory: arguments.option("data-dir"))
+        } catch {
+            fail("configuration: \(error)", code: 78)
+        }
+
+        if arguments.flag("check-config") {
+            // Reads only: no demo, no store, no token, no run/ files (systemd runs it before every start).
+            if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
+                fail("there is no demo in \(configuration.dataDirectory.path) yet; urad creates one when it first starts (the check creates nothing)", code: 78)
+            }
+            do {
+                for line in try Daemon.check(configuration) { say(line) }
+            } catch {
+                fail("\(error)", code: 78)
+            }
+            exit(0)
+        }
+
+        // One urad per data directory: taken before the demo, the store or any run/ file is touched.
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory, createDirectory: demo) } catch { fail("\(error)") }
+
+        if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
+            let url = "https://\(configuration.listenHost == "0.0.0.0" ? "127.0.0.1" : configuration.listenHost):\(configuration.listenPort)"
+            do {
+                try DemoSetup.create(in: configuration.dataDirectory, gatewayID: configuration.gatewayID, gatewayName: configuration.gatewayName,
+                                     gatewayURL: url)
+            } catch {
+                fail("cannot create the demo in \(configuration.dataDirectory.path): \(error)")
+            }
+            say("""
+            Created a demo in \(configuration.dataDirectory.path): a local CA (ca/), the gateway's keys (gateway/) and
+            \(DemoSetup.agencies.count) demo agencies with their keys, client certificates and ura profiles (agencies/<id>/):
+            \(DemoSetup.agencies.map { "  \($0.id.padding(toLength: 28, withPad: " ", startingAt: 0)) \($0.kind.rawValue)" }.joined(separator: "\n"))
+            """)
+        }
+
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(configuration: configuration, lock: lock)
+        } catch {
+            fail("\(error)", code: 78)
+        }
+
+        let port: Int
+        do { port = try daemon.start() } catch { fail("\(error)") }
+        let runDirectory = configuration.dataDirectory.appendingPathComponent("run")
+        try? FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let adminPort = daemon.adminPort.map(String.init) ?? "null"
+        try? Data(#"{"pid":\#(getpid()),"port":\#(port),"admin_port":\#(adminPort),"admin_host":"\#(configuration.adminHost)"}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+        if let admin = daemon.adminPort {
+            say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics; dashboard login link: ura admin login-link --data-dir \(configuration.dataDirectory.path)")
+        }
+        say("urad \(Ura.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
+        if demo {
+            let data = configuration.dataDirectory.path
+            say("""
+
+            Try it (another terminal):
+              ura --profile \(data)/agencies/al.mepj.mission.gr-athens/profile.json send --type return.found-abroad \\
+                  --to al.mpb.secretariat --case AL-2026-000061 --subject child Schemas/examples/return.found-abroad.json
+              ura --profile \(data)/agencies/al.mpb.secretariat/profile.json inbox
+              curl --cacert \(data)/ca/ca.crt --cert \(data)/agencies/al.mpb.secretariat/tls.crt \\
+                   --key \(data)/agencies/al.mpb.secretariat/tls.key https://127.0.0.1:\(port)/v1/inbox
+            Stop with Ctrl-C.
+            """)
+        }
+
+        state.running = (daemon, runDirectory)
+        signalQueue.resume()
+        return sources
+    }
+
+    /// What the signal handlers share; touched only on the signal queue once urad runs.
+    private final class SignalState: @unchecked Sendable {
+        var running: (daemon: Daemon, runDirectory: URL)?
+        // What the signals asked for runs one after the other, in the order they came: a stop
+        // waits for a reload under way, so exit() never runs while a reload still uses OpenSSL,
+        // whose own atexit clean-up would pull its state from under it.
+        var lastSignalled: Task<Void, Never>?
+    }
+}

@@ -1,0 +1,30 @@
+import UraGatewayCore
+import UraHTTPCore
+import UraHTTPServer
+import UraJSON
+import UraProtocol
+
+/// Building HTTP responses: JSON, problem documents, and JWS bodies exactly as stored.
+enum APIResponse {
+    static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: status, headers: headers, body: value.serialized())
+    }
+
+    /// A JWS (flattened JSON) as stored, byte for byte.
+    static func jose(_ bytes: [UInt8], status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "Content-Type", value: "application/jose+json")
+        headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: status, headers: headers, body: bytes)
+    }
+
+    /// `closeConnection` asks the server to end the connection after this answer (`Connection: close`).
+    static func problem(_ problem: GatewayError, instance: String? = nil, closeConnection: Bool = false) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/problem+json", "Cache-Control": "no-store"]
+        if closeConnection { headers.replaceOrAdd(name: "Connection", value: "close") }
+        return HTTPResponse(status: problem.status, headers: headers, body: problem.json(instance: instance).serialized())
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import UraModel
+import UraProtocol
+
+/// Turns the catalogue's expectations into the deadlines a newly accepted message arms: one per
+/// expectation that applies to the message's subject, due by the working calendar, and for a
+/// monthly report one per month of the series.
+public struct DeadlinePlanner: Sendable {
+    public let catalogue: Catalogue
+    public let calendar: WorkingCalendar
+
+    public init(catalogue: Catalogue, calendar: WorkingCalendar) {
+        self.catalogue = catalogue
+        self.calendar = calendar
+    }
+
+    /// `parties` are the sender and recipients with their kinds: those of an expectation's kinds are
+    /// named as responsible in the overdue notice.
+    public func deadlines(for m: MessageMetadata, acceptedAt: Date, parties: [AgencyID: AgencyKind]) -> [Deadline] {
+        guard let entry = catalogue[m.type] else { return [] }
+        var armed: [Deadline] = []
+        for (index, expectation) in entry.expects.enumerated() where expectation.applies(to: m.subject) {
+            let responsible = parties.filter { expectation.by.contains($0.value) }.keys.sorted()
+            func make(id: String, due: Date, occurrence: Int?) -> Deadline {
+                Deadline(id: id, caseReference: m.caseReference, trigger: m.id, triggerType: m.type, expected: expectation.types,
+                         responsible: responsible, responsibleKinds: expectation.by, optional: expectation.optional,
+                         rule: expectation.within, armedAt: acceptedAt, due: due, occurrence: occurrence)
+            }
+            if expectation.within == .monthly {
+                for month in 1...max(1, expectation.forMonths ?? 1) {
+                    armed.append(make(id: "\(m.id)/\(index)/\(month)",
+                                      due: calendar.due(.monthly, from: acceptedAt, occurrence: month), occurrence: month))
+                }
+            } else {
+                armed.append(make(id: "\(m.id)/\(index)", due: calendar.due(expectation.within, from: acceptedAt), occurrence: nil))
+            }
+        }
+        return armed
+    }
+}

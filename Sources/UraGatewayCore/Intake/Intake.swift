@@ -1,0 +1,274 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraProtocol
+import UraSchema
+import UraStore
+
+/// Takes a signed message from an authenticated agency and either commits it — answering with the
+/// gateway's signed accepted receipt only once it is durably stored — or says exactly why not.
+///
+/// In order: size; JWS structure with a protected `alg` and `kid`; the key is registered for the
+/// sender and valid now; the signature; the envelope's schema; `from` is the authenticated agency;
+/// times within the clock-skew window and not expired; every recipient exists and is active; the
+/// catalogue's routing rules; the body is a JWE encrypted to every recipient for this message id;
+/// then one atomic commit (message, deliveries, ledger, deadlines) and the receipt. The same id
+/// with the same digest returns the original receipt; with another digest it is a conflict.
+public final class Intake: Sendable {
+    let store: any Store
+    let directory: DirectoryBook
+    let catalogue: MessageCatalogue
+    let policy: RoutingPolicy
+    let planner: DeadlinePlanner
+    let signer: GatewaySigner
+    let clock: any WallClock
+    let settings: IntakeSettings
+    let events: GatewayEvents
+
+    public init(store: any Store, directory: DirectoryBook, catalogue: MessageCatalogue, planner: DeadlinePlanner,
+                signer: GatewaySigner, clock: any WallClock, settings: IntakeSettings = IntakeSettings(), events: GatewayEvents) {
+        self.store = store
+        self.directory = directory
+        self.catalogue = catalogue
+        self.policy = RoutingPolicy(catalogue: catalogue.catalogue)
+        self.planner = planner
+        self.signer = signer
+        self.clock = clock
+        self.settings = settings
+        self.events = events
+    }
+
+    /// The outcome of a submission that was not rejected.
+    public struct Submission: Sendable {
+        public let messageID: MessageID
+        /// The accepted receipt (a flattened JWS, exactly as stored).
+        public let receipt: [UInt8]
+        /// False when this was a resubmission of a message already accepted.
+        public let isNew: Bool
+    }
+
+    public func submit(_ bytes: [UInt8], from authenticated: AgencyID) async throws(GatewayError) -> Submission {
+        do {
+            return try await accept(bytes, from: authenticated)
+        } catch {
+            events.rejected(error)
+            throw error
+        }
+    }
+
+    private func accept(_ bytes: [UInt8], from authenticated: AgencyID) async throws(GatewayError) -> Submission {
+        guard bytes.count <= settings.maxMessageBytes else {
+            throw GatewayError(.payloadTooLarge, "the message has \(bytes.count) bytes; the limit is \(settings.maxMessageBytes)")
+        }
+        let now = clock.now
+        let snapshot = directory.snapshot
+        guard let sender = snapshot[authenticated] else {
+            throw GatewayError(.clientCertificateUnknown, "\(authenticated) is not in the directory")
+        }
+        guard sender.status == .active else { throw GatewayError(.agencySuspended, "\(authenticated) is suspended in the directory") }
+
+        let jws = try parse(bytes)
+        do {
+            return try await accept(jws, bytes: bytes, from: sender, snapshot: snapshot, now: now)
+        } catch where Self.mayChangeAfterAcceptance.contains(error.type) {
+            // A sender whose answer was lost sends again later (a mission's outbox): by then its key
+            // may have been rotated, the message expired or a recipient suspended. What was
+            // accepted stays accepted: the same message from the same sender gets its receipt.
+            guard let earlier = acceptedEarlier(jws, from: sender.id) else { throw error }
+            events.duplicate(earlier.messageID)
+            return earlier
+        }
+    }
+
+    /// Refusals that the passing of time, the directory or the catalogue can cause for a message
+    /// that was fine when it was first accepted.
+    static let mayChangeAfterAcceptance: Set<ProblemType> = [
+        .unknownSigningKey, .invalidEnvelope, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed,
+        .routingRuleViolated, .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired,
+    ]
+
+    /// The original submission of exactly these signed contents by `sender`, if it was accepted.
+    private func acceptedEarlier(_ jws: ParsedJWS, from sender: AgencyID) -> Submission? {
+        guard let payload = try? JSONValue(parsing: jws.payload), let text = payload["id"]?.stringValue, let id = try? MessageID(text),
+              let stored = try? store.message(id), stored.metadata.from == sender,
+              stored.digest == Base64URL.encode(SHA256.hash(jws.signingInput())) else { return nil }
+        return Submission(messageID: id, receipt: stored.acceptedReceipt, isNew: false)
+    }
+
+    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, snapshot: DirectorySnapshot,
+                        now: Date) async throws(GatewayError) -> Submission {
+        let header = jws.signature
+        guard let kid = header.protectedHeader["kid"]?.stringValue else {
+            throw GatewayError(.malformedJWS, "the protected header has no kid; sign with the key's RFC 7638 thumbprint as kid")
+        }
+        guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
+            throw unknownKey(kid, sender: sender.id, snapshot: snapshot, at: now)
+        }
+        let signingInput: [UInt8]
+        do { signingInput = try jws.verify(using: key) } catch {
+            throw error == .invalidSignature
+                ? GatewayError(.invalidSignature, "the signature does not verify with \(sender.id)'s key \(kid); the message was changed after signing, or signed with another key")
+                : GatewayError(.unsupportedAlgorithm, "\(error)")
+        }
+
+        let payload: JSONValue
+        do { payload = try JSONValue(parsing: jws.payload) } catch {
+            throw GatewayError(.malformedJSON, "the JWS payload is not valid JSON: \(error)")
+        }
+        if !catalogue.envelope.isValid(payload) {
+            let errors = catalogue.envelope.validate(payload)
+            throw GatewayError(.invalidEnvelope, "the envelope does not match envelope.schema.json: " + errors.prefix(3).map(\.description).joined(separator: "; "),
+                          extensions: ["errors": .array(errors.prefix(20).map { e in
+                              ["pointer": .string(e.instancePath), "keyword": .string(e.keyword), "detail": .string(e.message)]
+                          })])
+        }
+        let envelope: Envelope
+        do { envelope = try Envelope(json: payload) } catch {
+            throw GatewayError(.invalidEnvelope, error.description)
+        }
+        guard envelope.from == sender.id else {
+            throw GatewayError(.senderMismatch, "the envelope says from \(envelope.from), but the client certificate is \(sender.id)'s; an agency sends only as itself")
+        }
+        try checkTimes(envelope, now: now)
+
+        var recipients: [Agency] = []
+        for id in envelope.to {
+            guard let recipient = snapshot[id] else {
+                throw GatewayError(.unknownRecipient, "\(id) is not in the directory (version \(snapshot.directory.version)); check the id or fetch GET /v1/directory")
+            }
+            guard recipient.status == .active else { throw GatewayError(.recipientInactive, "\(id) is suspended and cannot receive messages") }
+            recipients.append(recipient)
+        }
+        var metadata = MessageMetadata(envelope)
+        // Statistics count by county: the case's county when the envelope names it, else the sender's.
+        if metadata.county == nil { metadata.county = sender.county }
+        try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
+        try checkBody(envelope, recipients: recipients, snapshot: snapshot, now: now)
+
+        let digest = Base64URL.encode(SHA256.hash(signingInput))
+        let receipt: [UInt8]
+        do {
+            receipt = try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
+        } catch {
+            throw GatewayError(.internalError, "the gateway could not sign the receipt")
+        }
+        var parties: [AgencyID: AgencyKind] = [sender.id: sender.kind]
+        for r in recipients { parties[r.id] = r.kind }
+        let accepted = AcceptedMessage(
+            metadata: metadata, signedBytes: bytes, digest: digest, acceptedAt: now, acceptedReceipt: receipt,
+            channels: Dictionary(uniqueKeysWithValues: recipients.map { ($0.id, $0.delivery.channel) }), senderKind: sender.kind,
+            deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties),
+                                       cancel: (try? policy.entry(for: metadata.type))?.closes ?? []))
+        let outcome: CommitOutcome
+        do { outcome = try await store.commit(accepted) } catch {
+            throw GatewayError(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")
+        }
+        switch outcome {
+        case .committed:
+            events.committed(metadata, channels: accepted.channels)
+            return Submission(messageID: envelope.id, receipt: receipt, isNew: true)
+        case .duplicate(let original):
+            events.duplicate(envelope.id)
+            return Submission(messageID: envelope.id, receipt: original, isNew: false)
+        case .conflict:
+            throw GatewayError(.idConflict, "message id \(envelope.id) is already used by a different message; a new message needs a new id")
+        }
+    }
+
+    private func parse(_ bytes: [UInt8]) throws(GatewayError) -> ParsedJWS {
+        guard bytes.first == UInt8(ascii: "{") else {
+            throw GatewayError(.malformedJWS, "submit the message as a JWS in flattened JSON serialization: {\"protected\", \"payload\", \"signature\"}")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: bytes)
+        } catch {
+            throw GatewayError(.malformedJSON, "the request body is not valid JSON: \(error)")
+        }
+        let jws: ParsedJWS
+        do { jws = try JWS.parse(json: json) } catch {
+            throw GatewayError(.malformedJWS, "the request body is not a flattened JWS: \(error)")
+        }
+        guard jws.serialization == .flattened else {
+            throw GatewayError(.malformedJWS, "use the flattened JSON serialization with exactly one signature")
+        }
+        guard let alg = jws.signature.protectedHeader["alg"]?.stringValue else {
+            throw GatewayError(.malformedJWS, "the protected header has no alg; Ura requires the algorithm to be signed")
+        }
+        guard SignatureAlgorithm(rawValue: alg) != nil else {
+            throw GatewayError(.unsupportedAlgorithm, "alg \(alg) is not accepted; sign with EdDSA (Ed25519) or ES256")
+        }
+        if let typ = jws.signature.protectedHeader["typ"]?.stringValue, typ != "ura-message+json" {
+            throw GatewayError(.malformedJWS, "typ is \(typ); a message is typ ura-message+json")
+        }
+        return jws
+    }
+
+    private func unknownKey(_ kid: String, sender: AgencyID, snapshot: DirectorySnapshot, at now: Date) -> GatewayError {
+        if let owner = snapshot.owner(ofSigningKey: kid) {
+            if owner.agency != sender {
+                return GatewayError(.unknownSigningKey, "the message is signed with key \(kid), which is registered for \(owner.agency), not \(sender)")
+            }
+            if let notAfter = owner.entry.notAfter, notAfter <= now {
+                return GatewayError(.unknownSigningKey, "key \(kid) of \(sender) expired at \(RFC3339.string(from: notAfter)); sign with a current key")
+            }
+            return GatewayError(.unknownSigningKey, "key \(kid) of \(sender) is not valid yet")
+        }
+        return GatewayError(.unknownSigningKey, "the message is signed with key \(kid), which is not registered for \(sender); register it with `ura admin enrol` or sign with a registered key")
+    }
+
+    private func checkTimes(_ envelope: Envelope, now: Date) throws(GatewayError) {
+        let skew = settings.clockSkew.seconds
+        if envelope.created.timeIntervalSince(now) > skew {
+            throw GatewayError(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)) but the gateway's time is \(RFC3339.string(from: now)); more than \(Int(skew)) seconds ahead — check the sending computer's clock")
+        }
+        if now.timeIntervalSince(envelope.created) > settings.maxAge.seconds {
+            throw GatewayError(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)), more than \(Int(settings.maxAge.seconds / 86_400)) days ago; seal the form again as a new message")
+        }
+        if envelope.expires <= now {
+            throw GatewayError(.messageExpired, "the message expired at \(RFC3339.string(from: envelope.expires))")
+        }
+        if envelope.expires.timeIntervalSince(envelope.created) > settings.maxLifetime.seconds {
+            throw GatewayError(.invalidEnvelope, "expires is more than \(Int(settings.maxLifetime.seconds / 86_400)) days after created")
+        }
+    }
+
+    /// The message `in_reply_to` names and the declarations on file, when the rules need them.
+    private func facts(for m: MessageMetadata) throws(GatewayError) -> RoutingPolicy.Facts {
+        var facts = RoutingPolicy.Facts()
+        do {
+            if let replyTo = m.inReplyTo { facts.replyTarget = try store.message(replyTo)?.metadata }
+            if catalogue.catalogue[m.type]?.rules.contains(.declarationsRequired) == true {
+                facts.declaredRoles = Set(try store.declarations(forCase: m.caseReference).filter { $0.agency == m.from }.map(\.role))
+            }
+        } catch {
+            throw GatewayError(.unavailable, "the gateway could not read its store (\(error)); try again")
+        }
+        return facts
+    }
+
+    /// The body must be a JWE bound to this message id and addressed to a current key of every recipient.
+    private func checkBody(_ envelope: Envelope, recipients: [Agency], snapshot: DirectorySnapshot, now: Date) throws(GatewayError) {
+        let headers: (protectedHeader: JSONObject, recipientKeyIDs: [String])
+        do { headers = try JWE.headers(json: envelope.body) } catch {
+            throw GatewayError(.invalidEnvelope, "body: not a JWE in JSON serialization: \(error)")
+        }
+        guard headers.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
+            throw GatewayError(.invalidEnvelope, "body: the JWE's protected header must carry ura_msg = \(envelope.id), binding the body to this message")
+        }
+        let kids = Set(headers.recipientKeyIDs)
+        for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id, at: now).isDisjoint(with: kids) {
+            throw GatewayError(.bodyNotEncryptedToRecipient, "the body is not encrypted to any current key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
+        }
+    }
+}
+
+extension DeliveryMode {
+    var channel: DeliveryChannel {
+        switch self {
+        case .push: .push
+        case .pull: .pull
+        }
+    }
+}

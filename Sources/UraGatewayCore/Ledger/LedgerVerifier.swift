@@ -1,0 +1,135 @@
+import UraBasics
+import Foundation
+import UraJSON
+import UraProtocol
+import UraStore
+
+/// Recomputes the ledger from its stored leaves and says whether anything was modified, removed,
+/// inserted or reordered: every leaf hash is recomputed, every entry must link to the one before it
+/// and carry its own index, the Merkle root at each checkpoint's size must equal the checkpoint's,
+/// and the live signed head must cover exactly the stored entries with a valid signature.
+public struct LedgerVerifier: Sendable {
+    public let store: any Store
+    public let hash: LedgerChain.Hash
+    /// Checks a head's signature (the gateway's key) and that it signs this size and root.
+    public let verifyHead: @Sendable (Checkpoint) -> Bool
+
+    public init(store: any Store, hash: @escaping LedgerChain.Hash, verifyHead: @escaping @Sendable (Checkpoint) -> Bool) {
+        self.store = store
+        self.hash = hash
+        self.verifyHead = verifyHead
+    }
+
+    /// Runs after each page of entries is read, with its size (tests commit batches there, as a
+    /// running gateway would).
+    var afterPage: (@Sendable (Int) -> Void)?
+
+    /// Reads the signed head first, then the entries page by page, then the head again: batches
+    /// committed meanwhile (the gateway keeps running) append entries and re-sign the head, so the
+    /// entries are checked against the first head and any beyond it must be covered by the second.
+    public func verify(pageSize: Int = 10_000) throws(StoreError) -> LedgerReport {
+        try verify(pageSize: pageSize, again: true)
+    }
+
+    private func verify(pageSize: Int, again: Bool) throws(StoreError) -> LedgerReport {
+        let chain = LedgerChain(hash: hash)
+        let head = try store.signedHead()
+        var rootAtHead: [UInt8]?
+        let tree = MerkleTree(hash: hash)
+        var report = LedgerReport()
+        var frontier = MerkleFrontier()
+        var previous = LedgerChain.genesis
+        var expected = 0
+        var pending = try store.checkpoints()[...]
+        func checkCheckpoints(upTo size: Int) {
+            while let checkpoint = pending.first, checkpoint.treeSize <= size {
+                pending.removeFirst()
+                guard checkpoint.treeSize == size else { continue }
+                if checkpoint.root != frontier.root(tree: tree) {
+                    report.problems.append(.init(index: size - 1, "the checkpoint at size \(size) does not match the entries before it"))
+                } else if !verifyHead(checkpoint) {
+                    report.problems.append(.init(index: size - 1, "the checkpoint at size \(size) is not signed by the gateway"))
+                } else {
+                    report.checkpointsVerified += 1
+                }
+            }
+        }
+        while true {
+            let page = try store.ledgerEntries(from: expected, count: pageSize)
+            afterPage?(page.count)
+            if page.isEmpty { break }
+            for entry in page {
+                if entry.index != expected {
+                    report.problems.append(.init(index: expected, "entry \(expected) is missing (the next stored entry is \(entry.index))"))
+                    expected = entry.index
+                }
+                let recomputed = chain.leafHash(entry.leaf)
+                if recomputed != entry.hash {
+                    report.problems.append(.init(index: entry.index, "entry \(entry.index) was modified: its hash does not match its contents"))
+                }
+                if let leaf = try? JSONValue(parsing: entry.leaf) {
+                    if leaf["index"]?.intValue != entry.index {
+                        report.problems.append(.init(index: entry.index, "entry \(entry.index) holds the contents of entry \(leaf["index"]?.intValue ?? -1) (entries were moved or reordered)"))
+                    }
+                    if leaf["prev"]?.stringValue != Hex.encode(previous) {
+                        report.problems.append(.init(index: entry.index, "entry \(entry.index) does not link to the entry before it (an entry was inserted, removed or reordered)"))
+                    }
+                } else {
+                    report.problems.append(.init(index: entry.index, "entry \(entry.index) is not valid JSON"))
+                }
+                previous = recomputed
+                frontier.append(recomputed, tree: tree)
+                expected = entry.index + 1
+                report.entries += 1
+                checkCheckpoints(upTo: frontier.size)
+                if frontier.size == head?.treeSize { rootAtHead = frontier.root(tree: tree) }
+            }
+        }
+        for checkpoint in pending {
+            report.problems.append(.init(index: checkpoint.treeSize - 1, "the checkpoint at size \(checkpoint.treeSize) covers entries that are missing"))
+        }
+        let later = try store.signedHead()
+        if let head {
+            report.signedSize = head.treeSize
+            if head.treeSize > frontier.size || frontier.size > max(head.treeSize, later?.treeSize ?? 0) {
+                let covered = frontier.size > head.treeSize ? later?.treeSize ?? head.treeSize : head.treeSize
+                report.problems.append(.init(index: min(covered, frontier.size),
+                    "the signed head covers \(covered) entries but \(frontier.size) are stored (entries were added or removed behind the gateway)"))
+            } else if head.root != rootAtHead {
+                report.problems.append(.init(index: frontier.size - 1, "the signed head does not match the stored entries"))
+            } else if !verifyHead(head) {
+                report.problems.append(.init(index: frontier.size - 1, "the signed head's signature is not the gateway's"))
+            } else {
+                report.headVerified = true
+            }
+        } else if frontier.size > 0 {
+            // The very first batch may have committed while the entries were read: look again.
+            if let later, later.treeSize >= frontier.size, again { return try verify(pageSize: pageSize, again: false) }
+            report.problems.append(.init(index: 0, "there are \(frontier.size) entries but no signed head"))
+        }
+        report.root = frontier.root(tree: tree)
+        return report
+    }
+}
+
+/// What `LedgerVerifier` found.
+public struct LedgerReport: Sendable, Equatable {
+    public struct GatewayError: Sendable, Equatable, CustomStringConvertible {
+        public let index: Int
+        public let description: String
+        init(index: Int, _ description: String) {
+            self.index = index
+            self.description = description
+        }
+    }
+
+    public var entries = 0
+    public var signedSize = 0
+    public var checkpointsVerified = 0
+    public var headVerified = false
+    public var root: [UInt8] = []
+    public var problems: [GatewayError] = []
+
+    /// True when nothing was found wrong and the signed head covers every entry.
+    public var isIntact: Bool { problems.isEmpty && (headVerified || entries == 0) }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import UraCrypto
+import UraJSON
+import UraModel
+import UraProtocol
+import UraStore
+
+/// Checks a recipient's delivered receipt before it settles a delivery: a JWS by a key registered
+/// for that recipient (and valid now), `receipt: delivered`, this message id, this recipient, and
+/// the message's digest. Anything else is refused and the delivery stays open.
+public struct ReceiptVerifier: Sendable {
+    let directory: DirectoryBook
+    let clock: any WallClock
+
+    public init(directory: DirectoryBook, clock: any WallClock) {
+        self.directory = directory
+        self.clock = clock
+    }
+
+    public func verifyDelivered(_ bytes: [UInt8], message: MessageID, digest: String, recipient: AgencyID) throws(GatewayError) -> Receipt {
+        let jws: ParsedJWS
+        do { jws = try JWS.parse(bytes, limits: .init(maxDepth: 16, maxBytes: 64 << 10)) } catch {
+            throw GatewayError(.invalidReceipt, "the receipt is not a JWS: \(error)")
+        }
+        guard let kid = jws.signature.protectedHeader["kid"]?.stringValue else {
+            throw GatewayError(.invalidReceipt, "the receipt's protected header has no kid")
+        }
+        guard let key = directory.snapshot.signingKey(kid: kid, agency: recipient, at: clock.now) else {
+            throw GatewayError(.invalidReceipt, "the receipt is signed with key \(kid), which is not a current key of \(recipient)")
+        }
+        do { try jws.verify(using: key) } catch {
+            throw GatewayError(.invalidReceipt, "the receipt's signature does not verify with \(recipient)'s key \(kid)")
+        }
+        let receipt: Receipt
+        do { receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload)) } catch {
+            throw GatewayError(.invalidReceipt, "the receipt's payload is not a receipt: \(ModelError.describe(error))")
+        }
+        guard receipt.kind == .delivered else { throw GatewayError(.invalidReceipt, "the receipt says \(receipt.kind.rawValue), not delivered") }
+        guard receipt.message == message else { throw GatewayError(.invalidReceipt, "the receipt is for message \(receipt.message), not \(message)") }
+        guard receipt.recipient == recipient, receipt.by == recipient else {
+            throw GatewayError(.invalidReceipt, "the receipt must name \(recipient) as recipient and signer")
+        }
+        guard receipt.digest == digest else {
+            throw GatewayError(.invalidReceipt, "the receipt's digest \(receipt.digest) is not the message's digest \(digest); the recipient did not receive this exact message")
+        }
+        return receipt
+    }
+}

@@ -1,0 +1,239 @@
+/// The SQLite schema, as an ordered list of migrations. `PRAGMA user_version` records how many
+/// have run; each runs in its own transaction. Never edit a released migration: add one.
+import UraProtocol
+import UraStore
+
+package enum Migrations {
+    /// Rows refer to messages by `seq`, the messages table's increasing row number, never by the
+    /// random UUID: inserts into deliveries and the ledger then append to the same few pages instead
+    /// of dirtying a random page of each index for every message.
+    package static let all: [String] = [
+        // 1: messages, deliveries, receipts feed, ledger with its signed head, checkpoints, declarations.
+        """
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            digest TEXT NOT NULL,
+            type TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            county TEXT,
+            in_reply_to TEXT,
+            participants TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            accepted_at INTEGER NOT NULL,
+            settled_at INTEGER,
+            purged_at INTEGER,
+            jws BLOB,
+            accepted_receipt BLOB NOT NULL,
+            ledger_index INTEGER NOT NULL
+        );
+        CREATE INDEX messages_case ON messages(case_ref, accepted_at);
+        CREATE INDEX messages_sender ON messages(sender, accepted_at);
+        CREATE INDEX messages_settled ON messages(settled_at) WHERE purged_at IS NULL AND settled_at IS NOT NULL;
+
+        CREATE TABLE deliveries (
+            message_seq INTEGER NOT NULL REFERENCES messages(seq),
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('push', 'pull')),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'retry_scheduled', 'delivered', 'dead_letter')),
+            priority INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            last_attempt_at INTEGER,
+            last_error TEXT,
+            settled_at INTEGER,
+            receipt BLOB,
+            deliver_until INTEGER NOT NULL,
+            PRIMARY KEY (message_seq, recipient)
+        ) WITHOUT ROWID;
+        CREATE INDEX deliveries_due ON deliveries(channel, priority DESC, next_attempt_at)
+            WHERE state IN ('pending', 'retry_scheduled');
+        CREATE INDEX deliveries_recipient ON deliveries(recipient, state);
+        CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE state = 'in_flight';
+
+        CREATE TABLE receipts (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            sender TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            jws BLOB NOT NULL
+        );
+        CREATE INDEX receipts_sender ON receipts(sender, seq);
+
+        CREATE TABLE ledger (
+            idx INTEGER PRIMARY KEY,
+            leaf BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            message_seq INTEGER
+        );
+        CREATE INDEX ledger_message ON ledger(message_seq) WHERE message_seq IS NOT NULL;
+
+        CREATE TABLE ledger_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            tree_size INTEGER NOT NULL,
+            root BLOB NOT NULL,
+            frontier BLOB NOT NULL,
+            signed BLOB NOT NULL
+        );
+
+        CREATE TABLE checkpoints (
+            tree_size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            at INTEGER NOT NULL,
+            signed BLOB NOT NULL
+        );
+
+        CREATE TABLE declarations (
+            id TEXT PRIMARY KEY,
+            case_ref TEXT NOT NULL,
+            role TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            declared_on TEXT NOT NULL,
+            form_digest TEXT NOT NULL,
+            encrypted_name BLOB NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            ledger_index INTEGER NOT NULL
+        );
+        CREATE INDEX declarations_case ON declarations(case_ref, agency);
+        """,
+        // 2: the SOP's deadlines, armed and met in the same transaction as their messages.
+        """
+        CREATE TABLE deadlines (
+            id TEXT PRIMARY KEY,
+            series TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            trigger_id TEXT NOT NULL,
+            trigger_type TEXT NOT NULL,
+            expected TEXT NOT NULL,
+            responsible TEXT NOT NULL,
+            responsible_kinds TEXT NOT NULL,
+            optional INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            occurrence INTEGER,
+            armed_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'met', 'overdue', 'cancelled')),
+            met_by TEXT,
+            met_at INTEGER,
+            notified_at INTEGER
+        );
+        CREATE INDEX deadlines_case ON deadlines(case_ref, state);
+        CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
+        """,
+        // 3: reachability of each agency, for the secretariat's monitor and alerts.
+        """
+        CREATE TABLE agency_health (
+            agency TEXT PRIMARY KEY,
+            last_success_at INTEGER,
+            last_failure_at INTEGER,
+            failing_since INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_seen_at INTEGER,
+            alerted_at INTEGER
+        );
+        CREATE INDEX deliveries_settled ON deliveries(settled_at) WHERE state = 'delivered';
+        CREATE INDEX messages_accepted ON messages(accepted_at);
+        """,
+        // 4: the declaring agency's signed declaration, kept whole as evidence.
+        """
+        ALTER TABLE declarations ADD COLUMN signed BLOB;
+        """,
+        // 5: open deliveries by the end of their window, for the sweep that ends expired ones (a pull
+        // agency that stops fetching would otherwise hold them forever).
+        """
+        CREATE INDEX deliveries_open_until ON deliveries(deliver_until) WHERE state IN ('pending', 'retry_scheduled');
+        """,
+        // 6: the state CHECKs of deliveries and deadlines as chains of comparisons. SQLite compiles a CHECK
+        // `IN` list of more than two values into a temporary b-tree that it builds and frees on every
+        // insert and update of the row (about a third of the writer's work for a delivery row). A CHECK
+        // cannot be altered, so both tables are rebuilt, as SQLite's ALTER TABLE page prescribes: create,
+        // copy, drop, rename, and create the indexes again. Nothing refers to either table.
+        """
+        CREATE TABLE deliveries_v6 (
+            message_seq INTEGER NOT NULL REFERENCES messages(seq),
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel = 'push' OR channel = 'pull'),
+            state TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_flight' OR state = 'retry_scheduled'
+                                       OR state = 'delivered' OR state = 'dead_letter'),
+            priority INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            last_attempt_at INTEGER,
+            last_error TEXT,
+            settled_at INTEGER,
+            receipt BLOB,
+            deliver_until INTEGER NOT NULL,
+            PRIMARY KEY (message_seq, recipient)
+        ) WITHOUT ROWID;
+        INSERT INTO deliveries_v6 (message_seq, recipient, channel, state, priority, attempts, next_attempt_at, lease_until,
+                                   last_attempt_at, last_error, settled_at, receipt, deliver_until)
+            SELECT message_seq, recipient, channel, state, priority, attempts, next_attempt_at, lease_until,
+                   last_attempt_at, last_error, settled_at, receipt, deliver_until FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_v6 RENAME TO deliveries;
+        CREATE INDEX deliveries_due ON deliveries(channel, priority DESC, next_attempt_at)
+            WHERE state IN ('pending', 'retry_scheduled');
+        CREATE INDEX deliveries_recipient ON deliveries(recipient, state);
+        CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE state = 'in_flight';
+        CREATE INDEX deliveries_settled ON deliveries(settled_at) WHERE state = 'delivered';
+        CREATE INDEX deliveries_open_until ON deliveries(deliver_until) WHERE state IN ('pending', 'retry_scheduled');
+
+        CREATE TABLE deadlines_v6 (
+            id TEXT PRIMARY KEY,
+            series TEXT NOT NULL,
+            case_ref TEXT NOT NULL,
+            trigger_id TEXT NOT NULL,
+            trigger_type TEXT NOT NULL,
+            expected TEXT NOT NULL,
+            responsible TEXT NOT NULL,
+            responsible_kinds TEXT NOT NULL,
+            optional INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            occurrence INTEGER,
+            armed_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state = 'open' OR state = 'met' OR state = 'overdue' OR state = 'cancelled'),
+            met_by TEXT,
+            met_at INTEGER,
+            notified_at INTEGER
+        );
+        INSERT INTO deadlines_v6 (id, series, case_ref, trigger_id, trigger_type, expected, responsible, responsible_kinds,
+                                  optional, rule, occurrence, armed_at, due_at, state, met_by, met_at, notified_at)
+            SELECT id, series, case_ref, trigger_id, trigger_type, expected, responsible, responsible_kinds,
+                   optional, rule, occurrence, armed_at, due_at, state, met_by, met_at, notified_at FROM deadlines;
+        DROP TABLE deadlines;
+        ALTER TABLE deadlines_v6 RENAME TO deadlines;
+        CREATE INDEX deadlines_case ON deadlines(case_ref, state);
+        CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
+        """,
+    ]
+
+    /// Brings the database to the latest version; refuses a database written by a newer Ura.
+    static func apply(to db: SQLiteConnection) throws(StoreError) {
+        let current = try db.scalar("PRAGMA user_version")?.int ?? 0
+        guard current <= all.count else {
+            throw StoreError.corrupt("the database is at schema version \(current), newer than this urad (\(all.count)); upgrade urad")
+        }
+        for version in current..<all.count {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(all[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

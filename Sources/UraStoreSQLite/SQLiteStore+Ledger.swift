@@ -1,0 +1,82 @@
+import Foundation
+import UraModel
+import UraProtocol
+import UraStore
+
+extension SQLiteStore {
+    public func receipts(forSender sender: AgencyID, after cursor: Int64, limit: Int) throws(StoreError) -> [FeedReceipt] {
+        try read { (db) throws(StoreError) in
+            var feed: [FeedReceipt] = []
+            try db.query("""
+                SELECT seq, message_id, recipient, kind, at, jws FROM receipts WHERE sender = ? AND seq > ? ORDER BY seq LIMIT ?
+                """, [.text(sender.rawValue), .integer(cursor), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                guard let message = try? MessageID(row[1].string ?? ""), let recipient = try? AgencyID(row[2].string ?? ""),
+                      let kind = Receipt.Kind(rawValue: row[3].string ?? "")
+                else { throw StoreError.corrupt("receipt \(row[0].int64 ?? -1) has an invalid message, recipient or kind") }
+                feed.append(FeedReceipt(cursor: row[0].int64 ?? 0, message: message, recipient: recipient, kind: kind,
+                                        at: row[4].date ?? .distantPast, signed: row[5].bytes ?? []))
+            }
+            return feed
+        }
+    }
+
+    public func ledgerSize() throws(StoreError) -> Int {
+        try read { (db) throws(StoreError) in try (db.scalar("SELECT max(idx) FROM ledger")?.int).map { $0 + 1 } ?? 0 }
+    }
+
+    public func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry] {
+        try read { (db) throws(StoreError) in
+            var entries: [LedgerEntry] = []
+            entries.reserveCapacity(min(count, 100_000))
+            try db.query("SELECT idx, leaf, hash FROM ledger WHERE idx >= ? ORDER BY idx LIMIT ?",
+                         [.integer(Int64(index)), .integer(Int64(count))]) { (row) throws(StoreError) in
+                entries.append(LedgerEntry(index: row[0].int ?? -1, leaf: row[1].bytes ?? [], hash: row[2].bytes ?? []))
+            }
+            return entries
+        }
+    }
+
+    public func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int] {
+        try read { (db) throws(StoreError) in
+            var indexes: [Int] = []
+            try db.query("""
+                SELECT l.idx FROM ledger l JOIN messages m ON m.seq = l.message_seq WHERE m.id = ? ORDER BY l.idx
+                """, [.text(id.rawValue)]) { (row) throws(StoreError) in
+                indexes.append(row[0].int ?? -1)
+            }
+            return indexes
+        }
+    }
+
+    public func signedHead() throws(StoreError) -> Checkpoint? {
+        try read { (db) throws(StoreError) in try Self.head(db, at: Date()) }
+    }
+
+    private static func head(_ db: SQLiteConnection, at: Date) throws(StoreError) -> Checkpoint? {
+        var head: Checkpoint?
+        try db.query("SELECT tree_size, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+            head = Checkpoint(treeSize: row[0].int ?? -1, root: row[1].bytes ?? [], at: at, signed: row[2].bytes ?? [])
+        }
+        return head
+    }
+
+    public func saveCheckpoint(now: Date) async throws(StoreError) -> Checkpoint? {
+        try await writer.perform { tx throws(StoreError) in
+            guard let head = try Self.head(tx.db, at: now) else { return nil }
+            try tx.db.run("INSERT OR IGNORE INTO checkpoints (tree_size, root, at, signed) VALUES (?, ?, ?, ?)",
+                          [.integer(Int64(head.treeSize)), .blob(head.root), .date(now), .blob(head.signed)])
+            return head
+        }
+    }
+
+    public func checkpoints() throws(StoreError) -> [Checkpoint] {
+        try read { (db) throws(StoreError) in
+            var all: [Checkpoint] = []
+            try db.query("SELECT tree_size, root, at, signed FROM checkpoints ORDER BY tree_size") { (row) throws(StoreError) in
+                all.append(Checkpoint(treeSize: row[0].int ?? -1, root: row[1].bytes ?? [], at: row[2].date ?? .distantPast,
+                                      signed: row[3].bytes ?? []))
+            }
+            return all
+        }
+    }
+}
