@@ -119,12 +119,13 @@ enum Outbox {
         guard let problem else { return [401, 403, 404, 405, 408, 425, 429].contains(status) || status >= 500 }
         switch problem {
         case .clientCertificateRequired, .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden,
-             .notFound, .methodNotAllowed, .unavailable, .internalError:
+             .notFound, .methodNotAllowed, .unavailable, .internalError, .requestTimeout, .serverBusy:
             return true
         case .payloadTooLarge, .malformedJSON, .malformedJWS, .unsupportedAlgorithm, .unknownSigningKey, .invalidSignature, .invalidEnvelope,
              .senderMismatch, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed, .routingRuleViolated,
              .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .idConflict,
-             .invalidReceipt, .invalidState, .invalidRequest:
+             .invalidReceipt, .invalidState, .invalidRequest, .badRequest, .lengthRequired, .uriTooLong, .requestHeaderFieldsTooLarge,
+             .expectationFailed, .httpVersionNotSupported:
             return false
         }
     }

@@ -57,15 +57,15 @@ public struct HTTPProblem: Sendable, Hashable, Error, CustomStringConvertible {
     package static func versionNotSupported(_ detail: String) -> HTTPProblem {
         HTTPProblem(status: 505, slug: "http-version-not-supported", title: "HTTP Version Not Supported", detail: detail)
     }
-    static func serverBusy(_ detail: String) -> HTTPProblem {
+    package static func serverBusy(_ detail: String) -> HTTPProblem {
         HTTPProblem(status: 503, slug: "server-busy", title: "Service Unavailable", detail: detail)
     }
-    static func internalError(_ detail: String) -> HTTPProblem {
+    package static func internalError(_ detail: String) -> HTTPProblem {
         HTTPProblem(status: 500, slug: "internal-error", title: "Internal Server Error", detail: detail)
     }
 
     /// JSON string literal escaping (RFC 8259 §7); UraHTTP does not depend on UraJSON.
-    static func appendJSONString(_ string: String, to output: inout String) {
+    package static func appendJSONString(_ string: String, to output: inout String) {
         output += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

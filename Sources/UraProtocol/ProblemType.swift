@@ -38,6 +38,16 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case methodNotAllowed = "method-not-allowed"
     case unavailable
     case internalError = "internal-error"
+    // The HTTP request itself: the server answers these before the gateway sees the request
+    // (UraHTTPServer's `HTTPProblem`, which uses the same slugs, statuses and titles).
+    case badRequest = "bad-request"
+    case lengthRequired = "length-required"
+    case uriTooLong = "uri-too-long"
+    case requestHeaderFieldsTooLarge = "request-header-fields-too-large"
+    case requestTimeout = "request-timeout"
+    case expectationFailed = "expectation-failed"
+    case httpVersionNotSupported = "http-version-not-supported"
+    case serverBusy = "server-busy"
 
     public static let base = "https://ura.example/problems/"
 
@@ -57,6 +67,14 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .methodNotAllowed: 405
         case .unavailable: 503
         case .internalError: 500
+        case .badRequest: 400
+        case .lengthRequired: 411
+        case .uriTooLong: 414
+        case .requestHeaderFieldsTooLarge: 431
+        case .requestTimeout: 408
+        case .expectationFailed: 417
+        case .httpVersionNotSupported: 505
+        case .serverBusy: 503
         }
     }
 
@@ -93,6 +111,14 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .methodNotAllowed: "Method not allowed"
         case .unavailable: "The gateway cannot take this now"
         case .internalError: "Internal error"
+        case .badRequest: "Bad Request"
+        case .lengthRequired: "Length Required"
+        case .uriTooLong: "URI Too Long"
+        case .requestHeaderFieldsTooLarge: "Request Header Fields Too Large"
+        case .requestTimeout: "Request Timeout"
+        case .expectationFailed: "Expectation Failed"
+        case .httpVersionNotSupported: "HTTP Version Not Supported"
+        case .serverBusy: "Service Unavailable"
         }
     }
 }

@@ -47,6 +47,22 @@ import UraStoreSQLite
     @Test func everyProblemTypeIsListed() throws {
         let listed = Set((document["components"]?["schemas"]?["Problem"]?["properties"]?["type"]?["enum"]?.arrayValue ?? []).compactMap(\.stringValue))
         #expect(listed == Set(ProblemType.allCases.map(\.uri)))
-        #expect(Set(ProblemType.allCases.map(\.status)).isSubset(of: [400, 401, 403, 404, 405, 409, 413, 422, 500, 503]))
+        #expect(Set(ProblemType.allCases.map(\.status)).isSubset(of: [400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 417, 422, 431, 500, 503, 505]))
+    }
+
+    /// The problems the HTTP server answers by itself (malformed requests, limits, overload) are
+    /// problem types of the one list, with the same URI and status, so the document lists them too.
+    @Test func everyProblemTheServerAnswersByItselfIsAProblemType() {
+        #expect(HTTPProblem.typeBase == ProblemType.base)
+        let answered: [HTTPProblem] = [
+            .badRequest(""), .lengthRequired(""), .payloadTooLarge(""), .uriTooLong(""), .headerFieldsTooLarge(""), .requestTimeout(""),
+            .expectationFailed(""), .versionNotSupported(""), .serverBusy(""), .internalError(""),
+        ]
+        for problem in answered {
+            let type = ProblemType(rawValue: problem.slug)
+            #expect(type != nil, "the server answers \(problem.slug), which is not a problem type")
+            #expect(type?.status == problem.status, "\(problem.slug): the server answers \(problem.status), the list says \(type?.status ?? 0)")
+            #expect(type?.uri == problem.type)
+        }
     }
 }
