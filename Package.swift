@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(name: "UraJSONTests", dependencies: ["UraBasics", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraModelTests", dependencies: ["UraBasics", "UraModel"], swiftSettings: strict),
         .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraProtocolTests", dependencies: ["UraProtocol", "UraCrypto", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraBasics", "UraStore", "UraStoreSQLite", "UraProtocol", "UraModel", "UraJSON", "UraCrypto",
                                                           "COpenSSL", "UraTestSupport"], swiftSettings: strict),

@@ -34,7 +34,7 @@ enum AuditCommand {
         let directory = try await connection.directory()
         // Tree heads carry no time: any gateway signing key the checked directory lists.
         let keys = directory.gateway.keys.filter { $0.use == .sig }.compactMap {
-            try? GatewayConnection.listedGatewayKey($0.kid, of: directory, signing: "the tree head").0
+            try? directory.gatewaySigningKey($0.kid).key
         }
         let file = profile.state.appendingPathComponent("ledger/head.json")
         let kept = try load(file, keys: keys)

@@ -114,25 +114,3 @@ enum InboxCommand {
         return Opened(envelope: envelope, form: form, digest: Base64URL.encode(SHA256.hash(jws.signingInput())))
     }
 }
-
-/// Checks a signed message against the directory: signed by a key registered for its sender (or
-/// by the gateway, for the gateway's notices) and valid when the envelope says the message was
-/// made, and its envelope well formed.
-enum MessageCheck {
-    static func verify(_ bytes: [UInt8], directory: Directory, now: Date = Date(), skew: TimeInterval = SigningTime.skew) throws(ClientError) -> (ParsedJWS, Envelope) {
-        do {
-            let jws = try JWS.parse(bytes)
-            let envelope = try JSONDecoder().decode(Envelope.self, from: Data(jws.payload))
-            let (key, entry) = try GatewayConnection.listedSigningKey(jws.signature.keyID, of: envelope.from, in: directory, signing: "the message")
-            do { try jws.verify(using: key) } catch {
-                throw ClientError("the signature of \(envelope.from) does not verify: \(error)", .verificationFailed)
-            }
-            try SigningTime.check("message", madeAt: envelope.created, key: entry, of: envelope.from, now: now, skew: skew)
-            return (jws, envelope)
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw ClientError("not a well-formed signed message: \(ModelError.describe(error))", .verificationFailed)
-        }
-    }
-}

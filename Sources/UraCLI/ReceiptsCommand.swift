@@ -26,7 +26,7 @@ enum ReceiptsCommand {
             for item in items {
                 guard let signed = item["receipt"] else { continue }
                 do {
-                    let receipt = try check(signed.serialized(), directory: directory, skew: profile.clockSkew)
+                    let receipt = try ReceiptCheck.verify(signed.serialized(), directory: directory, skew: profile.clockSkew)
                     shown += 1
                     if args.flag("json") {
                         Terminal.out(JSONValue.object(["cursor": item["cursor"] ?? .null, "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
@@ -48,31 +48,5 @@ enum ReceiptsCommand {
         try? Data("\(cursor)\n".utf8).write(to: cursorFile, options: .atomic)
         if shown == 0 && bad == 0 && !args.flag("json") { Terminal.out("no new receipts") }
         if bad > 0 { throw ClientError("\(bad) receipt(s) did not check out", .verificationFailed) }
-    }
-
-    /// Checks a receipt's signature: the gateway's for `accepted` and `failed` (only it accepts a
-    /// message or gives up on a recipient), the recipient's for `delivered`; with a key the checked
-    /// `directory` lists for the signer, valid at the receipt's time.
-    static func check(_ bytes: [UInt8], directory: Directory, now: Date = Date(), skew: TimeInterval = SigningTime.skew) throws(ClientError) -> Receipt {
-        let jws: ParsedJWS, receipt: Receipt
-        do {
-            jws = try JWS.parse(bytes)
-            receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
-        } catch {
-            throw ClientError("not a well-formed receipt: \(ModelError.describe(error))", .verificationFailed)
-        }
-        let signer: AgencyID? = switch receipt.kind {
-        case .accepted, .failed: directory.gateway.id
-        case .delivered: receipt.recipient
-        }
-        guard let signer, receipt.by == signer else {
-            throw ClientError("a \(receipt.kind.rawValue) receipt must be signed by \(signer?.rawValue ?? "its recipient"), not by \(receipt.by)", .verificationFailed)
-        }
-        let (key, entry) = try GatewayConnection.listedSigningKey(jws.signature.keyID, of: signer, in: directory, signing: "the receipt")
-        do { try jws.verify(using: key) } catch {
-            throw ClientError("the signature of \(signer) on the receipt does not verify", .verificationFailed)
-        }
-        try SigningTime.check("receipt", madeAt: receipt.at, key: entry, of: signer, now: now, skew: skew)
-        return receipt
     }
 }

@@ -100,7 +100,7 @@ enum Outbox {
             throw ClientError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
                            .rejected)
         }
-        let receipt = try checkAccepted(reply.body, message: bytes, directory: directory)
+        let receipt = try ReceiptCheck.accepted(reply.body, message: bytes, directory: directory)
         do { try DurableFile.remove(file) } catch {
             Terminal.error("\(error.message); the message \(id) was accepted all the same (`ura outbox` would only fetch its receipt again)")
         }
@@ -127,30 +127,6 @@ enum Outbox {
              .invalidReceipt, .invalidState, .invalidRequest, .badRequest, .lengthRequired, .uriTooLong, .requestHeaderFieldsTooLarge,
              .expectationFailed, .httpVersionNotSupported:
             return false
-        }
-    }
-
-    /// The accepted receipt must be the signature, over this message's digest, of a gateway key
-    /// the (pinned-key-signed) directory lists and that was valid when the receipt was made.
-    static func checkAccepted(_ receiptBytes: [UInt8], message: [UInt8], directory: Directory) throws(ClientError) -> Receipt {
-        do {
-            let jws = try JWS.parse(receiptBytes)
-            let (key, entry) = try GatewayConnection.listedGatewayKey(jws.signature.keyID, of: directory, signing: "the accepted receipt")
-            try jws.verify(using: key)
-            let receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload))
-            guard entry.isValid(at: receipt.at) else {
-                throw ClientError("the accepted receipt is signed with gateway key \(entry.kid), which was not valid at \(RFC3339.string(from: receipt.at)), "
-                               + "the time the receipt says it was made", .protocolError)
-            }
-            let digest = Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput()))
-            guard receipt.kind == .accepted, receipt.digest == digest else {
-                throw ClientError("the receipt is not an accepted receipt for this message's digest \(digest)", .protocolError)
-            }
-            return receipt
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw ClientError("the gateway's receipt does not check out: \(ModelError.describe(error))", .protocolError)
         }
     }
 }

@@ -27,7 +27,7 @@ enum VerifyCommand {
         if json["tree_size"] != nil, json["entries"] != nil {
             let proof: InclusionProof
             do { proof = try InclusionProof(json: json) } catch { throw ClientError(error.description, .dataError) }
-            let keys = directory.gateway.keys.compactMap { listed in try? GatewayConnection.listedGatewayKey(listed.kid, of: directory, signing: "the tree head").0 }
+            let keys = directory.gateway.keys.compactMap { listed in try? directory.gatewaySigningKey(listed.kid).key }
             guard keys.contains(where: { proof.verify(gatewayKey: $0) }) else {
                 throw ClientError("the inclusion proof does not check out against the gateway's signed tree head", .verificationFailed)
             }
@@ -38,7 +38,7 @@ enum VerifyCommand {
         do { jws = try JWS.parse(bytes) } catch { throw ClientError("\(path) is not a JWS: \(error)", .dataError) }
         switch jws.signature.type {
         case "ura-receipt+json":
-            let receipt = try ReceiptsCommand.check(bytes, directory: directory, skew: profile?.clockSkew ?? SigningTime.skew)
+            let receipt = try ReceiptCheck.verify(bytes, directory: directory, skew: profile?.clockSkew ?? SigningTime.skew)
             Terminal.out("valid: \(receipt.kind.rawValue) receipt for \(receipt.message), signed by \(receipt.by), digest \(receipt.digest)")
         case "ura-directory+json":
             let checked = try verifiedDirectory(bytes, pinned: pinned)

@@ -1,3 +1,5 @@
+import UraProtocol
+
 /// Why a client operation failed: a sentence for the person (what was wrong, what to do) and its
 /// kind. The library never prints and never exits: the command line maps the kind to an exit
 /// code (`docs/cli.md`), a web client to a page.
@@ -41,4 +43,17 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension ClientError {
+    /// A signed object (`what`: "the directory", "the receipt", …) that did not check out.
+    package init(signed what: String, _ failure: SignedObjectCheck.Failure, _ kind: Kind) {
+        switch failure {
+        case .noKeyID: self.init("\(what) names no signing key (kid); it cannot be checked", kind)
+        case .unknownKey(_, let reason): self.init("\(what) \(reason)", kind)
+        case .payload(let reason): self.init("\(what) is not well formed: \(reason)", kind)
+        case .invalidSignature(let kid): self.init("the signature on \(what) does not verify with key \(kid)", kind)
+        case .unsupported(let reason): self.init("\(what) does not check out: \(reason)", kind)
+        }
+    }
 }

@@ -109,60 +109,16 @@ public struct GatewayConnection: Sendable {
 
     /// Checks a signed directory: signed by one of the `pinned` gateway keys.
     public static func verifySignedDirectory(_ bytes: [UInt8], pinned: [String]) throws(ClientError) -> Directory {
+        let jws: ParsedJWS
+        do { jws = try JWS.parse(bytes) } catch {
+            throw ClientError("the directory from the gateway does not check out: \(error)", .protocolError)
+        }
         do {
-            let jws = try JWS.parse(bytes)
-            let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: jws.payload))
-            let (key, _) = try pinnedGatewayKey(jws.signature.keyID, of: directory, pinned: pinned, signing: "the directory")
-            try jws.verify(using: key)
-            return directory
-        } catch let error as ClientError {
-            throw error
+            return try SignedObjectCheck.verify(jws, payload: SignedObjectCheck.json(Directory.self)) { kid, directory throws(SignedObjectCheck.Failure) in
+                try directory.pinnedGatewayKey(kid, pinned: pinned)
+            }.payload
         } catch {
-            throw ClientError("the directory from the gateway does not check out: \(ModelError.describe(error))", .protocolError)
-        }
-    }
-
-    /// The gateway's signing key `kid`, as `directory` lists it, when the profile pins it: what a
-    /// signed directory is checked against. The key listed must be the one the kid names (its
-    /// RFC 7638 thumbprint): a directory signed by someone else could otherwise list their key
-    /// under a pinned kid.
-    static func pinnedGatewayKey(_ kid: String?, of directory: Directory, pinned: [String],
-                                 signing what: String) throws(ClientError) -> (VerificationKey, DirectoryKey) {
-        guard let kid else { throw ClientError("\(what) names no signing key; only the gateway's pinned key may sign it", .protocolError) }
-        guard pinned.contains(kid) else {
-            throw ClientError("\(what) is signed with gateway key \(kid), which the profile does not pin (gateway_key: \(pinned.joined(separator: ", "))); "
-                           + "do not trust it — if the gateway's operator has announced a new key, add its id to gateway_key", .protocolError)
-        }
-        return try listedGatewayKey(kid, of: directory, signing: what)
-    }
-
-    /// A gateway signing key `kid` as the checked `directory` lists it (its RFC 7638 thumbprint).
-    /// What the gateway signs besides the directory — receipts, tree heads, notices — is checked
-    /// against these: the pins decide which directory to trust, the directory which gateway keys
-    /// and until when (`not_after`, checked against the time the signed thing says it was made).
-    /// So a retired key need not stay pinned, where it could still sign a directory, for its old
-    /// receipts to check.
-    package static func listedGatewayKey(_ kid: String?, of directory: Directory, signing what: String) throws(ClientError) -> (VerificationKey, DirectoryKey) {
-        guard let kid else { throw ClientError("\(what) names no signing key; only the gateway's keys may sign it", .protocolError) }
-        guard let entry = directory.gateway.keys.first(where: { $0.kid == kid && $0.use == .sig }),
-              let key = try? VerificationKey(jwk: entry.jwk), key.thumbprint == kid else {
-            throw ClientError("\(what) is signed with gateway key \(kid), but the directory does not list that key for \(directory.gateway.id)", .protocolError)
-        }
-        return (key, entry)
-    }
-
-    /// The signing key `kid` the checked `directory` lists for `signer`: one of the gateway's
-    /// (`listedGatewayKey`) or one of an agency's. What does not check out is a failed verification.
-    package static func listedSigningKey(_ kid: String?, of signer: AgencyID, in directory: Directory,
-                                 signing what: String) throws(ClientError) -> (VerificationKey, DirectoryKey) {
-        if signer == directory.gateway.id {
-            do { return try listedGatewayKey(kid, of: directory, signing: what) } catch { throw ClientError(error.message, .verificationFailed) }
-        }
-        guard let kid, let entry = directory[signer]?.keys.first(where: { $0.kid == kid && $0.use == .sig }) else {
-            throw ClientError("\(what) is signed with key \(kid ?? "(none)"), which the directory does not list for \(signer)", .verificationFailed)
-        }
-        do { return (try VerificationKey(jwk: entry.jwk), entry) } catch {
-            throw ClientError("the key \(kid) the directory lists for \(signer) is not usable: \(error)", .verificationFailed)
+            throw ClientError(signed: "the directory", error, .protocolError)
         }
     }
 }

@@ -34,13 +34,23 @@ public struct DeclarationDesk: Sendable {
         do { jws = try JWS.parse(bytes, limits: .init(maxDepth: 32, maxBytes: 1 << 20)) } catch {
             throw GatewayError(.malformedJWS, "a declaration is a flattened JWS signed by the declaring agency: \(error)")
         }
-        guard jws.signature.type == "ura-declaration+json", let kid = jws.signature.protectedHeader["kid"]?.stringValue else {
-            throw GatewayError(.malformedJWS, "a declaration's protected header has typ ura-declaration+json and the signing key's kid")
+        let typeAndKid = "a declaration's protected header has typ ura-declaration+json and the signing key's kid"
+        guard jws.signature.type == "ura-declaration+json" else { throw GatewayError(.malformedJWS, typeAndKid) }
+        do {
+            _ = try SignedObjectCheck.verify(jws) { kid throws(SignedObjectCheck.Failure) in
+                guard let key = snapshot.signingKey(kid: kid, agency: agency.id, at: now) else {
+                    throw .unknownKey(kid: kid, reason: "the declaration is signed with key \(kid), which is not a current key of \(agency.id)")
+                }
+                return key
+            }
+        } catch {
+            switch error {
+            case .noKeyID: throw GatewayError(.malformedJWS, typeAndKid)
+            case .unknownKey(_, let reason): throw GatewayError(.unknownSigningKey, reason)
+            case .invalidSignature, .payload, .unsupported:
+                throw GatewayError(.invalidSignature, "the declaration's signature does not verify with \(agency.id)'s key")
+            }
         }
-        guard let key = snapshot.signingKey(kid: kid, agency: agency.id, at: now) else {
-            throw GatewayError(.unknownSigningKey, "the declaration is signed with key \(kid), which is not a current key of \(agency.id)")
-        }
-        do { try jws.verify(using: key) } catch { throw GatewayError(.invalidSignature, "the declaration's signature does not verify with \(agency.id)'s key") }
         let payload: JSONValue
         do { payload = try JSONValue(parsing: jws.payload) } catch { throw GatewayError(.malformedJSON, "the declaration's payload is not JSON") }
         let errors = catalogue.declaration.validate(payload)

@@ -99,18 +99,23 @@ public final class Intake: Sendable {
     private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, snapshot: DirectorySnapshot,
                         now: Date) async throws(GatewayError) -> Submission {
         let header = jws.signature
-        guard let kid = header.protectedHeader["kid"]?.stringValue else {
-            throw GatewayError(.malformedJWS, "the protected header has no kid; sign with the key's RFC 7638 thumbprint as kid")
+        do {
+            _ = try SignedObjectCheck.verify(jws) { kid throws(SignedObjectCheck.Failure) in
+                guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
+                    throw .unknownKey(kid: kid, reason: unknownKey(kid, sender: sender.id, snapshot: snapshot, at: now))
+                }
+                return key
+            }
+        } catch {
+            switch error {
+            case .noKeyID: throw GatewayError(.malformedJWS, "the protected header has no kid; sign with the key's RFC 7638 thumbprint as kid")
+            case .unknownKey(_, let reason): throw GatewayError(.unknownSigningKey, reason)
+            case .invalidSignature(let kid):
+                throw GatewayError(.invalidSignature, "the signature does not verify with \(sender.id)'s key \(kid); the message was changed after signing, or signed with another key")
+            case .payload(let reason), .unsupported(let reason): throw GatewayError(.unsupportedAlgorithm, reason)
+            }
         }
-        guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
-            throw unknownKey(kid, sender: sender.id, snapshot: snapshot, at: now)
-        }
-        let signingInput: [UInt8]
-        do { signingInput = try jws.verify(using: key) } catch {
-            throw error == .invalidSignature
-                ? GatewayError(.invalidSignature, "the signature does not verify with \(sender.id)'s key \(kid); the message was changed after signing, or signed with another key")
-                : GatewayError(.unsupportedAlgorithm, "\(error)")
-        }
+        let signingInput = jws.signingInput()
 
         let payload: JSONValue
         do { payload = try JSONValue(parsing: jws.payload) } catch {
@@ -205,17 +210,18 @@ public final class Intake: Sendable {
         return jws
     }
 
-    private func unknownKey(_ kid: String, sender: AgencyID, snapshot: DirectorySnapshot, at now: Date) -> GatewayError {
+    /// Why `kid` is not a current signing key of `sender`, in a sentence that says what to do.
+    private func unknownKey(_ kid: String, sender: AgencyID, snapshot: DirectorySnapshot, at now: Date) -> String {
         if let owner = snapshot.owner(ofSigningKey: kid) {
             if owner.agency != sender {
-                return GatewayError(.unknownSigningKey, "the message is signed with key \(kid), which is registered for \(owner.agency), not \(sender)")
+                return "the message is signed with key \(kid), which is registered for \(owner.agency), not \(sender)"
             }
             if let notAfter = owner.entry.notAfter, notAfter <= now {
-                return GatewayError(.unknownSigningKey, "key \(kid) of \(sender) expired at \(RFC3339.string(from: notAfter)); sign with a current key")
+                return "key \(kid) of \(sender) expired at \(RFC3339.string(from: notAfter)); sign with a current key"
             }
-            return GatewayError(.unknownSigningKey, "key \(kid) of \(sender) is not valid yet")
+            return "key \(kid) of \(sender) is not valid yet"
         }
-        return GatewayError(.unknownSigningKey, "the message is signed with key \(kid), which is not registered for \(sender); register it with `ura admin enrol` or sign with a registered key")
+        return "the message is signed with key \(kid), which is not registered for \(sender); register it with `ura admin enrol` or sign with a registered key"
     }
 
     private func checkTimes(_ envelope: Envelope, now: Date) throws(GatewayError) {

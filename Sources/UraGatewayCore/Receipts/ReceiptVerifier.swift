@@ -22,18 +22,22 @@ public struct ReceiptVerifier: Sendable {
         do { jws = try JWS.parse(bytes, limits: .init(maxDepth: 16, maxBytes: 64 << 10)) } catch {
             throw GatewayError(.invalidReceipt, "the receipt is not a JWS: \(error)")
         }
-        guard let kid = jws.signature.protectedHeader["kid"]?.stringValue else {
-            throw GatewayError(.invalidReceipt, "the receipt's protected header has no kid")
-        }
-        guard let key = directory.snapshot.signingKey(kid: kid, agency: recipient, at: clock.now) else {
-            throw GatewayError(.invalidReceipt, "the receipt is signed with key \(kid), which is not a current key of \(recipient)")
-        }
-        do { try jws.verify(using: key) } catch {
-            throw GatewayError(.invalidReceipt, "the receipt's signature does not verify with \(recipient)'s key \(kid)")
-        }
         let receipt: Receipt
-        do { receipt = try JSONDecoder().decode(Receipt.self, from: Data(jws.payload)) } catch {
-            throw GatewayError(.invalidReceipt, "the receipt's payload is not a receipt: \(ModelError.describe(error))")
+        do {
+            receipt = try SignedObjectCheck.verify(jws, payload: SignedObjectCheck.json(Receipt.self)) { kid, _ throws(SignedObjectCheck.Failure) in
+                guard let key = directory.snapshot.signingKey(kid: kid, agency: recipient, at: clock.now) else {
+                    throw .unknownKey(kid: kid, reason: "the receipt is signed with key \(kid), which is not a current key of \(recipient)")
+                }
+                return key
+            }.payload
+        } catch {
+            switch error {
+            case .noKeyID: throw GatewayError(.invalidReceipt, "the receipt's protected header has no kid")
+            case .unknownKey(_, let reason): throw GatewayError(.invalidReceipt, reason)
+            case .invalidSignature(let kid): throw GatewayError(.invalidReceipt, "the receipt's signature does not verify with \(recipient)'s key \(kid)")
+            case .payload(let reason): throw GatewayError(.invalidReceipt, "the receipt's payload is not a receipt: \(reason)")
+            case .unsupported(let reason): throw GatewayError(.invalidReceipt, "the receipt's signature cannot be checked: \(reason)")
+            }
         }
         guard receipt.kind == .delivered else { throw GatewayError(.invalidReceipt, "the receipt says \(receipt.kind.rawValue), not delivered") }
         guard receipt.message == message else { throw GatewayError(.invalidReceipt, "the receipt is for message \(receipt.message), not \(message)") }

@@ -48,7 +48,7 @@ import UraStoreSQLite
         let receipt = try JWS.sign(payload: payload.serialized(), header: ["typ": "ura-receipt+json"], with: try demo.gatewayKey()).serialized()
         let message = try JWS.sign(payload: Array("{}".utf8), with: try demo.signingKey("al.police.dvp-tirane")).serialized()
         #expect {
-            _ = try Outbox.checkAccepted(receipt, message: message, directory: try demo.directory())
+            _ = try ReceiptCheck.accepted(receipt, message: message, directory: try demo.directory())
         } throws: { error in
             let error = error as? ClientError
             return error?.kind == .protocolError && error?.message.contains("digest") == true && error?.message.contains("CodingKeys") == false

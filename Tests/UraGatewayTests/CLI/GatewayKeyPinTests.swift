@@ -156,15 +156,15 @@ import UraStoreSQLite
         let receipt = Receipt(kind: .accepted, message: .random(), digest: Base64URL.encode(SHA256.hash(try JWS.parse(message).signingInput())),
                               at: Date(), by: directory.gateway.id)
         let signed = try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: next).serialized()
-        #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
+        #expect { try ReceiptCheck.accepted(signed, message: message, directory: directory) } throws: {
             ($0 as? ClientError)?.message.contains("does not list that key") == true
         }
         directory.gateway.keys.append(DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk, notAfter: Date().addingTimeInterval(-60)))
-        #expect { try Outbox.checkAccepted(signed, message: message, directory: directory) } throws: {
+        #expect { try ReceiptCheck.accepted(signed, message: message, directory: directory) } throws: {
             ($0 as? ClientError)?.message.contains("which was not valid at") == true
         }
         directory.gateway.keys[directory.gateway.keys.count - 1] = DirectoryKey(kid: next.keyID, use: .sig, jwk: next.publicKey.jwk)
-        #expect(try Outbox.checkAccepted(signed, message: message, directory: directory).kind == .accepted)
+        #expect(try ReceiptCheck.accepted(signed, message: message, directory: directory).kind == .accepted)
     }
 
     @Test func enrolmentPrintsTheGatewayKeyForTheProfile() async throws {
