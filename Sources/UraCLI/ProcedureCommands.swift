@@ -41,24 +41,12 @@ enum DeclareCommand {
 
         let connection = try context.connection()
         defer { connection.close() }
-        let profile = connection.profile
-        let directory = try await connection.directory()
-        let now = Date()
-        let keys = directory.agencies(ofKind: .secretariat).flatMap { $0.keys(for: .enc, validAt: now) }
-            .compactMap { try? AgreementPublicKey(jwk: $0.jwk) }
-        guard !keys.isEmpty else { throw ClientError("the directory has no current encryption key of the secretariat", .protocolError) }
-        let signed: [UInt8]
-        do {
-            signed = try SignedDeclaration.sign(id: id, caseReference: caseReference, role: role, agency: profile.agency, declaredOn: declaredOn,
-                                              formDigest: Base64URL.encode(SHA256.hash(form)), name: name, secretariatKeys: keys,
-                                              key: try profile.loadSigningKey())
-        } catch let error as ClientError { throw error } catch { throw ClientError("cannot seal the declaration: \(error)", .software) }
-        let reply = try await connection.request("POST", "/v1/declarations", body: signed)
-        guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        let recorded = try await CaseClient.declare(connection, id: id, caseReference: caseReference, role: role, declaredOn: declaredOn,
+                                                    form: form, name: name)
         if args.flag("json") {
-            Terminal.out(answer.serializedString())
+            Terminal.out(recorded.answer.serializedString())
         } else {
-            Terminal.out("declaration \(id) recorded for case \(caseReference), role \(role.rawValue)\(reply.status == 200 ? " (already on file)" : "")")
+            Terminal.out("declaration \(id) recorded for case \(caseReference), role \(role.rawValue)\(recorded.alreadyOnFile ? " (already on file)" : "")")
         }
     }
 }
@@ -75,16 +63,7 @@ enum CaseCommand {
         let connection = try context.connection()
         defer { connection.close() }
         if args.flag("declarations") {
-            let reply = try await connection.request("GET", "/v1/cases/\(caseReference)/declarations")
-            guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
-            let key = try connection.profile.loadEncryptionKey()
-            var list: [JSONValue] = []
-            for d in answer["declarations"]?.arrayValue ?? [] {
-                var item = d.objectValue ?? [:]
-                item["signed"] = nil
-                item["name"] = .string(decryptName(d["name"], key: key))
-                list.append(.object(item))
-            }
+            let list = try await CaseClient.declarations(connection, of: caseReference)
             if args.flag("json") {
                 Terminal.out(JSONValue.object(["case": .string(caseReference.rawValue), "declarations": .array(list)]).serializedString())
                 return
@@ -95,8 +74,7 @@ enum CaseCommand {
             }
             return
         }
-        let reply = try await connection.request("GET", "/v1/cases/\(caseReference)/timeline")
-        guard let answer = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        let answer = try await CaseClient.timeline(connection, of: caseReference)
         if args.flag("json") {
             Terminal.out(answer.serializedString())
             return
@@ -104,11 +82,6 @@ enum CaseCommand {
         let events = answer["events"]?.arrayValue ?? []
         if events.isEmpty { Terminal.out("the gateway knows nothing of case \(caseReference)") }
         for e in events { Terminal.out(line(e)) }
-    }
-
-    static func decryptName(_ jwe: JSONValue?, key: AgreementPrivateKey) -> String {
-        guard let jwe, let opened = try? JWE.parse(json: jwe).decrypt(with: key) else { return "(not readable with this key)" }
-        return String(decoding: opened.plaintext, as: UTF8.self)
     }
 
     /// One event of the timeline as a line of text.

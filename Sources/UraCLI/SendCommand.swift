@@ -57,76 +57,18 @@ enum SendCommand {
                                        catalogue: try context.catalogue())
         let id = MessageID.random()
         let bytes = try composer.compose(draft, id: id)
-        let outbox = try profile.stateFolder("outbox")
-        let file = outbox.appendingPathComponent("\(id).jws")
-        // On disk before it is submitted: a message whose submission fails must survive a power loss.
-        do { try DurableFile.write(bytes, to: file) } catch {
-            throw ClientError("cannot keep the message in the outbox, so it was not sent: \(error.message)", .ioError)
-        }
-        try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json"))
+        let file = try Outbox.keep(bytes, id: id, in: profile)
+        show(try await Outbox.submit(file: file, connection: connection, directory: directory), json: args.flag("json"))
     }
-}
 
-/// The outbox: signed messages not yet accepted by the gateway.
-enum Outbox {
-    /// Submits one kept message. Accepted: the receipt is checked and the file removed. Unreachable,
-    /// or refused for a reason that can pass (certificate, suspension, a busy or failing gateway):
-    /// the file stays for `ura outbox`. Refused for what the message is: the file moves to
-    /// `rejected/`, as sending it again cannot help.
-    static func submit(file: URL, connection: GatewayConnection, directory: Directory, json: Bool) async throws {
-        let bytes = try readFile(file.path)
-        let id = file.deletingPathExtension().lastPathComponent
-        let reply: GatewayConnection.Reply
-        do {
-            reply = try await connection.exchange("POST", "/v1/messages", body: bytes)
-        } catch {
-            throw ClientError("\(error.message)\nThe message \(id) is kept in the outbox (\(file.path)); `ura outbox` sends it again.", .unavailable)
-        }
-        if reply.status >= 400 {
-            let refusal = reply.refusal
-            if retryCanHelp(status: reply.status, problem: reply.problem) {
-                throw ClientError("\(refusal.message)\nThe message \(id) is kept in the outbox (\(file.path)); once this is resolved, `ura outbox` sends it again.",
-                               refusal.kind == .permission ? .permission : .unavailable)
-            }
-            // Copied to rejected/ and synced before it leaves the outbox: a crash in between leaves it in both, never in neither.
-            let rejected = try connection.profile.stateFolder("rejected").appendingPathComponent(file.lastPathComponent)
-            do {
-                try DurableFile.write(bytes, to: rejected)
-                try DurableFile.remove(file)
-            } catch {
-                throw ClientError("\(refusal.message)\nSending the message \(id) again cannot help, but it could not be moved out of the outbox "
-                               + "(\(error.message)); remove \(file.path) and send a corrected message.", .rejected)
-            }
-            throw ClientError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
-                           .rejected)
-        }
-        let receipt = try ReceiptCheck.accepted(reply.body, message: bytes, directory: directory)
-        do { try DurableFile.remove(file) } catch {
-            Terminal.error("\(error.message); the message \(id) was accepted all the same (`ura outbox` would only fetch its receipt again)")
-        }
+    /// One accepted message: a line, or its JSON.
+    static func show(_ accepted: Outbox.Accepted, json: Bool) {
+        if let warning = accepted.warning { Terminal.error(warning) }
         if json {
-            Terminal.out(JSONValue.object(["message": .string(id), "status": .number(Double(reply.status)),
-                                           "receipt": (try? JSONValue(parsing: reply.body)) ?? .null]).serializedString())
+            Terminal.out(JSONValue.object(["message": .string(accepted.id), "status": .number(accepted.isNew ? 202 : 200),
+                                           "receipt": (try? JSONValue(parsing: accepted.signedReceipt)) ?? .null]).serializedString())
         } else {
-            Terminal.out("\(reply.status == 202 ? "accepted" : "already accepted") \(id) at \(RFC3339.string(from: receipt.at)), digest \(receipt.digest)")
-        }
-    }
-
-    /// Whether sending the same message again may succeed: the refusal is about the sender's
-    /// standing (certificate, suspension) or the gateway's state, not about the message. By the
-    /// gateway's problem type where it names one, by the HTTP status otherwise.
-    static func retryCanHelp(status: Int, problem: ProblemType?) -> Bool {
-        guard let problem else { return [401, 403, 404, 405, 408, 425, 429].contains(status) || status >= 500 }
-        switch problem {
-        case .clientCertificateRequired, .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden,
-             .notFound, .methodNotAllowed, .unavailable, .internalError, .requestTimeout, .serverBusy:
-            return true
-        case .payloadTooLarge, .malformedJSON, .malformedJWS, .unsupportedAlgorithm, .unknownSigningKey, .invalidSignature, .invalidEnvelope,
-             .senderMismatch, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed, .routingRuleViolated,
-             .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .idConflict,
-             .invalidReceipt, .invalidState, .invalidRequest, .badRequest, .lengthRequired, .uriTooLong, .requestHeaderFieldsTooLarge,
-             .expectationFailed, .httpVersionNotSupported:
-            return false
+            Terminal.out("\(accepted.isNew ? "accepted" : "already accepted") \(accepted.id) at \(RFC3339.string(from: accepted.receipt.at)), digest \(accepted.receipt.digest)")
         }
     }
 }
@@ -136,9 +78,7 @@ enum OutboxCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
         let args = try CommandLineArguments(raw, options: [], flags: ["list", "json"])
         let profile = try context.profile()
-        let outbox = try profile.stateFolder("outbox")
-        let files = ((try? FileManager.default.contentsOfDirectory(at: outbox, includingPropertiesForKeys: nil)) ?? [])
-            .filter { $0.pathExtension == "jws" }.sorted { $0.path < $1.path }
+        let files = try Outbox.waiting(in: profile)
         if args.flag("list") || files.isEmpty {
             Terminal.out(files.isEmpty ? "the outbox is empty" : files.map { "waiting: \($0.deletingPathExtension().lastPathComponent)" }.joined(separator: "\n"))
             return
@@ -148,7 +88,7 @@ enum OutboxCommand {
         let (directory, _) = try await connection.directoryOrCached()
         var failure: ClientError?
         for file in files {
-            do { try await Outbox.submit(file: file, connection: connection, directory: directory, json: args.flag("json")) } catch let error as ClientError {
+            do { SendCommand.show(try await Outbox.submit(file: file, connection: connection, directory: directory), json: args.flag("json")) } catch {
                 Terminal.error(error.message)
                 // Unreachable, busy or not letting this agency in: the rest would meet the same, and stay kept.
                 let keptForAll = error.kind == .unavailable || error.kind == .permission

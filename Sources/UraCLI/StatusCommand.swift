@@ -14,11 +14,10 @@ enum StatusCommand {
         let args = try CommandLineArguments(raw, options: [], flags: ["json"])
         guard !args.positionals.isEmpty else { return try await overview(args, context) }
         let text = try args.positional(0, "the message id (ura status ID)")
-        guard (try? MessageID(text)) != nil else { throw UsageError("'\(text)' is not a message id") }
+        guard let id = try? MessageID(text) else { throw UsageError("'\(text)' is not a message id") }
         let connection = try context.connection()
         defer { connection.close() }
-        let reply = try await connection.request("GET", "/v1/messages/\(text)")
-        guard let status = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        let status = try await StatusClient.message(id, connection)
         if args.flag("json") {
             Terminal.out(status.serializedString())
             return
@@ -37,8 +36,7 @@ extension StatusCommand {
     static func overview(_ args: CommandLineArguments, _ context: UraCLI.Context) async throws {
         let connection = try context.connection()
         defer { connection.close() }
-        let reply = try await connection.request("GET", "/v1/monitor/overview")
-        guard let o = reply.json else { throw ClientError("the gateway answered something that is not JSON", .protocolError) }
+        let o = try await StatusClient.overview(connection)
         if args.flag("json") {
             Terminal.out(o.serializedString())
             return

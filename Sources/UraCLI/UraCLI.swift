@@ -170,9 +170,4 @@ extension CommandLineArguments {
     }
 }
 
-func readFile(_ path: String) throws(ClientError) -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ClientError("cannot read \(path)", FileManager.default.fileExists(atPath: path) ? .ioError : .noInput)
-    }
-    return Array(data)
-}
+func readFile(_ path: String) throws(ClientError) -> [UInt8] { try LocalFile.read(path) }

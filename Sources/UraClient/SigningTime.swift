@@ -8,10 +8,10 @@ import UraProtocol
 /// says it was made (so a retired key's old signatures still verify and its new ones do not), and
 /// that time is not later than this computer's clock, give or take a skew (the profile's
 /// `clock_skew_seconds`, as the gateway's `intake.clock_skew_seconds`: 300 by default).
-package enum SigningTime {
+public enum SigningTime {
     /// How far ahead of this computer's clock a message or receipt may say it was made, unless the
     /// profile says otherwise.
-    package static let skew: TimeInterval = 5 * 60
+    public static let skew: TimeInterval = 5 * 60
 
     /// Throws (verification failed) unless `key` of `signer` could sign `what` made at `made`, seen at `now`.
     package static func check(_ what: String, madeAt made: Date, key: DirectoryKey, of signer: AgencyID, now: Date,

@@ -172,11 +172,11 @@ import UraStoreSQLite
         let key = try AgreementPrivateKey(contentsOfFile: demo.agencyFolder(secretariat.rawValue).appendingPathComponent("encryption.key").path)
         let catalogue = try MessageCatalogue(directory: demo.schemas)
         #expect {
-            _ = try InboxCommand.open(try message(madeAt: Date(), in: demo), directory: directory, catalogue: catalogue, key: key, me: secretariat)
+            _ = try InboxReader.open(try message(madeAt: Date(), in: demo), directory: directory, catalogue: catalogue, key: key, me: secretariat)
         } throws: { error in
             (error as? ClientError)?.kind == .verificationFailed && (error as? ClientError)?.message.contains("which expired at") == true
         }
-        let earlier = try InboxCommand.open(try message(madeAt: Date(timeIntervalSinceNow: -2 * 86_400), in: demo), directory: directory,
+        let earlier = try InboxReader.open(try message(madeAt: Date(timeIntervalSinceNow: -2 * 86_400), in: demo), directory: directory,
                                             catalogue: catalogue, key: key, me: secretariat)
         #expect(earlier.envelope.caseReference.rawValue == "AL-2026-000065")
     }
