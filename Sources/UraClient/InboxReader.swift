@@ -75,15 +75,15 @@ public enum InboxReader {
                      me: AgencyID, skew: TimeInterval = SigningTime.skew) throws(ClientError) -> Opened {
         let (jws, envelope) = try MessageCheck.verify(bytes, directory: directory, skew: skew)
         guard envelope.to.contains(me) else { throw ClientError("the message is not addressed to \(me)", .verificationFailed) }
-        let decrypted: (plaintext: [UInt8], protectedHeader: JSONObject)
-        do { decrypted = try JWE.parse(json: envelope.body).decrypt(with: key) } catch {
-            throw ClientError("the body cannot be decrypted with this agency's key", .verificationFailed)
-        }
-        guard decrypted.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
-            throw ClientError("the body was encrypted for another message", .verificationFailed)
+        let plaintext: [UInt8]
+        do { plaintext = try MessageSealing.open(envelope, with: key) } catch {
+            switch error {
+            case .notForThisKey: throw ClientError("the body cannot be decrypted with this agency's key", .verificationFailed)
+            case .boundToAnotherMessage: throw ClientError("the body was encrypted for another message", .verificationFailed)
+            }
         }
         let form: JSONValue
-        do { form = try JSONValue(parsing: decrypted.plaintext) } catch { throw ClientError("the form is not JSON", .verificationFailed) }
+        do { form = try JSONValue(parsing: plaintext) } catch { throw ClientError("the form is not JSON", .verificationFailed) }
         if let validator = catalogue.bodyValidator(for: envelope.type) {
             let errors = validator.validate(form)
             guard errors.isEmpty else {

@@ -1,7 +1,5 @@
 import Foundation
 import UraCrypto
-import UraHTTPClient
-import UraHTTPCore
 import UraJSON
 import UraModel
 import UraProtocol
@@ -67,13 +65,12 @@ public struct MessageComposer: Sendable {
             keys += current
         }
         do {
-            let body = try JWE.encrypt(draft.form.serialized(), to: keys, protectedHeader: ["ura_msg": .string(id.rawValue)])
-            let envelope = try Envelope(id: id, type: draft.type, from: agency, to: draft.to, caseReference: draft.caseReference,
-                                        subject: draft.subject, priority: draft.priority, created: now,
-                                        expires: now.addingTimeInterval(draft.lifetime.seconds), inReplyTo: draft.inReplyTo,
-                                        participants: draft.participants, county: draft.county, body: body.json)
-            let payload = try JSONValueDecoder.reencode(envelope)
-            return try JWS.sign(payload: payload, header: ["typ": "ura-message+json"], with: signingKey).serialized()
+            return try MessageSealing.seal(draft.form.serialized(), id: id, to: keys, signingKey: signingKey) { body in
+                try Envelope(id: id, type: draft.type, from: agency, to: draft.to, caseReference: draft.caseReference,
+                             subject: draft.subject, priority: draft.priority, created: now,
+                             expires: now.addingTimeInterval(draft.lifetime.seconds), inReplyTo: draft.inReplyTo,
+                             participants: draft.participants, county: draft.county, body: body)
+            }.jws.serialized()
         } catch let error as ModelError {
             throw ClientError(error.description, .usage)
         } catch {
@@ -84,8 +81,7 @@ public struct MessageComposer: Sendable {
     /// The agency's signed delivered receipt for a message (its digest is over the signing input).
     public static func deliveredReceipt(for message: MessageID, digest: String, by agency: AgencyID, key: SigningKey, at: Date = Date()) throws(ClientError) -> [UInt8] {
         do {
-            return try JWS.sign(payload: Receipt(kind: .delivered, message: message, digest: digest, recipient: agency, at: at, by: agency).json.serialized(),
-                                header: ["typ": "ura-receipt+json"], with: key).serialized()
+            return try Receipt(kind: .delivered, message: message, digest: digest, recipient: agency, at: at, by: agency).signed(with: key).serialized()
         } catch {
             throw ClientError("cannot sign the receipt: \(error)", .software)
         }

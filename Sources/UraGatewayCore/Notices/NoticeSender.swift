@@ -49,12 +49,11 @@ public struct NoticeSender: Sendable {
         var form = body
         form["case"] = .string(caseReference.rawValue)
         form["issued_at"] = .string(RFC3339.string(from: now))
-        let jwe = try JWE.encrypt(JSONValue.object(form).serialized(), to: reachable.flatMap { snapshot.encryptionKeys(of: $0, at: now) },
-                                  protectedHeader: ["ura_msg": .string(id.rawValue)])
-        let envelope = try Envelope(id: id, type: type, from: signer.id, to: reachable, caseReference: caseReference, subject: subject,
-                                    priority: .urgent, created: now, expires: now.addingTimeInterval(90 * 86_400), body: jwe.json)
-        let payload = try JSONValueDecoder.reencode(envelope)
-        let jws = try JWS.sign(payload: payload, header: ["typ": "ura-message+json"], with: signer.key)
+        let (jws, envelope) = try MessageSealing.seal(JSONValue.object(form).serialized(), id: id, to: reachable.flatMap { snapshot.encryptionKeys(of: $0, at: now) },
+                                          signingKey: signer.key) { body in
+            try Envelope(id: id, type: type, from: signer.id, to: reachable, caseReference: caseReference, subject: subject,
+                         priority: .urgent, created: now, expires: now.addingTimeInterval(90 * 86_400), body: body)
+        }
         let digest = Base64URL.encode(SHA256.hash(jws.signingInput))
         let receipt = try signer.sign(Receipt(kind: .accepted, message: id, digest: digest, at: now, by: signer.id)).serialized()
         let metadata = MessageMetadata(envelope)

@@ -17,7 +17,7 @@ public struct GatewaySigner: Sendable {
 
     /// A receipt as a flattened JWS (`typ: ura-receipt+json`).
     public func sign(_ receipt: Receipt) throws(CryptoError) -> FlattenedJWS {
-        try JWS.sign(payload: receipt.json.serialized(), header: ["typ": "ura-receipt+json"], with: key)
+        try receipt.signed(with: key)
     }
 
     /// Signs a tree head `{tree_size, root, gateway}` (`typ: ura-tree-head+json`).
