@@ -24,7 +24,6 @@ public final class Gateway: Sendable {
     public let notices: NoticeSender
     public let deadlines: DeadlineWatcher
     public let retention: RetentionJob
-    public let receipts: ReceiptVerifier
     public let declarations: DeclarationDesk
     public let alerts: AlertWatcher
     public let ledgerVerifications = LedgerVerifications()
@@ -62,7 +61,6 @@ public final class Gateway: Sendable {
         notices = NoticeSender(store: store, directory: directory, signer: signer, clock: clock, events: events)
         deadlines = DeadlineWatcher(store: store, notices: notices, clock: clock, events: events)
         retention = RetentionJob(store: store, clock: clock, keepBodies: settings.keepBodies, events: events)
-        receipts = ReceiptVerifier(directory: directory, clock: clock)
         declarations = DeclarationDesk(store: store, directory: directory, catalogue: catalogue, clock: clock, events: events)
         alerts = AlertWatcher(store: store, notices: notices, clock: clock, events: events, unreachableAfter: settings.alertAfterUnreachable)
         let inbox = self.inbox, deliveries = self.deliveries, alerts = self.alerts
