@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import UraGatewayTestSupport
+@testable import UraCLI
+@testable import UraClient
+import UraCrypto
+@testable import UraDaemon
+@testable import UraGatewayAPI
+@testable import UraGatewayCore
+import UraHTTPClient
+import UraHTTPCore
+import UraHTTPServer
+import UraJSON
+import UraModel
+import UraProtocol
+@testable import UraProvisioning
+import UraStore
+import UraStoreSQLite
+
+/// `ura audit` against a real urad: the first audit keeps the signed head, later ones check the
+/// consistency proof to the new head, and a history that changed or shrank is reported with exit 2
+/// while the kept head stays. The gateway's rewriting is played by a forged head that the
+/// gateway's own key signed (what a dishonest operator could make).
+@Suite(.serialized) struct LedgerAuditTests {
+    private static let mission = "al.mepj.mission.gr-athens"
+
+    private static func submit(_ s: Scenario, _ n: Int) throws {
+        for i in 0..<n {
+            let reference = String(format: "AL-2026-%06d", 700 + i)
+            let form = try s.example("return.found-abroad", caseReference: reference)
+            let message = try s.seal(as: mission, type: "return.found-abroad", to: ["al.mpb.secretariat"], caseReference: reference,
+                                     subject: .child, form: form)
+            #expect(try s.curl(mission, "POST", "/v1/messages", body: message).status == 202)
+        }
+    }
+
+    private static func audit(_ s: Scenario, as agency: String = "al.police.dvp-tirane") async throws -> (Processes.Result, JSONValue?) {
+        let result = try await s.uraOffPool(agency, ["audit", "--json"])
+        return (result, try? JSONValue(parsing: Array(result.stdout.utf8)))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func anAuditKeepsTheHeadAndCatchesARewrittenLedger() async throws {
+        let s = try Scenario()
+        let police = "al.police.dvp-tirane"
+        let state = try AgencyProfile.load(s.agencyFolder(police).appendingPathComponent("profile.json")).state
+        let headFile = state.appendingPathComponent("ledger/head.json")
+
+        // An empty ledger: nothing to audit, nothing kept.
+        let (empty, emptyJSON) = try await Self.audit(s)
+        #expect(empty.status == 0 && emptyJSON?["result"] == "empty", "\(empty)")
+        #expect(!FileManager.default.fileExists(atPath: headFile.path))
+
+        try Self.submit(s, 3)
+        let (first, firstJSON) = try await Self.audit(s)
+        #expect(first.status == 0 && firstJSON?["result"] == "first", "\(first)")
+        let firstSize = try #require(firstJSON?["tree_size"]?.intValue)
+        let ledgerSize = try s.ledgerSize()
+        #expect(firstSize == ledgerSize)
+        let mode = try FileManager.default.attributesOfItem(atPath: headFile.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let (same, sameJSON) = try await Self.audit(s)
+        #expect(same.status == 0 && sameJSON?["result"] == "unchanged", "\(same)")
+
+        try Self.submit(s, 4)
+        let (grew, grewJSON) = try await Self.audit(s)
+        #expect(grew.status == 0 && grewJSON?["result"] == "grew" && grewJSON?["previous_size"]?.intValue == firstSize, "\(grew)")
+        let size = try #require(grewJSON?["tree_size"]?.intValue)
+        let grownSize = try s.ledgerSize()
+        #expect(size > firstSize && size == grownSize)
+        // The plain sentence says the same.
+        let sentence = try await s.uraOffPool(police, ["audit"])
+        #expect(sentence.status == 0 && sentence.stdout.contains("same \(size) entries"), "\(sentence)")
+
+        // What the operator could show: a head of the same size over other entries, signed with the
+        // gateway's key; and one of more entries than the ledger has. Each fails and stays kept.
+        let gatewayKey = try SigningKey(contentsOfFile: s.data.appendingPathComponent("gateway/signing.key").path)
+        let signer = GatewaySigner(id: try AgencyID("al.ura.gateway"), key: gatewayKey)
+        let tree = MerkleTree(hash: { SHA256.hash($0) })
+        for (forgedSize, what) in [(firstSize, "does not extend it"), (size + 5, "its signed head now has \(size) entries")] {
+            let otherRoot = tree.root((0..<forgedSize).map { SHA256.hash([0x00, UInt8($0)]) }[...])
+            let forged: JSONValue = [
+                "tree_size": .number(Double(forgedSize)), "root": .string(Base64URL.encode(otherRoot)),
+                "signed_head": try JSONValue(parsing: signer.signTreeHead(size: forgedSize, root: otherRoot)), "audited_at": "2026-11-01T09:00:00Z",
+            ]
+            let bytes = forged.serialized()
+            try Data(bytes).write(to: headFile)
+            let (caught, _) = try await Self.audit(s)
+            #expect(caught.status == 2, "\(caught)")
+            #expect(caught.stderr.contains("THE LEDGER WAS REWRITTEN") && caught.stderr.contains(what) && caught.stderr.contains(headFile.path),
+                    "\(caught.stderr)")
+            let after = Array(try Data(contentsOf: headFile))
+            #expect(after == bytes)
+        }
+
+        // A kept head nobody signed (edited by hand) is not taken for a fresh start.
+        try Data(#"{"tree_size":1,"root":"AAAA","signed_head":{},"audited_at":"x"}"#.utf8).write(to: headFile)
+        let (edited, _) = try await Self.audit(s)
+        #expect(edited.status == 2 && edited.stderr.contains("is not a head the gateway signed"), "\(edited)")
+        await s.close()
+    }
+
+    /// The raw API: a consistency proof to the current head for any agency, and a bad `from`
+    /// refused with its problem.
+    @Test(.timeLimit(.minutes(3))) func theProofEndpointAnswersConsistencyAndRefusesBadSizes() async throws {
+        let s = try Scenario()
+        try Self.submit(s, 2)
+        let size = try s.ledgerSize()
+        let reply = try s.curl("al.shelter.qkpvt", "GET", "/v1/ledger/proof?from=1")
+        #expect(reply.status == 200)
+        let proof = try ConsistencyProof(json: try #require(reply.body))
+        #expect(proof.from == 1 && proof.treeSize == size && !proof.path.isEmpty)
+        for (query, status) in [("from=\(size + 1)", 400), ("from=-1", 400), ("from=two", 400), ("from=1&message=x", 400)] {
+            let refused = try s.curl("al.shelter.qkpvt", "GET", "/v1/ledger/proof?\(query)")
+            #expect(refused.status == status && refused.body?["type"]?.stringValue?.hasSuffix("invalid-request") == true, "\(query): \(refused)")
+        }
+        await s.close()
+    }
+}
