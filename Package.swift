@@ -72,7 +72,7 @@ let package = Package(
 
         // Benchmarks: the HTTPS load generator (also used by tests) and `swift run -c release ura-bench <suite>`.
         .target(name: "UraLoad", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraCrypto", "COpenSSL"], path: "Benchmarks/UraLoad",
-                swiftSettings: strict),
+                exclude: ["README.md"], swiftSettings: strict),
         .executableTarget(name: "ura-bench",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "UraModelTests", dependencies: ["UraBasics", "UraModel"], swiftSettings: strict),
         .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraProtocolTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol"], swiftSettings: strict),
         .testTarget(name: "UraStoreTests", dependencies: ["UraBasics", "UraStore", "UraStoreSQLite", "UraProtocol", "UraModel", "UraJSON", "UraCrypto",
                                                           "COpenSSL", "UraTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraHTTPTests", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraLoad", "UraCrypto", "COpenSSL",
