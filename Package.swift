@@ -82,6 +82,10 @@ let package = Package(
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
         // clock, seeded random numbers; and the processes the tests start (the crash-safety child, …).
         .target(name: "UraTestSupport", dependencies: ["UraBasics", "UraModel"], path: "Tests/Support", swiftSettings: strict),
+        // The store conformance suite: what every Store backend must do, run by each backend's test
+        // target against its own storage (Sources/UraStore/README.md).
+        .target(name: "UraStoreConformance", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore"],
+                path: "Tests/StoreConformance", swiftSettings: strict),
         .executableTarget(name: "ura-testkit",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraHTTPCore", "UraTestSupport"],
@@ -93,8 +97,9 @@ let package = Package(
         .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraProtocolTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol"], swiftSettings: strict),
-        .testTarget(name: "UraStoreTests", dependencies: ["UraBasics", "UraStore", "UraStoreSQLite", "UraProtocol", "UraModel", "UraJSON", "UraCrypto",
-                                                          "COpenSSL", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraStoreSQLiteTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStoreConformance"],
+                    swiftSettings: strict),
         .testTarget(name: "UraHTTPTests", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraLoad", "UraCrypto", "COpenSSL",
                                                          "UraJSON", "UraTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests",

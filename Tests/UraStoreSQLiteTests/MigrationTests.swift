@@ -1,13 +1,25 @@
 import Foundation
 import Testing
-import UraProtocol
-@testable import UraStoreSQLite
 import UraStore
-import UraStoreSQLite
+import UraStoreConformance
+@testable import UraStoreSQLite
 
-/// Migration 6 rebuilds deliveries and deadlines so their state CHECKs no longer cost a temporary
-/// b-tree on every write. A database written by the previous version keeps every row and index.
+/// The schema's versions: a database from a newer urad is refused, and migration 6 rebuilds
+/// deliveries and deadlines so their state CHECKs no longer cost a temporary b-tree on every write
+/// (a database written by the previous version keeps every row and index).
 @Suite struct MigrationTests {
+    @Test func databaseFromANewerVersionIsRefused() async throws {
+        let f = try StoreFixture()
+        f.store.close()
+        let raw = try SQLiteConnection(path: f.path)
+        try raw.execute("PRAGMA user_version = 99")
+        #expect { try SQLiteStore(path: f.path, ledger: StoreFixture.ledger) } throws: {
+            "\($0)".contains("newer than this urad")
+        }
+        try raw.execute("PRAGMA user_version = \(Migrations.all.count)")
+        try f.reopen()
+    }
+
     /// A database at schema version 5, as the previous urad left it, with deliveries in every
     /// state and deadlines open and met.
     static func version5Database(at path: String) throws {
