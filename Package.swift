@@ -82,6 +82,10 @@ let package = Package(
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
         // clock, seeded random numbers; and the processes the tests start (the crash-safety child, …).
         .target(name: "UraTestSupport", dependencies: ["UraBasics", "UraModel"], path: "Tests/Support", swiftSettings: strict),
+        // What the HTTP tests share: a test PKI made with the openssl CLI, a server on an ephemeral
+        // port, a raw socket client that sends exactly the bytes a test gives it.
+        .target(name: "UraHTTPTestSupport", dependencies: ["UraHTTPCore", "UraHTTPServer", "COpenSSL", "UraTestSupport"],
+                path: "Tests/HTTPTestSupport", swiftSettings: strict),
         // The store conformance suite: what every Store backend must do, run by each backend's test
         // target against its own storage (Sources/UraStore/README.md).
         .target(name: "UraStoreConformance", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore"],
@@ -100,8 +104,11 @@ let package = Package(
         .testTarget(name: "UraStoreSQLiteTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStoreConformance"],
                     swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraLoad", "UraCrypto", "COpenSSL",
-                                                         "UraJSON", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraHTTPServerTests", dependencies: ["UraHTTPCore", "UraHTTPServer", "UraJSON", "COpenSSL", "UraTestSupport", "UraHTTPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraHTTPClientTests", dependencies: ["UraHTTPCore", "UraHTTPClient", "UraHTTPServer", "UraTestSupport", "UraHTTPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraLoadTests", dependencies: ["UraHTTPCore", "UraLoad", "UraHTTPTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraGatewayTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                    "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",

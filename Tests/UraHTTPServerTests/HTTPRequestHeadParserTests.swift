@@ -1,7 +1,7 @@
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
 
 /// The strict parser on its own: well-formed heads, incremental input, and every refusal.
 @Suite struct HTTPRequestHeadParserTests {

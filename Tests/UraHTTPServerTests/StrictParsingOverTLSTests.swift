@@ -1,8 +1,8 @@
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraJSON
+import UraHTTPTestSupport
 
 /// Malformed requests sent byte-exact over a real TLS connection: the server answers with an
 /// RFC 9457 problem, `Connection: close`, then closes; the handler never runs.

@@ -1,17 +1,14 @@
 import Foundation
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
 
 /// A value set from another thread; `value` waits until it is.
-final class Locked<Value: Sendable>: @unchecked Sendable {
+public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSCondition()
     private var stored: Value
     private var wasSet = false
 
-    init(_ value: Value) { stored = value }
+    public init(_ value: Value) { stored = value }
 
-    func set(_ value: Value) {
+    public func set(_ value: Value) {
         lock.lock()
         stored = value
         wasSet = true
@@ -20,14 +17,14 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Whether `set` was called (does not wait).
-    var isSet: Bool {
+    public var isSet: Bool {
         lock.lock()
         defer { lock.unlock() }
         return wasSet
     }
 
     /// The value once `set` was called (waits for it).
-    var value: Value {
+    public var value: Value {
         lock.lock()
         while !wasSet { lock.wait() }
         defer { lock.unlock() }

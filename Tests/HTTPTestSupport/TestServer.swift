@@ -1,11 +1,10 @@
 import Foundation
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 
 /// Starts a server on 127.0.0.1 with an ephemeral port (TLS from the test PKI unless `tls` is
 /// false), runs `body`, and shuts the server down whatever happens.
-func withServer<T: Sendable>(tls: Bool = true, _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+public func withServer<T: Sendable>(tls: Bool = true, _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
                              handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse,
                              _ body: (HTTPServer, Int) async throws -> T) async throws -> T {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, tls: tls ? TestPKI.shared.serverTLS() : nil)
@@ -27,13 +26,13 @@ func withServer<T: Sendable>(tls: Bool = true, _ configure: (inout HTTPServerCon
 }
 
 /// Runs the `curl` CLI against the test PKI's CA (off the cooperative pool).
-func curl(_ arguments: [String]) async throws -> ProcessResult {
+public func curl(_ arguments: [String]) async throws -> ProcessResult {
     let base = ["-sS", "--max-time", "20", "--cacert", TestPKI.shared.caCertificate]
     return try await blocking { try runProcess("/usr/bin/curl", base + arguments) }
 }
 
 /// Answers with what the server saw, one `key=value` per line, so curl tests can check it.
-let echoHandler: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
+public let echoHandler: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     var lines = ["method=\(request.method)", "path=\(request.path)", "bytes=\(request.body.count)",
                  "connection=\(request.connectionID)"]
     for (name, value) in request.query { lines.append("query.\(name)=\(value)") }
@@ -49,14 +48,14 @@ let echoHandler: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
 }
 
 /// A cheap order-sensitive checksum (FNV-1a) to compare bodies without echoing megabytes.
-func checksum(_ bytes: [UInt8]) -> String {
+public func checksum(_ bytes: [UInt8]) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
     return String(hash, radix: 16)
 }
 
 /// `key=value` lines (from `echoHandler`) as a dictionary.
-func fields(_ text: String) -> [String: String] {
+public func fields(_ text: String) -> [String: String] {
     var result: [String: String] = [:]
     for line in text.split(separator: "\n") {
         guard let equals = line.firstIndex(of: "=") else { continue }
@@ -66,7 +65,7 @@ func fields(_ text: String) -> [String: String] {
 }
 
 /// Deterministic pseudo-random bytes (so a failure can be reproduced).
-func testBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
+public func testBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
     var state = seed
     return (0..<count).map { _ in
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -75,7 +74,7 @@ func testBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
 }
 
 /// Writes bytes to a fresh file in the test PKI's private directory and returns its path.
-func temporaryFile(_ bytes: [UInt8]) throws -> String {
+public func temporaryFile(_ bytes: [UInt8]) throws -> String {
     let path = TestPKI.shared.directory + "/body-\(UUID().uuidString)"
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path

@@ -1,8 +1,8 @@
 import Glibc
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
 
 /// One listening socket per server, shared by its event loops: a second server on the same port
 /// cannot bind it (no SO_REUSEPORT splitting connections between two processes), connections still

@@ -1,7 +1,8 @@
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
+import UraTestSupport
 
 /// What happens to handlers and connections at the edges: clients leaving, too many clients.
 @Suite struct ConnectionEdgeTests {

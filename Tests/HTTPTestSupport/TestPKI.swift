@@ -1,42 +1,40 @@
 import Foundation
-import UraHTTPClient
 import UraHTTPCore
-import UraHTTPServer
 
 /// Certificates for the tests, made once per test run with the `openssl` CLI in a private
 /// temporary directory (0700, keys 0600): a CA, a server certificate for 127.0.0.1/localhost,
 /// a client certificate from the CA, one from another CA, an expired one from the CA, and one from
 /// the CA whose basicConstraints extension does not decode (OpenSSL queues an error verifying it).
-struct TestPKI: Sendable {
-    let directory: String
+public struct TestPKI: Sendable {
+    public let directory: String
 
-    var caCertificate: String { directory + "/ca.pem" }
-    var serverCertificate: String { directory + "/server.pem" }
-    var serverKey: String { directory + "/server.key" }
-    var clientCertificate: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client.key" }
-    var otherCACertificate: String { directory + "/other-ca.pem" }
-    var strangerCertificate: String { directory + "/stranger.pem" }
-    var strangerKey: String { directory + "/stranger.key" }
-    var expiredCertificate: String { directory + "/expired.pem" }
-    var expiredKey: String { directory + "/expired.key" }
-    var malformedCertificate: String { directory + "/malformed.pem" }
-    var malformedKey: String { directory + "/malformed.key" }
+    public var caCertificate: String { directory + "/ca.pem" }
+    public var serverCertificate: String { directory + "/server.pem" }
+    public var serverKey: String { directory + "/server.key" }
+    public var clientCertificate: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client.key" }
+    public var otherCACertificate: String { directory + "/other-ca.pem" }
+    public var strangerCertificate: String { directory + "/stranger.pem" }
+    public var strangerKey: String { directory + "/stranger.key" }
+    public var expiredCertificate: String { directory + "/expired.pem" }
+    public var expiredKey: String { directory + "/expired.key" }
+    public var malformedCertificate: String { directory + "/malformed.pem" }
+    public var malformedKey: String { directory + "/malformed.key" }
 
     /// Removed at process exit: the keys must not outlive the test run.
     private static let directoryToRemove = Locked<String>("")
 
-    static let shared: TestPKI = {
+    public static let shared: TestPKI = {
         do { return try TestPKI.generate() } catch { fatalError("cannot create the test PKI: \(error)") }
     }()
 
     /// Server TLS with client certificates verified against the test CA.
-    func serverTLS(askForClientCertificates: Bool = true) -> TLSConfiguration {
+    public func serverTLS(askForClientCertificates: Bool = true) -> TLSConfiguration {
         TLSConfiguration(certificateChain: .file(serverCertificate), privateKey: .file(serverKey),
                          clientCertificateAuthorities: askForClientCertificates ? .file(caCertificate) : nil)
     }
 
-    func bytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
+    public func bytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
 
     private static func generate() throws -> TestPKI {
         let directory = NSTemporaryDirectory() + "ura-http-tests-\(UUID().uuidString)"

@@ -1,7 +1,8 @@
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
+import UraTestSupport
 
 /// Handlers run off the event loops: one that waits does not delay others, and the bound on
 /// requests in handlers makes connections wait instead of dropping them.

@@ -1,9 +1,9 @@
 import Synchronization
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraLoad
+import UraHTTPTestSupport
 
 /// The TLS load generator against the real server, including 1,000 concurrent connections.
 @Suite struct LoadGeneratorTests {

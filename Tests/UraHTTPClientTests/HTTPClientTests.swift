@@ -3,6 +3,8 @@ import Testing
 import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
+import UraTestSupport
 
 /// `HTTPClient` (libcurl multi) against the real server over mutual TLS on 127.0.0.1.
 @Suite struct HTTPClientTests {

@@ -1,11 +1,8 @@
 import Synchronization
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
 
 /// Handlers wait on a gate until the test opens it, so a test decides exactly when a slow
 /// request finishes. Waiting ends early (returning false) if the waiting task is cancelled.
-final class Gate: Sendable {
+public final class Gate: Sendable {
     private struct State {
         var isOpen = false
         var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
@@ -15,10 +12,12 @@ final class Gate: Sendable {
 
     private let state = Mutex(State())
 
-    /// How many waits have begun (also counts ones that already ended).
-    var arrivals: Int { state.withLock { $0.arrivals } }
+    public init() {}
 
-    func wait() async -> Bool {
+    /// How many waits have begun (also counts ones that already ended).
+    public var arrivals: Int { state.withLock { $0.arrivals } }
+
+    public func wait() async -> Bool {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             state.arrivals += 1
@@ -39,7 +38,7 @@ final class Gate: Sendable {
         }
     }
 
-    func open() {
+    public func open() {
         let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             state.isOpen = true
             defer { state.waiters = [:] }

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
 
 /// The server against the real `curl` CLI over TLS on 127.0.0.1.
 @Suite struct CurlRoundTripTests {

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 import COpenSSL
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraTestSupport
+import UraHTTPTestSupport
 
 /// Client certificates are requested, verified against the configured CA, never fatal to the
 /// handshake, and reported per request with hashes that match what the `openssl` CLI computes.

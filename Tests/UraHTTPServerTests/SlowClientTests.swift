@@ -1,8 +1,9 @@
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraJSON
+import UraHTTPTestSupport
+import UraTestSupport
 
 /// Slow or silent clients (slow loris) hold only their own connection: everyone else is served,
 /// and each phase's deadline closes them.

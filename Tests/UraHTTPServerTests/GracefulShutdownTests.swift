@@ -1,8 +1,9 @@
 import Glibc
 import Testing
-import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraHTTPTestSupport
+import UraTestSupport
 
 /// Shutdown stops accepting at once, closes idle connections, lets requests under way finish,
 /// and cancels handlers still running when the grace period ends.

@@ -1,15 +1,13 @@
 import Foundation
-import UraHTTPClient
 import UraHTTPCore
-import UraHTTPServer
 
 /// A parsed response from `RawClient`.
-struct RawResponse {
-    let status: Int
-    let headers: HTTPHeaders
-    let body: [UInt8]
+public struct RawResponse: Sendable {
+    public let status: Int
+    public let headers: HTTPHeaders
+    public let body: [UInt8]
 
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// A response at the start of `bytes`, with the number of bytes it takes; nil if incomplete.
     static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {

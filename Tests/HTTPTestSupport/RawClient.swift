@@ -1,32 +1,38 @@
 import Foundation
 import Glibc
 import COpenSSL
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
 
 /// A blocking HTTP client over a real socket (TLS through OpenSSL, or plain TCP) that sends
 /// exactly the bytes a test gives it, so malformed requests reach the server unaltered.
 /// Reads time out after `receiveTimeout` instead of hanging a test forever.
 /// @unchecked: a test uses one client from one thread at a time, handing it over between steps.
-final class RawClient: @unchecked Sendable {
+public final class RawClient: @unchecked Sendable {
     private var fd: Int32
     private var context: OpaquePointer?
     private var ssl: OpaquePointer?
     private var received: [UInt8] = []
 
-    struct TLSOptions {
-        var caFile: String
-        var certificateFile: String? = nil
-        var keyFile: String? = nil
+    public struct TLSOptions: Sendable {
+        public var caFile: String
+        public var certificateFile: String?
+        public var keyFile: String?
         /// Offered for resumption (from `session()` of an earlier connection).
-        var session: Session? = nil
+        public var session: Session?
         /// The highest protocol version to offer (`TLS1_2_VERSION`…); nil: OpenSSL's.
-        var maximumVersion: Int32? = nil
+        public var maximumVersion: Int32?
+
+        public init(caFile: String, certificateFile: String? = nil, keyFile: String? = nil, session: Session? = nil,
+                    maximumVersion: Int32? = nil) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.session = session
+            self.maximumVersion = maximumVersion
+        }
     }
 
     /// A TLS session, kept to offer it again on a later connection.
-    final class Session: @unchecked Sendable {
+    public final class Session: @unchecked Sendable {
         // @unchecked: an SSL_SESSION is reference-counted by OpenSSL and only read once made.
         let pointer: OpaquePointer
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
@@ -35,7 +41,7 @@ final class RawClient: @unchecked Sendable {
 
     /// `receiveBuffer` (bytes) fixes the socket's receive buffer before connecting, so the
     /// server's writes block as soon as the client stops reading.
-    init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60), receiveBuffer: Int? = nil) throws {
+    public init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60), receiveBuffer: Int? = nil) throws {
         Self.ignoreBrokenPipe
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
@@ -86,16 +92,16 @@ final class RawClient: @unchecked Sendable {
     deinit { close() }
 
     /// The connection's TLS session (with TLS 1.3 tickets only after a response was read).
-    func session() -> Session? { ssl.flatMap(SSL_get1_session).map(Session.init) }
+    public func session() -> Session? { ssl.flatMap(SSL_get1_session).map(Session.init) }
 
     /// The handshake resumed the offered session instead of a full one.
-    var resumedSession: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
+    public var resumedSession: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
 
     /// OpenSSL writes to the socket with write(2): a server that already closed would kill the
     /// whole test process with SIGPIPE instead of failing one test.
     private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    func close() {
+    public func close() {
         if let ssl { SSL_free(ssl) }
         if let context { SSL_CTX_free(context) }
         ssl = nil
@@ -107,18 +113,18 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Sends FIN (TCP half-close), leaving the socket open for reading.
-    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
+    public func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Closes with a TCP reset (SO_LINGER 0), as a crashed or killed client would.
-    func reset() {
+    public func reset() {
         var immediately = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &immediately, socklen_t(MemoryLayout<linger>.size))
         close()
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { raw -> Int in
@@ -155,7 +161,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads one complete response (a 100 Continue is returned as a response of its own).
-    func readResponse() throws -> RawResponse {
+    public func readResponse() throws -> RawResponse {
         while true {
             if let (response, length) = RawResponse.parse(received) {
                 received.removeFirst(length)
@@ -168,7 +174,7 @@ final class RawClient: @unchecked Sendable {
 
     /// Reads one complete response at most `piece` bytes at a time, pausing `pause` before each
     /// read: a client on a slow link that keeps reading.
-    func readResponse(piece: Int, pause: Duration) throws -> RawResponse {
+    public func readResponse(piece: Int, pause: Duration) throws -> RawResponse {
         while true {
             if let (response, length) = RawResponse.parse(received) {
                 received.removeFirst(length)
@@ -185,7 +191,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads until the server closes; returns everything that came (after buffered responses).
-    func readUntilClosed() throws -> [UInt8] {
+    public func readUntilClosed() throws -> [UInt8] {
         while let more = try readSome() { received += more }
         defer { received = [] }
         return received
