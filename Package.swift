@@ -72,7 +72,7 @@ let package = Package(
 
         // Benchmarks: the HTTPS load generator (also used by tests) and `swift run -c release ura-bench <suite>`.
         .target(name: "UraLoad", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraCrypto", "COpenSSL"], path: "Benchmarks/UraLoad",
-                swiftSettings: strict),
+                exclude: ["README.md"], swiftSettings: strict),
         .executableTarget(name: "ura-bench",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
@@ -82,6 +82,14 @@ let package = Package(
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
         // clock, seeded random numbers; and the processes the tests start (the crash-safety child, …).
         .target(name: "UraTestSupport", dependencies: ["UraBasics", "UraModel"], path: "Tests/Support", swiftSettings: strict),
+        // What the HTTP tests share: a test PKI made with the openssl CLI, a server on an ephemeral
+        // port, a raw socket client that sends exactly the bytes a test gives it.
+        .target(name: "UraHTTPTestSupport", dependencies: ["UraHTTPCore", "UraHTTPServer", "COpenSSL", "UraTestSupport"],
+                path: "Tests/HTTPTestSupport", swiftSettings: strict),
+        // The store conformance suite: what every Store backend must do, run by each backend's test
+        // target against its own storage (Sources/UraStore/README.md).
+        .target(name: "UraStoreConformance", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore"],
+                path: "Tests/StoreConformance", swiftSettings: strict),
         .executableTarget(name: "ura-testkit",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraHTTPCore", "UraTestSupport"],
@@ -91,12 +99,16 @@ let package = Package(
         .testTarget(name: "UraJSONTests", dependencies: ["UraBasics", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraModelTests", dependencies: ["UraBasics", "UraModel"], swiftSettings: strict),
         .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraProtocolTests", dependencies: ["UraProtocol", "UraCrypto", "UraModel", "UraJSON"], swiftSettings: strict),
         .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraStoreTests", dependencies: ["UraBasics", "UraStore", "UraStoreSQLite", "UraProtocol", "UraModel", "UraJSON", "UraCrypto",
-                                                          "COpenSSL", "UraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraHTTPTests", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraLoad", "UraCrypto", "COpenSSL",
-                                                         "UraJSON", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraProtocolTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol"], swiftSettings: strict),
+        .testTarget(name: "UraStoreSQLiteTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStoreConformance"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraHTTPServerTests", dependencies: ["UraHTTPCore", "UraHTTPServer", "UraJSON", "COpenSSL", "UraTestSupport", "UraHTTPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraHTTPClientTests", dependencies: ["UraHTTPCore", "UraHTTPClient", "UraHTTPServer", "UraTestSupport", "UraHTTPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraLoadTests", dependencies: ["UraHTTPCore", "UraLoad", "UraHTTPTestSupport"], swiftSettings: strict),
         // What the gateway, daemon and CLI tests share: fixtures on a temporary gateway, the real
         // binaries as child processes, a push endpoint, scenarios.
         .target(name: "UraGatewayTestSupport", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport"],

@@ -1,4 +1,5 @@
 import COpenSSL
+import UraCrypto
 import UraHTTPCore
 import UraHTTPServer
 
@@ -8,9 +9,9 @@ final class ClientTLSContext: @unchecked Sendable {
     let context: OpaquePointer
 
     init(certificate: PEMSource?, key: PEMSource?, trust: PEMSource?) throws(TLSSetupError) {
-        OpenSSLError.clear()
+        OpenSSL.clearErrors()
         guard let context = SSL_CTX_new(TLS_client_method()) else {
-            throw TLSSetupError("cannot create a TLS client context: \(OpenSSLError.drain())")
+            throw TLSSetupError("cannot create a TLS client context: \(OpenSSL.drainErrors())")
         }
         self.context = context
         _ = ura_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)
@@ -19,7 +20,7 @@ final class ClientTLSContext: @unchecked Sendable {
         if let trust {
             guard let store = SSL_CTX_get_cert_store(context) else { throw TLSSetupError("the TLS context has no certificate store") }
             for certificate in try trust.loadCertificates() where X509_STORE_add_cert(store, certificate.pointer) != 1 {
-                throw TLSSetupError("cannot trust the CA from \(trust.label): \(OpenSSLError.drain())")
+                throw TLSSetupError("cannot trust the CA from \(trust.label): \(OpenSSL.drainErrors())")
             }
         } else {
             _ = SSL_CTX_set_default_verify_paths(context)
@@ -31,7 +32,7 @@ final class ClientTLSContext: @unchecked Sendable {
             guard SSL_CTX_use_certificate(context, chain[0].pointer) == 1,
                   chain.dropFirst().allSatisfy({ ura_ssl_ctx_add1_chain_cert(context, $0.pointer) == 1 }),
                   SSL_CTX_use_PrivateKey(context, privateKey.pointer) == 1, SSL_CTX_check_private_key(context) == 1 else {
-                throw TLSSetupError("cannot use the client certificate from \(certificate.label) with the key from \(key.label): \(OpenSSLError.drain())")
+                throw TLSSetupError("cannot use the client certificate from \(certificate.label) with the key from \(key.label): \(OpenSSL.drainErrors())")
             }
         }
     }

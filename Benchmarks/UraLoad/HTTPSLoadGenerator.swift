@@ -2,6 +2,7 @@ import UraBasics
 import Foundation
 import Glibc
 import COpenSSL
+import UraCrypto
 import Dispatch
 import UraHTTPCore
 import UraHTTPServer
@@ -105,21 +106,21 @@ public struct HTTPSLoadGenerator: Sendable {
         guard let tls else { return (fd, nil) }
         guard let ssl = SSL_new(tls.context) else {
             close(fd)
-            throw LoadGeneratorError("cannot create a TLS connection: \(OpenSSLError.drain())")
+            throw LoadGeneratorError("cannot create a TLS connection: \(OpenSSL.drainErrors())")
         }
         SSL_set_fd(ssl, fd)
         _ = ura_ssl_set_tlsext_host_name(ssl, configuration.serverName)
         _ = SSL_set1_host(ssl, configuration.serverName)
-        OpenSSLError.clear()
+        OpenSSL.clearErrors()
         let handshake = SSL_connect(ssl)
         guard handshake == 1 else {
             let code = SSL_get_error(ssl, handshake), errorNumber = errno
             let verify = SSL_get_verify_result(ssl)
-            var reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : OpenSSLError.drain()
+            var reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : OpenSSL.drainErrors()
             // With nothing queued, say what the socket said (SSL_ERROR_SYSCALL: EOF or errno).
             if code == SSL_ERROR_SYSCALL { reason += errorNumber == 0 ? " (the server closed the connection)" : " (\(String(cString: strerror(errorNumber))))" }
             else { reason += " (SSL_get_error \(code))" }
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             SSL_free(ssl)
             close(fd)
             throw LoadGeneratorError("TLS handshake of connection \(number + 1) with \(target) failed: \(reason)")

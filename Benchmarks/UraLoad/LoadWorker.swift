@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import COpenSSL
+import UraCrypto
 import Dispatch
 import UraHTTPCore
 import UraHTTPServer
@@ -144,7 +145,7 @@ final class LoadWorker: @unchecked Sendable {
         guard connection.alive, !connection.pendingWrite.isEmpty else { return }
         let written: Int = connection.pendingWrite.withUnsafeBytes { raw in
             if let ssl = connection.ssl {
-                OpenSSLError.clear()
+                OpenSSL.clearErrors()
                 return Int(SSL_write(ssl, raw.baseAddress, Int32(raw.count)))
             }
             return Glibc.send(connection.fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
@@ -157,7 +158,7 @@ final class LoadWorker: @unchecked Sendable {
         if let ssl = connection.ssl {
             let error = SSL_get_error(ssl, Int32(written))
             if error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ { return setInterest(connection, write: true) }
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             return lose(connection)
         }
         if written > 0 {
@@ -181,11 +182,11 @@ final class LoadWorker: @unchecked Sendable {
         while connection.alive {
             let count: Int
             if let ssl = connection.ssl {
-                OpenSSLError.clear()
+                OpenSSL.clearErrors()
                 count = Int(SSL_read(ssl, scratch, Int32(Self.scratchSize)))
                 if count <= 0 {
                     if SSL_get_error(ssl, Int32(count)) == SSL_ERROR_WANT_READ { return }
-                    OpenSSLError.clear()
+                    OpenSSL.clearErrors()
                     return lose(connection)
                 }
             } else {

@@ -5,7 +5,7 @@ import UraJSON
 enum AsymmetricKey {
     static func generate(_ curve: KeyCurve) throws(CryptoError) -> PKey {
         let ctx = EVP_PKEY_CTX_new_from_name(nil, curve.isNIST ? "EC" : curve.openSSLName, nil)
-        guard let ctx else { throw CryptoError.library("cannot create a key context: \(OpenSSL.lastError())") }
+        guard let ctx else { throw CryptoError.library("cannot create a key context: \(OpenSSL.drainErrors())") }
         defer { EVP_PKEY_CTX_free(ctx) }
         try OpenSSL.check(EVP_PKEY_keygen_init(ctx), "keygen init")
         if curve.isNIST { try OpenSSL.check(EVP_PKEY_CTX_set_group_name(ctx, curve.openSSLName), "set group") }
@@ -42,7 +42,7 @@ enum AsymmetricKey {
         }
         let type = curve == .ed25519 ? EVP_PKEY_ED25519 : EVP_PKEY_X25519
         let raw = d.map { EVP_PKEY_new_raw_private_key(type, nil, $0, $0.count) } ?? EVP_PKEY_new_raw_public_key(type, nil, x, x.count)
-        guard let raw else { throw CryptoError.invalidKey("OpenSSL refused the \(crvName) key: \(OpenSSL.lastError())") }
+        guard let raw else { throw CryptoError.invalidKey("OpenSSL refused the \(crvName) key: \(OpenSSL.drainErrors())") }
         let key = PKey(raw)
         if d != nil, try rawPublic(key) != x { throw CryptoError.invalidKey("the JWK's d does not belong to its x") }
         return (key, curve, d != nil)
@@ -57,13 +57,13 @@ enum AsymmetricKey {
         if let scalar { try builder.number(OSSL_PKEY_PARAM_PRIV_KEY, bigEndian: scalar) }
         let params = try builder.build()
         defer { OSSL_PARAM_free(params) }
-        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { throw CryptoError.library(OpenSSL.lastError()) }
+        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { throw CryptoError.library(OpenSSL.drainErrors()) }
         defer { EVP_PKEY_CTX_free(ctx) }
         try OpenSSL.check(EVP_PKEY_fromdata_init(ctx), "fromdata init")
         var key: OpaquePointer?
         let selection = scalar == nil ? ura_evp_pkey_public_key() : ura_evp_pkey_keypair()
         guard EVP_PKEY_fromdata(ctx, &key, selection, params) == 1, let key else {
-            throw CryptoError.invalidKey("the \(curve.rawValue) point is not on the curve (\(OpenSSL.lastError()))")
+            throw CryptoError.invalidKey("the \(curve.rawValue) point is not on the curve (\(OpenSSL.drainErrors()))")
         }
         let owned = PKey(key)
         try check(owned, curve: curve, full: scalar != nil)
@@ -73,7 +73,7 @@ enum AsymmetricKey {
     /// OpenSSL's own key checks: the point is on the curve and not the point at infinity; for a
     /// key pair, that the private scalar gives the public point.
     static func check(_ key: PKey, curve: KeyCurve, full: Bool) throws(CryptoError) {
-        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil) else { throw CryptoError.library(OpenSSL.lastError()) }
+        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil) else { throw CryptoError.library(OpenSSL.drainErrors()) }
         defer { EVP_PKEY_CTX_free(ctx) }
         let ok = full ? EVP_PKEY_check(ctx) : EVP_PKEY_public_check(ctx)
         guard ok == 1 else {
@@ -161,12 +161,13 @@ enum AsymmetricKey {
 
     static func readPEM(_ text: String, privateKey: Bool) throws(CryptoError) -> PKey {
         let bytes = Array(text.utf8)
-        guard let bio = BIO_new_mem_buf(bytes, Int32(bytes.count)) else { throw CryptoError.library("out of memory") }
-        defer { BIO_free(bio) }
-        let key = privateKey ? PEM_read_bio_PrivateKey(bio, nil, nil, nil) : PEM_read_bio_PUBKEY(bio, nil, nil, nil)
-        guard let key else {
+        if privateKey {
+            guard let key = try? PKey(privateKeyPEM: bytes) else { throw CryptoError.invalidInput("not a PEM private key (PKCS#8)") }
+            return key
+        }
+        guard let key = OpenSSL.reading(bytes, { PEM_read_bio_PUBKEY($0, nil, nil, nil) }) else {
             OpenSSL.clearErrors()
-            throw CryptoError.invalidInput(privateKey ? "not a PEM private key (PKCS#8)" : "not a PEM public key (SubjectPublicKeyInfo)")
+            throw CryptoError.invalidInput("not a PEM public key (SubjectPublicKeyInfo)")
         }
         return PKey(key)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 
 /// An X.509 certificate (PEM), with what the gateway needs from it: the SHA-256 fingerprints that
 /// pin it to an agency, its subject's common name (an agency id) and its validity.
@@ -23,8 +24,8 @@ public struct Certificate: Sendable {
         self.x509 = x509
         pem = try x509.pem()
         der = try x509.der()
-        sha256Fingerprint = X509Owner.hex(SHA256.hash(der))
-        spkiSHA256 = X509Owner.hex(SHA256.hash(try x509.publicKeyDER()))
+        sha256Fingerprint = Hex.encode(SHA256.hash(der))
+        spkiSHA256 = try x509.spkiSHA256()
         subjectCommonName = x509.commonName(subject: true)
         issuerCommonName = x509.commonName(subject: false)
         (notBefore, notAfter) = try x509.validity()
@@ -91,7 +92,7 @@ public struct CertificateSigningRequest: Sendable {
         self.request = request
         pem = try request.pem()
         commonName = request.commonName()
-        spkiSHA256 = X509Owner.hex(SHA256.hash(try request.publicKeyDER()))
+        spkiSHA256 = Hex.encode(SHA256.hash(try request.publicKeyDER()))
     }
 }
 

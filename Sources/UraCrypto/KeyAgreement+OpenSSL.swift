@@ -6,14 +6,14 @@ enum KeyAgreement {
     /// The shared secret Z between a private key and a peer's public key on the same curve. An
     /// all-zero X25519 result (a low-order peer point) is refused.
     static func sharedSecret(_ privateKey: PKey, _ peer: PKey) throws(CryptoError) -> [UInt8] {
-        guard let ctx = EVP_PKEY_CTX_new(privateKey.pointer, nil) else { throw CryptoError.library(OpenSSL.lastError()) }
+        guard let ctx = EVP_PKEY_CTX_new(privateKey.pointer, nil) else { throw CryptoError.library(OpenSSL.drainErrors()) }
         defer { EVP_PKEY_CTX_free(ctx) }
         guard EVP_PKEY_derive_init(ctx) == 1, EVP_PKEY_derive_set_peer(ctx, peer.pointer) == 1 else {
             OpenSSL.clearErrors()
             throw CryptoError.invalidKey("the peer key cannot be used for key agreement")
         }
         var length = 0
-        guard EVP_PKEY_derive(ctx, nil, &length) == 1 else { throw CryptoError.library(OpenSSL.lastError()) }
+        guard EVP_PKEY_derive(ctx, nil, &length) == 1 else { throw CryptoError.library(OpenSSL.drainErrors()) }
         var secret = [UInt8](repeating: 0, count: length)
         guard EVP_PKEY_derive(ctx, &secret, &length) == 1 else {
             OpenSSL.clearErrors()
@@ -33,9 +33,9 @@ enum KeyAgreement {
         let bits = UInt32(keyLength * 8)
         let otherInfo = lengthPrefixed(Array(algorithmID.utf8)) + lengthPrefixed(apu) + lengthPrefixed(apv)
             + [UInt8(bits >> 24), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits & 0xFF)]
-        guard let kdf = EVP_KDF_fetch(nil, "SSKDF", nil) else { throw CryptoError.library("SSKDF unavailable: \(OpenSSL.lastError())") }
+        guard let kdf = EVP_KDF_fetch(nil, "SSKDF", nil) else { throw CryptoError.library("SSKDF unavailable: \(OpenSSL.drainErrors())") }
         defer { EVP_KDF_free(kdf) }
-        guard let ctx = EVP_KDF_CTX_new(kdf) else { throw CryptoError.library(OpenSSL.lastError()) }
+        guard let ctx = EVP_KDF_CTX_new(kdf) else { throw CryptoError.library(OpenSSL.drainErrors()) }
         defer { EVP_KDF_CTX_free(ctx) }
         let builder = try ParamBuilder()
         try builder.string(OSSL_KDF_PARAM_DIGEST, "SHA256")

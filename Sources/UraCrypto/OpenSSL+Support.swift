@@ -1,34 +1,60 @@
 import COpenSSL
 
-/// Helpers shared by the `*+OpenSSL` files: error text from OpenSSL's error queue, and owners
-/// that free C objects when they go away.
-enum OpenSSL {
-    /// The last OpenSSL error as text (and clears the queue).
-    static func lastError() -> String {
+/// Helpers shared by every module that calls OpenSSL (UraCrypto's `*+OpenSSL` files, the HTTP
+/// server's TLS, the load generator): error text from OpenSSL's error queue and reading PEM from
+/// memory. The owners that free C objects are `PKey` and `X509Owner`.
+package enum OpenSSL {
+    /// Every error queued on this thread as one line, oldest first (and empties the queue, so the
+    /// next failure on this thread does not report stale errors).
+    package static func drainErrors() -> String {
+        var messages: [String] = []
         var code = ERR_get_error()
-        var text = "unknown error"
         while code != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            messages.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             code = ERR_get_error()
         }
-        return text
+        return messages.isEmpty ? "no detail from OpenSSL" : messages.joined(separator: "; ")
     }
 
     static func check(_ result: Int32, _ what: String) throws(CryptoError) {
-        guard result == 1 else { throw CryptoError.library("\(what): \(lastError())") }
+        guard result == 1 else { throw CryptoError.library("\(what): \(drainErrors())") }
     }
 
-    static func clearErrors() { ERR_clear_error() }
+    /// Empties this thread's error queue. A TLS connection calls it right before every SSL_read,
+    /// SSL_write, SSL_do_handshake and SSL_shutdown: SSL_get_error consults the thread's whole
+    /// queue, so an entry left by some other call would turn an ordinary WANT_READ into
+    /// SSL_ERROR_SSL and end the connection.
+    package static func clearErrors() { ERR_clear_error() }
+
+    /// Runs `read` on a read-only memory BIO over `bytes`; nil when OpenSSL cannot make the BIO.
+    static func reading<T>(_ bytes: [UInt8], _ read: (OpaquePointer) -> T?) -> T? {
+        bytes.withUnsafeBytes { raw in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return read(bio)
+        }
+    }
 }
 
 /// Owns an `EVP_PKEY` (freed in `deinit`). `EVP_PKEY` is reference-counted and safe to use for
-/// signing, verifying and deriving from many threads at once, each with its own context.
-final class PKey: @unchecked Sendable {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+/// signing, verifying and deriving from many threads at once, each with its own context. The
+/// HTTP server hands its pointer to its SSL_CTX, which takes a reference of its own.
+package final class PKey: @unchecked Sendable {
+    package let pointer: OpaquePointer
+    package init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { EVP_PKEY_free(pointer) }
+
+    /// The private key in PEM `bytes` (PKCS#8 or a traditional format, unencrypted); a failure
+    /// carries OpenSSL's reason (`.invalidKey`).
+    package convenience init(privateKeyPEM bytes: [UInt8]) throws(CryptoError) {
+        OpenSSL.clearErrors()
+        guard let key = OpenSSL.reading(bytes, { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+            throw CryptoError.invalidKey(OpenSSL.drainErrors())
+        }
+        self.init(key)
+    }
 }
 
 /// SHA-2 digests through OpenSSL.
@@ -73,7 +99,7 @@ public enum SecureRandom {
         var out = [UInt8](repeating: 0, count: count)
         guard count > 0 else { return out }
         // RAND_bytes fails only when the generator cannot be seeded; there is no safe fallback.
-        precondition(RAND_bytes(&out, Int32(count)) == 1, "OpenSSL's random generator failed: \(OpenSSL.lastError())")
+        precondition(RAND_bytes(&out, Int32(count)) == 1, "OpenSSL's random generator failed: \(OpenSSL.drainErrors())")
         return out
     }
 }

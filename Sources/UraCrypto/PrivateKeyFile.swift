@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,12 +14,8 @@ enum PrivateKeyFile {
             throw CryptoError.invalidInput("cannot create the key file \(path): \(reason)")
         }
         defer { close(fd) }
-        let bytes = Array(pem.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard n > 0 else { throw CryptoError.invalidInput("cannot write the key file \(path): \(String(cString: strerror(errno)))") }
-            written += n
+        if let problem = DurableFile.writeAll(fd, Array(pem.utf8)) {
+            throw CryptoError.invalidInput("cannot write the key file \(path): \(String(cString: strerror(problem)))")
         }
         guard fsync(fd) == 0 else { throw CryptoError.invalidInput("cannot sync the key file \(path)") }
     }

@@ -1,22 +1,51 @@
 import COpenSSL
 import Foundation
+import UraBasics
 
-/// Owns an `X509` (freed in `deinit`).
-final class X509Owner: @unchecked Sendable {
-    let pointer: OpaquePointer
+/// Owns an `X509` (freed in `deinit`): certificates UraCrypto makes and reads, and those the HTTP
+/// server loads for its SSL_CTX or takes from a handshake (`SSL_get1_peer_certificate`).
+package final class X509Owner: @unchecked Sendable {
+    package let pointer: OpaquePointer
 
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    /// Takes over one reference of `pointer`.
+    package init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { X509_free(pointer) }
 
+    /// The first certificate of `pem`.
     convenience init(pem: String) throws(CryptoError) {
-        let bytes = Array(pem.utf8)
-        guard let bio = BIO_new_mem_buf(bytes, Int32(bytes.count)) else { throw CryptoError.library("out of memory") }
-        defer { BIO_free(bio) }
-        guard let x509 = PEM_read_bio_X509(bio, nil, nil, nil) else {
+        guard let x509 = OpenSSL.reading(Array(pem.utf8), { PEM_read_bio_X509($0, nil, nil, nil) }) else {
             OpenSSL.clearErrors()
             throw CryptoError.invalidInput("not a PEM certificate")
         }
         self.init(x509)
+    }
+
+    /// Every certificate in PEM `bytes`, in order; empty when there is none.
+    package static func certificates(pem bytes: [UInt8]) -> [X509Owner] {
+        OpenSSL.clearErrors()
+        let certificates = OpenSSL.reading(bytes) { bio -> [X509Owner]? in
+            var certificates: [X509Owner] = []
+            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) { certificates.append(X509Owner(certificate)) }
+            return certificates
+        }
+        OpenSSL.clearErrors()  // the loop ends on a "no start line" error, which is expected
+        return certificates ?? []
+    }
+
+    /// Lowercase hex SHA-256 of the DER (as `openssl x509 -fingerprint -sha256`, without colons).
+    package func sha256Fingerprint() throws(CryptoError) -> String { Hex.encode(SHA256.hash(try der())) }
+
+    /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER: a pin that survives re-issuing with the same key.
+    package func spkiSHA256() throws(CryptoError) -> String { Hex.encode(SHA256.hash(try publicKeyDER())) }
+
+    /// The validity period's bounds (UTC), nil when one does not parse.
+    package var notBefore: Date? { Self.date(X509_get0_notBefore(pointer)) }
+    package var notAfter: Date? { Self.date(X509_get0_notAfter(pointer)) }
+
+    private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        var parts = tm()
+        guard let time, ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 
     func pem() throws(CryptoError) -> String {
@@ -39,25 +68,25 @@ final class X509Owner: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
 
-    func commonName(subject: Bool) -> String? {
+    /// The common name of the subject (or of the issuer), as UTF-8 whatever string type it has.
+    package func commonName(subject: Bool) -> String? {
         X509Owner.commonName(of: subject ? X509_get_subject_name(pointer) : X509_get_issuer_name(pointer))
     }
 
     static func commonName(of name: OpaquePointer?) -> String? {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
-        guard index >= 0, let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry),
-              let bytes = ASN1_STRING_get0_data(data) else { return nil }
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(data))), as: UTF8.self)
+        guard index >= 0, let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
+        var utf8: UnsafeMutablePointer<UInt8>?
+        let length = ASN1_STRING_to_UTF8(&utf8, data)
+        guard length >= 0, let utf8 else { return nil }
+        defer { ura_openssl_free(utf8) }
+        return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
     }
 
     func validity() throws(CryptoError) -> (Date, Date) {
-        func date(_ time: UnsafePointer<ASN1_TIME>?) throws(CryptoError) -> Date {
-            var parts = tm()
-            guard let time, ASN1_TIME_to_tm(time, &parts) == 1 else { throw CryptoError.invalidInput("the certificate has an unreadable validity") }
-            return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
-        }
-        return (try date(X509_get0_notBefore(pointer)), try date(X509_get0_notAfter(pointer)))
+        guard let notBefore, let notAfter else { throw CryptoError.invalidInput("the certificate has an unreadable validity") }
+        return (notBefore, notAfter)
     }
 
     func isIssued(by issuer: X509Owner) -> Bool {
@@ -89,18 +118,16 @@ final class X509Owner: @unchecked Sendable {
         for (extensionName, value) in extensions {
             let nid = OBJ_sn2nid(extensionName)
             guard let ext = X509V3_EXT_conf_nid(nil, &context, nid, value) else {
-                throw CryptoError.library("extension \(extensionName)=\(value): \(OpenSSL.lastError())")
+                throw CryptoError.library("extension \(extensionName)=\(value): \(OpenSSL.drainErrors())")
             }
             defer { X509_EXTENSION_free(ext) }
             try OpenSSL.check(X509_add_ext(x509, ext, -1), "add \(extensionName)")
         }
         guard X509_sign(x509, signer.pointer, Signatures.digest(for: digest)) > 0 else {
-            throw CryptoError.library("signing the certificate: \(OpenSSL.lastError())")
+            throw CryptoError.library("signing the certificate: \(OpenSSL.drainErrors())")
         }
         return owner
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Owns an `X509_REQ` (freed in `deinit`).
@@ -111,10 +138,7 @@ final class X509RequestOwner: @unchecked Sendable {
     deinit { X509_REQ_free(pointer) }
 
     convenience init(pem: String) throws(CryptoError) {
-        let bytes = Array(pem.utf8)
-        guard let bio = BIO_new_mem_buf(bytes, Int32(bytes.count)) else { throw CryptoError.library("out of memory") }
-        defer { BIO_free(bio) }
-        guard let request = PEM_read_bio_X509_REQ(bio, nil, nil, nil) else {
+        guard let request = OpenSSL.reading(Array(pem.utf8), { PEM_read_bio_X509_REQ($0, nil, nil, nil) }) else {
             OpenSSL.clearErrors()
             throw CryptoError.invalidInput("not a PEM certificate signing request")
         }
@@ -128,7 +152,7 @@ final class X509RequestOwner: @unchecked Sendable {
         try OpenSSL.check(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(request), "CN", MBSTRING_ASC, commonName, -1, -1, 0), "subject")
         try OpenSSL.check(X509_REQ_set_pubkey(request, key.pointer), "public key")
         guard X509_REQ_sign(request, key.pointer, Signatures.digest(for: digest)) > 0 else {
-            throw CryptoError.library("signing the request: \(OpenSSL.lastError())")
+            throw CryptoError.library("signing the request: \(OpenSSL.drainErrors())")
         }
         return owner
     }

@@ -28,7 +28,6 @@ public final class SQLiteStore: Store {
     let path: String
     package let writer: GroupCommitWriter
     let readers: ReaderPool
-    let chain: LedgerChain
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, ledger: LedgerConfiguration, options: Options = Options()) throws(StoreError) {
@@ -46,7 +45,6 @@ public final class SQLiteStore: Store {
             throw StoreError.unavailable("\(path) cannot use write-ahead logging (is it on a network file system?)")
         }
         try Migrations.apply(to: connection)
-        chain = LedgerChain(hash: ledger.hash)
         writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch,
                                        restartFrames: options.logRestartFrames,
                                        gathering: .init(delay: options.commitDelay, target: options.commitGather))

@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 import UraTestSupport
 import Testing
 @testable import UraCrypto
@@ -42,7 +43,7 @@ import Testing
         let spki = try openssl(["pkey", "-pubin", "-outform", "DER", "-out", dir.appendingPathComponent("spki.der").path], input: pubkey)
         #expect(spki.status == 0)
         let spkiDER = Array(try Data(contentsOf: dir.appendingPathComponent("spki.der")))
-        #expect(X509Owner.hex(SHA256.hash(spkiDER)) == client.spkiSHA256)
+        #expect(Hex.encode(SHA256.hash(spkiDER)) == client.spkiSHA256)
 
         #expect(client.subjectCommonName == "al.police.dvp-tirane" && client.issuerCommonName == "Ura demo CA")
         #expect(client.isIssued(by: ca.certificate) && !ca.certificate.isIssued(by: client))

@@ -16,7 +16,7 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 
-/// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPTests and the
+/// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPServerTests and the
 /// whole over TLS in the end-to-end suites).
 @Suite struct GatewayAPITests {
     /// The lines the gateway logged.

@@ -1,6 +1,7 @@
 import UraBasics
 import Glibc
 import COpenSSL
+import UraCrypto
 import UraHTTPCore
 
 /// Moving one connection forward: TLS handshake, reading and parsing requests, starting
@@ -38,9 +39,9 @@ extension EventLoop {
                 guard flush(connection) else { return destroy(connection) }
                 if connection.hasPendingOutput { break steps }
                 if let ssl = connection.ssl, SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN == 0 {
-                    OpenSSLError.clear()
+                    OpenSSL.clearErrors()
                     _ = SSL_shutdown(ssl)  // queue close_notify, flushed on the next round
-                    OpenSSLError.clear()
+                    OpenSSL.clearErrors()
                     continue
                 }
                 shutdown(connection.fd, Int32(SHUT_WR))
@@ -59,7 +60,7 @@ extension EventLoop {
     private func handshake(_ connection: Connection) -> Handshake {
         guard let ssl = connection.ssl else { return .done }
         while true {
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             let result = SSL_do_handshake(ssl)
             if result == 1 {
                 connection.peer = PeerCertificate(ssl: ssl)  // once per connection, not per request
@@ -68,7 +69,7 @@ extension EventLoop {
                 return .done
             }
             guard SSL_get_error(ssl, result) == SSL_ERROR_WANT_READ else {
-                OpenSSLError.clear()
+                OpenSSL.clearErrors()
                 core.counters.failedHandshakes.wrappingAdd(1, ordering: .relaxed)
                 return .failed
             }
@@ -103,7 +104,7 @@ extension EventLoop {
             while true {
                 let space = connection.input.writableSpace(minimum: minimum, limit: inputLimit(connection))
                 guard space.count > 0 else { return .blocked }  // cannot happen: the parser fails first
-                OpenSSLError.clear()
+                OpenSSL.clearErrors()
                 let count = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
                 if count > 0 {
                     connection.input.didWrite(Int(count))
@@ -118,7 +119,7 @@ extension EventLoop {
                 case SSL_ERROR_ZERO_RETURN:
                     return .endOfStream
                 default:
-                    OpenSSLError.clear()
+                    OpenSSL.clearErrors()
                     return .failed
                 }
             }
@@ -290,9 +291,9 @@ extension EventLoop {
         guard !bytes.isEmpty else { return true }
         if let ssl = connection.ssl {
             // A memory BIO takes everything: SSL_write either writes all or the connection is broken.
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             let written = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
-            if written != bytes.count { OpenSSLError.clear() }
+            if written != bytes.count { OpenSSL.clearErrors() }
             return written == bytes.count
         }
         if connection.hasPendingOutput {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Synchronization
 import COpenSSL
+import UraCrypto
 import UraHTTPCore
 
 /// One thread running an epoll loop over the server's listening socket (shared with the other
@@ -224,7 +225,7 @@ final class EventLoop: @unchecked Sendable {
             var ssl: OpaquePointer?
             if let tls = core.tls {
                 guard let made = tls.makeConnection() else {
-                    OpenSSLError.clear()
+                    OpenSSL.clearErrors()
                     refuse(fd)
                     continue
                 }
@@ -428,9 +429,9 @@ final class EventLoop: @unchecked Sendable {
     /// sees an orderly end rather than a truncation.
     func closeIdle(_ connection: Connection) {
         if let ssl = connection.ssl {
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             _ = SSL_shutdown(ssl)
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             _ = flush(connection)
         }
         destroy(connection)

@@ -1,5 +1,6 @@
 import Foundation
 import COpenSSL
+import UraCrypto
 import UraHTTPCore
 
 extension PEMSource {
@@ -17,18 +18,8 @@ extension PEMSource {
     }
 
     /// Every certificate in the PEM, in order; fails when there is none.
-    package func loadCertificates() throws(TLSSetupError) -> [OwnedX509] {
-        let bytes = try loadBytes()
-        var certificates: [OwnedX509] = []
-        OpenSSLError.clear()
-        bytes.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return }
-            defer { BIO_free(bio) }
-            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
-                certificates.append(OwnedX509(certificate))
-            }
-        }
-        OpenSSLError.clear()  // the loop ends on a "no start line" error, which is expected
+    package func loadCertificates() throws(TLSSetupError) -> [X509Owner] {
+        let certificates = X509Owner.certificates(pem: try loadBytes())
         guard !certificates.isEmpty else {
             throw TLSSetupError("\(label) holds no PEM certificate (expected \"-----BEGIN CERTIFICATE-----\")")
         }
@@ -42,18 +33,14 @@ extension PEMSource {
     }
 
     /// The private key; fails when the PEM holds none or it is encrypted.
-    package func loadPrivateKey() throws(TLSSetupError) -> OwnedPrivateKey {
+    package func loadPrivateKey() throws(TLSSetupError) -> PKey {
         var bytes = try loadBytes()
         defer { bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
-        OpenSSLError.clear()
-        let key: OpaquePointer? = bytes.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+        do {
+            return try PKey(privateKeyPEM: bytes)
+        } catch {
+            let reason = if case .invalidKey(let reason) = error { reason } else { "\(error)" }
+            throw TLSSetupError("\(label) holds no usable private key (\(reason)); give an unencrypted PEM key")
         }
-        guard let key else {
-            throw TLSSetupError("\(label) holds no usable private key (\(OpenSSLError.drain())); give an unencrypted PEM key")
-        }
-        return OwnedPrivateKey(key)
     }
 }

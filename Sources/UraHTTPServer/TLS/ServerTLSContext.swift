@@ -1,4 +1,5 @@
 import COpenSSL
+import UraCrypto
 import UraHTTPCore
 
 /// The SSL_CTX of an HTTPS listener: certificate chain, key, protocol floor, ciphers and the
@@ -12,26 +13,25 @@ final class ServerTLSContext: @unchecked Sendable {
     let served: ServedCertificate
 
     init(_ configuration: TLSConfiguration) throws(TLSSetupError) {
-        OpenSSLError.clear()
+        OpenSSL.clearErrors()
         // Read before the SSL_CTX exists: every stored property is set once it does, so a later
         // throw frees it (deinit).
         let chain = try configuration.certificateChain.loadCertificates()
-        served = ServedCertificate(sha256Fingerprint: PeerCertificate.sha256Hex(derOf: chain[0].pointer) { i2d_X509($0, $1) } ?? "",
-                                   notAfter: PeerCertificate.date(X509_get0_notAfter(chain[0].pointer)))
+        served = ServedCertificate(sha256Fingerprint: (try? chain[0].sha256Fingerprint()) ?? "", notAfter: chain[0].notAfter)
         guard let context = SSL_CTX_new(TLS_server_method()) else {
-            throw TLSSetupError("cannot create a TLS server context: \(OpenSSLError.drain())")
+            throw TLSSetupError("cannot create a TLS server context: \(OpenSSL.drainErrors())")
         }
         self.context = context
         let minimum = configuration.minimumVersion == .tls1_3 ? TLS1_3_VERSION : TLS1_2_VERSION
         guard ura_ssl_ctx_set_min_proto_version(context, minimum) == 1 else {
-            throw TLSSetupError("cannot set the minimum TLS version: \(OpenSSLError.drain())")
+            throw TLSSetupError("cannot set the minimum TLS version: \(OpenSSL.drainErrors())")
         }
         _ = SSL_CTX_set_options(context, ura_ssl_op_no_renegotiation | ura_ssl_op_cipher_server_preference | ura_ssl_op_no_compression)
         // Send exactly the configured chain: without this OpenSSL completes it from the store,
         // which holds the *client* CAs, and would send their roots along.
         _ = ura_ssl_ctx_set_mode(context, Int(SSL_MODE_NO_AUTO_CHAIN))
         guard SSL_CTX_set_cipher_list(context, configuration.cipherList) == 1 else {
-            throw TLSSetupError("the TLS 1.2 cipher list \"\(configuration.cipherList)\" selects no cipher: \(OpenSSLError.drain())")
+            throw TLSSetupError("the TLS 1.2 cipher list \"\(configuration.cipherList)\" selects no cipher: \(OpenSSL.drainErrors())")
         }
         // No session resumption: a resumed session keeps its first handshake's verdict on the
         // client certificate, which would stay accepted after it expired, for the ticket's lifetime.
@@ -41,20 +41,20 @@ final class ServerTLSContext: @unchecked Sendable {
         _ = ura_ssl_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
 
         guard SSL_CTX_use_certificate(context, chain[0].pointer) == 1 else {
-            throw TLSSetupError("cannot use the server certificate from \(configuration.certificateChain.label): \(OpenSSLError.drain())")
+            throw TLSSetupError("cannot use the server certificate from \(configuration.certificateChain.label): \(OpenSSL.drainErrors())")
         }
         for intermediate in chain.dropFirst() {
             guard ura_ssl_ctx_add1_chain_cert(context, intermediate.pointer) == 1 else {
-                throw TLSSetupError("cannot add an intermediate certificate from \(configuration.certificateChain.label): \(OpenSSLError.drain())")
+                throw TLSSetupError("cannot add an intermediate certificate from \(configuration.certificateChain.label): \(OpenSSL.drainErrors())")
             }
         }
         let key = try configuration.privateKey.loadPrivateKey()
         guard X509_check_private_key(chain[0].pointer, key.pointer) == 1 else {
-            OpenSSLError.clear()
+            OpenSSL.clearErrors()
             throw TLSSetupError("the private key from \(configuration.privateKey.label) does not match the certificate from \(configuration.certificateChain.label)")
         }
         guard SSL_CTX_use_PrivateKey(context, key.pointer) == 1 else {
-            throw TLSSetupError("cannot use the private key from \(configuration.privateKey.label): \(OpenSSLError.drain())")
+            throw TLSSetupError("cannot use the private key from \(configuration.privateKey.label): \(OpenSSL.drainErrors())")
         }
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw TLSSetupError("the private key from \(configuration.privateKey.label) does not match the certificate from \(configuration.certificateChain.label)")
@@ -63,12 +63,12 @@ final class ServerTLSContext: @unchecked Sendable {
         if let authorities = configuration.clientCertificateAuthorities {
             let certificates = try authorities.loadCertificates()
             guard let store = SSL_CTX_get_cert_store(context) else {
-                throw TLSSetupError("the TLS context has no certificate store: \(OpenSSLError.drain())")
+                throw TLSSetupError("the TLS context has no certificate store: \(OpenSSL.drainErrors())")
             }
             for certificate in certificates {
                 guard X509_STORE_add_cert(store, certificate.pointer) == 1,
                       SSL_CTX_add_client_CA(context, certificate.pointer) == 1 else {
-                    throw TLSSetupError("cannot trust the client CA from \(authorities.label): \(OpenSSLError.drain())")
+                    throw TLSSetupError("cannot trust the client CA from \(authorities.label): \(OpenSSL.drainErrors())")
                 }
             }
             // Ask for a certificate but never abort the handshake over it: the verdict is
@@ -89,7 +89,7 @@ final class ServerTLSContext: @unchecked Sendable {
         } else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
-        OpenSSLError.clear()
+        OpenSSL.clearErrors()
     }
 
     deinit { SSL_CTX_free(context) }

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import UraBasics
+import UraJSON
+import UraStore
+
+extension StoreConformance {
+    /// Intake: a commit stores the message, a delivery per recipient and a ledger entry, once.
+    public static let commit: [StoreCheck] = [
+        StoreCheck("commitStoresMessageDeliveriesAndLedgerEntry") { f in
+            let message = f.accepted()
+            let outcome = try await f.store.commit(message)
+            #expect(outcome == .committed(ledgerIndex: 0))
+
+            let stored = try #require(try f.store.message(message.metadata.id))
+            #expect(stored.metadata == message.metadata)
+            #expect(stored.signedBytes == message.signedBytes)
+            #expect(stored.acceptedReceipt == message.acceptedReceipt)
+            let deliveries = try f.store.deliveries(of: message.metadata.id)
+            #expect(deliveries.map(\.recipient) == [StoreFixture.secretariat, StoreFixture.shelter])
+            #expect(deliveries.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.deliverUntil == message.metadata.expires })
+            #expect(try f.store.ledgerIndexes(forMessage: message.metadata.id) == [0])
+        },
+
+        StoreCheck("sameIDAndDigestReturnsTheOriginalReceipt") { f in
+            let message = f.accepted()
+            _ = try await f.store.commit(message)
+            var again = message
+            again.acceptedReceipt = Array("a different signature".utf8)
+            #expect(try await f.store.commit(again) == .duplicate(acceptedReceipt: message.acceptedReceipt))
+            #expect(try f.store.ledgerSize() == 1)
+        },
+
+        StoreCheck("sameIDWithAnotherDigestIsAConflict") { f in
+            let message = f.accepted()
+            _ = try await f.store.commit(message)
+            let other = f.accepted(id: message.metadata.id, digest: String(repeating: "B", count: 43))
+            #expect(try await f.store.commit(other) == .conflict(existingDigest: message.digest))
+            #expect(try f.store.ledgerSize() == 1)
+            #expect(try f.store.message(message.metadata.id)?.digest == message.digest)
+        },
+
+        /// Concurrent commits (which a backend may batch into one transaction) each get a ledger index
+        /// of their own, and together they fill the ledger without a gap.
+        StoreCheck("concurrentCommitsGetEveryLedgerIndexOnce") { f in
+            let messages = (0..<50).map { _ in f.accepted() }
+            let indexes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+                for message in messages { group.addTask { try await f.store.commit(message) } }
+                var indexes: [Int] = []
+                for try await outcome in group {
+                    guard case .committed(let index) = outcome else { Issue.record("unexpected \(outcome)"); continue }
+                    indexes.append(index)
+                }
+                return indexes
+            }
+            #expect(indexes.sorted() == Array(0..<50))
+            #expect(try f.store.ledgerSize() == 50)
+            for message in messages { #expect(try f.store.message(message.metadata.id) != nil) }
+        },
+
+        StoreCheck("reopenedStoreKeepsEverythingAndContinuesTheChain") { f in
+            let first = f.accepted()
+            _ = try await f.store.commit(first)
+            try f.reopen()
+            #expect(try f.store.message(first.metadata.id) != nil)
+            #expect(try await f.store.commit(f.accepted()) == .committed(ledgerIndex: 1))
+            let entries = try f.store.ledgerEntries(from: 0, count: 10)
+            let prev = try #require(try JSONValue(parsing: entries[1].leaf)["prev"]?.stringValue)
+            #expect(prev == Hex.encode(entries[0].hash))
+        },
+
+        /// Closing ends the store: later writes fail as unavailable (and closing twice is harmless).
+        StoreCheck("closedStoreRefusesWrites") { f in
+            f.store.close()
+            await #expect(throws: StoreError.unavailable("the store is shutting down")) { try await f.store.commit(f.accepted()) }
+            try f.reopen()
+        },
+    ]
+}

@@ -1,0 +1,77 @@
+import Testing
+import UraHTTPCore
+import UraHTTPServer
+import UraHTTPTestSupport
+import UraTestSupport
+
+/// What happens to handlers and connections at the edges: clients leaving, too many clients.
+@Suite struct ConnectionEdgeTests {
+    private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
+
+    @Test(arguments: [false, true])
+    func clientThatDisconnectsCancelsItsLongPoll(reset: Bool) async throws {
+        let gate = Gate()
+        let cancelled = Locked(false)
+        try await withServer(handler: { _ in
+            if await !gate.wait() { cancelled.set(true) }
+            return HTTPResponse(status: 200)
+        }) { server, port in
+            let client = try await blocking {
+                let client = try RawClient(port: port, tls: Self.tls)
+                try client.send("GET /v1/inbox?wait=60 HTTP/1.1\r\nHost: a\r\n\r\n")
+                return client
+            }
+            #expect(await eventually { gate.arrivals == 1 })
+            if reset { client.reset() } else { client.halfClose() }
+            #expect(await eventually { cancelled.isSet })
+            #expect(await eventually { server.statistics.inFlightRequests == 0 && server.statistics.openConnections == 0 })
+            gate.open()
+        }
+    }
+
+    /// A FIN that arrives together with the request: the handler starts and is cancelled.
+    @Test func requestFollowedAtOnceByFINIsCancelled() async throws {
+        let gate = Gate()
+        let cancelled = Locked(false)
+        try await withServer(handler: { _ in
+            if await !gate.wait() { cancelled.set(true) }
+            return HTTPResponse(status: 200)
+        }) { server, port in
+            let client = try await blocking {
+                let client = try RawClient(port: port, tls: Self.tls)
+                try client.send("GET /v1/inbox?wait=60 HTTP/1.1\r\nHost: a\r\n\r\n")
+                client.halfClose()
+                return client
+            }
+            #expect(await eventually { server.statistics.openConnections == 0 && server.statistics.inFlightRequests == 0 })
+            #expect(gate.arrivals == 0 || cancelled.isSet)
+            gate.open()
+            client.close()
+        }
+    }
+
+    @Test func connectionsOverTheLimitAreRefused() async throws {
+        try await withServer({ $0.maxConnections = 2; $0.eventLoops = 1 }, handler: echoHandler) { server, port in
+            let (first, second) = try await blocking {
+                (try RawClient(port: port, tls: Self.tls), try RawClient(port: port, tls: Self.tls))
+            }
+            let refused = try await blocking { () -> Bool in
+                // The third connection is accepted by the kernel, then reset by the server.
+                do {
+                    _ = try RawClient(port: port, tls: Self.tls)
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            #expect(refused)
+            #expect(server.statistics.refusedConnections == 1)
+            let answers = try await blocking {
+                try first.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n")
+                try second.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+                return [try first.readResponse().status, try second.readResponse().status]
+            }
+            #expect(answers == [200, 200])
+        }
+    }
+}

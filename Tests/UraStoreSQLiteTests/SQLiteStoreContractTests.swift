@@ -1,0 +1,10 @@
+import Testing
+import UraStoreConformance
+
+/// `SQLiteStore` passes every check of the store conformance suite, each on its own database file.
+@Suite struct SQLiteStoreContractTests {
+    @Test(arguments: StoreConformance.checks)
+    func meetsTheStoreContract(_ check: StoreCheck) async throws {
+        try await check.run { try SQLiteStorage() }
+    }
+}
