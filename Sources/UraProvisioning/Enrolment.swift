@@ -30,7 +30,7 @@ public struct Enrolment: Sendable {
 
     /// `ura admin enrol`: enrols the agency `request` names in `data`'s directory.json. Its client
     /// certificate is issued by the gateway's CA and written to `certificateFile` (default
-    /// `agencies/<id>.crt` in `data`), the directory is written with its version raised. The
+    /// `agencies/<id>.crt` in `data`, the folder made if need be), the directory is written with its version raised. The
     /// certificate goes first, under a temporary name beside its place: a path that cannot be
     /// written stops the enrolment before the directory changes, and an earlier certificate at
     /// that path is replaced only once the directory pins the new one.
@@ -46,6 +46,11 @@ public struct Enrolment: Sendable {
         enrolled.directoryVersion = directory.version
 
         let out = certificateFile ?? data.appendingPathComponent("agencies/\(enrolled.agency.id).crt")
+        if certificateFile == nil {
+            // `ura admin init` makes no agencies/ folder: the first enrolment does.
+            try? FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: false,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
         let staged = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString)")
         do { try DurableFile.create(Array(enrolled.certificate.pem.utf8), at: staged, mode: 0o644) } catch {
             throw ProvisioningError(.io, "cannot write the certificate to \(out.deletingLastPathComponent().path) (\(error)); nothing was enrolled")

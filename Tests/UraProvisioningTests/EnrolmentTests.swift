@@ -39,6 +39,17 @@ import UraProvisioning
         #expect(certificate.isIssued(by: try GatewayProvisioning.certificateAuthority(in: data).certificate))
     }
 
+    /// What `ura admin init` prints next — `ura admin enrol` without `--out` — works on a gateway
+    /// it just made, which has no agencies/ folder yet.
+    @Test func theFirstEnrolmentAfterInitWritesTheCertificateUnderAgencies() throws {
+        let folder = TemporaryFolder()
+        let (data, keys, request) = try gatewayAndAgency(folder)
+        let enrolled = try Enrolment(kind: .shelter, name: "Shtëpia e Re").apply(request: request, keys: keys.publicKeys, in: data, now: provisioningTime)
+        let file = data.appendingPathComponent("agencies/\(shelter).crt")
+        #expect(enrolled.certificateFile?.path == file.path && FileManager.default.fileExists(atPath: file.path))
+        #expect(try mode(data.appendingPathComponent("agencies")) == 0o700)
+    }
+
     @Test func aReEnrolmentRetiresTheOldKeysAndKeepsTheOldPin() throws {
         let folder = TemporaryFolder()
         let (data, first, request) = try gatewayAndAgency(folder)
