@@ -1,7 +1,6 @@
 import Foundation
 import UraCrypto
 import UraHTTPCore
-import UraJSON
 import UraModel
 import UraProtocol
 
