@@ -118,5 +118,8 @@ let package = Package(
         .testTarget(name: "UraGatewayAPITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraProvisioningTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
+                    swiftSettings: strict),
     ]
 )

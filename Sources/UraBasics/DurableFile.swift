@@ -7,19 +7,30 @@ import Foundation
 public enum DurableFile {
     /// `mode`: 0600 unless the file is public (the directory).
     public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws(DurableFileError) {
+        try place(bytes, at: url, mode: mode, verb: "write") { rename($0, $1) }
+    }
+
+    /// As `write`, but never replaces a file: the synced temporary file is linked to `url`, which
+    /// fails when `url` exists (a keys.json, a certificate that must not be overwritten).
+    public static func create(_ bytes: [UInt8], at url: URL, mode: mode_t = 0o600) throws(DurableFileError) {
+        try place(bytes, at: url, mode: mode, verb: "create") { link($0, $1) }
+    }
+
+    /// Writes `bytes` whole to a fresh temporary file beside `url`, syncs it, `moves` it to `url`
+    /// (rename or link), removes the temporary name and syncs the folder.
+    private static func place(_ bytes: [UInt8], at url: URL, mode: mode_t, verb: String,
+                              moves: (String, String) -> Int32) throws(DurableFileError) {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure("write", url, errno) }
+        guard fd >= 0 else { throw failure(verb, url, errno) }
         var problem = writeAll(fd, bytes)
         if problem == nil, fsync(fd) != 0 { problem = errno }
         if close(fd) != 0, problem == nil { problem = errno }
-        if problem == nil, rename(temporary.path, url.path) != 0 { problem = errno }
-        if let problem {
-            unlink(temporary.path)
-            throw failure("write", url, problem)
-        }
-        try syncFolder(folder, for: url, "write")
+        if problem == nil, moves(temporary.path, url.path) != 0 { problem = errno }
+        unlink(temporary.path)
+        if let problem { throw failure(verb, url, problem) }
+        try syncFolder(folder, for: url, verb)
     }
 
     /// Removes `url` (already gone is fine) and syncs its folder, so that it stays removed after a crash.

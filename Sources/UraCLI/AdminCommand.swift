@@ -8,9 +8,9 @@ import UraProtocol
 import UraProvisioning
 
 /// `ura admin enrol`: the operator signs an agency's certificate request with the CA and enrols the
-/// agency in the directory file — a new one with its kind, name, keys from keys.json, the new
-/// certificate's pin and delivery mode; one already there is re-enrolled (`Enrolment`: its status
-/// and kind stay, old keys are retired, old pins kept). `--reload` tells the running urad (SIGHUP).
+/// agency in the directory file (`Enrolment.apply`: a new agency, or a re-enrolment that keeps its
+/// status and kind, retires old keys and keeps old pins); this parses the arguments and reports.
+/// `--reload` tells the running urad (SIGHUP).
 package enum AdminCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
         if raw.first == "init" {
@@ -33,27 +33,11 @@ package enum AdminCommand {
         } catch {
             throw ClientError("the certificate request does not check out: \(error)", .dataError)
         }
-        guard let name = request.commonName, let id = try? AgencyID(name) else {
-            throw ClientError("the request's common name '\(request.commonName ?? "")' is not an agency id", .dataError)
-        }
         let kindText = try args.requiredOption("kind")
         guard let kind = AgencyKind(rawValue: kindText), kind != .gateway else { throw UsageError("--kind: '\(kindText)' is not an agency kind") }
-        let keysPath = try args.requiredOption("keys")
-        let keys: JSONValue
-        do { keys = try JSONValue(parsing: try readFile(keysPath)) } catch let error as ClientError { throw error } catch {
-            throw ClientError("\(keysPath) is not JSON (\(error)); give the keys.json that ura keys generate wrote", .dataError)
-        }
-        guard let signingJWK = keys["signing"], let encryptionJWK = keys["encryption"] else {
-            throw ClientError("keys.json needs the signing and encryption public keys (ura keys generate writes it)", .dataError)
-        }
-        if let claimed = keys["agency"]?.stringValue, claimed != id.rawValue {
-            throw ClientError("keys.json is for \(claimed) but the request is for \(id)", .dataError)
-        }
-        let signing: VerificationKey, encryption: AgreementPublicKey
-        do {
-            signing = try VerificationKey(jwk: signingJWK)
-            encryption = try AgreementPublicKey(jwk: encryptionJWK)
-        } catch { throw ClientError("keys.json: \(error)", .dataError) }
+        let keysFile = URL(fileURLWithPath: try args.requiredOption("keys"))
+        let keys: KeysFile
+        do { keys = try KeysFile.read(keysFile) } catch { throw error.inputError }
         var delivery: DeliveryMode?
         if let url = args.option("push-url") {
             guard url.hasPrefix("https://") else { throw UsageError("--push-url must be an https:// URL") }
@@ -69,46 +53,18 @@ package enum AdminCommand {
         let parent = try args.option("parent").map { text throws -> AgencyID in
             do { return try AgencyID(text) } catch { throw UsageError("--parent: \(error)") }
         }
-
-        let ca = try certificateAuthority(in: data)
-        let certificate: Certificate
-        do { certificate = try ca.issue(request, usage: .client) } catch { throw ClientError("cannot issue the certificate: \(error)", .software) }
-        let file = data.appendingPathComponent("directory.json")
-        var directory: Directory
-        do { directory = try DirectoryFile.read(file) } catch { throw ClientError("\(error)", .configuration) }
-        let now = Date()
         let enrolment = Enrolment(kind: kind, name: args.option("name"), county: county, parent: parent, delivery: delivery,
-                                  keys: [DirectoryKey(kid: signing.thumbprint, use: .sig, jwk: signing.jwk),
-                                         DirectoryKey(kid: encryption.thumbprint, use: .enc, jwk: encryption.jwk)],
-                                  pin: CertificatePin(sha256: certificate.sha256Fingerprint),
                                   revokeOldCertificates: args.flag("revoke-old-certificates"))
-        let existing = directory[id]
-        let (agency, changes) = try enrolment.apply(to: existing, id: id, at: now)
-        directory.upsert(agency)
-        directory.version += 1
-        directory.issued = now
-        do { _ = try DirectorySnapshot(directory) } catch { throw ClientError("the directory would not be valid: \(error)", .dataError) }
-        // The certificate first, under a temporary name beside its place: a path that cannot be
-        // written stops the enrolment before the directory changes, and an earlier certificate
-        // at that path is replaced only once the directory pins the new one.
-        let out = URL(fileURLWithPath: args.option("out") ?? data.appendingPathComponent("agencies/\(id).crt").path)
-        let staged = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString)")
-        do { try Data(certificate.pem.utf8).write(to: staged, options: .withoutOverwriting) } catch {
-            throw ClientError("cannot write the certificate to \(out.deletingLastPathComponent().path) (\(error.localizedDescription)); nothing was enrolled", .ioError)
+        let enrolled = try provisioning { () throws(ProvisioningError) in
+            try enrolment.apply(request: request, keys: keys, in: data, certificateFile: args.option("out").map { URL(fileURLWithPath: $0) }, now: Date())
         }
-        do { try DirectoryFile.write(directory, to: file) } catch {
-            try? FileManager.default.removeItem(at: staged)
-            throw ClientError("\(error); nothing was enrolled", .ioError)
-        }
-        guard rename(staged.path, out.path) == 0 else {
-            throw ClientError("the directory now lists \(id), but the certificate could not be moved to \(out.path) (\(String(cString: strerror(errno)))); "
-                           + "it is in \(staged.path)", .ioError)
-        }
-        Terminal.out("\(existing == nil ? "enrolled" : "re-enrolled") \(id) (\(kind.rawValue)) in directory version \(directory.version); certificate \(out.path) (SHA-256 \(certificate.sha256Fingerprint))")
-        for change in changes { Terminal.out("  \(change)") }
-        let gatewayKeys = directory.gateway.keys.filter { $0.use == .sig && $0.isValid(at: now) }.map(\.kid)
+        let id = enrolled.agency.id
+        Terminal.out("\(enrolled.isReEnrolment ? "re-enrolled" : "enrolled") \(id) (\(kind.rawValue)) in directory version \(enrolled.directoryVersion); "
+                     + "certificate \(enrolled.certificateFile?.path ?? "") (SHA-256 \(enrolled.certificate.sha256Fingerprint))")
+        for change in enrolled.changes { Terminal.out("  \(change)") }
+        let gatewayKeys = enrolled.gatewaySigningKeyIDs
         if gatewayKeys.isEmpty {
-            Terminal.error("the directory lists no current signing key for the gateway \(directory.gateway.id); the agency cannot check what the gateway signs")
+            Terminal.error("the directory lists no current signing key for the gateway \(enrolled.gatewayID); the agency cannot check what the gateway signs")
         } else {
             let pin: JSONValue = gatewayKeys.count == 1 ? .string(gatewayKeys[0]) : .array(gatewayKeys.map { .string($0) })
             Terminal.out("the gateway signs with \(gatewayKeys.joined(separator: ", ")); in the agency's profile: \"gateway_key\": \(pin.serializedString())")
@@ -137,16 +93,6 @@ package enum AdminCommand {
 }
 
 extension AdminCommand {
-    /// The gateway's certificate authority, `ca/ca.crt` and `ca/ca.key` in the data directory.
-    static func certificateAuthority(in data: URL) throws -> CertificateAuthority {
-        do {
-            let certificate = try Certificate(pem: String(decoding: try readFile(data.appendingPathComponent("ca/ca.crt").path), as: UTF8.self))
-            return CertificateAuthority(certificate: certificate, key: try SigningKey(contentsOfFile: data.appendingPathComponent("ca/ca.key").path))
-        } catch let error as ClientError { throw error } catch {
-            throw ClientError("cannot use the CA in \(data.path)/ca: \(error)", .configuration)
-        }
-    }
-
     /// `ura admin login-link --data-dir DIR`: the dashboard's one-time login link, read from the
     /// running urad's token file (readable by the ura user only) and its admin port.
     static func loginLink(_ args: CommandLineArguments) throws {

@@ -2,14 +2,13 @@ import Foundation
 import UraCrypto
 import UraHTTPClient
 import UraHTTPCore
-import UraJSON
 import UraModel
 import UraProtocol
 
 /// What `ura` needs to act as one agency: its id, the gateway's URL, the CA that signed the
 /// gateway's certificate, its client certificate and keys, the gateway's signing key ids (pinned),
-/// and a state folder (outbox, receipts cursor, cached directory). A JSON file; relative paths are
-/// relative to the file. Demo mode writes one per demo agency.
+/// and a state folder (outbox, receipts cursor, cached directory). Read from `profile.json`
+/// (`ProfileFile`, the one definition of the format); relative paths are relative to the file.
 public struct AgencyProfile: Sendable {
     public var agency: AgencyID
     public var gatewayURL: String
@@ -29,55 +28,28 @@ public struct AgencyProfile: Sendable {
     /// or a message the gateway accepted is not acknowledged here until this clock catches up.
     public var clockSkew: TimeInterval = SigningTime.skew
 
+    /// The profile at `url` (`ProfileFile`), its paths made absolute; any problem is a
+    /// configuration error whose sentence names the file and the field.
     public static func load(_ url: URL) throws(ClientError) -> AgencyProfile {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ClientError(FileManager.default.fileExists(atPath: url.path) ? "cannot read the profile \(url.path)" : "the profile \(url.path) does not exist",
-                           .configuration)
-        }
-        let json: JSONValue
-        do { json = try JSONValue(parsing: Array(data)) } catch {
-            throw ClientError("the profile \(url.path) is not JSON: \(error)", .configuration)
-        }
-        let base = url.deletingLastPathComponent()
-        func text(_ key: String) throws(ClientError) -> String {
-            guard let value = json[key]?.stringValue, !value.isEmpty else {
-                throw ClientError("the profile \(url.path) has no \(key)", .configuration)
-            }
-            return value
-        }
-        func file(_ key: String) throws(ClientError) -> URL {
-            let value = try text(key)
-            return value.hasPrefix("/") ? URL(fileURLWithPath: value) : base.appendingPathComponent(value).standardized
-        }
-        let id = try text("agency")
-        guard let agency = try? AgencyID(id) else { throw ClientError("the profile's agency '\(id)' is not a valid agency id", .configuration) }
-        var skew = SigningTime.skew
-        if let value = json["clock_skew_seconds"] {
-            guard let seconds = value.numberValue, seconds.rounded() == seconds, (1...86_400).contains(seconds) else {
-                throw ClientError("the profile \(url.path) has an invalid clock_skew_seconds: give a whole number of seconds from 1 to 86400 "
-                               + "(the gateway's intake.clock_skew_seconds; 300 by default)", .configuration)
-            }
-            skew = seconds
-        }
-        return AgencyProfile(agency: agency, gatewayURL: try text("gateway"), ca: try file("ca"), certificate: try file("certificate"),
-                             privateKey: try file("private_key"), signingKey: try file("signing_key"),
-                             encryptionKey: try file("encryption_key"), gatewayKeyIDs: try gatewayKeys(json["gateway_key"], in: url),
-                             state: (try? file("state")) ?? base.appendingPathComponent("state"), clockSkew: skew)
+        let file: ProfileFile
+        do { file = try ProfileFile.read(url) } catch { throw ClientError(error.description, .configuration) }
+        return AgencyProfile(file, at: url)
     }
 
-    /// `gateway_key`: a kid or a non-empty list of kids.
-    private static func gatewayKeys(_ value: JSONValue?, in url: URL) throws(ClientError) -> [String] {
-        let kids: [String]? = switch value {
-        case .string(let kid): [kid]
-        case .array(let items): items.allSatisfy { $0.stringValue != nil } ? items.compactMap(\.stringValue) : nil
-        default: nil
-        }
-        guard let kids, !kids.isEmpty, kids.allSatisfy({ !$0.isEmpty }) else {
-            throw ClientError("the profile \(url.path) \(value == nil ? "has no" : "has an invalid") gateway_key: it must name the gateway's signing key id "
-                           + "(or a list of them), which the signed directory is checked against; `ura admin enrol` prints it "
-                           + "on the gateway host — ask the gateway's operator", .configuration)
-        }
-        return kids
+    /// `file` as read from `url`: relative paths are relative to the file's folder.
+    public init(_ file: ProfileFile, at url: URL) {
+        let base = url.deletingLastPathComponent()
+        func path(_ value: String) -> URL { value.hasPrefix("/") ? URL(fileURLWithPath: value) : base.appendingPathComponent(value).standardized }
+        agency = file.agency
+        gatewayURL = file.gateway
+        ca = path(file.ca)
+        certificate = path(file.certificate)
+        privateKey = path(file.privateKey)
+        signingKey = path(file.signingKey)
+        encryptionKey = path(file.encryptionKey)
+        gatewayKeyIDs = file.gatewayKeys
+        state = file.state.map(path) ?? base.appendingPathComponent("state")
+        clockSkew = file.clockSkewSeconds.map(TimeInterval.init) ?? SigningTime.skew
     }
 
     public func loadSigningKey() throws(ClientError) -> SigningKey {

@@ -111,16 +111,17 @@ public enum URADCommand {
 
         if demo && !DemoSetup.exists(in: configuration.dataDirectory) {
             let url = "https://\(configuration.listenHost == "0.0.0.0" ? "127.0.0.1" : configuration.listenHost):\(configuration.listenPort)"
+            let enrolled: [Enrolled]
             do {
-                try DemoSetup.create(in: configuration.dataDirectory, gatewayID: configuration.gatewayID, gatewayName: configuration.gatewayName,
-                                     gatewayURL: url)
+                enrolled = try DemoSetup.create(in: configuration.dataDirectory, gatewayID: configuration.gatewayID,
+                                                gatewayName: configuration.gatewayName, gatewayURL: url)
             } catch {
                 fail("cannot create the demo in \(configuration.dataDirectory.path): \(error)")
             }
             say("""
             Created a demo in \(configuration.dataDirectory.path): a local CA (ca/), the gateway's keys (gateway/) and
-            \(DemoSetup.agencies.count) demo agencies with their keys, client certificates and ura profiles (agencies/<id>/):
-            \(DemoSetup.agencies.map { "  \($0.id.padding(toLength: 28, withPad: " ", startingAt: 0)) \($0.kind.rawValue)" }.joined(separator: "\n"))
+            \(enrolled.count) demo agencies with their keys, client certificates and ura profiles (agencies/<id>/):
+            \(enrolled.map { "  \($0.agency.id.rawValue.padding(toLength: 28, withPad: " ", startingAt: 0)) \($0.agency.kind.rawValue)" }.joined(separator: "\n"))
             """)
         }
 

@@ -1,14 +1,13 @@
 import Foundation
 import UraCrypto
 import UraHTTPCore
-import UraJSON
 import UraModel
 import UraProtocol
 
 /// Creates a working demo in a data directory on first run: a local certificate authority, the
 /// gateway's signing key and TLS certificate, and a directory of demo agencies, each with its own
-/// signing and encryption keys, client certificate and `ura` profile. Private keys are written
-/// 0600 into 0700 directories. Never used in production: there the CA key stays offline.
+/// keys (and keys.json), client certificate and `ura` profile — made by the same functions as a
+/// production gateway's. Never used in production: there the CA key stays offline.
 public enum DemoSetup {
     public struct DemoAgency: Sendable {
         public let id: String
@@ -34,9 +33,8 @@ public enum DemoSetup {
     ]
 
     /// The certificate authority a demo keeps in `directory` (`ca/ca.crt` and `ca/ca.key`).
-    public static func authority(in directory: URL) throws -> CertificateAuthority {
-        CertificateAuthority(certificate: try Certificate(pem: try String(contentsOf: directory.appendingPathComponent("ca/ca.crt"), encoding: .utf8)),
-                             key: try SigningKey(contentsOfFile: directory.appendingPathComponent("ca/ca.key").path))
+    public static func authority(in directory: URL) throws(ProvisioningError) -> CertificateAuthority {
+        try GatewayProvisioning.certificateAuthority(in: directory)
     }
 
     /// TLS for a demo agency's own HTTPS push endpoint on this machine: a server certificate for
@@ -52,73 +50,41 @@ public enum DemoSetup {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent("directory.json").path)
     }
 
-    /// Creates the demo under `directory` (which must not hold one yet). `gatewayURL` goes into the
-    /// agencies' `ura` profiles.
-    public static func create(in directory: URL, gatewayID: AgencyID, gatewayName: String, gatewayURL: String, now: Date = Date()) throws {
-        let files = DemoFiles(root: directory)
-        try files.makeDirectory("", mode: 0o700)
-        try files.makeDirectory("ca", mode: 0o700)
-        try files.makeDirectory("gateway", mode: 0o700)
-        try files.makeDirectory("agencies", mode: 0o700)
-
-        let caKey = try SigningKey.generate(.es256)
-        let ca = try CertificateAuthority.create(commonName: "Ura demo CA", key: caKey, now: now)
-        try caKey.writePrivateKey(to: files.path("ca/ca.key"))
-        try files.write("ca/ca.crt", ca.certificate.pem)
-
-        let gatewayKey = try SigningKey.generate(.eddsa)
-        try gatewayKey.writePrivateKey(to: files.path("gateway/signing.key"))
-        try files.write("gateway/signing.pub.json", gatewayKey.publicKey.jwk.serializedString(options: .prettyPrinted) + "\n")
-        let tls = try ca.issue(commonName: gatewayID.rawValue, usage: .clientAndServer,
-                               subjectAlternativeNames: ["DNS:localhost", "IP:127.0.0.1"], now: now)
-        try tls.key.writePrivateKey(to: files.path("gateway/tls.key"))
-        try files.write("gateway/tls.crt", tls.certificate.pem)
-
-        var agencies: [Agency] = []
-        for demo in Self.agencies {
-            let id = try AgencyID(demo.id)
+    /// Creates the demo under `directory` (which must not hold one yet) the way an operator sets up
+    /// a gateway: `ura admin init`, then per agency `ura keys generate`, a certificate request and
+    /// `ura admin enrol`, and a `ura` profile naming `gatewayURL`. All of it is made in a staging
+    /// folder and moved into place at the end, the directory (version 1) last.
+    @discardableResult
+    public static func create(in directory: URL, gatewayID: AgencyID, gatewayName: String, gatewayURL: String,
+                              now: Date = Date()) throws(ProvisioningError) -> [Enrolled] {
+        let layout = ["ca", "gateway", "agencies", "directory.json"]
+        try Staging.refuseExisting(layout, in: directory, "a demo is created only where there is none")
+        let staging = try Staging(in: directory, purpose: "demo")
+        defer { staging.discard() }
+        let gateway = try GatewayProvisioning.makeGateway(in: staging, gatewayID: gatewayID, name: gatewayName, authorityName: "Ura demo CA",
+                                                          hosts: [try HostName("localhost"), try HostName("127.0.0.1")], now: now)
+        var directoryValue = gateway.initialised.directory
+        var enrolled: [Enrolled] = []
+        for demo in agencies {
+            let id = AgencyID(validated: demo.id)
             let folder = "agencies/\(demo.id)"
-            try files.makeDirectory(folder, mode: 0o700)
-            let signing = try SigningKey.generate(.eddsa)
-            let encryption = try AgreementPrivateKey.generate(.x25519)
-            let client = try ca.issue(commonName: demo.id, usage: .client, now: now)
-            try signing.writePrivateKey(to: files.path("\(folder)/signing.key"))
-            try encryption.writePrivateKey(to: files.path("\(folder)/encryption.key"))
-            try client.key.writePrivateKey(to: files.path("\(folder)/tls.key"))
-            try files.write("\(folder)/tls.crt", client.certificate.pem)
-            let profile: JSONValue = [
-                "agency": .string(demo.id), "gateway": .string(gatewayURL), "ca": "../../ca/ca.crt",
-                "certificate": "tls.crt", "private_key": "tls.key", "signing_key": "signing.key", "encryption_key": "encryption.key",
-                "gateway_key": .string(gatewayKey.keyID), "state": "state",
-            ]
-            try files.write("\(folder)/profile.json", profile.serializedString(options: .prettyPrinted) + "\n")
-            agencies.append(Agency(
-                id: id, kind: demo.kind, name: demo.name, county: demo.county, parent: try demo.parent.map { try AgencyID($0) },
-                keys: [DirectoryKey(kid: signing.keyID, use: .sig, jwk: signing.publicKey.jwk),
-                       DirectoryKey(kid: encryption.keyID, use: .enc, jwk: encryption.publicKey.jwk)],
-                certificates: [CertificatePin(sha256: client.certificate.sha256Fingerprint)]))
+            let keys = try AgencyKeys.generate(in: staging.url(folder), agency: id)
+            let enrolment = Enrolment(kind: demo.kind, name: demo.name, county: demo.county, parent: demo.parent.map { AgencyID(validated: $0) })
+            let agency = try enrolment.enrol(try keys.certificateRequest(for: id), keys: keys.publicKeys, into: &directoryValue,
+                                             authority: gateway.authority, now: now)
+            let profile = ProfileFile(agency: id, gateway: gatewayURL, ca: "../../ca/ca.crt", certificate: "tls.crt", privateKey: "tls.key",
+                                      signingKey: "signing.key", encryptionKey: "encryption.key", gatewayKeys: [gateway.initialised.signingKeyID],
+                                      state: "state")
+            do {
+                try staging.write(agency.certificate.pem, to: "\(folder)/tls.crt")
+                try profile.write(to: staging.url("\(folder)/profile.json"))
+            } catch {
+                throw ProvisioningError(.io, "could not create \(demo.id)'s files: \(error)")
+            }
+            enrolled.append(agency)
         }
-        let directoryValue = try Directory(
-            version: 1, issued: now,
-            gateway: .init(id: gatewayID, name: gatewayName, keys: [DirectoryKey(kid: gatewayKey.keyID, use: .sig, jwk: gatewayKey.publicKey.jwk)]),
-            agencies: agencies)
-        try files.write("directory.json", try DirectoryFile.encode(directoryValue))
-    }
-}
-
-/// Files of the demo, relative to its root.
-package struct DemoFiles {
-    package let root: URL
-
-    package init(root: URL) { self.root = root }
-
-    package func path(_ relative: String) -> String { relative.isEmpty ? root.path : root.appendingPathComponent(relative).path }
-
-    package func makeDirectory(_ relative: String, mode: Int) throws {
-        try FileManager.default.createDirectory(atPath: path(relative), withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
-    }
-
-    package func write(_ relative: String, _ text: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path(relative)))
+        try GatewayProvisioning.writeDirectory(directoryValue, in: staging)
+        try staging.commit(layout)
+        return enrolled
     }
 }
