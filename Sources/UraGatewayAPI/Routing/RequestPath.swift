@@ -1,12 +1,8 @@
 import Foundation
-import UraGatewayCore
-import UraHTTPCore
-import UraHTTPServer
-import UraProtocol
 
-/// A request path split into segments, matched against literal patterns where `*` captures one
-/// segment: `route.capture("inbox", "*", "ack")` gives `[id]` for `/inbox/<id>/ack`.
-struct Route: Sendable {
+/// A request's path as the route table matches it: split into segments (empty ones dropped), each
+/// percent-decoded, so `/v1/agencies/al%2Epolice.x/keys` reaches `/v1/agencies/{agency}/keys`.
+struct RequestPath: Sendable, Equatable, CustomStringConvertible {
     let segments: [String]
 
     init(_ path: String) {
@@ -16,22 +12,7 @@ struct Route: Sendable {
         }
     }
 
-    init(_ segments: [String]) { self.segments = segments }
+    init(segments: [String]) { self.segments = segments }
 
-    func matches(_ pattern: String...) -> Bool { capture(pattern) != nil && !pattern.contains("*") }
-
-    func capture(_ pattern: String...) -> [String]? { capture(pattern) }
-
-    private func capture(_ pattern: [String]) -> [String]? {
-        guard pattern.count == segments.count else { return nil }
-        var captured: [String] = []
-        for (want, have) in zip(pattern, segments) {
-            if want == "*" { captured.append(have) } else if want != have { return nil }
-        }
-        return captured
-    }
-
-    func notAllowed(_ method: String, allowed: String) -> GatewayError {
-        GatewayError(.methodNotAllowed, "\(method) is not allowed on /\(segments.joined(separator: "/")); use \(allowed)")
-    }
+    var description: String { "/" + segments.joined(separator: "/") }
 }
