@@ -15,10 +15,13 @@ import UraStore
 public struct GatewayAPI: HTTPHandler {
     let gateway: Gateway
     let authentication: Authentication
+    /// The background services `/readyz` waits for (none when the caller runs no background work).
+    let services: ServiceStatus?
 
-    public init(gateway: Gateway) {
+    public init(gateway: Gateway, services: ServiceStatus? = nil) {
         self.gateway = gateway
         self.authentication = Authentication(directory: gateway.directory, clock: gateway.clock)
+        self.services = services
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
@@ -68,18 +71,32 @@ public struct GatewayAPI: HTTPHandler {
 
     // MARK: Health
 
+    /// Ready when the store can be read and takes writes and every background service runs; the
+    /// answer names each service and its state, so a 503 says which one is down.
     func ready() throws -> HTTPResponse {
+        let states = services?.all ?? []
+        let servicesJSON = JSONValue.object(JSONObject(states.map { ($0.name, JSONValue.string($0.state.rawValue)) }))
         guard gateway.store.writeRefusal == nil else {
-            throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)")
+            throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)",
+                               extensions: ["services": servicesJSON])
         }
         do {
             _ = try gateway.store.ledgerSize()
         } catch {
             // Anyone may ask: SQLite's message (and the SQL in it) goes to the log, not to them.
             gateway.events.log.error("api.store_unreadable", ["error": .string("\(error)")])
-            throw GatewayError(.unavailable, "the store cannot be read; the operator finds the cause in the gateway's log (api.store_unreadable)")
+            throw GatewayError(.unavailable, "the store cannot be read; the operator finds the cause in the gateway's log (api.store_unreadable)",
+                               extensions: ["services": servicesJSON])
         }
-        return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version))])
+        let down = states.filter { $0.state != .running }
+        guard down.isEmpty else {
+            throw GatewayError(.unavailable, "not every background service runs: "
+                                   + down.map { "\($0.name) is \($0.state.rawValue)" }.joined(separator: ", ")
+                                   + "; the gateway's log says why (service.failed)",
+                               extensions: ["services": servicesJSON])
+        }
+        return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version)),
+                                 "services": servicesJSON])
     }
 
     // MARK: Messages
