@@ -5,11 +5,9 @@ import UraGatewayAPI
 import UraGatewayCore
 import UraModel
 
-/// Runs urad's background services under one lifecycle: starts each, restarts one whose loop
-/// throws or ends before it was stopped (after a `RestartBackoff` pause on the gateway's clock),
-/// logs why (`service.failed`, `service.restarted`), reports every state to `ServiceStatus` (so
-/// `/readyz` and `/metrics` see it), and on `stop` cancels them all and waits for them, within a
-/// bound. Nothing a service does goes unnoticed: no loop ends silently.
+/// Runs urad's background services under one lifecycle, so that no loop ends silently: restarts a
+/// failed one after a pause on the clock, logging why, reports each state to `ServiceStatus`, and
+/// stops them all within a bound.
 public final class ServiceRunner: Sendable {
     let services: [BackgroundService]
     let status: ServiceStatus

@@ -1,10 +1,8 @@
 import UraHTTPCore
 
-/// The one list of what a listener answers: each route is a method, a path pattern, the access a
-/// caller needs and a handler. The owner (`GatewayAPI`, `AdminHandler`) admits callers in one place
-/// from the route's `Access` before the handler runs, so no handler checks who calls. A path with
-/// routes for other methods answers 405 with `Allow`, a path with none 404; a fence says what a
-/// request under a prefix must be admitted as before it learns that.
+/// The one list of what a listener answers (method, path pattern, access, handler), so that routes
+/// can be listed and a 405 with `Allow` falls out of it; the owner admits callers from `Access`
+/// before a handler runs, and a fence covers requests under a prefix that no route answers.
 struct RouteTable<Owner: Sendable, Access: Sendable, Caller: Sendable>: Sendable {
     typealias Handler = @Sendable (Owner, RouteRequest<Caller>) async throws -> HTTPResponse
 
