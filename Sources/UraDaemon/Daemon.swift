@@ -14,8 +14,9 @@ import UraStore
 import UraStoreSQLite
 
 /// `urad` assembled from its configuration: the store, the gateway, the HTTPS API listener and
-/// the background work (pushes, deadlines, retention, checkpoints). `urad` adds signals and demo
-/// mode; tests run the same thing in process.
+/// the background services (pushes, deadlines, retention, checkpoints, alerts, ledger
+/// verification) under one `ServiceRunner`. `urad` adds signals and demo mode; tests run the same
+/// thing in process.
 public final class Daemon: Sendable {
     public let configuration: GatewayConfiguration
     public let gateway: Gateway
@@ -24,7 +25,10 @@ public final class Daemon: Sendable {
     /// `/metrics` and `/healthz` in plain HTTP, on loopback by default (`admin.*`).
     let admin: HTTPServer?
     let pushClient: HTTPClient
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// Each background service's state, for `/readyz` and `ura_service_up`.
+    public let services: ServiceStatus
+    /// The background services' runner, from `start(background: true)` until `stop`.
+    private let runner = Mutex<ServiceRunner?>(nil)
     private let ports = Mutex<(api: Int, admin: Int?)>((0, nil))
     let log: Logger
     /// The data directory's lock (`run/urad.lock`), held as long as the daemon exists.
@@ -63,6 +67,7 @@ public final class Daemon: Sendable {
         gateway = Gateway(store: store, directory: DirectoryBook(loaded.snapshot), catalogue: loaded.catalogue, signer: signer,
                           transport: PushTransport(client: pushClient), clock: clock, calendar: loaded.calendar,
                           settings: configuration.gateway, events: events)
+        services = ServiceStatus(metrics: events.metrics)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,
             tls: Self.apiTLS(configuration),
@@ -70,7 +75,7 @@ public final class Daemon: Sendable {
             timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout,
                                          unverifiedIdle: configuration.unverifiedIdleTimeout),
             eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
-            maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway))
+            maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway, services: services))
         if configuration.adminEnabled {
             let access: DashboardAccess
             do { access = try DashboardAccess(tokenFile: configuration.dataDirectory.appendingPathComponent("run/admin-token"), clock: clock) } catch {
@@ -199,17 +204,10 @@ public final class Daemon: Sendable {
         }
         ports.withLock { $0 = (port, adminPort) }
         guard background else { return port }
-        let gateway = self.gateway
-        let settings = configuration
-        let background: [Task<Void, Never>] = [
-            Task { await gateway.deliveries.run() },
-            Task { await Self.every(settings.deadlineCheck) { await gateway.deadlines.runOnce() } },
-            Task { await Self.every(.seconds(3600)) { await gateway.retention.runOnce() } },
-            Task { await Self.every(settings.gateway.checkpointEvery) { _ = try? await gateway.ledger.checkpoint(now: gateway.clock.now) } },
-            Task { await Self.every(.seconds(60)) { await gateway.alerts.runOnce() } },
-            Task { await Self.every(.seconds(3600)) { gateway.ledgerVerifications.run(gateway.ledger, at: gateway.clock.now, events: gateway.events) } },
-        ]
-        tasks.withLock { $0 = background }
+        let runner = ServiceRunner(services: Self.backgroundServices(gateway, deadlineCheck: configuration.deadlineCheck), status: services,
+                                   clock: gateway.clock, log: log)
+        runner.start()
+        self.runner.withLock { $0 = runner }
         log.info("urad.started", ["port": .int(port), "agencies": .int(gateway.directory.snapshot.directory.agencies.count),
                                   "types": .int(gateway.catalogue.catalogue.entries.count)])
         return port
@@ -219,14 +217,36 @@ public final class Daemon: Sendable {
     /// The admin listener's port, when it is enabled and started.
     public var adminPort: Int? { ports.withLock { $0.admin } }
 
-    /// Stops accepting, lets in-flight requests and commits finish, stops the background work and
-    /// closes the store.
+    /// The background services urad runs on `gateway`: each loops until cancelled, and an error
+    /// ends its loop (the runner logs it and starts the service again).
+    static func backgroundServices(_ gateway: Gateway, deadlineCheck: Duration) -> [BackgroundService] {
+        let clock = gateway.clock
+        return [
+            BackgroundService("delivery") { await gateway.deliveries.run() },
+            BackgroundService("deadlines") { try await every(deadlineCheck, on: clock) { await gateway.deadlines.runOnce() } },
+            BackgroundService("retention") { try await every(.seconds(3600), on: clock) { await gateway.retention.runOnce() } },
+            BackgroundService("checkpoints") {
+                try await every(gateway.settings.checkpointEvery, on: clock) { try await gateway.ledger.checkpoint(now: clock.now) }
+            },
+            BackgroundService("alerts") { try await every(.seconds(60), on: clock) { await gateway.alerts.runOnce() } },
+            BackgroundService("ledger-verification") {
+                try await every(.seconds(3600), on: clock) { gateway.ledgerVerifications.run(gateway.ledger, at: clock.now, events: gateway.events) }
+            },
+        ]
+    }
+
+    /// How long `stop` waits for the background services: a push under way ends within its timeout.
+    var serviceStopBound: Duration { configuration.pushTimeout + .seconds(5) }
+
+    /// Stops accepting, lets in-flight requests and commits finish, stops the background services
+    /// (waiting for them at most `serviceStopBound`) and closes the store.
     public func stop() async {
         log.info("urad.stopping", [:])
         await api.shutdown(gracePeriod: .seconds(10))
         await admin?.shutdown(gracePeriod: .seconds(1))
-        for task in tasks.withLock({ $0 }) { task.cancel() }
-        for task in tasks.withLock({ $0 }) { await task.value }
+        if let runner = runner.withLock({ current in defer { current = nil }; return current }) {
+            await runner.stop(within: serviceStopBound)
+        }
         pushClient.shutdown()
         store.close()
         log.info("urad.stopped", [:])
@@ -274,10 +294,13 @@ public final class Daemon: Sendable {
         }
     }
 
-    static func every(_ interval: Duration, _ work: @Sendable () async -> Void) async {
-        while !Task.isCancelled {
-            await work()
-            try? await Task.sleep(for: interval)
+    /// Does `work` now and then every `interval` of `clock`, until cancelled (it throws
+    /// `CancellationError` then) or `work` throws.
+    static func every(_ interval: Duration, on clock: any WallClock, _ work: @Sendable () async throws -> Void) async throws {
+        while true {
+            try Task.checkCancellation()
+            try await work()
+            try await clock.sleep(for: interval)
         }
     }
 }

@@ -21,10 +21,12 @@ enum APIResponse {
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
-    /// `closeConnection` asks the server to end the connection after this answer (`Connection: close`).
-    static func problem(_ problem: GatewayError, instance: String? = nil, closeConnection: Bool = false) -> HTTPResponse {
+    /// `closeConnection` asks the server to end the connection after this answer (`Connection: close`);
+    /// `allow` lists the methods a 405's path takes (the `Allow` header).
+    static func problem(_ problem: GatewayError, instance: String? = nil, closeConnection: Bool = false, allow: String? = nil) -> HTTPResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/problem+json", "Cache-Control": "no-store"]
         if closeConnection { headers.replaceOrAdd(name: "Connection", value: "close") }
+        if let allow { headers.replaceOrAdd(name: "Allow", value: allow) }
         return HTTPResponse(status: problem.status, headers: headers, body: problem.json(instance: instance).serialized())
     }
 }

@@ -8,52 +8,38 @@ import UraProtocol
 import UraStore
 
 /// The routes of the SOP's procedures: confidentiality declarations, case timelines, statistics.
+/// Who may call each is in the route table (`GatewayAPI+Routes.swift`).
 extension GatewayAPI {
-    /// Answers the procedures' routes; nil for any other route.
-    func procedures(_ request: HTTPRequest, _ route: Route, _ agency: Agency) async throws -> HTTPResponse? {
-        let method = request.method
-        if route.matches("declarations") {
-            guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
-            let (record, isNew) = try await gateway.declarations.record(request.body, from: agency)
-            return APIResponse.json(["id": .string(record.id), "case": .string(record.caseReference.rawValue), "role": .string(record.role.rawValue),
-                                     "recorded_at": .string(RFC3339.string(from: record.recordedAt))], status: isNew ? 201 : 200)
-        }
-        if let captured = route.capture("cases", "*", "declarations") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            try requireSecretariat(agency, "read the declarations of a case")
-            let caseReference = try Self.caseReference(captured[0])
-            let list = try gateway.store.declarations(forCase: caseReference)
-            return APIResponse.json(["case": .string(caseReference.rawValue), "declarations": .array(list.map { d in
-                [
-                    "id": .string(d.id), "role": .string(d.role.rawValue), "agency": .string(d.agency.rawValue), "declared_on": .string(d.declaredOn),
-                    "form_digest": .string(d.formDigest), "recorded_at": .string(RFC3339.string(from: d.recordedAt)),
-                    "name": (try? JSONValue(parsing: d.encryptedName)) ?? .null,
-                    "signed": (try? JSONValue(parsing: d.signed)) ?? .null,
-                ]
-            })])
-        }
-        if let captured = route.capture("cases", "*", "timeline") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            try requireSecretariat(agency, "follow a case")
-            return APIResponse.json(try CaseTimeline(caseReference: try Self.caseReference(captured[0]), store: gateway.store).json)
-        }
-        if route.matches("stats") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            guard agency.kind == .committee || agency.kind == .secretariat else {
-                throw GatewayError(.forbidden, "statistics are for the regional committees and the secretariat")
-            }
-            let now = gateway.clock.now
-            let from = try Self.day(request.queryValue("from"), "from") ?? now.addingTimeInterval(-365 * 86_400)
-            let to = try Self.day(request.queryValue("to"), "to").map { $0.addingTimeInterval(86_400) } ?? now
-            guard from < to else { throw GatewayError(.invalidRequest, "from must be before to") }
-            let rows = try gateway.store.statisticsRows(from: from, to: to)
-            return APIResponse.json(StatisticsReport(rows: rows, from: from, to: to, calendar: gateway.calendar).json)
-        }
-        return nil
+    func declare(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+        let (record, isNew) = try await gateway.declarations.record(request.body, from: agency)
+        return APIResponse.json(["id": .string(record.id), "case": .string(record.caseReference.rawValue), "role": .string(record.role.rawValue),
+                                 "recorded_at": .string(RFC3339.string(from: record.recordedAt))], status: isNew ? 201 : 200)
     }
 
-    func requireSecretariat(_ agency: Agency, _ what: String) throws(GatewayError) {
-        guard agency.kind == .secretariat else { throw GatewayError(.forbidden, "only the secretariat may \(what)") }
+    func caseDeclarations(_ text: String) throws -> HTTPResponse {
+        let caseReference = try Self.caseReference(text)
+        let list = try gateway.store.declarations(forCase: caseReference)
+        return APIResponse.json(["case": .string(caseReference.rawValue), "declarations": .array(list.map { d in
+            [
+                "id": .string(d.id), "role": .string(d.role.rawValue), "agency": .string(d.agency.rawValue), "declared_on": .string(d.declaredOn),
+                "form_digest": .string(d.formDigest), "recorded_at": .string(RFC3339.string(from: d.recordedAt)),
+                "name": (try? JSONValue(parsing: d.encryptedName)) ?? .null,
+                "signed": (try? JSONValue(parsing: d.signed)) ?? .null,
+            ]
+        })])
+    }
+
+    func timeline(_ text: String) throws -> HTTPResponse {
+        APIResponse.json(try CaseTimeline(caseReference: try Self.caseReference(text), store: gateway.store).json)
+    }
+
+    func statistics(_ request: HTTPRequest) throws -> HTTPResponse {
+        let now = gateway.clock.now
+        let from = try Self.day(request.queryValue("from"), "from") ?? now.addingTimeInterval(-365 * 86_400)
+        let to = try Self.day(request.queryValue("to"), "to").map { $0.addingTimeInterval(86_400) } ?? now
+        guard from < to else { throw GatewayError(.invalidRequest, "from must be before to") }
+        let rows = try gateway.store.statisticsRows(from: from, to: to)
+        return APIResponse.json(StatisticsReport(rows: rows, from: from, to: to, calendar: gateway.calendar).json)
     }
 
     static func caseReference(_ text: String) throws(GatewayError) -> CaseReference {

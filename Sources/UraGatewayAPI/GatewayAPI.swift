@@ -8,110 +8,111 @@ import UraModel
 import UraProtocol
 import UraStore
 
-/// The HTTP API, version 1, as specified in `Schemas/openapi.json`. Everything under `/v1` needs an
-/// enrolled agency's client certificate; `/healthz` and `/readyz` do not. Errors are RFC 9457
-/// problem documents with a stable `type` per error.
+/// The HTTP API, version 1, as specified in `Schemas/openapi.json`. Its routes are one table
+/// (`GatewayAPI+Routes.swift`); everything under `/v1` needs an enrolled agency's client
+/// certificate, `/healthz` and `/readyz` do not. Errors are RFC 9457 problem documents with a
+/// stable `type` per error, made in one place (`response(for:to:)`).
 public struct GatewayAPI: HTTPHandler {
     let gateway: Gateway
     let authentication: Authentication
+    /// The background services `/readyz` waits for (none when the caller runs no background work).
+    let services: ServiceStatus?
 
-    public init(gateway: Gateway) {
+    public init(gateway: Gateway, services: ServiceStatus? = nil) {
         self.gateway = gateway
         self.authentication = Authentication(directory: gateway.directory, clock: gateway.clock)
+        self.services = services
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let route = Route(request.path)
         do {
-            if request.method == "GET", route.matches("healthz") { return APIResponse.json(["status": "ok"]) }
-            if request.method == "GET", route.matches("readyz") { return try ready() }
-            guard route.segments.first == "v1" else {
-                throw GatewayError(.notFound, "there is nothing at \(request.path); the API is under /v1")
+            switch try await Self.routeTable.dispatch(request, admit: { try admit(request, as: $0) }) {
+            case .route(let route, let routed): return try await route.handler(self, routed)
+            case .unrouted(let unrouted, _): throw unrouted
             }
-            let agency: Agency
-            do {
-                agency = try authentication.agency(for: request)
-            } catch {
-                // The connection is of no use without an enrolled agency's certificate: closing it
-                // stops such clients from holding the server's connection slots with keep-alive.
-                return APIResponse.problem(error, instance: request.path, closeConnection: true)
-            }
-            return try await v1(request, Route(Array(route.segments.dropFirst())), agency)
-        } catch let problem as GatewayError {
-            return APIResponse.problem(problem, instance: request.path)
         } catch {
+            return response(for: error, to: request)
+        }
+    }
+
+    /// The answer to a request that ended in `error`: an RFC 9457 problem document
+    /// (`GatewayError+Problem.swift`). Anything not a `GatewayError` is logged with a correlation id
+    /// and answered as an internal error that tells the caller nothing more.
+    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
+        switch error {
+        case let refusal as CertificateRefusal:
+            // The connection is of no use without an enrolled agency's certificate: closing it
+            // stops such clients from holding the server's connection slots with keep-alive.
+            return APIResponse.problem(refusal.problem, instance: request.path, closeConnection: true)
+        case let unrouted as UnroutedRequest:
+            return APIResponse.problem(Self.problem(for: unrouted, path: request.path), instance: request.path,
+                                       allow: unrouted.isMethodNotAllowed ? unrouted.allowHeader : nil)
+        case let problem as GatewayError:
+            return APIResponse.problem(problem, instance: request.path)
+        default:
             let id = UUID().uuidString.lowercased()
             gateway.events.log.error("api.internal_error", ["correlation": .string(id), "path": .string(request.path), "error": .string("\(error)")])
             return APIResponse.problem(GatewayError(.internalError, "something went wrong on the gateway; quote correlation id \(id) to the operator"))
         }
     }
 
-    private func ready() throws -> HTTPResponse {
+    /// 405 names the methods the path takes; 404 points at the specification.
+    static func problem(for unrouted: UnroutedRequest, path: String) -> GatewayError {
+        if unrouted.isMethodNotAllowed {
+            return GatewayError(.methodNotAllowed,
+                                "\(unrouted.method) is not allowed on \(unrouted.path); use \(unrouted.allowed.joined(separator: " or "))")
+        }
+        guard unrouted.path.segments.first == "v1" else {
+            return GatewayError(.notFound, "there is nothing at \(path); the API is under /v1")
+        }
+        return GatewayError(.notFound,
+                            "there is no \(unrouted.method) /v1/\(unrouted.path.segments.dropFirst().joined(separator: "/")); see Schemas/openapi.json")
+    }
+
+    // MARK: Health
+
+    /// Ready when the store can be read and takes writes and every background service runs; the
+    /// answer names each service and its state, so a 503 says which one is down.
+    func ready() throws -> HTTPResponse {
+        let states = services?.all ?? []
+        let servicesJSON = JSONValue.object(JSONObject(states.map { ($0.name, JSONValue.string($0.state.rawValue)) }))
         guard gateway.store.writeRefusal == nil else {
-            throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)")
+            throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)",
+                               extensions: ["services": servicesJSON])
         }
         do {
             _ = try gateway.store.ledgerSize()
         } catch {
             // Anyone may ask: SQLite's message (and the SQL in it) goes to the log, not to them.
             gateway.events.log.error("api.store_unreadable", ["error": .string("\(error)")])
-            throw GatewayError(.unavailable, "the store cannot be read; the operator finds the cause in the gateway's log (api.store_unreadable)")
+            throw GatewayError(.unavailable, "the store cannot be read; the operator finds the cause in the gateway's log (api.store_unreadable)",
+                               extensions: ["services": servicesJSON])
         }
-        return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version))])
-    }
-
-    private func v1(_ request: HTTPRequest, _ route: Route, _ agency: Agency) async throws -> HTTPResponse {
-        let method = request.method
-        // Regional committees receive de-identified figures and nothing else.
-        if agency.kind == .committee && !route.matches("stats") {
-            throw GatewayError(.forbidden, "a regional committee's certificate reads /v1/stats only")
+        let down = states.filter { $0.state != .running }
+        guard down.isEmpty else {
+            throw GatewayError(.unavailable, "not every background service runs: "
+                                   + down.map { "\($0.name) is \($0.state.rawValue)" }.joined(separator: ", ")
+                                   + "; the gateway's log says why (service.failed)",
+                               extensions: ["services": servicesJSON])
         }
-        if let response = try await procedures(request, route, agency) { return response }
-        if let response = try await monitor(request, route, agency) { return response }
-        if route.matches("messages") {
-            guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
-            return try await submit(request, agency)
-        }
-        if let id = route.capture("messages", "*") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            return try messageStatus(id[0], agency)
-        }
-        if route.matches("inbox") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            return try await inbox(request, agency)
-        }
-        if let id = route.capture("inbox", "*", "ack") {
-            guard method == "POST" else { throw route.notAllowed(method, allowed: "POST") }
-            return try await acknowledge(id[0], request, agency)
-        }
-        if route.matches("receipts") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            return try receipts(request, agency)
-        }
-        if route.matches("directory") {
-            guard method == "GET" else { throw route.notAllowed(method, allowed: "GET") }
-            return APIResponse.jose(try gateway.signedDirectory())
-        }
-        if let id = route.capture("agencies", "*", "keys"), method == "GET" { return try keys(id[0]) }
-        if route.matches("ledger", "checkpoint"), method == "GET" { return try checkpoint() }
-        if route.matches("ledger", "proof"), method == "GET" { return try proof(request, agency) }
-        throw GatewayError(.notFound, "there is no \(method) /v1/\(route.segments.joined(separator: "/")); see Schemas/openapi.json")
+        return APIResponse.json(["status": "ready", "directory_version": .number(Double(gateway.directory.snapshot.directory.version)),
+                                 "services": servicesJSON])
     }
 
     // MARK: Messages
 
-    private func submit(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+    func submit(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
         let submission = try await gateway.intake.submit(request.body, from: agency.id)
         return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200,
                                 headers: ["Location": "/v1/messages/\(submission.messageID)"])
     }
 
-    private func messageID(_ text: String) throws(GatewayError) -> MessageID {
+    func messageID(_ text: String) throws(GatewayError) -> MessageID {
         do { return try MessageID(text) } catch { throw GatewayError(.invalidRequest, error.description) }
     }
 
     /// The sender and the secretariat see a message's deliveries; to anyone else it does not exist.
-    private func messageStatus(_ text: String, _ agency: Agency) throws -> HTTPResponse {
+    func messageStatus(_ text: String, _ agency: Agency) throws -> HTTPResponse {
         let id = try messageID(text)
         guard let message = try gateway.store.message(id), message.metadata.from == agency.id || agency.kind == .secretariat else {
             throw GatewayError(.notFound, "there is no message \(id) that \(agency.id) sent")
@@ -128,7 +129,7 @@ public struct GatewayAPI: HTTPHandler {
 
     // MARK: Inbox
 
-    private func inbox(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+    func inbox(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
         let wait = try Self.intQuery(request, "wait", default: 0, range: 0...3600)
         let limit = try Self.intQuery(request, "limit", default: 50, range: 1...1000)
         let jobs = try await gateway.inbox.fetch(for: agency.id, limit: limit, wait: .seconds(wait))
@@ -141,7 +142,7 @@ public struct GatewayAPI: HTTPHandler {
         })])
     }
 
-    private func acknowledge(_ text: String, _ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+    func acknowledge(_ text: String, _ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
         let id = try messageID(text)
         try await gateway.inbox.acknowledge(message: id, by: agency.id, receipt: request.body)
         return APIResponse.json(["message": .string(id.rawValue), "state": "delivered"])
@@ -149,7 +150,7 @@ public struct GatewayAPI: HTTPHandler {
 
     // MARK: Receipts
 
-    private func receipts(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+    func receipts(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
         let after = Int64(try Self.intQuery(request, "after", default: 0, range: 0...Int.max))
         let limit = try Self.intQuery(request, "limit", default: 100, range: 1...1000)
         let feed = try gateway.store.receipts(forSender: agency.id, after: after, limit: limit)
@@ -166,7 +167,7 @@ public struct GatewayAPI: HTTPHandler {
 
     // MARK: Directory and keys
 
-    private func keys(_ text: String) throws -> HTTPResponse {
+    func keys(_ text: String) throws -> HTTPResponse {
         let id: AgencyID
         do { id = try AgencyID(text) } catch { throw GatewayError(.invalidRequest, error.description) }
         let snapshot = gateway.directory.snapshot
@@ -189,7 +190,7 @@ public struct GatewayAPI: HTTPHandler {
 
     // MARK: Ledger
 
-    private func checkpoint() throws -> HTTPResponse {
+    func checkpoint() throws -> HTTPResponse {
         guard let head = try gateway.store.signedHead() else { throw GatewayError(.notFound, "the ledger is empty") }
         return APIResponse.json([
             "tree_size": .number(Double(head.treeSize)), "root": .string(Base64URL.encode(head.root)),
@@ -199,7 +200,7 @@ public struct GatewayAPI: HTTPHandler {
 
     /// Inclusion proofs for a message go to its sender, its recipients and the secretariat;
     /// consistency proofs (hashes only) to every agency.
-    private func proof(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+    func proof(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
         if let from = request.queryValue("from") {
             guard request.queryValue("message") == nil else {
                 throw GatewayError(.invalidRequest, "ask for one proof: /v1/ledger/proof?message=ID or /v1/ledger/proof?from=SIZE")

@@ -14,18 +14,14 @@ import UraJSON
 import UraModel
 import UraProtocol
 @testable import UraProvisioning
+import UraBasics
+import UraCrypto
 import UraStoreSQLite
 
 /// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPServerTests and the
 /// whole over TLS in the end-to-end suites).
 @Suite struct GatewayAPITests {
     /// The lines the gateway logged.
-    final class LogLines: Sendable {
-        private let lines = Mutex<[String]>([])
-        var all: [String] { lines.withLock { $0 } }
-        func append(_ line: [UInt8]) { lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } }
-    }
-
     /// The API over the fixture's store, logging into `log`.
     private func api(_ f: GatewayFixture, log lines: LogLines = LogLines()) -> GatewayAPI {
         let log = Logger(minimum: .debug, clock: f.clock) { lines.append($0) }
@@ -75,5 +71,133 @@ import UraStoreSQLite
         }
         // Unauthenticated routes keep the connection.
         #expect(await api.handle(get("/healthz")).headers["Connection"] == nil)
+    }
+
+    // MARK: The route table
+
+    /// The API over the fixture's store with every agency's certificate pinned in the directory,
+    /// so that `peer(_:)` authenticates as that agency.
+    private func pinnedAPI(_ f: GatewayFixture) throws -> GatewayAPI {
+        var directory = f.book.snapshot.directory
+        for var agency in directory.agencies {
+            agency.certificates = [CertificatePin(sha256: Self.fingerprint(agency.id))]
+            directory.upsert(agency)
+        }
+        let gateway = Gateway(store: f.store, directory: DirectoryBook(try DirectorySnapshot(directory)), catalogue: f.catalogue, signer: f.signer,
+                              transport: ScriptedTransport([], default: .fail("unused")), clock: f.clock, calendar: f.calendar,
+                              events: GatewayEvents(metrics: f.metrics))
+        return GatewayAPI(gateway: gateway)
+    }
+
+    private static func fingerprint(_ id: AgencyID) -> String { Hex.encode(SHA256.hash(Array(id.rawValue.utf8))) }
+
+    /// The verified client certificate of `agency`.
+    private func peer(_ agency: TestAgency) -> PeerCertificate {
+        PeerCertificate(sha256Fingerprint: Self.fingerprint(agency.id), spkiSHA256: String(repeating: "0", count: 64),
+                        subjectCommonName: agency.id.rawValue, chainVerified: true, verificationError: nil, verificationFailure: nil)
+    }
+
+    private func request(_ method: String, _ path: String, as agency: TestAgency?) -> HTTPRequest {
+        HTTPRequest(method: method, target: path, path: path, peer: agency.map(peer))
+    }
+
+    /// A path the API knows, asked with a method it does not take there: 405 method-not-allowed,
+    /// and `Allow` says what it takes (before the table, `POST /v1/ledger/checkpoint` was a 404).
+    @Test func aKnownPathWithAnotherMethodAnswers405WithAllow() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        let id = MessageID.random()
+        let cases: [(method: String, path: String, allow: String, as: TestAgency?)] = [
+            ("POST", "/v1/ledger/checkpoint", "GET", f.police), ("POST", "/v1/ledger/proof", "GET", f.police),
+            ("DELETE", "/v1/agencies/al.police.dvp-tirane/keys", "GET", f.police), ("PUT", "/v1/messages", "POST", f.police),
+            ("GET", "/v1/messages", "POST", f.police), ("DELETE", "/v1/messages/\(id)", "GET", f.police),
+            ("GET", "/v1/inbox/\(id)/ack", "POST", f.shelter), ("POST", "/v1/inbox", "GET", f.shelter),
+            ("GET", "/v1/declarations", "POST", f.police), ("POST", "/v1/stats", "GET", f.committee),
+            ("DELETE", "/v1/monitor/overview", "GET", f.secretariat), ("GET", "/v1/monitor/ledger/verify", "POST", f.secretariat),
+            ("GET", "/v1/monitor/dead-letters/\(id)/al.shelter.qkpvt/redrive", "POST", f.secretariat),
+            ("POST", "/healthz", "GET", nil), ("DELETE", "/readyz", "GET", nil),
+        ]
+        for c in cases {
+            let response = await api.handle(request(c.method, c.path, as: c.as))
+            let body = try JSONValue(parsing: response.body)
+            #expect(response.status == 405, "\(c.method) \(c.path)")
+            #expect(response.headers["Allow"] == c.allow, "\(c.method) \(c.path)")
+            #expect(body["type"] == "https://ura.example/problems/method-not-allowed", "\(c.method) \(c.path)")
+            #expect(body["detail"]?.stringValue == "\(c.method) is not allowed on \(RequestPath(c.path)); use \(c.allow)", "\(c.method) \(c.path)")
+            #expect(response.headers["Content-Type"] == "application/problem+json")
+        }
+    }
+
+    /// Every route of the table, asked with a method no route of its path takes: 405, and `Allow`
+    /// lists exactly the methods the table has for that path.
+    @Test func everyRoutedPathListsItsMethodsInAllow() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        for route in GatewayAPI.routes {
+            let path = "/" + route.pattern.segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .parameter: "x"
+                }
+            }.joined(separator: "/")
+            let methods = GatewayAPI.routes.filter { $0.pattern == route.pattern }.map(\.method)
+            let response = await api.handle(request("PATCH", path, as: f.secretariat))
+            #expect(response.status == 405 && response.headers["Allow"] == methods.joined(separator: ", "), "PATCH \(route.pattern)")
+        }
+    }
+
+    /// An unknown path is a 404 not-found; under /v1 only once the certificate is accepted, so a
+    /// stranger learns nothing of the routes and its connection is closed.
+    @Test func unknownPathsAnswer404AndStrangersStillNeedACertificate() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        for (path, detail) in [("/v1/nowhere", "there is no GET /v1/nowhere; see Schemas/openapi.json"),
+                               ("/v1/messages/a/b", "there is no GET /v1/messages/a/b; see Schemas/openapi.json"),
+                               ("/v1/monitor/nowhere", "there is no GET /v1/monitor/nowhere; see Schemas/openapi.json"),
+                               ("/nowhere", "there is nothing at /nowhere; the API is under /v1")] {
+            let response = await api.handle(request("GET", path, as: f.secretariat))
+            let body = try JSONValue(parsing: response.body)
+            #expect(response.status == 404 && body["type"] == "https://ura.example/problems/not-found", "\(path)")
+            #expect(body["detail"]?.stringValue == detail)
+            #expect(response.headers["Allow"] == nil)
+        }
+        for (method, path) in [("GET", "/v1/nowhere"), ("POST", "/v1/ledger/checkpoint")] {
+            let stranger = await api.handle(request(method, path, as: nil))
+            #expect(stranger.status == 401 && stranger.headers["Connection"] == "close", "\(method) \(path)")
+        }
+    }
+
+    /// A regional committee's certificate reads /v1/stats and is refused every other route; the
+    /// secretariat's routes refuse other agencies; statistics refuse agencies that are neither.
+    @Test func theCommitteeRestrictionAndTheRolesHoldOnEveryRoute() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        var refused = 0
+        for route in GatewayAPI.routes where route.access != .anyone && !route.access.admitsCommittees {
+            let path = "/" + route.pattern.segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .parameter: "x"
+                }
+            }.joined(separator: "/")
+            let response = await api.handle(request(route.method, path, as: f.committee))
+            let body = try JSONValue(parsing: response.body)
+            #expect(response.status == 403 && body["type"] == "https://ura.example/problems/forbidden", "\(route)")
+            #expect(body["detail"]?.stringValue == "a regional committee's certificate reads /v1/stats only", "\(route)")
+            refused += 1
+        }
+        #expect(refused == GatewayAPI.routes.count - 3)  // all but /healthz, /readyz and /v1/stats
+        #expect(await api.handle(request("GET", "/v1/stats", as: f.committee)).status == 200)
+        #expect(await api.handle(request("GET", "/v1/stats", as: f.secretariat)).status == 200)
+        let police = await api.handle(request("GET", "/v1/stats", as: f.police))
+        let policeDetail = try JSONValue(parsing: police.body)["detail"]?.stringValue
+        #expect(police.status == 403 && policeDetail == "statistics are for the regional committees and the secretariat")
+        for (path, purpose) in [("/v1/monitor/overview", "read the delivery monitor"), ("/v1/cases/AL-2026-000042/timeline", "follow a case"),
+                                ("/v1/cases/AL-2026-000042/declarations", "read the declarations of a case")] {
+            let response = await api.handle(request("GET", path, as: f.police))
+            let detail = try JSONValue(parsing: response.body)["detail"]?.stringValue
+            #expect(response.status == 403 && detail == "only the secretariat may \(purpose)", "\(path)")
+            #expect(await api.handle(request("GET", path, as: f.secretariat)).status == 200, "\(path)")
+        }
     }
 }

@@ -10,50 +10,46 @@ import UraStore
 
 /// The secretariat's dashboard on the admin listener: server-rendered pages built from the same
 /// `MonitorReport` figures as the monitor API. GET never changes anything; the two POSTs (redrive,
-/// sign out) need the session's CSRF token and a same-origin request.
+/// sign out) need the session's CSRF token and a same-origin request. Which page answers what,
+/// and who may ask, is the admin listener's route table (`AdminHandler+Routes.swift`).
 struct Dashboard: Sendable {
     let gateway: Gateway
     let access: DashboardAccess
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        if request.method == "GET", request.path == "/login" { return login(request) }
-        guard let session = access.session(cookie: request.headers["Cookie"]) else {
-            return page(status: 401, ("Hyrja", "Sign in"), current: "", csrf: nil, body: """
-                <p>\(HTML.label("Hapni lidhjen e hyrjes që jep", "Open the login link given by")) <code>ura admin login-link --data-dir DIR</code>
-                \(HTML.label("në makinën e portës.", "on the gateway host."))</p>
-                """)
-        }
-        do {
-            if request.method == "POST" { return try await post(request, session) }
-            guard request.method == "GET" else { return page(status: 405, ("Gabim", "Error"), current: "", csrf: session.csrf, body: "<p>GET or POST</p>") }
-            let report = MonitorReport(gateway: gateway)
-            switch request.path {
-            case "/": return page(("Përmbledhje", "Overview"), current: "/", csrf: session.csrf, body: try overview(report))
-            case "/messages": return page(("Mesazhet", "Messages"), current: "/messages", csrf: session.csrf, body: try messages(request, report))
-            case "/deadlines": return page(("Afatet", "Deadlines"), current: "/deadlines", csrf: session.csrf, body: try deadlines(report))
-            case "/dead-letters": return page(("Të dështuarat", "Dead letters"), current: "/dead-letters", csrf: session.csrf,
-                                              body: try deadLetters(report, session, notice: request.queryValue("redriven")))
-            case "/agencies": return page(("Institucionet", "Agencies"), current: "/agencies", csrf: session.csrf, body: try agencies(report))
-            case "/declarations": return page(("Deklaratat", "Declarations"), current: "/declarations", csrf: session.csrf, body: try declarations(request))
-            default:
-                if request.path.hasPrefix("/messages/") {
-                    let text = String(request.path.dropFirst("/messages/".count))
-                    guard let id = try? MessageID(text) else { return notFound(session) }
-                    return try message(id, report, session)
-                }
-                return notFound(session)
-            }
-        } catch let problem as GatewayError {
-            return page(status: problem.status, ("Gabim", "Error"), current: "", csrf: session.csrf, body: "<p class=\"bad\">\(HTML.escape(problem.detail))</p>")
-        } catch {
-            gateway.events.log.error("dashboard.error", ["path": .string(request.path), "error": .string("\(error)")])
-            return page(status: 500, ("Gabim", "Error"), current: "", csrf: session.csrf, body: "<p class=\"bad\">\(HTML.label("Diçka shkoi keq.", "Something went wrong; see the gateway's log."))</p>")
-        }
+    // MARK: Routes
+
+    func overviewPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Përmbledhje", "Overview"), current: "/", csrf: session.csrf, body: try overview(MonitorReport(gateway: gateway)))
     }
 
-    // MARK: Access
+    func messagesPage(_ request: HTTPRequest, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Mesazhet", "Messages"), current: "/messages", csrf: session.csrf, body: try messages(request, MonitorReport(gateway: gateway)))
+    }
 
-    private func login(_ request: HTTPRequest) -> HTTPResponse {
+    /// One message; an id that is not one is a page that does not exist.
+    func messagePage(_ text: String, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        guard let id = try? MessageID(text) else { return notFound(session) }
+        return try message(id, MonitorReport(gateway: gateway), session)
+    }
+
+    func deadlinesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Afatet", "Deadlines"), current: "/deadlines", csrf: session.csrf, body: try deadlines(MonitorReport(gateway: gateway)))
+    }
+
+    func deadLettersPage(_ request: HTTPRequest, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Të dështuarat", "Dead letters"), current: "/dead-letters", csrf: session.csrf,
+             body: try deadLetters(MonitorReport(gateway: gateway), session, notice: request.queryValue("redriven")))
+    }
+
+    func agenciesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Institucionet", "Agencies"), current: "/agencies", csrf: session.csrf, body: try agencies(MonitorReport(gateway: gateway)))
+    }
+
+    func declarationsPage(_ request: HTTPRequest, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Deklaratat", "Declarations"), current: "/declarations", csrf: session.csrf, body: try declarations(request))
+    }
+
+    func login(_ request: HTTPRequest) -> HTTPResponse {
         guard let token = request.queryValue("token"), let session = access.login(with: token) else {
             return page(status: 403, ("Hyrja", "Sign in"), current: "", csrf: nil, body: """
                 <p class="bad">\(HTML.label("Lidhja e hyrjes nuk vlen (përdoret vetëm një herë).", "This login link is not valid (each link works once)."))</p>
@@ -64,9 +60,35 @@ struct Dashboard: Sendable {
         return HTTPResponse(status: 303, headers: ["Location": "/", "Set-Cookie": DashboardAccess.cookie(for: session), "Cache-Control": "no-store"], body: [])
     }
 
-    /// A state-changing request: same origin (the browser's Origin or Sec-Fetch-Site) and the
-    /// session's CSRF token in the form.
-    private func post(_ request: HTTPRequest, _ session: DashboardAccess.Session) async throws -> HTTPResponse {
+    func logout(_ session: DashboardAccess.Session) -> HTTPResponse {
+        access.logout(session)
+        return HTTPResponse(status: 303, headers: ["Location": "/login", "Set-Cookie": "ura_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"], body: [])
+    }
+
+    func redrive(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let form = Self.formFields(request.body)
+        guard let message = form["message"].flatMap({ try? MessageID($0) }), let recipient = form["recipient"].flatMap({ try? AgencyID($0) }) else {
+            throw GatewayError(.invalidRequest, "the redrive form needs a message id and a recipient")
+        }
+        try await gateway.deliveries.redrive(message: message, recipient: recipient, by: "dashboard")
+        gateway.events.log.info("dashboard.redrive", ["id": .id(message), "to": .id(recipient)])
+        return HTTPResponse(status: 303, headers: ["Location": "/dead-letters?redriven=\(HTML.query(message.rawValue))"], body: [])
+    }
+
+    // MARK: Access
+
+    /// The page for a request without a live session.
+    func signIn() -> HTTPResponse {
+        page(status: 401, ("Hyrja", "Sign in"), current: "", csrf: nil, body: """
+            <p>\(HTML.label("Hapni lidhjen e hyrjes që jep", "Open the login link given by")) <code>ura admin login-link --data-dir DIR</code>
+            \(HTML.label("në makinën e portës.", "on the gateway host."))</p>
+            """)
+    }
+
+    /// The refusal of a state-changing request that is not the session's own form (another
+    /// origin, by the browser's Origin or Sec-Fetch-Site, or without the session's CSRF token); nil
+    /// when it is.
+    func refusal(ofForm request: HTTPRequest, _ session: DashboardAccess.Session) -> HTTPResponse? {
         let form = Self.formFields(request.body)
         let host = request.headers["Host"] ?? ""
         // Pages are served with Referrer-Policy same-origin, so a browser's form POST carries the
@@ -83,20 +105,29 @@ struct Dashboard: Sendable {
             return page(status: 403, ("Gabim", "Error"), current: "", csrf: session.csrf,
                         body: "<p class=\"bad\">\(HTML.label("Formulari ka skaduar; hapeni faqen përsëri.", "The form is stale; open the page again."))</p>")
         }
-        switch request.path {
-        case "/logout":
-            access.logout(session)
-            return HTTPResponse(status: 303, headers: ["Location": "/login", "Set-Cookie": "ura_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"], body: [])
-        case "/dead-letters/redrive":
-            guard let message = form["message"].flatMap({ try? MessageID($0) }), let recipient = form["recipient"].flatMap({ try? AgencyID($0) }) else {
-                throw GatewayError(.invalidRequest, "the redrive form needs a message id and a recipient")
-            }
-            try await gateway.deliveries.redrive(message: message, recipient: recipient, by: "dashboard")
-            gateway.events.log.info("dashboard.redrive", ["id": .id(message), "to": .id(recipient)])
-            return HTTPResponse(status: 303, headers: ["Location": "/dead-letters?redriven=\(HTML.query(message.rawValue))"], body: [])
-        default:
-            return notFound(session)
+        return nil
+    }
+
+    // MARK: Errors
+
+    /// The page for a request that ended in `error`: a `GatewayError`'s sentence with its status;
+    /// anything else logged and a 500 that says only to look there.
+    func errorPage(_ error: any Error, path: String, session: DashboardAccess.Session?) -> HTTPResponse {
+        if let problem = error as? GatewayError {
+            return page(status: problem.status, ("Gabim", "Error"), current: "", csrf: session?.csrf,
+                        body: "<p class=\"bad\">\(HTML.escape(problem.detail))</p>")
         }
+        gateway.events.log.error("dashboard.error", ["path": .string(path), "error": .string("\(error)")])
+        return page(status: 500, ("Gabim", "Error"), current: "", csrf: session?.csrf,
+                    body: "<p class=\"bad\">\(HTML.label("Diçka shkoi keq.", "Something went wrong; see the gateway's log."))</p>")
+    }
+
+    /// 405: the page exists, for other methods (`Allow` names them).
+    func methodNotAllowed(_ unrouted: UnroutedRequest, _ session: DashboardAccess.Session?) -> HTTPResponse {
+        var response = page(status: 405, ("Gabim", "Error"), current: "", csrf: session?.csrf,
+                            body: "<p>\(HTML.label("Kjo faqe pranon vetëm", "This page takes only")) \(HTML.escape(unrouted.allowed.joined(separator: ", ")))</p>")
+        response.headers.replaceOrAdd(name: "Allow", value: unrouted.allowHeader)
+        return response
     }
 
     /// `application/x-www-form-urlencoded` fields.
@@ -303,8 +334,8 @@ struct Dashboard: Sendable {
 
     // MARK: Responses
 
-    private func notFound(_ session: DashboardAccess.Session) -> HTTPResponse {
-        page(status: 404, ("Nuk u gjet", "Not found"), current: "", csrf: session.csrf, body: "<p>\(HTML.label("Kjo faqe nuk ekziston.", "There is no such page."))</p>")
+    func notFound(_ session: DashboardAccess.Session?) -> HTTPResponse {
+        page(status: 404, ("Nuk u gjet", "Not found"), current: "", csrf: session?.csrf, body: "<p>\(HTML.label("Kjo faqe nuk ekziston.", "There is no such page."))</p>")
     }
 
     private func page(status: Int = 200, _ title: (String, String), current: String, csrf: String?, body: String) -> HTTPResponse {
