@@ -9,7 +9,10 @@ import UraGatewayTestSupport
 import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
+import UraCrypto
 import UraJSON
+import UraModel
+import UraSchema
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
@@ -29,6 +32,24 @@ import UraStoreSQLite
         }
         for status in [401, 403, 408, 429, 500, 502, 503, 504] { #expect(Outbox.retryCanHelp(status: status, problem: nil), "\(status)") }
         for status in [400, 409, 411, 413, 422] { #expect(!Outbox.retryCanHelp(status: status, problem: nil), "\(status)") }
+    }
+
+    /// What the outbox keeps is the message as it is submitted, valid against its file schema.
+    @Test func anOutboxItemMatchesItsSchemaAndIsKeptForItsOwnerOnly() throws {
+        let demo = try OfflineDemo()
+        let profile = try AgencyProfile.load(demo.agencyFolder(mission).appendingPathComponent("profile.json"))
+        let id = MessageID.random()
+        let sealed = try JWS.sign(payload: Array(#"{"id":"x"}"#.utf8), header: ["typ": "ura-message+json"], with: try SigningKey.generate()).serialized()
+        let file = try Outbox.keep(sealed, id: id, in: profile)
+        #expect(file.lastPathComponent == "\(id).jws")
+        #expect(try Outbox.waiting(in: profile).contains(file))
+        var registry = SchemaRegistry()
+        _ = try registry.addDirectory(demo.schemas)
+        let validator = try registry.compile(MessageCatalogue.base + "files/outbox-item.schema.json")
+        #expect(validator.validate(try JSONValue(parsing: Array(try Data(contentsOf: file)))).isEmpty)
+        #expect(!validator.isValid(["protected": "e30", "payload": "e30"]), "a JWS without its signature is no outbox item")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)
+        #expect(mode & 0o077 == 0)
     }
 
     @Test(.timeLimit(.minutes(3))) func aRefusalThatCanPassKeepsTheMessageAndOneThatCannotMovesItToRejected() async throws {
