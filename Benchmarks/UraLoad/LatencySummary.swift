@@ -1,8 +1,8 @@
-/// Latency percentiles of the answered requests.
 import UraBasics
 import UraHTTPCore
 import UraHTTPServer
 
+/// Latency percentiles of the answered requests.
 public struct LatencySummary: Sendable, Hashable {
     public var p50: Duration
     public var p90: Duration

@@ -1,7 +1,7 @@
-/// Where and how `HTTPSLoadGenerator` sends its requests.
 import UraHTTPCore
 import UraHTTPServer
 
+/// Where and how `HTTPSLoadGenerator` sends its requests.
 public struct LoadGeneratorConfiguration: Sendable {
     public var host: String
     public var port: Int

@@ -1,7 +1,7 @@
-/// What a load run measured.
 import UraHTTPCore
 import UraHTTPServer
 
+/// What a load run measured.
 public struct LoadResult: Sendable {
     /// Requests answered, by HTTP status.
     public var statusCounts: [Int: Int]

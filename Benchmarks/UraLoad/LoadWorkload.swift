@@ -1,7 +1,7 @@
-/// The request bodies of a load run: request `i` carries `body(i)`, each index used once.
 import UraHTTPCore
 import UraHTTPServer
 
+/// The request bodies of a load run: request `i` carries `body(i)`, each index used once.
 public struct LoadWorkload: Sendable {
     public let count: Int
     public let body: @Sendable (Int) -> [UInt8]

@@ -1,3 +1,5 @@
+import UraHTTPCore
+
 /// Outbound HTTP(S) on libcurl's multi interface: one driver thread, requests from any task,
 /// keep-alive connection reuse, mutual TLS, per-request timeouts, a bound on concurrent
 /// transfers. Used for push delivery to agencies and by the `ura` CLI to reach the gateway.
@@ -7,8 +9,6 @@
 ///                                              trustedAuthorities: .file(ca)))
 /// let response = try await client.send(HTTPClientRequest(method: "POST", url: url, body: bytes))
 /// ```
-import UraHTTPCore
-
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let driver: CurlDriver

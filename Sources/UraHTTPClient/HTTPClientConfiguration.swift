@@ -1,6 +1,6 @@
-/// Settings shared by every request of an `HTTPClient`: mutual TLS, trust, time limits and bounds.
 import UraHTTPCore
 
+/// Settings shared by every request of an `HTTPClient`: mutual TLS, trust, time limits and bounds.
 public struct HTTPClientConfiguration: Sendable, Hashable {
     /// Our certificate (then intermediates) for mutual TLS; nil: no client certificate.
     public var clientCertificate: PEMSource?

@@ -1,7 +1,7 @@
-/// Why an outbound request got no response, each with a sentence a person can act on.
 import UraBasics
 import UraHTTPCore
 
+/// Why an outbound request got no response, each with a sentence a person can act on.
 public enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The URL or method cannot be sent (not http/https, malformed).
     case invalidRequest(String)

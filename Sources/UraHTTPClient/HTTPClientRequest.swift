@@ -1,6 +1,6 @@
-/// One outbound request.
 import UraHTTPCore
 
+/// One outbound request.
 public struct HTTPClientRequest: Sendable {
     public var method: String
     /// An absolute `http://` or `https://` URL.

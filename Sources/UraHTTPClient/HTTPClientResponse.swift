@@ -1,6 +1,6 @@
-/// The final response to an outbound request (interim 1xx responses are not reported).
 import UraHTTPCore
 
+/// The final response to an outbound request (interim 1xx responses are not reported).
 public struct HTTPClientResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders

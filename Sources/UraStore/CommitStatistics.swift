@@ -1,6 +1,6 @@
-/// How the writer has batched so far, and where its time went (for benchmarks).
 import UraProtocol
 
+/// How the writer has batched so far, and where its time went (for benchmarks).
 public struct CommitStatistics: Sendable {
 
     public init() {

@@ -1,8 +1,8 @@
-/// The SQLite schema, as an ordered list of migrations. `PRAGMA user_version` records how many
-/// have run; each runs in its own transaction. Never edit a released migration: add one.
 import UraProtocol
 import UraStore
 
+/// The SQLite schema, as an ordered list of migrations. `PRAGMA user_version` records how many
+/// have run; each runs in its own transaction. Never edit a released migration: add one.
 package enum Migrations {
     /// Rows refer to messages by `seq`, the messages table's increasing row number, never by the
     /// random UUID: inserts into deliveries and the ledger then append to the same few pages instead

@@ -1,6 +1,6 @@
-/// How the gateway pushes messages.
 import UraProtocol
 
+/// How the gateway pushes messages.
 public struct DeliverySettings: Sendable, Equatable {
     /// Deliveries in flight at once across all agencies.
     public var concurrency: Int

@@ -1,6 +1,6 @@
-/// Limits the intake applies before it commits a message.
 import UraProtocol
 
+/// Limits the intake applies before it commits a message.
 public struct IntakeSettings: Sendable, Equatable {
     /// The largest signed message accepted, in bytes.
     public var maxMessageBytes: Int

@@ -1,6 +1,6 @@
-/// Adapts a closure to `HTTPHandler` (small servers, tests, the benchmark).
 import UraHTTPCore
 
+/// Adapts a closure to `HTTPHandler` (small servers, tests, the benchmark).
 public struct HTTPClosureHandler: HTTPHandler {
     private let body: @Sendable (HTTPRequest) async -> HTTPResponse
 

@@ -1,6 +1,6 @@
-/// The request line and header section of one request, checked; the body is read afterwards.
 import UraHTTPCore
 
+/// The request line and header section of one request, checked; the body is read afterwards.
 package struct HTTPRequestHead: Sendable {
     package var method: String
     package var target: String

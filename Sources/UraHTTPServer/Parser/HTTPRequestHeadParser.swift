@@ -1,3 +1,5 @@
+import UraHTTPCore
+
 /// Strict HTTP/1.1 request-head parser (RFC 9112) working in place over the connection's buffer.
 ///
 /// It is incremental: `parse` is called again as bytes arrive, resumes scanning where it stopped,
@@ -5,8 +7,6 @@
 /// the cap) rather than waiting for the end of the head. Refused on purpose: obs-fold, whitespace
 /// before a colon, bare CR or LF, duplicate or malformed `Content-Length`, any `Transfer-Encoding`
 /// (411: chunked request bodies are not supported), HTTP versions other than 1.0 and 1.1 (505).
-import UraHTTPCore
-
 package struct HTTPRequestHeadParser {
     package enum Outcome {
         case incomplete

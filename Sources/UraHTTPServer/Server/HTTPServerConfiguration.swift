@@ -1,6 +1,6 @@
-/// Everything an `HTTPServer` needs to listen: address, TLS (nil: plain HTTP), caps and timeouts.
 import UraHTTPCore
 
+/// Everything an `HTTPServer` needs to listen: address, TLS (nil: plain HTTP), caps and timeouts.
 public struct HTTPServerConfiguration: Sendable {
     /// Address to bind: an IPv4/IPv6 literal or a name (`127.0.0.1`, `::`, `0.0.0.0`, `localhost`).
     public var host: String

@@ -1,7 +1,7 @@
-/// Size caps the parser enforces; a request over a cap is answered by the server itself
-/// (414, 431 or 413) before any handler runs.
 import UraHTTPCore
 
+/// Size caps the parser enforces; a request over a cap is answered by the server itself
+/// (414, 431 or 413) before any handler runs.
 public struct HTTPServerLimits: Sendable, Hashable {
     /// Longest request line (`METHOD SP target SP HTTP/1.1`) without its CRLF → 414 beyond.
     public var maxRequestLineBytes: Int = 8 * 1024

@@ -1,6 +1,6 @@
-/// A snapshot of the server's counters, for metrics and tests.
 import UraHTTPCore
 
+/// A snapshot of the server's counters, for metrics and tests.
 public struct HTTPServerStatistics: Sendable, Hashable {
     public var openConnections: Int
     /// Highest number of connections open at the same time since start.

@@ -1,7 +1,7 @@
-/// Deadlines on the monotonic clock; each one closes the connection when it passes (after a 408
-/// problem where a request was being read).
 import UraHTTPCore
 
+/// Deadlines on the monotonic clock; each one closes the connection when it passes (after a 408
+/// problem where a request was being read).
 public struct HTTPServerTimeouts: Sendable, Hashable {
     /// From accepting the TCP connection to the end of the TLS handshake.
     public var handshake: Duration = .seconds(10)

@@ -1,6 +1,6 @@
-/// A TLS context could not be built (certificate, key or CA unreadable or inconsistent).
 import UraHTTPCore
 
+/// A TLS context could not be built (certificate, key or CA unreadable or inconsistent).
 public struct TLSSetupError: Error, Sendable, Hashable, CustomStringConvertible {
     public let description: String
     package init(_ description: String) { self.description = description }
