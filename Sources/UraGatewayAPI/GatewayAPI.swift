@@ -102,6 +102,12 @@ public struct GatewayAPI: HTTPHandler {
     // MARK: Messages
 
     func submit(_ request: HTTPRequest, _ agency: Agency) async throws -> HTTPResponse {
+        // A message is a JWS: a body sent as something else was meant for another route, or built
+        // by a client that does not follow the format (parameters such as charset are allowed).
+        let mediaType = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/jose+json" else {
+            throw GatewayError(.unsupportedMediaType, "submit a message with Content-Type: application/jose+json, not \(mediaType ?? "no Content-Type")")
+        }
         let submission = try await gateway.intake.submit(request.body, from: agency.id)
         return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200,
                                 headers: ["Location": "/v1/messages/\(submission.messageID)"])

@@ -11,6 +11,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case forbidden
     // The submitted bytes
     case payloadTooLarge = "payload-too-large"
+    case unsupportedMediaType = "unsupported-media-type"
     case malformedJSON = "malformed-json"
     case malformedJWS = "malformed-jws"
     case unsupportedAlgorithm = "unsupported-algorithm"
@@ -58,6 +59,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .clientCertificateRequired: 401
         case .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden, .senderMismatch: 403
         case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
         case .malformedJSON, .malformedJWS, .unsupportedAlgorithm, .invalidRequest: 400
         case .unknownSigningKey, .invalidSignature, .invalidEnvelope, .unknownRecipient, .recipientInactive,
              .unknownMessageType, .routeNotAllowed, .routingRuleViolated, .replyMismatch, .declarationsMissing,
@@ -86,6 +88,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .agencySuspended: "The agency is suspended"
         case .forbidden: "Not allowed for this agency"
         case .payloadTooLarge: "The message is too large"
+        case .unsupportedMediaType: "The request body is not of the media type the route takes"
         case .malformedJSON: "The request body is not valid JSON"
         case .malformedJWS: "The message is not a flattened JWS"
         case .unsupportedAlgorithm: "The signature algorithm is not supported"

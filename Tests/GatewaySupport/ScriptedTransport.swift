@@ -79,10 +79,12 @@ package final class ScriptedTransport: DeliveryTransport {
         }
     }
 
+    /// A receipt for `job` signed by `agency`, made when the gateway accepted the message (the
+    /// tests' clock) unless `at` says otherwise.
     package static func receipt(for job: DeliveryJob, by agency: TestAgency, digest: String? = nil, message: MessageID? = nil,
-                        kind: Receipt.Kind = .delivered) throws -> [UInt8] {
+                                kind: Receipt.Kind = .delivered, at: Date? = nil) throws -> [UInt8] {
         try JWS.sign(payload: Receipt(kind: kind, message: message ?? job.message, digest: digest ?? job.digest, recipient: agency.id,
-                                      at: Date(), by: agency.id).json.serialized(),
+                                      at: at ?? job.acceptedAt, by: agency.id).json.serialized(),
                      header: ["typ": "ura-receipt+json"], with: agency.signing).serialized()
     }
 }

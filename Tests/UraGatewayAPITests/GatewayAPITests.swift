@@ -200,4 +200,23 @@ import UraStoreSQLite
             #expect(await api.handle(request("GET", path, as: f.secretariat)).status == 200, "\(path)")
         }
     }
+
+    /// A message is a JWS: a body sent as JSON or without a media type is refused with 415 before
+    /// intake reads it, and the same bytes as application/jose+json are accepted.
+    @Test func aMessageMustBeSentAsApplicationJoseJSON() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        let message = try f.message(from: f.police, to: [f.secretariat])
+        func post(_ contentType: String?) -> HTTPRequest {
+            HTTPRequest(method: "POST", target: "/v1/messages", path: "/v1/messages",
+                        headers: HTTPHeaders(contentType.map { [("Content-Type", $0)] } ?? []), body: message, peer: peer(f.police))
+        }
+        for contentType in ["application/json", "text/plain", nil] {
+            let response = await api.handle(post(contentType))
+            let problem = try JSONValue(parsing: response.body)
+            #expect(response.status == 415 && problem["type"] == "https://ura.example/problems/unsupported-media-type",
+                    "\(contentType ?? "none"): \(response.status) \(problem)")
+        }
+        #expect(await api.handle(post("application/jose+json; charset=utf-8")).status == 202)
+    }
 }

@@ -71,7 +71,7 @@ import UraStoreSQLite
     @Test func everyProblemTypeIsListed() throws {
         let listed = Set((document["components"]?["schemas"]?["Problem"]?["properties"]?["type"]?["enum"]?.arrayValue ?? []).compactMap(\.stringValue))
         #expect(listed == Set(ProblemType.allCases.map(\.uri)))
-        #expect(Set(ProblemType.allCases.map(\.status)).isSubset(of: [400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 417, 422, 431, 500, 503, 505]))
+        #expect(Set(ProblemType.allCases.map(\.status)).isSubset(of: [400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 415, 417, 422, 431, 500, 503, 505]))
     }
 
     /// The problems the HTTP server answers by itself (malformed requests, limits, overload) are

@@ -104,6 +104,32 @@ import UraStoreSQLite
         #expect(try f.store.deliveries(of: sent.messageID).first?.state == .inFlight)
     }
 
+    /// A receipt from the future is refused, and a second acknowledgement is checked like the
+    /// first: once delivered, a wrong digest, another signer or another kind is still refused.
+    @Test func aReceiptFromTheFutureAndABadSecondAcknowledgementAreRefused() async throws {
+        let f = try GatewayFixture()
+        let inbox = inbox(f)
+        let sent = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
+        let job = try #require(try await inbox.fetch(for: f.secretariat.id, limit: 1, wait: .zero).first)
+        let early = try ScriptedTransport.receipt(for: job, by: f.secretariat, at: f.clock.now.addingTimeInterval(3600))
+        await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: early) } throws: {
+            ($0 as? GatewayError)?.type == .invalidReceipt && ($0 as? GatewayError)?.detail.contains("after the gateway's time") == true
+        }
+        #expect(try f.store.deliveries(of: sent.messageID).first?.state == .inFlight)
+
+        try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: try ScriptedTransport.receipt(for: job, by: f.secretariat))
+        #expect(try f.store.deliveries(of: sent.messageID).first?.state == .delivered)
+        // The same valid receipt again is harmless.
+        try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: try ScriptedTransport.receipt(for: job, by: f.secretariat))
+        for bad in [try ScriptedTransport.receipt(for: job, by: f.secretariat, digest: String(repeating: "C", count: 43)),
+                    try ScriptedTransport.receipt(for: job, by: f.child),
+                    try ScriptedTransport.receipt(for: job, by: f.secretariat, kind: .accepted)] {
+            await #expect { try await inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: bad) } throws: {
+                ($0 as? GatewayError)?.type == .invalidReceipt
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func aLongPollReturnsAsSoonAsAMessageArrives() async throws {
         let f = try GatewayFixture()
         let inbox = inbox(f)

@@ -223,4 +223,41 @@ import UraStoreSQLite
         #expect(deadlines.map(\.expected) == [[MessageType(validated: "identification.status-decision")]])
         #expect(deadlines.first?.due == RFC3339.date(from: "2026-11-24T15:00:00Z"))
     }
+
+    /// The format's profile (docs/wire-format.md): a message says its typ, its body is A256GCM with
+    /// ECDH-ES+A256KW for every recipient, and each recipient entry names its key.
+    @Test func aMessageOutsideTheFormatsProfileIsRefused() async throws {
+        let f = try GatewayFixture()
+        // No typ: the same envelope signed without it.
+        let signed = try JWS.parse(try f.message(from: f.police, to: [f.secretariat]))
+        let untyped = try JWS.sign(payload: signed.payload, with: f.police.signing).serialized()
+        #expect(await f.rejection(untyped, as: f.police)?.type == .malformedJWS)
+        #expect(await f.rejection(untyped, as: f.police)?.detail.contains("no typ") == true)
+
+        func body(_ algorithm: KeyManagementAlgorithm, _ encryption: ContentEncryptionAlgorithm, id: MessageID) throws -> JSONValue {
+            try JWE.encrypt(Array(#"{"case":"AL-2026-000042","note":"n"}"#.utf8), to: [f.secretariat.encryption.publicKey],
+                            protectedHeader: ["ura_msg": .string(id.rawValue)], algorithm: algorithm, encryption: encryption).json
+        }
+        for (algorithm, encryption, named) in [(KeyManagementAlgorithm.ecdhESA256KW, ContentEncryptionAlgorithm.a128gcm, "A128GCM"),
+                                               (.ecdhESA128KW, .a256gcm, "ECDH-ES+A128KW")] {
+            let id = MessageID.random()
+            let weak = try f.message(from: f.police, to: [f.secretariat], id: id) { $0["body"] = try! body(algorithm, encryption, id: id) }
+            let problem = await f.rejection(weak, as: f.police)
+            #expect(problem?.type == .unsupportedAlgorithm && problem?.detail.contains(named) == true, "\(named): \(String(describing: problem))")
+        }
+
+        let id = MessageID.random()
+        let unnamed = try f.message(from: f.police, to: [f.secretariat], id: id) { envelope in
+            var jwe = (try! body(.ecdhESA256KW, .a256gcm, id: id)).objectValue!
+            var recipient = jwe["recipients"]![0]!.objectValue!
+            var header = recipient["header"]!.objectValue!
+            header["kid"] = nil
+            recipient["header"] = .object(header)
+            jwe["recipients"] = .array([.object(recipient)])
+            envelope["body"] = .object(jwe)
+        }
+        let problem = await f.rejection(unnamed, as: f.police)
+        #expect(problem?.type == .invalidEnvelope && problem?.detail.contains("recipient 0 has no kid") == true, "\(String(describing: problem))")
+    }
 }
+

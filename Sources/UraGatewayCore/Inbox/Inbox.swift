@@ -66,8 +66,9 @@ public final class Inbox: Sendable {
                                           leaseUntil: now.addingTimeInterval(settings.lease.seconds))
     }
 
-    /// Settles `message` for `agency` with its signed delivered receipt. Acknowledging twice is
-    /// harmless; a receipt that does not check out is refused and the message stays in the inbox.
+    /// Settles `message` for `agency` with its signed delivered receipt. Acknowledging twice with a
+    /// valid receipt is harmless; a receipt that does not check out is refused, the first time and
+    /// every time after, and an unsettled message stays in the inbox.
     public func acknowledge(message: MessageID, by agency: AgencyID, receipt: [UInt8]) async throws(GatewayError) {
         let stored: StoredMessage?
         let deliveries: [DeliveryRecord]
@@ -80,8 +81,10 @@ public final class Inbox: Sendable {
         guard let stored, let delivery = deliveries.first(where: { $0.recipient == agency }) else {
             throw GatewayError(.notFound, "there is no message \(message) for \(agency)")
         }
-        if delivery.state == .delivered { return }
+        // A repeated acknowledgement is checked like the first: a wrong digest, key or kind is
+        // refused, not ignored because the delivery is already settled.
         _ = try verifier.verifyDelivered(receipt, message: message, digest: stored.digest, recipient: agency)
+        if delivery.state == .delivered { return }
         let at = clock.now
         do {
             try await store.record(.delivered(receipt: receipt, at: at), for: message, recipient: agency)

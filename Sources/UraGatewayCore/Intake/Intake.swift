@@ -204,7 +204,10 @@ public final class Intake: Sendable {
         guard SignatureAlgorithm(rawValue: alg) != nil else {
             throw GatewayError(.unsupportedAlgorithm, "alg \(alg) is not accepted; sign with EdDSA (Ed25519) or ES256")
         }
-        if let typ = jws.signature.protectedHeader["typ"]?.stringValue, typ != "ura-message+json" {
+        guard let typ = jws.signature.protectedHeader["typ"]?.stringValue else {
+            throw GatewayError(.malformedJWS, "the protected header has no typ; a message is typ ura-message+json")
+        }
+        guard typ == "ura-message+json" else {
             throw GatewayError(.malformedJWS, "typ is \(typ); a message is typ ura-message+json")
         }
         return jws
@@ -263,9 +266,31 @@ public final class Intake: Sendable {
         guard headers.protectedHeader["ura_msg"]?.stringValue == envelope.id.rawValue else {
             throw GatewayError(.invalidEnvelope, "body: the JWE's protected header must carry ura_msg = \(envelope.id), binding the body to this message")
         }
+        try Self.checkBodyAlgorithms(envelope.body, protectedHeader: headers.protectedHeader)
         let kids = Set(headers.recipientKeyIDs)
         for recipient in recipients where snapshot.encryptionKeyIDs(of: recipient.id, at: now).isDisjoint(with: kids) {
             throw GatewayError(.bodyNotEncryptedToRecipient, "the body is not encrypted to any current key of \(recipient.id); encrypt to the keys in GET /v1/agencies/\(recipient.id)/keys")
+        }
+    }
+}
+
+extension Intake {
+    /// The body's algorithms are the format's profile (docs/wire-format.md): A256GCM content
+    /// encryption, ECDH-ES+A256KW for every recipient, and each recipient entry names the key it is
+    /// for. Anything weaker or unnamed is refused with a problem that says what to use.
+    static func checkBodyAlgorithms(_ body: JSONValue, protectedHeader: JSONObject) throws(GatewayError) {
+        let enc = protectedHeader["enc"]?.stringValue
+        guard enc == "A256GCM" else {
+            throw GatewayError(.unsupportedAlgorithm, "body: enc \(enc ?? "(none)") is not accepted; encrypt the body with A256GCM (enc in the JWE's protected header)")
+        }
+        for (index, entry) in (body["recipients"]?.arrayValue ?? []).enumerated() {
+            let alg = entry["header"]?["alg"]?.stringValue ?? protectedHeader["alg"]?.stringValue ?? body["unprotected"]?["alg"]?.stringValue
+            guard alg == "ECDH-ES+A256KW" else {
+                throw GatewayError(.unsupportedAlgorithm, "body: recipient \(index) uses alg \(alg ?? "(none)"); wrap the content key with ECDH-ES+A256KW")
+            }
+            guard entry["header"]?["kid"]?.stringValue != nil else {
+                throw GatewayError(.invalidEnvelope, "body: recipient \(index) has no kid; give each recipient entry the RFC 7638 thumbprint of the key it is encrypted to in its header")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 import UraCrypto
 import UraJSON
 import UraModel
@@ -6,15 +7,18 @@ import UraProtocol
 import UraStore
 
 /// Checks a recipient's delivered receipt before it settles a delivery: a JWS by a key registered
-/// for that recipient (and valid now), `receipt: delivered`, this message id, this recipient, and
-/// the message's digest. Anything else is refused and the delivery stays open.
+/// for that recipient (and valid now), `receipt: delivered`, this message id, this recipient, the
+/// message's digest, and a time no later than the gateway's clock allows (`skew`, the intake's
+/// default clock skew). Anything else is refused and the delivery stays open.
 public struct ReceiptVerifier: Sendable {
     let directory: DirectoryBook
     let clock: any WallClock
+    let skew: Duration
 
-    public init(directory: DirectoryBook, clock: any WallClock) {
+    public init(directory: DirectoryBook, clock: any WallClock, skew: Duration = IntakeSettings().clockSkew) {
         self.directory = directory
         self.clock = clock
+        self.skew = skew
     }
 
     public func verifyDelivered(_ bytes: [UInt8], message: MessageID, digest: String, recipient: AgencyID) throws(GatewayError) -> Receipt {
@@ -43,6 +47,11 @@ public struct ReceiptVerifier: Sendable {
         guard receipt.message == message else { throw GatewayError(.invalidReceipt, "the receipt is for message \(receipt.message), not \(message)") }
         guard receipt.recipient == recipient, receipt.by == recipient else {
             throw GatewayError(.invalidReceipt, "the receipt must name \(recipient) as recipient and signer")
+        }
+        let now = clock.now
+        guard receipt.at.timeIntervalSince(now) <= skew.seconds else {
+            throw GatewayError(.invalidReceipt, "the receipt says it was made at \(RFC3339.string(from: receipt.at)), more than \(skew.spoken) after the gateway's "
+                               + "time \(RFC3339.string(from: now)); set the clock of the system that signs receipts right")
         }
         guard receipt.digest == digest else {
             throw GatewayError(.invalidReceipt, "the receipt's digest \(receipt.digest) is not the message's digest \(digest); the recipient did not receive this exact message")
