@@ -80,7 +80,14 @@ enum OutboxCommand {
         let profile = try context.profile()
         let files = try Outbox.waiting(in: profile)
         if args.flag("list") || files.isEmpty {
-            Terminal.out(files.isEmpty ? "the outbox is empty" : files.map { "waiting: \($0.deletingPathExtension().lastPathComponent)" }.joined(separator: "\n"))
+            if args.flag("json") {
+                for file in files {
+                    Terminal.out(JSONValue.object(["id": .string(file.deletingPathExtension().lastPathComponent), "state": "waiting",
+                                                   "file": .string(file.path)]).serializedString())
+                }
+            } else {
+                Terminal.out(files.isEmpty ? "the outbox is empty" : files.map { "waiting: \($0.deletingPathExtension().lastPathComponent)" }.joined(separator: "\n"))
+            }
             return
         }
         let connection = try context.connection()
