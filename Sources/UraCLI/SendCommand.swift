@@ -47,6 +47,8 @@ enum SendCommand {
             draft.county = c
         }
         draft.lifetime = .seconds(try args.intOption("expires-days", default: 30) * 86_400)
+        let catalogue = try context.catalogue()
+        if catalogue.bodyValidator(for: draft.type) == nil { throw Discovery.unknownType(draft.type.rawValue, in: catalogue) }
 
         let connection = try context.connection()
         defer { connection.close() }
@@ -54,7 +56,7 @@ enum SendCommand {
         let (directory, cached) = try await connection.directoryOrCached()
         if cached { Terminal.error("the gateway cannot be reached; sealing with the cached directory version \(directory.version)") }
         let composer = MessageComposer(agency: profile.agency, signingKey: try profile.loadSigningKey(), directory: directory,
-                                       catalogue: try context.catalogue())
+                                       catalogue: catalogue)
         let id = MessageID.random()
         let bytes = try composer.compose(draft, id: id)
         let file = try Outbox.keep(bytes, id: id, in: profile)

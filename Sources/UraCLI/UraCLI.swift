@@ -83,6 +83,9 @@ public enum UraCLI {
         case "declare": try await DeclareCommand.run(arguments, context)
         case "case": try await CaseCommand.run(arguments, context)
         case "show": try ShowCommand.run(arguments, context)
+        case "directory": try await DirectoryCommand.run(arguments, context)
+        case "types": try TypesCommand.run(arguments, context)
+        case "example": try ExampleCommand.run(arguments, context)
         case "completion":
             guard arguments == ["bash"] else { throw UsageError("ura completion knows bash: `ura completion bash`") }
             Terminal.out(CommandTable.bashCompletion)
@@ -111,8 +114,10 @@ public enum UraCLI {
             GatewayConnection(profile: try profile(), gatewayURL: options.option("gateway"), timeout: timeout)
         }
 
+        var schemasFolder: URL { options.option("schemas").map { URL(fileURLWithPath: $0) } ?? MessageCatalogue.defaultDirectory() }
+
         func catalogue() throws(ClientError) -> MessageCatalogue {
-            let folder = options.option("schemas").map { URL(fileURLWithPath: $0) } ?? MessageCatalogue.defaultDirectory()
+            let folder = schemasFolder
             do { return try MessageCatalogue(directory: folder) } catch {
                 throw ClientError("cannot load the message catalogue from \(folder.path): \(error) (give --schemas DIR)", .configuration)
             }
