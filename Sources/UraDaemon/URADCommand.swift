@@ -144,14 +144,19 @@ public enum URADCommand {
         say("urad \(Ura.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
         if demo {
             let data = configuration.dataDirectory.path
+            // ura is built and installed beside urad, so the hints work as printed without it on PATH.
+            let uraBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+                .appendingPathComponent("ura").path
             say("""
 
-            Try it (another terminal):
-              ura --profile \(data)/agencies/al.mepj.mission.gr-athens/profile.json send --type return.found-abroad \\
-                  --to al.mpb.secretariat --case AL-2026-000061 --subject child Schemas/examples/return.found-abroad.json
-              ura --profile \(data)/agencies/al.mpb.secretariat/profile.json inbox
-              curl --cacert \(data)/ca/ca.crt --cert \(data)/agencies/al.mpb.secretariat/tls.crt \\
-                   --key \(data)/agencies/al.mpb.secretariat/tls.key https://127.0.0.1:\(port)/v1/inbox
+            Try it (another terminal; the same tour as the README):
+              ura=\(uraBinary); a=\(data)/agencies
+              $ura example return.found-abroad > found.json
+              $ura --profile $a/al.mepj.mission.it-rome/profile.json send found.json \\
+                   --type return.found-abroad --to al.mpb.secretariat,al.mepj --case AL-2026-000061 --subject adult --priority immediate
+              $ura --profile $a/al.mpb.secretariat/profile.json inbox
+              $ura --profile $a/al.mepj.mission.it-rome/profile.json receipts
+              curl --cacert \(data)/ca/ca.crt --cert $a/al.krat.tirane/tls.crt --key $a/al.krat.tirane/tls.key https://127.0.0.1:\(port)/v1/stats
             Stop with Ctrl-C.
             """)
         }
