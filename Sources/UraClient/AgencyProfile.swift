@@ -82,13 +82,11 @@ public struct AgencyProfile: Sendable {
         do { certificate = try Certificate(pem: try text(self.certificate, "client certificate")) } catch let error as ClientError { throw error } catch {
             throw ClientError("the client certificate \(self.certificate.path) cannot be used: \(error)", .configuration)
         }
-        let key: SigningKey
-        do { key = try SigningKey(pem: try text(privateKey, "TLS key")) } catch let error as ClientError { throw error } catch {
+        let matches: Bool
+        do { matches = try certificate.isCertified(privateKeyPEM: try text(privateKey, "TLS key")) } catch let error as ClientError { throw error } catch {
             throw ClientError("the TLS key \(privateKey.path) cannot be used: \(error)", .configuration)
         }
-        if let pem = try? key.publicKey.spkiPEM(),
-           let der = Data(base64Encoded: pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()),
-           Hex.encode(SHA256.hash(Array(der))) != certificate.spkiSHA256 {
+        guard matches else {
             throw ClientError("the TLS key \(privateKey.path) does not belong to the client certificate \(self.certificate.path)", .configuration)
         }
     }
