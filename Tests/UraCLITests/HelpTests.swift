@@ -68,4 +68,20 @@ import UraTestSupport
         let line = try JSONValue(parsing: Array(result.stdout.utf8))
         #expect(line["id"] == "0193a2b4-7c1d-7e2f-8a3b-4c5d6e7f8091" && line["state"] == "waiting")
     }
+
+    /// Every command that prints a result has --json; `show` and `example` print JSON already,
+    /// `completion` a script.
+    @Test func everyCommandThatPrintsHasJSON() async throws {
+        let missing = CommandTable.all.filter { !["show", "example", "completion bash"].contains($0.name) && !$0.flags.contains("--json") }.map(\.name)
+        #expect(missing.isEmpty, "\(missing)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ura-keys-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = try await Processes.runOffPool("ura", ["keys", "generate", "--out", folder.path, "--json"])
+        #expect(keys.status == 0, "\(keys)")
+        #expect(try JSONValue(parsing: Array(keys.stdout.utf8))["signing_kid"]?.stringValue != nil)
+        let csr = try await Processes.runOffPool("ura", ["cert", "request", "--agency", "al.shelter.test", "--key", folder.appendingPathComponent("tls.key").path,
+                                                         "--out", folder.appendingPathComponent("agency.csr").path, "--json"])
+        #expect(csr.status == 0, "\(csr)")
+        #expect(try JSONValue(parsing: Array(csr.stdout.utf8))["agency"] == "al.shelter.test")
+    }
 }
