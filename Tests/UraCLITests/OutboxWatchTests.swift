@@ -70,6 +70,16 @@ import UraTestSupport
         let outboxed = try await demo.ura(mission, ["status", ids[0]])
         #expect(outboxed.status == 0 && outboxed.stdout.contains("is in the outbox, not yet sent"), "\(outboxed)")
 
+        // `ura status ID | head -0`: the reader left before ura wrote; exit 0 without a word.
+        let arguments = ["--profile", demo.agencyFolder(mission).appendingPathComponent("profile.json").path, "status", ids[0]]
+        let piped = try await Processes.offPool {
+            let child = try ChildProcess(Processes.products.appendingPathComponent("ura").path, arguments)
+            try child.output.close()
+            let stderr = String(decoding: child.errors.readDataToEndOfFile(), as: UTF8.self)
+            return Processes.Result(status: child.wait(), stdout: "", stderr: stderr)
+        }
+        #expect(piped.status == 0 && piped.stderr.isEmpty, "\(piped)")
+
         let due = try await demo.ura(mission, ["outbox", "--due"])
         #expect(due.status == 69, "\(due)")
         let retrying = try await demo.ura(mission, ["status", ids[0], "--json"])
