@@ -25,7 +25,9 @@ struct CommandHelp: Sendable {
         lines += (options + [("--help", "this text")]).map { "  " + $0.flag.padding(toLength: max(width, $0.flag.count), withPad: " ", startingAt: 0) + "  " + $0.text }
         lines += [""]
         lines += ["example:", "  \(example)", "", "exit codes:"]
-        lines += ([.success] + exits).map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
+        // Any command can be typed wrong (64); the rest are the command's own, in order.
+        let codes = Set([.success, .usage] + exits).sorted { $0.rawValue < $1.rawValue }
+        lines += codes.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
         return lines.joined(separator: "\n")
     }
 }

@@ -17,11 +17,11 @@ enum InboxCommand {
         let args = try CommandLineArguments(raw, options: ["wait", "limit", "out", "show"], flags: ["json", "no-ack"])
         let wait = try args.intOption("wait", default: 0)
         let limit = try args.intOption("limit", default: 50)
-        if let show = args.option("show") { try ShowCommand.requireTerminal(show) }
         let connection = try context.connection(timeout: .seconds(wait + 60))
         defer { connection.close() }
         let profile = connection.profile
         let store = try args.option("out").map { path throws(ClientError) in try InboxStore(folder: URL(fileURLWithPath: path)) } ?? InboxStore(profile: profile)
+        if let show = args.option("show") { try ShowCommand.requireTerminal(show, store) }
         let directory = try await connection.directory()
         let catalogue = try context.catalogue()
         let signingKey = try profile.loadSigningKey()
@@ -84,16 +84,16 @@ enum ShowCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) throws {
         let args = try CommandLineArguments(raw, options: ["from"], flags: [])
         let id = try args.positional(0, "the id of a received message (ura show ID)")
-        try requireTerminal(id)
         let store = try args.option("from").map { path throws(ClientError) in try InboxStore(folder: URL(fileURLWithPath: path)) }
             ?? InboxStore(profile: try context.profile())
+        try requireTerminal(id, store)
         Terminal.out(try form(id, in: store))
     }
 
-    static func requireTerminal(_ id: String) throws(ClientError) {
+    static func requireTerminal(_ id: String, _ store: InboxStore) throws(ClientError) {
         guard isatty(STDOUT_FILENO) == 1 else {
             throw ClientError("the form of message \(id) holds personal data and is printed only to a terminal; "
-                              + "the kept record is ID.json (0600) in the inbox folder", .usage)
+                              + "a program can read the kept record \(store.recordFile(id).path) (0600)", .usage)
         }
     }
 
