@@ -49,7 +49,7 @@ public enum InboxReader {
         let id = opened.envelope.id
         let receipt = try MessageComposer.deliveredReceipt(for: id, digest: opened.digest, by: connection.profile.agency, key: signingKey)
         do { _ = try await connection.request("POST", "/v1/inbox/\(id)/ack", body: receipt) } catch {
-            throw ClientError("\(error.message)\nMessage \(id) was written but not acknowledged; it comes back after its lease", error.kind)
+            throw ClientError("\(error.message)\nMessage \(id) was kept but not acknowledged; it comes back after its lease (and is kept again, unchanged)", error.kind)
         }
     }
 
