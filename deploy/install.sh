@@ -45,6 +45,12 @@ install -m 0644 README.md "$destdir/usr/local/share/doc/ura/README.md"
 [[ -e "$destdir/etc/ura/holidays-al.json" ]] || install -m 0644 deploy/holidays-al.json "$destdir/etc/ura/holidays-al.json"
 install -d -m 0755 "$destdir/etc/systemd/system"
 install -m 0644 deploy/ura.service "$destdir/etc/systemd/system/ura.service"
+# For a mission's or an office's computer: the user timer that sends what ura's outbox kept
+# (each user enables it: systemctl --user enable --now ura-outbox.timer; see the service file).
+install -d -m 0755 "$destdir/etc/systemd/user"
+install -m 0644 deploy/user/ura-outbox.service deploy/user/ura-outbox.timer "$destdir/etc/systemd/user/"
+install -d -m 0755 "$destdir/usr/share/bash-completion/completions"
+"$bin/ura" completion bash > "$destdir/usr/share/bash-completion/completions/ura"
 
 if ((systemd)); then
   if ! getent passwd ura >/dev/null; then

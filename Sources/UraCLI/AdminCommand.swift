@@ -14,13 +14,13 @@ import UraProvisioning
 package enum AdminCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
         if raw.first == "init" {
-            return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: []))
+            return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: ["json"]))
         }
         if raw.first == "renew-tls" {
-            return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload"]))
+            return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload", "json"]))
         }
         let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
-                                            flags: ["reload", "pull", "revoke-old-certificates"])
+                                            flags: ["reload", "pull", "revoke-old-certificates", "json"])
         if args.positionals.first == "login-link" { return try loginLink(args) }
         guard args.positionals.first == "enrol" else {
             throw UsageError("usage: ura admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys keys.json; ura admin init …; "
@@ -59,6 +59,16 @@ package enum AdminCommand {
             try enrolment.apply(request: request, keys: keys, in: data, certificateFile: args.option("out").map { URL(fileURLWithPath: $0) }, now: Date())
         }
         let id = enrolled.agency.id
+        if args.flag("json") {
+            let pid = args.flag("reload") ? try signalRunningURAD(on: data, unlessNone: "the directory will apply when it starts") : nil
+            Terminal.out(JSONValue.object([
+                "agency": .string(id.rawValue), "kind": .string(kind.rawValue), "re_enrolment": .bool(enrolled.isReEnrolment),
+                "directory_version": .number(Double(enrolled.directoryVersion)), "certificate": enrolled.certificateFile.map { .string($0.path) } ?? .null,
+                "certificate_sha256": .string(enrolled.certificate.sha256Fingerprint), "changes": .array(enrolled.changes.map { .string("\($0)") }),
+                "gateway_key": .array(enrolled.gatewaySigningKeyIDs.map { .string($0) }), "reloaded_pid": pid.map { .number(Double($0)) } ?? .null,
+            ]).serializedString())
+            return
+        }
         Terminal.out("\(enrolled.isReEnrolment ? "re-enrolled" : "enrolled") \(id) (\(kind.rawValue)) in directory version \(enrolled.directoryVersion); "
                      + "certificate \(enrolled.certificateFile?.path ?? "") (SHA-256 \(enrolled.certificate.sha256Fingerprint))")
         for change in enrolled.changes { Terminal.out("  \(change)") }
@@ -108,6 +118,10 @@ extension AdminCommand {
             throw ClientError("urad's admin listener is not running (no admin_port in \(run.path)/urad.json); enable admin in the configuration", .unavailable)
         }
         let host = state["admin_host"]?.stringValue ?? "127.0.0.1"
+        if args.flag("json") {
+            Terminal.out(JSONValue.object(["url": .string("http://\(host):\(port)/login?token=\(token)")]).serializedString())
+            return
+        }
         Terminal.out("http://\(host):\(port)/login?token=\(token)")
         Terminal.error("the link works once; from another machine, tunnel first: ssh -L \(port):\(host):\(port) GATEWAY-HOST")
     }

@@ -1,6 +1,7 @@
 import UraBasics
 import UraClient
 import Foundation
+import UraJSON
 import UraModel
 import UraProvisioning
 
@@ -17,6 +18,12 @@ enum AdminInit {
         let hosts = try hostNames(try args.requiredOption("host"))
         let made = try provisioning { () throws(ProvisioningError) in
             try GatewayProvisioning.initialise(in: data, gatewayID: gatewayID, name: name, hosts: hosts, now: Date())
+        }
+        if args.flag("json") {
+            Terminal.out(JSONValue.object(["gateway": .string(gatewayID.rawValue), "data_dir": .string(data.path), "gateway_key": .string(made.signingKeyID),
+                                           "ca_sha256": .string(made.authority.sha256Fingerprint),
+                                           "tls_not_after": .string(RFC3339.string(from: made.tlsCertificate.notAfter))]).serializedString())
+            return
         }
         Terminal.out("""
             gateway \(gatewayID) set up in \(data.path):
@@ -45,6 +52,13 @@ enum AdminInit {
         let data = URL(fileURLWithPath: try args.requiredOption("data-dir"))
         let hosts = try hostNames(try args.requiredOption("host"))
         let certificate = try provisioning { () throws(ProvisioningError) in try GatewayProvisioning.renewTLS(in: data, hosts: hosts, now: Date()) }
+        if args.flag("json") {
+            let pid = args.flag("reload") ? try AdminCommand.signalRunningURAD(on: data, unlessNone: "it will serve the new certificate when it starts") : nil
+            Terminal.out(JSONValue.object(["data_dir": .string(data.path), "tls_sha256": .string(certificate.sha256Fingerprint),
+                                           "tls_not_after": .string(RFC3339.string(from: certificate.notAfter)),
+                                           "reloaded_pid": pid.map { .number(Double($0)) } ?? .null]).serializedString())
+            return
+        }
         Terminal.out("""
             gateway/tls.crt and tls.key renewed in \(data.path) for \(hosts.map(\.description).joined(separator: ", ")), valid until \(RFC3339.string(from: certificate.notAfter)) \
             (SHA-256 \(certificate.sha256Fingerprint)), issued by the gateway's CA, which does not change; agencies need to change nothing.

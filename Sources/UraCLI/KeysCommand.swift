@@ -1,16 +1,22 @@
 import UraBasics
 import Foundation
+import UraJSON
 import UraModel
 import UraProvisioning
 
 /// `ura keys generate --out DIR`: an agency's keys and `keys.json` (`AgencyKeys.generate`).
 enum KeysCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) throws {
-        let args = try CommandLineArguments(raw, options: ["out", "agency"], flags: [])
+        let args = try CommandLineArguments(raw, options: ["out", "agency"], flags: ["json"])
         guard args.positionals.first == "generate" else { throw UsageError("usage: ura keys generate --out DIR [--agency ID]") }
         let out = URL(fileURLWithPath: try args.requiredOption("out"))
         let agency = try args.option("agency").map(agencyID)
         let keys = try provisioning { () throws(ProvisioningError) in try AgencyKeys.generate(in: out, agency: agency) }
+        if args.flag("json") {
+            Terminal.out(JSONValue.object(["folder": .string(out.path), "signing_kid": .string(keys.signing.keyID), "encryption_kid": .string(keys.encryption.keyID),
+                                           "keys_json": .string(out.appendingPathComponent("keys.json").path)]).serializedString())
+            return
+        }
         Terminal.out("""
         wrote \(out.path)/signing.key (Ed25519, kid \(keys.signing.keyID)), encryption.key (X25519, kid \(keys.encryption.keyID)) \
         and tls.key (P-256), each readable by you only; public keys in \(out.path)/keys.json
@@ -23,7 +29,7 @@ enum KeysCommand {
 /// (`AgencyKeys.requestCertificate`).
 enum CertCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) throws {
-        let args = try CommandLineArguments(raw, options: ["agency", "key", "out"], flags: [])
+        let args = try CommandLineArguments(raw, options: ["agency", "key", "out"], flags: ["json"])
         guard args.positionals.first == "request" else { throw UsageError("usage: ura cert request --agency ID --key tls.key --out FILE.csr") }
         let agency = try agencyID(try args.requiredOption("agency"))
         let keyPath = try args.requiredOption("key")
@@ -31,6 +37,7 @@ enum CertCommand {
         _ = try provisioning { () throws(ProvisioningError) in
             try AgencyKeys.requestCertificate(for: agency, keyFile: URL(fileURLWithPath: keyPath), writingTo: URL(fileURLWithPath: out))
         }
+        if args.flag("json") { Terminal.out(JSONValue.object(["csr": .string(out), "agency": .string(agency.rawValue)]).serializedString()); return }
         Terminal.out("wrote \(out) for \(agency); give it and keys.json to the operator (ura admin enrol)")
     }
 }

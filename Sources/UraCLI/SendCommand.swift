@@ -47,6 +47,8 @@ enum SendCommand {
             draft.county = c
         }
         draft.lifetime = .seconds(try args.intOption("expires-days", default: 30) * 86_400)
+        let catalogue = try context.catalogue()
+        if catalogue.bodyValidator(for: draft.type) == nil { throw Discovery.unknownType(draft.type.rawValue, in: catalogue) }
 
         let connection = try context.connection()
         defer { connection.close() }
@@ -54,7 +56,7 @@ enum SendCommand {
         let (directory, cached) = try await connection.directoryOrCached()
         if cached { Terminal.error("the gateway cannot be reached; sealing with the cached directory version \(directory.version)") }
         let composer = MessageComposer(agency: profile.agency, signingKey: try profile.loadSigningKey(), directory: directory,
-                                       catalogue: try context.catalogue())
+                                       catalogue: catalogue)
         let id = MessageID.random()
         let bytes = try composer.compose(draft, id: id)
         let file = try Outbox.keep(bytes, id: id, in: profile)
@@ -74,28 +76,59 @@ enum SendCommand {
 }
 
 /// `ura outbox`: send again what was kept while the gateway was unreachable (`--list` only lists).
+/// `--due` sends what its backoff allows (the systemd timer's), `--watch` keeps doing so.
 enum OutboxCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
-        let args = try CommandLineArguments(raw, options: [], flags: ["list", "json"])
+        let args = try CommandLineArguments(raw, options: ["interval"], flags: ["list", "json", "due", "watch"])
         let profile = try context.profile()
         let files = try Outbox.waiting(in: profile)
-        if args.flag("list") || files.isEmpty {
-            Terminal.out(files.isEmpty ? "the outbox is empty" : files.map { "waiting: \($0.deletingPathExtension().lastPathComponent)" }.joined(separator: "\n"))
+        let json = args.flag("json")
+        if args.flag("list") {
+            let retry = try OutboxRetry.load(profile)
+            if files.isEmpty && !json { Terminal.out("the outbox is empty") }
+            for file in files {
+                let id = file.deletingPathExtension().lastPathComponent
+                let entry = retry.entries[id]
+                if json {
+                    Terminal.out(JSONValue.object(["id": .string(id), "state": entry == nil ? "waiting" : "retrying", "file": .string(file.path),
+                                                   "attempts": .number(Double(entry?.attempts ?? 0)),
+                                                   "next_attempt_at": entry.map { .string(RFC3339.string(from: $0.nextAt)) } ?? .null,
+                                                   "last_error": entry.map { .string($0.lastError) } ?? .null]).serializedString())
+                } else {
+                    Terminal.out("waiting: \(id)" + (entry.map { ", \($0.attempts) failed attempt(s), next at \(RFC3339.string(from: $0.nextAt))" } ?? ""))
+                }
+            }
+            return
+        }
+        if files.isEmpty && !args.flag("watch") {
+            if !json { Terminal.out("the outbox is empty") }
             return
         }
         let connection = try context.connection()
         defer { connection.close() }
-        let (directory, _) = try await connection.directoryOrCached()
-        var failure: ClientError?
-        for file in files {
-            do { SendCommand.show(try await Outbox.submit(file: file, connection: connection, directory: directory), json: args.flag("json")) } catch {
-                Terminal.error(error.message)
-                // Unreachable, busy or not letting this agency in: the rest would meet the same, and stay kept.
-                let keptForAll = error.kind == .unavailable || error.kind == .permission
-                if failure == nil || keptForAll { failure = error }
-                if keptForAll { break }
+        if args.flag("watch") {
+            let interval = try args.intOption("interval", default: 60)
+            guard interval > 0 else { throw UsageError("--interval: give a number of seconds above 0") }
+            try await OutboxSender.watch(profile, connection: connection, clock: SystemClock(), interval: .seconds(interval)) { pass in
+                show(pass, json: json)
+                if let waiting = pass.waiting { Terminal.error(waiting.message + (pass.nextDue.map { "; next attempt at \(RFC3339.string(from: $0))" } ?? "")) }
             }
+            return
         }
-        if let failure { throw ClientError("not everything in the outbox was sent", failure.kind) }
+        let pass = try await OutboxSender.pass(profile, connection: connection, now: Date(), respectBackoff: args.flag("due"))
+        show(pass, json: json)
+        if let waiting = pass.waiting {
+            Terminal.error(waiting.message)
+            throw ClientError("not everything in the outbox was sent", waiting.kind)
+        }
+        if let rejected = pass.rejected.first { throw ClientError("not everything in the outbox was sent", rejected.kind) }
+        if args.flag("due") && pass.accepted.isEmpty && pass.left > 0 && !json {
+            Terminal.out("nothing is due yet; \(pass.left) message(s) wait\(pass.nextDue.map { ", the next attempt at \(RFC3339.string(from: $0))" } ?? "")")
+        }
+    }
+
+    static func show(_ pass: OutboxSender.Pass, json: Bool) {
+        for accepted in pass.accepted { SendCommand.show(accepted, json: json) }
+        for rejected in pass.rejected { Terminal.error(rejected.message) }
     }
 }

@@ -15,6 +15,7 @@ enum StatusCommand {
         guard !args.positionals.isEmpty else { return try await overview(args, context) }
         let text = try args.positional(0, "the message id (ura status ID)")
         guard let id = try? MessageID(text) else { throw UsageError("'\(text)' is not a message id") }
+        if try local(text, args, context) { return }
         let connection = try context.connection()
         defer { connection.close() }
         let status = try await StatusClient.message(id, connection)
@@ -33,6 +34,34 @@ enum StatusCommand {
 }
 
 extension StatusCommand {
+    /// A message the gateway has not accepted is known here only: in the outbox (waiting, or
+    /// retrying with its backoff) or in rejected/. Answered without the gateway.
+    static func local(_ id: String, _ args: CommandLineArguments, _ context: UraCLI.Context) throws -> Bool {
+        guard let profile = try? context.profile() else { return false }
+        let outboxed = try Outbox.folder(of: profile).appendingPathComponent("\(id).jws")
+        let rejected = profile.state.appendingPathComponent("rejected/\(id).jws")
+        let state: JSONValue
+        if FileManager.default.fileExists(atPath: outboxed.path) {
+            let entry = try OutboxRetry.load(profile).entries[id]
+            state = .object(["id": .string(id), "state": entry == nil ? "outboxed" : "retrying", "file": .string(outboxed.path),
+                             "attempts": .number(Double(entry?.attempts ?? 0)), "next_attempt_at": entry.map { .string(RFC3339.string(from: $0.nextAt)) } ?? .null,
+                             "last_error": entry.map { .string($0.lastError) } ?? .null])
+        } else if FileManager.default.fileExists(atPath: rejected.path) {
+            state = .object(["id": .string(id), "state": "rejected", "file": .string(rejected.path)])
+        } else {
+            return false
+        }
+        if args.flag("json") { Terminal.out(state.serializedString()); return true }
+        switch state["state"]?.stringValue {
+        case "outboxed": Terminal.out("\(id) is in the outbox, not yet sent (\(outboxed.path)); `ura outbox` sends it")
+        case "retrying":
+            Terminal.out("\(id) is in the outbox, retrying: \(state["attempts"]?.intValue ?? 0) failed attempt(s), next at "
+                         + "\(state["next_attempt_at"]?.stringValue ?? "?"); last error: \(state["last_error"]?.stringValue ?? "")")
+        default: Terminal.out("\(id) was refused by the gateway and moved to \(rejected.path); sending it again cannot help: send a corrected message")
+        }
+        return true
+    }
+
     static func overview(_ args: CommandLineArguments, _ context: UraCLI.Context) async throws {
         let connection = try context.connection()
         defer { connection.close() }

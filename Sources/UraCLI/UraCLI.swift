@@ -12,45 +12,11 @@ import UraSchema
 /// prints sentences (or JSON with --json) and exits with a documented code (`ExitCode`,
 /// `docs/cli.md`).
 public enum UraCLI {
-    public static let usage = """
-    usage: ura [--profile FILE] [--gateway URL] <command> [options]
+    /// The overview `ura --help` prints (made from `CommandTable`).
+    public static var usage: String { CommandTable.usage }
 
-    Agency commands (need a profile: --profile FILE or $URA_PROFILE):
-      send FORM.json --type T --to ID[,ID] --case CASE --subject child|adult|unknown
-           [--priority normal|urgent|immediate] [--in-reply-to ID] [--participants ROLE,...]
-           [--county C] [--expires-days N]        sign, encrypt and submit a form; prints the receipt
-      outbox [--list]                             retry (or list) messages kept while the gateway was unreachable
-      inbox [--wait S] [--limit N] [--out DIR] [--json] [--no-ack]
-                                                  fetch, verify, decrypt, check and acknowledge messages
-      receipts [--all] [--json]                   delivered and failed receipts for the messages you sent
-      status [ID] [--json]                        a message's delivery state; without ID (secretariat) the overview
-      verify FILE [--directory FILE]              check a signed message, receipt or directory offline
-      audit [--json]                              check that the gateway's ledger only grew since the last audit
-      declare --case CASE --role ROLE --form A1-FILE [--on DATE] [--id ID] [--json]  < name
-                                                  record a confidentiality declaration (A1); the
-                                                  declarant's name is read from standard input
-      case CASE [--declarations] [--json]         (secretariat) a case's timeline, or its declarations
-                                                  with the declarants' names decrypted
-
-    Keys and enrolment:
-      keys generate --out DIR [--agency ID]       signing, encryption and TLS keys (private files 0600)
-      cert request --agency ID --key DIR/tls.key --out FILE.csr
-      admin init --data-dir DIR --gateway-id ID --gateway-name NAME --host NAME[,NAME]
-                                                  a new gateway's CA, keys, TLS certificate, directory
-      admin enrol --data-dir DIR --csr FILE --kind KIND [--name NAME] --keys DIR/keys.json
-                  [--county C] [--parent ID] [--push-url URL | --pull] [--revoke-old-certificates]
-                  [--out FILE.crt] [--reload]     enrol an agency, or re-enrol one (status and kind kept)
-      admin renew-tls --data-dir DIR --host NAME[,NAME] [--reload]
-                                                  a new TLS certificate for the gateway from its CA
-      admin login-link --data-dir DIR             the dashboard's one-time login link (on the gateway host)
-
-      --version, --help
-    Exit codes: 0 done, 1 refused by the gateway (send: moved to rejected/), 2 verification failed,
-    64 usage, 65 bad input, 66 missing file, 69 gateway unreachable or busy (send: kept in the outbox),
-    70 bug, 73 a file to create exists (admin init), 74 I/O (inbox: that message not acknowledged), 75 send: nothing kept, try again later,
-    76 protocol, 77 not permitted (certificate refused, agency suspended, or not allowed to this
-    agency; send: kept in the outbox if it says so), 78 configuration.
-    """
+    /// Bare `ura`: the usage went to standard error; exit 64.
+    struct NoCommand: Error {}
 
     public static func run(_ arguments: [String]) async -> Int32 {
         do {
@@ -59,8 +25,12 @@ public enum UraCLI {
         } catch let error as ClientError {
             Terminal.error(error.message)
             return ExitCode(error.kind).rawValue
+        } catch is NoCommand {
+            _ = DurableFile.writeAll(STDERR_FILENO, Array((usage + "\n").utf8))
+            return ExitCode.usage.rawValue
         } catch let error as UsageError {
-            Terminal.error("\(error)\n\nRun `ura --help` for the commands.")
+            let command = CommandTable.command(for: Array(arguments.drop { $0.hasPrefix("--") }))
+            Terminal.error("\(error)\n\nRun `ura \(command?.name ?? "") --help`\(command == nil ? " for the commands" : " for its options and an example").".replacingOccurrences(of: "ura  --help", with: "ura --help"))
             return ExitCode.usage.rawValue
         } catch {
             Terminal.error("\(error)")
@@ -82,7 +52,21 @@ public enum UraCLI {
         }
         let options = try CommandLineArguments(global, options: ["profile", "gateway", "schemas"], flags: ["help", "version"])
         if options.flag("version") { Terminal.out("ura \(Ura.version)"); return }
-        guard let command = rest.first, !options.flag("help"), command != "help" else { Terminal.out(usage); return }
+        if options.flag("help") && rest.isEmpty { Terminal.out(usage); return }
+        guard let command = rest.first else { throw NoCommand() }
+        // `ura help [CMD]`, `ura CMD --help`, `ura admin login-link -h`: the command's own help, from the table.
+        let words = rest.first == "help" ? Array(rest.dropFirst()) : Array(rest)
+        if rest.first == "help" || options.flag("help") || rest.contains("--help") || rest.contains("-h") {
+            let named = words.filter { !$0.hasPrefix("-") }
+            if named.isEmpty { Terminal.out(usage); return }
+            if let found = CommandTable.command(for: named) { Terminal.out(found.help); return }
+            let members = CommandTable.group(named[0])
+            guard !members.isEmpty else { throw UsageError("unknown command '\(named[0])'") }
+            Terminal.out("usage: ura \(named[0]) <\(members.map { $0.words[1] }.joined(separator: "|"))> [options]\n\n"
+                         + members.map { "  " + $0.name.padding(toLength: 18, withPad: " ", startingAt: 0) + CommandTable.firstSentence($0.summary) }
+                            .joined(separator: "\n") + "\n\n`ura \(named[0]) COMMAND --help` for a command's options.")
+            return
+        }
         let context = Context(options: options)
         let arguments = Array(rest.dropFirst())
         switch command {
@@ -98,6 +82,13 @@ public enum UraCLI {
         case "admin": try await AdminCommand.run(arguments, context)
         case "declare": try await DeclareCommand.run(arguments, context)
         case "case": try await CaseCommand.run(arguments, context)
+        case "show": try ShowCommand.run(arguments, context)
+        case "directory": try await DirectoryCommand.run(arguments, context)
+        case "types": try TypesCommand.run(arguments, context)
+        case "example": try ExampleCommand.run(arguments, context)
+        case "completion":
+            guard arguments == ["bash"] else { throw UsageError("ura completion knows bash: `ura completion bash`") }
+            Terminal.out(CommandTable.bashCompletion)
         default: throw UsageError("unknown command '\(command)'")
         }
     }
@@ -123,8 +114,10 @@ public enum UraCLI {
             GatewayConnection(profile: try profile(), gatewayURL: options.option("gateway"), timeout: timeout)
         }
 
+        var schemasFolder: URL { options.option("schemas").map { URL(fileURLWithPath: $0) } ?? MessageCatalogue.defaultDirectory() }
+
         func catalogue() throws(ClientError) -> MessageCatalogue {
-            let folder = options.option("schemas").map { URL(fileURLWithPath: $0) } ?? MessageCatalogue.defaultDirectory()
+            let folder = schemasFolder
             do { return try MessageCatalogue(directory: folder) } catch {
                 throw ClientError("cannot load the message catalogue from \(folder.path): \(error) (give --schemas DIR)", .configuration)
             }
@@ -139,10 +132,30 @@ package enum Terminal {
     /// sentence; commands that must not go on after a lost line (`inbox`) use `write` instead.
     static func out(_ text: String) {
         do { try write(text) } catch {
+            // `ura status | head -1`: the reader has what it wanted; nothing to say about it.
+            if readerLeft { exit(ExitCode.success.rawValue) }
             self.error(error.message)
             exit(ExitCode(error.kind).rawValue)
         }
     }
+
+    /// Result lines of a command that goes on when one is lost (`inbox`: each message is already
+    /// kept): the first failure is remembered; a reader that stopped reading (EPIPE) is no failure.
+    struct Lines {
+        private(set) var failure: ClientError?
+        private var closed = false
+
+        mutating func write(_ text: String) {
+            guard !closed else { return }
+            do { try Terminal.write(text) } catch {
+                closed = true
+                if !Terminal.readerLeft { failure = error }
+            }
+        }
+    }
+
+    /// Whether the last failed write to standard output was to a reader that stopped reading.
+    nonisolated(unsafe) static var readerLeft = false
 
     static func error(_ text: String) { _ = DurableFile.writeAll(STDERR_FILENO, Array(("ura: " + text + "\n").utf8)) }
 
@@ -150,6 +163,7 @@ package enum Terminal {
     /// when it did not arrive (a closed pipe, a full disk).
     static func write(_ text: String) throws(ClientError) {
         if let failure = DurableFile.writeAll(STDOUT_FILENO, Array((text + "\n").utf8)) {
+            readerLeft = failure == EPIPE
             throw ClientError("cannot write to standard output: \(String(cString: strerror(failure)))", .ioError)
         }
         var status = stat()

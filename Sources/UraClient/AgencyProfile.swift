@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 import UraCrypto
 import UraHTTPClient
 import UraHTTPCore
@@ -61,6 +62,32 @@ public struct AgencyProfile: Sendable {
     public func loadEncryptionKey() throws(ClientError) -> AgreementPrivateKey {
         do { return try AgreementPrivateKey(contentsOfFile: encryptionKey.path) } catch {
             throw ClientError("cannot use the encryption key \(encryptionKey.path): \(error)", .configuration)
+        }
+    }
+
+    /// Checks that the CA, the client certificate and its key can be used for TLS — each read and
+    /// parsed, the key matching the certificate — so that a file that cannot be used is a
+    /// configuration error naming it (exit 78), not an unreachable gateway: a retry cannot fix it.
+    public func checkTLSFiles() throws(ClientError) {
+        func text(_ url: URL, _ what: String) throws(ClientError) -> String {
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw ClientError("cannot read the \(what) \(url.path) (the profile's TLS files); fix the file or the profile", .configuration)
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+        do { _ = try Certificate(pem: try text(ca, "CA certificate")) } catch let error as ClientError { throw error } catch {
+            throw ClientError("the CA certificate \(ca.path) cannot be used: \(error)", .configuration)
+        }
+        let certificate: Certificate
+        do { certificate = try Certificate(pem: try text(self.certificate, "client certificate")) } catch let error as ClientError { throw error } catch {
+            throw ClientError("the client certificate \(self.certificate.path) cannot be used: \(error)", .configuration)
+        }
+        let matches: Bool
+        do { matches = try certificate.isCertified(privateKeyPEM: try text(privateKey, "TLS key")) } catch let error as ClientError { throw error } catch {
+            throw ClientError("the TLS key \(privateKey.path) cannot be used: \(error)", .configuration)
+        }
+        guard matches else {
+            throw ClientError("the TLS key \(privateKey.path) does not belong to the client certificate \(self.certificate.path)", .configuration)
         }
     }
 

@@ -63,12 +63,20 @@ public struct GatewayConnection: Sendable {
     /// the gateway cannot be reached.
     package func exchange(_ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/jose+json",
                   timeout: Duration? = nil) async throws(ClientError) -> Reply {
+        try profile.checkTLSFiles()
         let response: HTTPClientResponse
         do {
             response = try await client.send(HTTPClientRequest(method: method, url: base + path, headers: ["Content-Type": contentType],
                                                                body: body, timeout: timeout))
         } catch {
-            throw ClientError("the gateway at \(base) cannot be reached: \(error)", .unavailable)
+            switch error {
+            case .clientCertificateUnusable(let reason):
+                throw ClientError("the client certificate \(profile.certificate.path) or its key \(profile.privateKey.path) cannot be used: \(reason)", .configuration)
+            case .serverCertificateNotTrusted(_, let reason) where reason.localizedCaseInsensitiveContains("CA") && reason.localizedCaseInsensitiveContains("file"):
+                throw ClientError("the CA certificate \(profile.ca.path) cannot be used: \(reason)", .configuration)
+            default:
+                throw ClientError("the gateway at \(base) cannot be reached: \(error)", .unavailable)
+            }
         }
         return Reply(status: response.status, body: response.body)
     }

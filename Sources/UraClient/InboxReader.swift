@@ -49,7 +49,7 @@ public enum InboxReader {
         let id = opened.envelope.id
         let receipt = try MessageComposer.deliveredReceipt(for: id, digest: opened.digest, by: connection.profile.agency, key: signingKey)
         do { _ = try await connection.request("POST", "/v1/inbox/\(id)/ack", body: receipt) } catch {
-            throw ClientError("\(error.message)\nMessage \(id) was written but not acknowledged; it comes back after its lease", error.kind)
+            throw ClientError("\(error.message)\nMessage \(id) was kept but not acknowledged; it comes back after its lease (and is kept again, unchanged)", error.kind)
         }
     }
 
@@ -59,6 +59,14 @@ public enum InboxReader {
         public let envelope: Envelope
         public let form: JSONValue
         public let digest: String
+        /// The message exactly as the gateway delivered it (the sender's JWS): what `ura verify` checks.
+        public let original: [UInt8]
+        /// The metadata a summary or `--json` shows: the record without the form.
+        public var metadata: JSONValue {
+            guard case .object(var object) = record else { return record }
+            object["form"] = nil
+            return .object(object)
+        }
         public var record: JSONValue {
             var metadata = (try? JSONValue(parsing: JSONValueDecoder.reencode(MessageMetadata(envelope)))) ?? .null
             if case .object(var object) = metadata {
@@ -90,6 +98,6 @@ public enum InboxReader {
                 throw ClientError("the form does not match the \(envelope.type) schema: " + errors.prefix(3).map(\.description).joined(separator: "; "), .verificationFailed)
             }
         }
-        return Opened(envelope: envelope, form: form, digest: Base64URL.encode(SHA256.hash(jws.signingInput())))
+        return Opened(envelope: envelope, form: form, digest: Base64URL.encode(SHA256.hash(jws.signingInput())), original: bytes)
     }
 }

@@ -44,7 +44,7 @@ public struct MessageComposer: Sendable {
 
     public func compose(_ draft: Draft, id: MessageID = .random(), now: Date = Date()) throws(ClientError) -> [UInt8] {
         guard let validator = catalogue.bodyValidator(for: draft.type) else {
-            throw ClientError("\(draft.type) is not a message type of the catalogue; see Schemas/catalogue.json", .usage)
+            throw Discovery.unknownType(draft.type.rawValue, in: catalogue)
         }
         let errors = validator.validate(draft.form)
         guard errors.isEmpty else {

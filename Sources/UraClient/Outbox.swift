@@ -48,6 +48,8 @@ public enum Outbox {
         let reply: GatewayConnection.Reply
         do {
             reply = try await connection.exchange("POST", "/v1/messages", body: bytes)
+        } catch where error.kind == .configuration {
+            throw ClientError("\(error.message)\nThe message \(id) stays in the outbox (\(file.path)); once the file is fixed, `ura outbox` sends it.", .configuration)
         } catch {
             throw ClientError("\(error.message)\nThe message \(id) is kept in the outbox (\(file.path)); `ura outbox` sends it again.", .unavailable)
         }

@@ -20,6 +20,12 @@ public struct Certificate: Sendable {
         try self.init(X509Owner(pem: pem))
     }
 
+    /// Whether the PEM private key `pem` (any type OpenSSL reads: a TLS key) belongs to this
+    /// certificate; throws when `pem` holds no usable private key.
+    public func isCertified(privateKeyPEM pem: String) throws(CryptoError) -> Bool {
+        x509.matches(try PKey(privateKeyPEM: Array(pem.utf8)))
+    }
+
     init(_ x509: X509Owner) throws(CryptoError) {
         self.x509 = x509
         pem = try x509.pem()

@@ -35,6 +35,9 @@ package final class X509Owner: @unchecked Sendable {
     /// Lowercase hex SHA-256 of the DER (as `openssl x509 -fingerprint -sha256`, without colons).
     package func sha256Fingerprint() throws(CryptoError) -> String { Hex.encode(SHA256.hash(try der())) }
 
+    /// Whether `key` is the private key of this certificate's public key.
+    func matches(_ key: PKey) -> Bool { X509_check_private_key(pointer, key.pointer) == 1 }
+
     /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER: a pin that survives re-issuing with the same key.
     package func spkiSHA256() throws(CryptoError) -> String { Hex.encode(SHA256.hash(try publicKeyDER())) }
 

@@ -34,6 +34,22 @@ public enum URADCommand {
     /// Starts the gateway; returns the signal sources, which must stay alive while it runs.
     /// Exits the process on a usage or configuration error, after `--version`, `--help` and
     /// `--check-config`, and on SIGTERM.
+    /// What the demo prints to try it: the README's tour, with this ura, data folder and port.
+    static func demoHints(ura: String, data: String, port: Int) -> String {
+        """
+
+        Try it (another terminal; the same tour as the README):
+          ura="\(ura)"; a="\(data)/agencies"
+          $ura example return.found-abroad > found.json
+          $ura --profile $a/al.mepj.mission.it-rome/profile.json send found.json \\
+               --type return.found-abroad --to al.mpb.secretariat,al.mepj --case AL-2026-000061 --subject adult --priority immediate
+          $ura --profile $a/al.mpb.secretariat/profile.json inbox
+          $ura --profile $a/al.mepj.mission.it-rome/profile.json receipts
+          curl --cacert "\(data)/ca/ca.crt" --cert $a/al.krat.tirane/tls.crt --key $a/al.krat.tirane/tls.key https://127.0.0.1:\(port)/v1/stats
+        Stop with Ctrl-C.
+        """
+    }
+
     public static func run(_ commandLine: [String]) -> [any DispatchSourceSignal] {
         let arguments: CommandLineArguments
         do {
@@ -138,22 +154,15 @@ public enum URADCommand {
         try? FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         let adminPort = daemon.adminPort.map(String.init) ?? "null"
         try? Data(#"{"pid":\#(getpid()),"port":\#(port),"admin_port":\#(adminPort),"admin_host":"\#(configuration.adminHost)"}"#.utf8).write(to: runDirectory.appendingPathComponent("urad.json"))
+        // ura is built and installed beside urad, so the hints work as printed without it on PATH.
+        let uraBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("ura").path
         if let admin = daemon.adminPort {
-            say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics; dashboard login link: ura admin login-link --data-dir \(configuration.dataDirectory.path)")
+            say("urad admin listener (metrics) on http://\(configuration.adminHost):\(admin)/metrics; dashboard login link: \(uraBinary) admin login-link --data-dir \(configuration.dataDirectory.path)")
         }
         say("urad \(Ura.version) listening on https://\(configuration.listenHost):\(port) (data: \(configuration.dataDirectory.path))")
         if demo {
-            let data = configuration.dataDirectory.path
-            say("""
-
-            Try it (another terminal):
-              ura --profile \(data)/agencies/al.mepj.mission.gr-athens/profile.json send --type return.found-abroad \\
-                  --to al.mpb.secretariat --case AL-2026-000061 --subject child Schemas/examples/return.found-abroad.json
-              ura --profile \(data)/agencies/al.mpb.secretariat/profile.json inbox
-              curl --cacert \(data)/ca/ca.crt --cert \(data)/agencies/al.mpb.secretariat/tls.crt \\
-                   --key \(data)/agencies/al.mpb.secretariat/tls.key https://127.0.0.1:\(port)/v1/inbox
-            Stop with Ctrl-C.
-            """)
+            say(demoHints(ura: uraBinary, data: configuration.dataDirectory.path, port: port))
         }
 
         state.running = (daemon, runDirectory)

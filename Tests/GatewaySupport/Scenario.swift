@@ -122,7 +122,8 @@ package final class Scenario: @unchecked Sendable {
         return reply.status == 404 ? 0 : (reply.body?["tree_size"]?.intValue ?? -1)
     }
 
-    /// Every file under the gateway's data directory, as bytes (database, log, keys, caches).
+    /// Every file under the gateway's data directory, as bytes (database, log, keys, caches), but
+    /// for the messages the demo agencies' `ura inbox` kept in their state folders (the recipient's side).
     package func dataDirectoryContains(_ marker: String) throws -> [String] {
         let needle = Array(marker.utf8)
         var hits: [String] = []
@@ -130,6 +131,7 @@ package final class Scenario: @unchecked Sendable {
         while let url = enumerator?.nextObject() as? URL {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, let bytes = FileManager.default.contents(atPath: url.path)
             else { continue }
+            if url.path.contains("/agencies/") && url.path.contains("/state/inbox/") { continue }
             if Array(bytes).firstRange(of: needle) != nil { hits.append(url.path) }
         }
         return hits

@@ -81,4 +81,40 @@ import UraStoreSQLite
         #expect(sent.stderr.contains("\(secretariat) has no current encryption key"), "\(sent.stderr)")
         #expect(demo.kept(mission).isEmpty)
     }
+
+    /// A TLS file that cannot be used is not an unreachable gateway: no retry can fix it, so it is
+    /// exit 78 naming the file, and nothing is sealed into the outbox.
+    @Test func aTLSKeyThatCannotBeUsedIsExit78NamingTheFileAndKeepsNothing() async throws {
+        let demo = try OfflineDemo()
+        try cache(try demo.directory(), in: demo)
+        let key = demo.agencyFolder(mission).appendingPathComponent("tls.key")
+        try Data("-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n".utf8).write(to: key)
+        let sent = try await send(demo)
+        #expect(sent.status == 78, "\(sent)")
+        #expect(sent.stderr.contains(key.path) && !sent.stderr.contains("cannot be reached"), "\(sent.stderr)")
+        #expect(demo.kept(mission).isEmpty)
+    }
+
+    @Test func aTLSKeyOfAnotherCertificateIsExit78NamingTheFile() async throws {
+        let demo = try OfflineDemo()
+        try cache(try demo.directory(), in: demo)
+        let key = demo.agencyFolder(mission).appendingPathComponent("tls.key")
+        try FileManager.default.removeItem(at: key)
+        try FileManager.default.copyItem(at: demo.agencyFolder(secretariat).appendingPathComponent("tls.key"), to: key)
+        let sent = try await send(demo)
+        #expect(sent.status == 78 && sent.stderr.contains("does not belong to the client certificate"), "\(sent)")
+        #expect(demo.kept(mission).isEmpty)
+    }
+
+    @Test func aCAFileThatIsMissingIsExit78NamingIt() async throws {
+        let demo = try OfflineDemo()
+        try cache(try demo.directory(), in: demo)
+        let profile = demo.agencyFolder(mission).appendingPathComponent("profile.json")
+        var json = try JSONValue(parsing: Array(try Data(contentsOf: profile)))
+        if case .object(var object) = json { object["ca"] = .string("missing-ca.crt"); json = .object(object) }
+        try Data(json.serialized()).write(to: profile)
+        let sent = try await send(demo)
+        #expect(sent.status == 78 && sent.stderr.contains("missing-ca.crt"), "\(sent)")
+        #expect(demo.kept(mission).isEmpty)
+    }
 }

@@ -36,7 +36,10 @@ import UraTestSupport
         #expect(inbox.status == 0, "\(inbox.stderr)")
         let record = try JSONValue(parsing: inbox.stdout.split(separator: "\n").first.map(String.init) ?? "")
         #expect(record["type"] == "return.found-abroad" && record["from"] == "al.mepj.mission.gr-athens")
-        #expect(record["form"]?["person"]?["family_name"]?.stringValue == marker)
+        // The terminal gets metadata; the form is in the record the inbox kept (0600).
+        #expect(record["form"] == nil && !inbox.stdout.contains(marker))
+        let kept = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: try #require(record["record"]?.stringValue)))))
+        #expect(kept["form"]?["person"]?["family_name"]?.stringValue == marker)
 
         let receipts = try s.ura("al.mepj.mission.gr-athens", ["receipts"])
         #expect(receipts.status == 0 && receipts.stdout.contains("delivered") && receipts.stdout.contains("al.mpb.secretariat"), "\(receipts)")
