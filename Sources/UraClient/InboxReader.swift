@@ -92,6 +92,11 @@ public enum InboxReader {
         }
         let form: JSONValue
         do { form = try JSONValue(parsing: plaintext) } catch { throw ClientError("the form is not JSON", .verificationFailed) }
+        // The body is bound to its message (ura_msg) and, through the form's own case, to the
+        // case the envelope names: a body replayed into another case does not open.
+        if let formCase = form["case"]?.stringValue, formCase != envelope.caseReference.rawValue {
+            throw ClientError("the form is about case \(formCase), but the message is filed under case \(envelope.caseReference)", .verificationFailed)
+        }
         if let validator = catalogue.bodyValidator(for: envelope.type) {
             let errors = validator.validate(form)
             guard errors.isEmpty else {

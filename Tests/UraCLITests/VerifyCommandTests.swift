@@ -166,6 +166,29 @@ import UraStoreSQLite
 
     /// `ura inbox` checks each message with `MessageCheck`: one signed with an expired key is not
     /// opened, so it is reported and not acknowledged.
+    /// A body sealed for one case inside an envelope filed under another (a replay of a real
+    /// form into another case) is not opened, so it is never acknowledged.
+    @Test func theInboxDoesNotOpenAFormFiledUnderAnotherCase() throws {
+        let demo = try OfflineDemo()
+        let mission = "al.mepj.mission.gr-athens"
+        let secretariat = try AgencyID("al.mpb.secretariat")
+        let directory = try demo.directory()
+        let id = MessageID.random()
+        let form = try demo.example("return.found-abroad", caseReference: "AL-2026-000066")
+        let keys = directory[secretariat]!.keys(for: .enc, validAt: Date()).compactMap { try? AgreementPublicKey(jwk: $0.jwk) }
+        let (jws, _) = try MessageSealing.seal(form.serialized(), id: id, to: keys, signingKey: try demo.signingKey(mission)) { body in
+            try Envelope(id: id, type: try MessageType("return.found-abroad"), from: try AgencyID(mission), to: [secretariat],
+                         caseReference: try CaseReference("AL-2026-000065"), subject: .adult, created: Date(),
+                         expires: Date(timeIntervalSinceNow: 86_400), body: body)
+        }
+        let key = try AgreementPrivateKey(contentsOfFile: demo.agencyFolder(secretariat.rawValue).appendingPathComponent("encryption.key").path)
+        #expect {
+            _ = try InboxReader.open(jws.serialized(), directory: directory, catalogue: try MessageCatalogue(directory: demo.schemas), key: key, me: secretariat)
+        } throws: { error in
+            (error as? ClientError)?.kind == .verificationFailed && (error as? ClientError)?.message.contains("about case AL-2026-000066") == true
+        }
+    }
+
     @Test func theInboxDoesNotOpenAMessageSignedWithAKeyExpiredWhenItWasMade() throws {
         let demo = try OfflineDemo()
         let (directory, _) = try directory(demo, signingKeyOf: "al.mepj.mission.gr-athens", notAfter: Date(timeIntervalSinceNow: -86_400))
