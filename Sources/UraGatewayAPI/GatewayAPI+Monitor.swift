@@ -41,9 +41,11 @@ extension GatewayAPI {
     func monitorMessages(_ request: HTTPRequest) throws -> HTTPResponse {
         var filter = MessageFilter(limit: try monitorLimit(request), offset: try Self.intQuery(request, "offset", default: 0, range: 0...1_000_000))
         do {
-            filter.caseReference = try request.queryValue("case").map { try CaseReference($0) }
-            filter.type = try request.queryValue("type").map { try MessageType($0) }
-            filter.agency = try request.queryValue("agency").map { try AgencyID($0) }
+            // An empty filter (`case=` from a form left blank) means no filter.
+            func given(_ name: String) -> String? { request.queryValue(name).flatMap { $0.isEmpty ? nil : $0 } }
+            filter.caseReference = try given("case").map { try CaseReference($0) }
+            filter.type = try given("type").map { try MessageType($0) }
+            filter.agency = try given("agency").map { try AgencyID($0) }
         } catch { throw GatewayError(.invalidRequest, "\(error)") }
         if let text = request.queryValue("state") {
             guard let state = DeliveryState(rawValue: text) else {

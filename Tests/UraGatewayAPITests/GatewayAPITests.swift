@@ -219,4 +219,16 @@ import UraStoreSQLite
         }
         #expect(await api.handle(post("application/jose+json; charset=utf-8")).status == 202)
     }
+
+    /// A filter left blank (`case=` from a form) means no filter, not a bad case reference.
+    @Test func anEmptyMonitorFilterMeansNoFilter() async throws {
+        let f = try GatewayFixture()
+        let api = try pinnedAPI(f)
+        _ = try await f.submit(try f.message(from: f.police, to: [f.secretariat]), as: f.police)
+        let request = HTTPRequest(method: "GET", target: "/v1/monitor/messages?case=&type=&agency=", path: "/v1/monitor/messages",
+                                  query: [("case", ""), ("type", ""), ("agency", "")], peer: peer(f.secretariat))
+        let response = await api.handle(request)
+        #expect(response.status == 200)
+        #expect(try JSONValue(parsing: response.body)["messages"]?.arrayValue?.count == 1)
+    }
 }
