@@ -66,6 +66,7 @@ public protocol Store: AnyObject, Sendable {
     func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord]
 
     // MARK: Deadlines (armed and met by `commit`)
+    /// Every deadline of the case by due time, each with the later messages that triggered it again (`repeatedBy`).
     func deadlines(forCase caseReference: CaseReference) throws(StoreError) -> [Deadline]
     /// Open obligations (not windows) due at or before `now`, earliest first.
     func dueDeadlines(now: Date, limit: Int) throws(StoreError) -> [Deadline]
@@ -146,7 +147,9 @@ public struct AcceptedMessage: Sendable {
 /// store finds itself: open deadlines of the same case expecting this type from this sender's kind,
 /// only those of the `in_reply_to` message when there is one, and the earliest of a monthly series).
 public struct DeadlineEffects: Sendable, Equatable {
-    /// Deadlines this message starts.
+    /// Deadlines this message starts. One with an `obligation` for which the case already has a
+    /// pending (open or overdue) deadline is not armed: the message is linked to the pending one
+    /// (for a monthly series, the whole series is), so an obligation is owed and reported once.
     public var arm: [Deadline]
     /// Deadlines this (gateway) notice reports as overdue; the commit fails if one is no longer
     /// open, so each is reported once.
