@@ -61,7 +61,7 @@ import UraStoreSQLite
         #expect(timeline.status == 0, "\(timeline.stderr)")
         #expect(timeline.stdout.contains("identification.formal-interview.child"))
         #expect(timeline.stdout.contains("declaration (interviewer) by \(police)") && timeline.stdout.contains("declaration (interpreter)"))
-        #expect(timeline.stdout.contains("deadline: identification.status-decision"))
+        #expect(timeline.stdout.contains("deadline identification.status-decision or identification.dispute after identification.formal-interview.child: due "))
         #expect(!timeline.stdout.contains(marker))
         let json = try s.curl(secretariat, "GET", "/v1/cases/\(caseReference)/timeline")
         #expect(json.status == 200 && json.body?["events"]?.arrayValue?.count ?? 0 >= 4)
