@@ -19,6 +19,10 @@ struct DashboardWords: Sendable {
 
     /// `Name (kind)` with the id below; an id the directory does not know stays an id.
     func agency(_ id: String, link: Bool = true) -> String {
+        let directory = gateway.directory.snapshot.directory
+        if id == directory.gateway.id.rawValue {  // the gateway's own notices
+            return "<span title=\"\(HTML.escape(id))\">\(HTML.escape(directory.gateway.name))</span> <span class=\"muted\">(\(kind(.gateway)))</span><br><small class=\"id\">\(HTML.escape(id))</small>"
+        }
         let agency = (try? AgencyID(id)).flatMap { gateway.directory.snapshot[$0] }
         let name = agency.map { HTML.escape($0.name) } ?? HTML.escape(id)
         let linked = link ? "<a href=\"/messages?agency=\(HTML.escape(HTML.query(id)))\" title=\"\(HTML.escape(id))\">\(name)</a>" : "<span title=\"\(HTML.escape(id))\">\(name)</span>"
