@@ -84,6 +84,8 @@ public protocol Store: AnyObject, Sendable {
     func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError)
     /// Seconds from acceptance to the delivered receipt, for deliveries settled since `since`.
     func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double]
+    /// Deliveries settled (delivered or given up) since `since`, oldest first, for the trends.
+    func settledDeliveries(since: Date, limit: Int) throws(StoreError) -> [SettledDelivery]
     /// Messages matching `filter`, newest first, with their deliveries.
     func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary]
     /// Dead letters, most recent first.
@@ -458,6 +460,20 @@ public struct MessageSummary: Sendable, Equatable {
         self.settledAt = settledAt
         self.purgedAt = purgedAt
         self.deliveries = deliveries
+    }
+}
+
+/// A delivery that ended: when, how, and how long after its message was accepted.
+public struct SettledDelivery: Sendable, Equatable {
+    public var settledAt: Date
+    public var delivered: Bool
+    /// Seconds from acceptance to the delivered receipt (or to giving up).
+    public var seconds: Double
+
+    public init(settledAt: Date, delivered: Bool, seconds: Double) {
+        self.settledAt = settledAt
+        self.delivered = delivered
+        self.seconds = seconds
     }
 }
 

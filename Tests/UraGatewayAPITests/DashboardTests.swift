@@ -200,6 +200,12 @@ import UraStoreSQLite
         #expect(messages.html.contains("<option value=\"protection.emergency-measure\">"))
         #expect(messages.html.contains("href=\"/cases/AL-2026-000042\""))
 
+        // Charts drawn on the server: SVG with a title per bar, no script.
+        let trends = await get("/trends")
+        #expect(trends.status == 200 && trends.html.contains("<svg") && !trends.html.contains("<script"))
+        #expect(trends.html.contains("<title>2026-11-24: accepted 2</title>"), "two messages accepted today (Tirana)")
+        #expect(trends.html.contains("<title>open: 1</title>"), "one open deadline for the child-protection unit")
+
         let deadlines = await get("/deadlines")
         #expect(Self.visible(deadlines.html).contains("in 3 working days"))
         #expect(Self.visible(await get("/").html).contains("Open deadlines"))

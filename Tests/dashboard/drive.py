@@ -77,6 +77,7 @@ try:
         "deadlines": ("/deadlines", ["overdue", "Request for a socio-economic and security assessment", "AL-2026-000901", "overdue by"]),
         "case": ("/cases/AL-2026-000901", ["Albanian victim found abroad", "triggered again by", "repeats", "Declarations (A1)",
                                            "interpreter", "delivered", "+01:00"]),
+        "trends": ("/trends", ["Messages and deliveries per day", "p50", "p99", "Open and overdue deadlines per agency", "overdue"]),
         "dead-letters": ("/dead-letters", ["al.shelter.tjeter-vizion", "expire", "Redrive"]),
         "agencies": ("/agencies", ["al.shelter.qkpvt", "failing", "refused", "al.mpb.secretariat", "shelter"]),
         "declarations": ("/declarations?case=AL-2026-000901", ["interpreter", "al.police.dvp-tirane"]),
@@ -92,6 +93,9 @@ try:
             check(code not in text, f"{path} shows no raw code '{code}'")
         check(evaluate("document.querySelector('meta[http-equiv=refresh]') !== null"), f"{path} refreshes itself")
         screenshot(name)
+    open_page("/trends")
+    check(evaluate("document.querySelectorAll('svg.chart').length") == 3 and evaluate("document.scripts.length") == 0,
+          "/trends draws three charts as SVG without a script")
     open_page("/messages")
     check(evaluate("document.querySelectorAll('form.filters select').length") == 3, "the type, agency and state filters are selects")
     # A message's own page: its timeline of attempts from the ledger.

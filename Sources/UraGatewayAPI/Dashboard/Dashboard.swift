@@ -39,6 +39,10 @@ struct Dashboard: Sendable {
         return page(("Rasti \(caseReference)", "Case \(caseReference)"), current: "/messages", csrf: session.csrf, body: try casePage(caseReference))
     }
 
+    func trendsPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Prirjet", "Trends"), current: "/trends", csrf: session.csrf, body: try trends())
+    }
+
     func deadlinesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
         page(("Afatet", "Deadlines"), current: "/deadlines", csrf: session.csrf, body: try deadlines(MonitorReport(gateway: gateway)))
     }
@@ -355,6 +359,44 @@ struct Dashboard: Sendable {
     }
 
     private var words: DashboardWords { DashboardWords(gateway: gateway) }
+
+    /// The last 30 days in Tirana: accepted, delivered, given up; accept-to-delivered p50 and p99;
+    /// then open and overdue deadlines per responsible agency.
+    private func trends() throws -> String {
+        let trends = try DeliveryTrends(store: gateway.store, calendar: gateway.calendar, now: gateway.clock.now)
+        let labels = trends.days.map(\.date)
+        var html = "<h2>\(HTML.label("Mesazhe dhe dorëzime në ditë (30 ditë)", "Messages and deliveries per day (30 days)"))</h2>"
+        html += Charts.bars(labels, [
+            .init(label: ("Pranuar", "accepted"), color: "#1d3557", values: trends.days.map { Double($0.accepted) }),
+            .init(label: ("Dorëzuar", "delivered"), color: "#2a9d8f", values: trends.days.map { Double($0.delivered) }),
+            .init(label: ("Dështuar", "given up"), color: "#b42318", values: trends.days.map { Double($0.failed) }),
+        ])
+        html += "<h2>\(HTML.label("Nga pranimi te dorëzimi, p50 dhe p99 në ditë", "Accept to delivered, p50 and p99 per day"))</h2>"
+        html += Charts.lines(labels, [
+            .init(label: ("p50", "p50"), color: "#2a9d8f", values: trends.days.map(\.p50)),
+            .init(label: ("p99", "p99"), color: "#e76f51", values: trends.days.map(\.p99)),
+        ], unit: " s")
+        var open: [String: Int] = [:], overdue: [String: Int] = [:]
+        for d in try gateway.store.pendingDeadlines(limit: 100_000) where !d.optional {
+            let parties = d.responsible.isEmpty ? d.responsibleKinds.map { "kind:" + $0.rawValue } : d.responsible.map(\.rawValue)
+            for p in parties { if d.state == .overdue { overdue[p, default: 0] += 1 } else { open[p, default: 0] += 1 } }
+        }
+        let parties = Set(open.keys).union(overdue.keys).sorted { (overdue[$0] ?? 0, open[$0] ?? 0, $1) > (overdue[$1] ?? 0, open[$1] ?? 0, $0) }.prefix(40)
+        html += "<h2>\(HTML.label("Afate të hapura dhe të kaluara sipas institucionit", "Open and overdue deadlines per agency"))</h2>"
+        if parties.isEmpty {
+            html += "<p class=\"empty\">\(HTML.label("Asnjë afat i hapur.", "No open deadline."))</p>"
+        } else {
+            let names = parties.map { p -> String in
+                if p.hasPrefix("kind:") { return HTML.escape(String(p.dropFirst(5))) }
+                return HTML.escape((try? AgencyID(p)).flatMap { gateway.directory.snapshot[$0]?.name } ?? p)
+            }
+            html += Charts.rows(names, [
+                .init(label: ("Të kaluara", "overdue"), color: "#b42318", values: parties.map { Double(overdue[$0] ?? 0) }),
+                .init(label: ("Të hapura", "open"), color: "#457b9d", values: parties.map { Double(open[$0] ?? 0) }),
+            ])
+        }
+        return html
+    }
 
     static let subjects: [String: (String, String)] = [
         "child": ("Fëmijë", "child"), "adult": ("I rritur", "adult"), "unknown": ("Moshë e panjohur (si fëmijë)", "age unknown (treated as a child)"),

@@ -41,7 +41,7 @@ enum HTML {
     }
 
     static let navigation: [(path: String, sq: String, en: String)] = [
-        ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/deadlines", "Afatet", "Deadlines"),
+        ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/trends", "Prirjet", "Trends"), ("/deadlines", "Afatet", "Deadlines"),
         ("/dead-letters", "Të dështuarat", "Dead letters"), ("/agencies", "Institucionet", "Agencies"),
         ("/declarations", "Deklaratat", "Declarations"),
     ]
@@ -79,6 +79,6 @@ enum HTML {
     .cards{display:flex;flex-wrap:wrap;gap:1em;margin-bottom:1em}.card{background:#fff;border:1px solid #d0d7de;padding:.6em 1em;min-width:10em}
     .card b{font-size:1.5em;display:block}form.inline{display:inline}form.filters{margin-bottom:1em}form.filters input,form.filters select{margin-right:.6em}
     form.logout{float:right}footer{padding:1em;font-size:.8em}.empty{font-style:italic}small.id{color:#57606a;font-family:monospace}
-    form.filters select{max-width:24em}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
+    form.filters select{max-width:24em}svg.chart{background:#fff;border:1px solid #d0d7de;max-width:100%;height:auto}.legend span{margin-right:1.2em}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
     """
 }
