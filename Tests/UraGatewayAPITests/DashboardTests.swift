@@ -206,6 +206,15 @@ import UraStoreSQLite
         #expect(trends.html.contains("<title>2026-11-24: accepted 2</title>"), "two messages accepted today (Tirana)")
         #expect(trends.html.contains("<title>open: 1</title>"), "one open deadline for the child-protection unit")
 
+        // The committees' figures: the threshold, how many were suppressed, a CSV; never a case reference.
+        let statistics = await get("/statistics")
+        #expect(statistics.status == 200 && Self.visible(statistics.html).contains("Threshold") && Self.visible(statistics.html).contains("Suppressed as small"))
+        #expect(!statistics.html.contains("AL-2026"))
+        let csv = await s.request("GET", "/statistics.csv", cookie: cookie)
+        #expect(csv.status == 200 && csv.headers["Content-Type"]?.hasPrefix("text/csv") == true)
+        #expect(String(decoding: csv.body, as: UTF8.self).hasPrefix("level,county,month,type,subject,messages,cases,note\r\n"))
+        #expect(!String(decoding: csv.body, as: UTF8.self).contains("AL-2026"))
+
         let deadlines = await get("/deadlines")
         #expect(Self.visible(deadlines.html).contains("in 3 working days"))
         #expect(Self.visible(await get("/").html).contains("Open deadlines"))

@@ -78,6 +78,7 @@ try:
         "case": ("/cases/AL-2026-000901", ["Albanian victim found abroad", "triggered again by", "repeats", "Declarations (A1)",
                                            "interpreter", "delivered", "+01:00"]),
         "trends": ("/trends", ["Messages and deliveries per day", "p50", "p99", "Open and overdue deadlines per agency", "overdue"]),
+        "statistics": ("/statistics", ["Threshold", "Suppressed as small", "Download CSV", "By county"]),
         "dead-letters": ("/dead-letters", ["al.shelter.tjeter-vizion", "expire", "Redrive"]),
         "agencies": ("/agencies", ["al.shelter.qkpvt", "failing", "refused", "al.mpb.secretariat", "shelter"]),
         "declarations": ("/declarations?case=AL-2026-000901", ["interpreter", "al.police.dvp-tirane"]),

@@ -43,6 +43,57 @@ struct Dashboard: Sendable {
         page(("Prirjet", "Trends"), current: "/trends", csrf: session.csrf, body: try trends())
     }
 
+    /// The committees' (KRAT) figures for the last 12 months, as they receive them from `/v1/stats`.
+    func statisticsPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Statistikat për KRAT", "Statistics for the committees (KRAT)"), current: "/statistics", csrf: session.csrf, body: statistics(try statisticsReport()))
+    }
+
+    /// The same figures as CSV, for a spreadsheet.
+    func statisticsCSV(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: ["Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                            "Content-Disposition": "attachment; filename=\"ura-krat-statistics.csv\"", "X-Content-Type-Options": "nosniff"],
+                     body: Array(try statisticsReport().csv.utf8))
+    }
+
+    private func statisticsReport() throws -> StatisticsReport {
+        let now = gateway.clock.now, from = now.addingTimeInterval(-365 * 86_400)
+        return StatisticsReport(rows: try gateway.store.statisticsRows(from: from, to: now), from: from, to: now, calendar: gateway.calendar)
+    }
+
+    private func statistics(_ r: StatisticsReport) -> String {
+        let words = self.words
+        func figure(_ m: Int?) -> String { m.map { HTML.escape(String($0)) } ?? "<span class=\"muted\">\(HTML.label("fshehur", "suppressed"))</span>" }
+        var html = "<p>\(HTML.label("12 muajt e fundit, ditët sipas orës së Tiranës. Asnjë referencë rasti, asnjë e dhënë personale.", "The last 12 months, days in Tirana time. No case reference, no personal data."))</p>"
+        html += "<p>\(HTML.label("Pragu", "Threshold")): \(r.threshold) \(HTML.label("mesazhe ose raste", "messages or cases")). "
+        html += "\(HTML.label("Të fshehura si të vogla", "Suppressed as small")): <b>\(r.suppressedSmall)</b>; "
+        html += "\(HTML.label("të fshehura plotësuese (që të mos nxirren nga totalet)", "suppressed to protect them (so that none can be worked out from the totals)")): <b>\(r.suppressedComplementary)</b>. "
+        html += "<a href=\"/statistics.csv\">\(HTML.label("Shkarko CSV", "Download CSV"))</a></p>"
+        html += "<p>\(HTML.label("Gjithsej", "Total")): \(figure(r.total.messages)) \(HTML.label("mesazhe", "messages")), \(figure(r.total.cases)) \(HTML.label("raste", "cases"))</p>"
+        let names: [String: (String, String)] = ["county": ("Qarku", "County"), "month": ("Muaji", "Month"), "type": ("Lloji", "Type"), "subject": ("Subjekti", "Subject")]
+        for dimension in StatisticsReport.dimensions {
+            let label = names[dimension] ?? (dimension, dimension)
+            html += "<h2>\(HTML.label("Sipas: " + label.0.lowercased(), "By " + label.1.lowercased()))</h2>"
+            html += HTML.table([label, ("Mesazhe", "Messages"), ("Raste", "Cases")], r.totals.filter { $0.dimension == dimension }.map { t in
+                [value(dimension, t.value, words), figure(t.messages), figure(t.cases)]
+            }, empty: ("Asnjë mesazh.", "No message."))
+        }
+        html += "<h2>\(HTML.label("Qeliza (qarku × muaji × lloji × subjekti)", "Cells (county × month × type × subject)"))</h2>"
+        html += HTML.table([("Qarku", "County"), ("Muaji", "Month"), ("Lloji", "Type"), ("Subjekti", "Subject"), ("Mesazhe", "Messages"), ("Raste", "Cases")],
+                           r.cells.map { c in
+                               [value("county", c.county, words), HTML.escape(c.month), value("type", c.type.rawValue, words), value("subject", c.subject.rawValue, words),
+                                figure(c.messages), figure(c.cases)]
+                           }, empty: ("Asnjë mesazh.", "No message."))
+        return html
+    }
+
+    private func value(_ dimension: String, _ value: String, _ words: DashboardWords) -> String {
+        switch dimension {
+        case "type": words.type(value, link: false)
+        case "subject": words.word(value, in: Self.subjects)
+        default: HTML.escape(value)
+        }
+    }
+
     func deadlinesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
         page(("Afatet", "Deadlines"), current: "/deadlines", csrf: session.csrf, body: try deadlines(MonitorReport(gateway: gateway)))
     }

@@ -43,7 +43,7 @@ enum HTML {
     static let navigation: [(path: String, sq: String, en: String)] = [
         ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/trends", "Prirjet", "Trends"), ("/deadlines", "Afatet", "Deadlines"),
         ("/dead-letters", "Të dështuarat", "Dead letters"), ("/agencies", "Institucionet", "Agencies"),
-        ("/declarations", "Deklaratat", "Declarations"),
+        ("/declarations", "Deklaratat", "Declarations"), ("/statistics", "KRAT", "Statistics"),
     ]
 
     /// A whole page: header, navigation, the body (already HTML), and the logout form.
