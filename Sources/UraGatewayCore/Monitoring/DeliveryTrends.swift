@@ -27,12 +27,13 @@ public struct DeliveryTrends: Sendable {
         var days = (0..<count).map { Day(date: calendar.adding(days: $0, to: first)) }
         var index: [String: Int] = [:]
         for (i, d) in days.enumerated() { index[d.date] = i }
+        let localDate = calendar.localDates()
         for row in try store.statisticsRows(from: since, to: now.addingTimeInterval(1)) {
-            if let i = index[calendar.localDate(of: row.acceptedAt)] { days[i].accepted += 1 }
+            if let i = index[localDate(row.acceptedAt)] { days[i].accepted += 1 }
         }
         var latencies = [[Double]](repeating: [], count: count)
         for d in try store.settledDeliveries(since: since, limit: 1_000_000) {
-            guard let i = index[calendar.localDate(of: d.settledAt)] else { continue }
+            guard let i = index[localDate(d.settledAt)] else { continue }
             if d.delivered {
                 days[i].delivered += 1
                 latencies[i].append(d.seconds)

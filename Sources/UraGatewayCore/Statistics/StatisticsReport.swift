@@ -58,8 +58,9 @@ public struct StatisticsReport: Sendable, Equatable {
         var cases: [Key: Set<CaseReference>] = [:]
         var totalMessages: [String: [String: Int]] = [:], totalCases: [String: [String: Set<CaseReference>]] = [:]
         var allCases = Set<CaseReference>()
+        let localDate = calendar.localDates()
         for row in rows {
-            let key = Key(county: row.county?.rawValue ?? "unknown", month: String(calendar.localDate(of: row.acceptedAt).prefix(7)),
+            let key = Key(county: row.county?.rawValue ?? "unknown", month: String(localDate(row.acceptedAt).prefix(7)),
                           type: row.type, subject: row.subject)
             messages[key, default: 0] += 1
             cases[key, default: []].insert(row.caseReference)
