@@ -12,7 +12,8 @@ import UraProvisioning
 /// history and `ps` keep) and encrypted to the secretariat's keys; the gateway stores only the
 /// role, the case, the date and the digest of the signed form.
 enum DeclareCommand {
-    static func run(_ raw: [String], _ context: UraCLI.Context, input: () -> String? = { readLine(strippingNewline: true) }) async throws {
+    static func run(_ raw: [String], _ context: UraCLI.Context, input: () -> String? = { readLine(strippingNewline: true) },
+                    now: Date = Date()) async throws {
         let args = try CommandLineArguments(raw, options: ["case", "role", "form", "on", "id"], flags: ["json"])
         let caseText = try args.requiredOption("case")
         let caseReference: CaseReference
@@ -24,7 +25,7 @@ enum DeclareCommand {
         let formPath = try args.requiredOption("form")
         let form = try readFile(formPath)
         guard !form.isEmpty else { throw ClientError("\(formPath) is empty; give the signed A1 form (its scan or its JSON)", .dataError) }
-        let declaredOn = args.option("on") ?? RFC3339.dateString(from: Date())
+        let declaredOn = args.option("on") ?? LocalTime.dateString(from: now)  // the legal date is Tirana's, not UTC's
         guard RFC3339.day(from: declaredOn) != nil else { throw UsageError("--on: '\(declaredOn)' is not a date like 2026-11-23") }
         let id: String
         if let text = args.option("id") {
@@ -84,20 +85,25 @@ enum CaseCommand {
         for e in events { Terminal.out(line(e)) }
     }
 
-    /// One event of the timeline as a line of text.
+    /// One event of the timeline as a line of text, times in Tirana with their offset. A deadline is
+    /// named by what it expects and what armed it, so "met by" says which deadline was met.
     static func line(_ e: JSONValue) -> String {
-        let at = e["at"]?.stringValue ?? "?"
         func s(_ key: String) -> String { e[key]?.stringValue ?? "?" }
+        func local(_ key: String) -> String { e[key]?.stringValue.flatMap(RFC3339.date(from:)).map(LocalTime.string(from:)) ?? s(key) }
+        let expected = (e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " or ")
+        let deadline = "deadline \(expected) after \(s("trigger_type"))"
         let what: String = switch s("event") {
         case "message.accepted": "\(s("type")) \(s("id")) from \(s("from")) to \((e["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))"
         case "delivery.delivered": "delivered \(s("message")) to \(s("recipient"))"
         case "delivery.failed": "FAILED \(s("message")) to \(s("recipient")): \(s("reason"))"
-        case "deadline.armed": "deadline: \((e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " or ")) due \(s("due")) (\(s("rule"))), \(s("state"))"
-        case "deadline.met": "deadline met by \(s("met_by"))\(e["late"]?.boolValue == true ? " LATE" : "")"
-        case "deadline.overdue": "OVERDUE: \((e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " or ")) after \(s("trigger_type"))"
+        case "deadline.armed": "  \(deadline): due \(local("due")) (\(s("rule"))), \(s("state"))"
+        case "deadline.repeated": "  \(s("repeat")) repeats the trigger: still the one \(deadline), due \(local("due"))"
+        case "deadline.met": "  \(deadline) met by \(s("met_by"))\(e["late"]?.boolValue == true ? " LATE (was due \(local("due")))" : "")"
+        case "deadline.cancelled": "  \(deadline) cancelled by \(s("cancelled_by"))"
+        case "deadline.overdue": "  OVERDUE: \(deadline), was due \(local("due"))"
         case "declaration.recorded": "declaration (\(s("role"))) by \(s("agency")), signed \(s("declared_on"))"
         default: s("event")
         }
-        return "\(at)  \(what)"
+        return "\(local("at"))  \(what)"
     }
 }

@@ -18,6 +18,10 @@ extension AdminHandler {
         table.get("/", .session) { admin, r in try admin.pages.overviewPage(try r.session) }
         table.get("/messages", .session) { admin, r in try admin.pages.messagesPage(r.http, try r.session) }
         table.get("/messages/{id}", .session) { admin, r in try admin.pages.messagePage(r["id"], try r.session) }
+        table.get("/cases/{case}", .session) { admin, r in try admin.pages.casePage(r["case"], try r.session) }
+        table.get("/trends", .session) { admin, r in try admin.pages.trendsPage(try r.session) }
+        table.get("/statistics", .session) { admin, r in try admin.pages.statisticsPage(try r.session) }
+        table.get("/statistics.csv", .session) { admin, r in try admin.pages.statisticsCSV(try r.session) }
         table.get("/deadlines", .session) { admin, r in try admin.pages.deadlinesPage(try r.session) }
         table.get("/dead-letters", .session) { admin, r in try admin.pages.deadLettersPage(r.http, try r.session) }
         table.get("/agencies", .session) { admin, r in try admin.pages.agenciesPage(try r.session) }

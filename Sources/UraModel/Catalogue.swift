@@ -167,10 +167,21 @@ public struct Expectation: Codable, Sendable, Equatable {
     /// A window rather than an obligation (an appeal may be filed within 30 working days):
     /// shown on the case timeline, never reported overdue.
     public var optional: Bool
+    /// Whether a repeat of the trigger owes the follow-up again (`message`) or is the same duty
+    /// (`obligation`, the default: one pending deadline per case, rule and responsible party).
+    public var per: ArmingScope
     public var note: String
 
+    /// What one deadline of an expectation stands for.
+    public enum ArmingScope: String, Codable, Sendable {
+        /// One per (case, rule, party): a repeat of the trigger while it is pending is linked to it.
+        case obligation
+        /// One per triggering message (each appeal filed gets its own hearing deadline).
+        case message
+    }
+
     enum CodingKeys: String, CodingKey {
-        case types, within, whenSubject = "when_subject", by, forMonths = "for_months", optional, note
+        case types, within, whenSubject = "when_subject", by, forMonths = "for_months", optional, per, note
     }
 
     public init(from decoder: any Decoder) throws {
@@ -181,6 +192,7 @@ public struct Expectation: Codable, Sendable, Equatable {
         by = try c.decodeIfPresent([AgencyKind].self, forKey: .by) ?? []
         forMonths = try c.decodeIfPresent(Int.self, forKey: .forMonths)
         optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
+        per = try c.decodeIfPresent(ArmingScope.self, forKey: .per) ?? .obligation
         note = try c.decode(String.self, forKey: .note)
         if types.isEmpty { throw DecodingError.dataCorruptedError(forKey: .types, in: c, debugDescription: "must name at least one type") }
         if within == .monthly && forMonths == nil {

@@ -38,11 +38,18 @@ public struct Deadline: Codable, Sendable, Equatable {
     public var metAt: Date?
     /// For monthly reports, which month of the series this is (1-based).
     public var occurrence: Int?
+    /// The obligation this deadline stands for, `<trigger type>#<expectation index> <responsible party>`:
+    /// a case has at most one pending (open or overdue) deadline per obligation, so a repeat of the
+    /// trigger is linked to it instead of arming another. `nil` for a rule the catalogue keeps per message.
+    public var obligation: String?
+    /// Later messages that triggered the same obligation while this deadline was pending, oldest first.
+    public var repeatedBy: [MessageID]
 
     public init(id: String, caseReference: CaseReference, trigger: MessageID, triggerType: MessageType,
                 expected: [MessageType], responsible: [AgencyID], responsibleKinds: [AgencyKind] = [], optional: Bool = false,
                 rule: DeadlineRule, armedAt: Date, due: Date,
-                state: State = .open, metBy: MessageID? = nil, metAt: Date? = nil, occurrence: Int? = nil) {
+                state: State = .open, metBy: MessageID? = nil, metAt: Date? = nil, occurrence: Int? = nil,
+                obligation: String? = nil, repeatedBy: [MessageID] = []) {
         self.id = id
         self.caseReference = caseReference
         self.trigger = trigger
@@ -58,12 +65,15 @@ public struct Deadline: Codable, Sendable, Equatable {
         self.metBy = metBy
         self.metAt = metAt
         self.occurrence = occurrence
+        self.obligation = obligation
+        self.repeatedBy = repeatedBy
     }
 
     enum CodingKeys: String, CodingKey {
         case id, caseReference = "case", trigger, triggerType = "trigger_type", expected, responsible
         case responsibleKinds = "responsible_kinds", optional, rule
         case armedAt = "armed_at", due, state, metBy = "met_by", metAt = "met_at", occurrence
+        case obligation, repeatedBy = "repeated_by"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +93,8 @@ public struct Deadline: Codable, Sendable, Equatable {
         metBy = try c.decodeIfPresent(MessageID.self, forKey: .metBy)
         metAt = try c.decodeTimestampIfPresent(forKey: .metAt)
         occurrence = try c.decodeIfPresent(Int.self, forKey: .occurrence)
+        obligation = try c.decodeIfPresent(String.self, forKey: .obligation)
+        repeatedBy = try c.decodeIfPresent([MessageID].self, forKey: .repeatedBy) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -102,5 +114,7 @@ public struct Deadline: Codable, Sendable, Equatable {
         try c.encodeIfPresent(metBy, forKey: .metBy)
         try c.encodeTimestampIfPresent(metAt, forKey: .metAt)
         try c.encodeIfPresent(occurrence, forKey: .occurrence)
+        try c.encodeIfPresent(obligation, forKey: .obligation)
+        if !repeatedBy.isEmpty { try c.encode(repeatedBy, forKey: .repeatedBy) }
     }
 }

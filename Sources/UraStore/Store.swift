@@ -66,6 +66,7 @@ public protocol Store: AnyObject, Sendable {
     func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord]
 
     // MARK: Deadlines (armed and met by `commit`)
+    /// Every deadline of the case by due time, each with the later messages that triggered it again (`repeatedBy`).
     func deadlines(forCase caseReference: CaseReference) throws(StoreError) -> [Deadline]
     /// Open obligations (not windows) due at or before `now`, earliest first.
     func dueDeadlines(now: Date, limit: Int) throws(StoreError) -> [Deadline]
@@ -83,6 +84,8 @@ public protocol Store: AnyObject, Sendable {
     func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError)
     /// Seconds from acceptance to the delivered receipt, for deliveries settled since `since`.
     func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double]
+    /// Deliveries settled (delivered or given up) since `since`, oldest first, for the trends.
+    func settledDeliveries(since: Date, limit: Int) throws(StoreError) -> [SettledDelivery]
     /// Messages matching `filter`, newest first, with their deliveries.
     func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary]
     /// Dead letters, most recent first.
@@ -146,7 +149,9 @@ public struct AcceptedMessage: Sendable {
 /// store finds itself: open deadlines of the same case expecting this type from this sender's kind,
 /// only those of the `in_reply_to` message when there is one, and the earliest of a monthly series).
 public struct DeadlineEffects: Sendable, Equatable {
-    /// Deadlines this message starts.
+    /// Deadlines this message starts. One with an `obligation` for which the case already has a
+    /// pending (open or overdue) deadline is not armed: the message is linked to the pending one
+    /// (for a monthly series, the whole series is), so an obligation is owed and reported once.
     public var arm: [Deadline]
     /// Deadlines this (gateway) notice reports as overdue; the commit fails if one is no longer
     /// open, so each is reported once.
@@ -455,6 +460,20 @@ public struct MessageSummary: Sendable, Equatable {
         self.settledAt = settledAt
         self.purgedAt = purgedAt
         self.deliveries = deliveries
+    }
+}
+
+/// A delivery that ended: when, how, and how long after its message was accepted.
+public struct SettledDelivery: Sendable, Equatable {
+    public var settledAt: Date
+    public var delivered: Bool
+    /// Seconds from acceptance to the delivered receipt (or to giving up).
+    public var seconds: Double
+
+    public init(settledAt: Date, delivered: Bool, seconds: Double) {
+        self.settledAt = settledAt
+        self.delivered = delivered
+        self.seconds = seconds
     }
 }
 

@@ -216,6 +216,47 @@ package enum Migrations {
         CREATE INDEX deadlines_case ON deadlines(case_ref, state);
         CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
         """,
+        // 7: deadlines armed once per obligation, not once per triggering message. `obligation` is
+        // `<trigger type>#<expectation index> <party>` (DeadlinePlanner.obligation), NULL for a rule the
+        // catalogue keeps per message (the appeal window of a status decision, the hearing of an appeal);
+        // a repeat of the trigger while the obligation is pending (open or overdue) is a row of
+        // deadline_triggers. Rows armed before this version are given their obligation and merged: of the
+        // pending rows of one obligation and occurrence the one already reported overdue, else the oldest,
+        // stays and the others become links to it, so the secretariat is told once per obligation.
+        // The unique index then keeps it so.
+        """
+        ALTER TABLE deadlines ADD COLUMN obligation TEXT;
+        CREATE TABLE deadline_triggers (
+            deadline_id TEXT NOT NULL,
+            trigger_id TEXT NOT NULL,
+            linked_at INTEGER NOT NULL,
+            PRIMARY KEY (deadline_id, trigger_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX deadline_triggers_trigger ON deadline_triggers(trigger_id);
+
+        UPDATE deadlines SET obligation = trigger_type || '#' || substr(series, instr(series, '/') + 1) || ' ' ||
+            CASE WHEN responsible = '[]'
+                 THEN 'kinds:' || coalesce((SELECT group_concat(value, ',') FROM (SELECT value FROM json_each(deadlines.responsible_kinds) ORDER BY value)), '')
+                 ELSE (SELECT group_concat(value, ',') FROM (SELECT value FROM json_each(deadlines.responsible) ORDER BY value)) END
+        WHERE trigger_type <> 'identification.status-decision' AND trigger_type <> 'identification.appeal';
+
+        CREATE TEMP TABLE deadline_merge AS
+            SELECT d.id AS duplicate, d.trigger_id AS trigger_id, d.armed_at AS armed_at,
+                   (SELECT k.id FROM deadlines k
+                     WHERE k.case_ref = d.case_ref AND k.obligation = d.obligation
+                       AND coalesce(k.occurrence, 0) = coalesce(d.occurrence, 0) AND (k.state = 'open' OR k.state = 'overdue')
+                     ORDER BY k.state = 'overdue' DESC, k.armed_at, k.id LIMIT 1) AS keeper
+            FROM deadlines d
+            WHERE d.obligation IS NOT NULL AND (d.state = 'open' OR d.state = 'overdue');
+        DELETE FROM deadline_merge WHERE duplicate = keeper;
+        INSERT OR IGNORE INTO deadline_triggers (deadline_id, trigger_id, linked_at)
+            SELECT keeper, trigger_id, armed_at FROM deadline_merge;
+        DELETE FROM deadlines WHERE id IN (SELECT duplicate FROM deadline_merge);
+        DROP TABLE deadline_merge;
+
+        CREATE UNIQUE INDEX deadlines_obligation ON deadlines(case_ref, obligation, coalesce(occurrence, 0))
+            WHERE obligation IS NOT NULL AND (state = 'open' OR state = 'overdue');
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

@@ -63,6 +63,23 @@ extension SQLiteStore {
         }
     }
 
+    public func settledDeliveries(since: Date, limit: Int) throws(StoreError) -> [SettledDelivery] {
+        try read { (db) throws(StoreError) in
+            var all: [SettledDelivery] = []
+            // One probe per end state: delivered rows come from the partial index on settled_at.
+            for state in ["'delivered'", "'dead_letter'"] {
+                try db.query("""
+                    SELECT d.settled_at, d.settled_at - m.accepted_at FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                    WHERE d.state = \(state) AND d.settled_at >= ? ORDER BY d.settled_at LIMIT ?
+                    """, [.date(since), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                    all.append(SettledDelivery(settledAt: row[0].date ?? since, delivered: state == "'delivered'",
+                                               seconds: Double(row[1].int64 ?? 0) / 1000))
+                }
+            }
+            return all.sorted { $0.settledAt < $1.settledAt }
+        }
+    }
+
     public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary] {
         var clauses: [String] = []
         var values: [SQLiteValue] = []

@@ -10,11 +10,14 @@ private let report = MessageType(validated: "return.assessment-report")
 /// A deadline of `caseA` for a report from the child-protection unit, armed by `trigger` and due
 /// `due` seconds after the fixture's start.
 private func deadline(_ f: StoreFixture, trigger: MessageID, id suffix: String = "0", due: TimeInterval, kinds: [AgencyKind] = [.child],
-                      occurrence: Int? = nil, optional: Bool = false) -> Deadline {
+                      occurrence: Int? = nil, optional: Bool = false, obligation: String? = nil) -> Deadline {
     Deadline(id: "\(trigger)/\(suffix)", caseReference: caseA, trigger: trigger, triggerType: request, expected: [report],
              responsible: [StoreFixture.child], responsibleKinds: kinds, optional: optional, rule: .days(15), armedAt: f.start,
-             due: f.start.addingTimeInterval(due), occurrence: occurrence)
+             due: f.start.addingTimeInterval(due), occurrence: occurrence, obligation: obligation)
 }
+
+/// The obligation of the deadlines above: the report the child-protection unit owes after a request.
+private let reportOwed = "return.assessment-request#1 \(StoreFixture.child)"
 
 /// A message of `type` from an agency of `kind`, `offset` seconds after the start, arming what `arm` returns.
 private func message(_ f: StoreFixture, type: MessageType, from kind: AgencyKind = .child, inReplyTo: MessageID? = nil,
@@ -30,6 +33,59 @@ private func message(_ f: StoreFixture, type: MessageType, from kind: AgencyKind
 extension StoreConformance {
     /// SOP deadlines: armed by a commit, met by the expected follow-up, reported overdue once.
     public static let deadlines: [StoreCheck] = [
+        StoreCheck("aRepeatedTriggerIsLinkedToThePendingDeadlineOfItsObligation") { f in
+            var triggers: [AcceptedMessage] = []
+            for i in 0..<3 {
+                let trigger = message(f, type: request, at: Double(i)) { [deadline(f, trigger: $0, due: 1000 + Double(i), obligation: reportOwed)] }
+                _ = try await f.store.commit(trigger)
+                triggers.append(trigger)
+            }
+            let pending = try f.store.deadlines(forCase: caseA)
+            #expect(pending.count == 1)
+            #expect(pending.first?.trigger == triggers[0].metadata.id && pending.first?.obligation == reportOwed)
+            #expect(pending.first?.repeatedBy == triggers[1...].map(\.metadata.id))
+            #expect(try f.store.pendingDeadlines(limit: 10).count == 1)
+
+            // A reply to a repeat meets the one deadline; the next trigger owes a new report.
+            let reply = message(f, type: report, inReplyTo: triggers[2].metadata.id, at: 10)
+            _ = try await f.store.commit(reply)
+            #expect(try f.store.deadlines(forCase: caseA).map(\.state) == [.met])
+            #expect(try f.store.deadlines(forCase: caseA).first?.metBy == reply.metadata.id)
+            _ = try await f.store.commit(message(f, type: request, at: 20) { [deadline(f, trigger: $0, due: 3000, obligation: reportOwed)] })
+            #expect(try f.store.deadlines(forCase: caseA).map(\.state) == [.met, .open])
+        },
+
+        StoreCheck("aRulePerMessageArmsForEveryTrigger") { f in
+            for i in 0..<3 {
+                _ = try await f.store.commit(message(f, type: request, at: Double(i)) { [deadline(f, trigger: $0, due: 1000)] })
+            }
+            #expect(try f.store.deadlines(forCase: caseA).map(\.state) == [.open, .open, .open])
+        },
+
+        StoreCheck("anOverdueObligationTriggeredAgainIsNotArmedOrReportedAgain") { f in
+            _ = try await f.store.commit(message(f, type: request) { [deadline(f, trigger: $0, due: 100, obligation: reportOwed)] })
+            let due = try f.store.dueDeadlines(now: f.start.addingTimeInterval(100), limit: 10)
+            #expect(due.count == 1)
+            _ = try await f.store.commit(message(f, type: MessageType(validated: "gateway.deadline-overdue"), from: .gateway, at: 101,
+                                                 reportOverdue: due.map(\.id)))
+            let again = message(f, type: request, at: 200) { [deadline(f, trigger: $0, due: 300, obligation: reportOwed)] }
+            _ = try await f.store.commit(again)
+            #expect(try f.store.dueDeadlines(now: f.start.addingTimeInterval(10_000), limit: 10).isEmpty)
+            let all = try f.store.deadlines(forCase: caseA)
+            #expect(all.map(\.state) == [.overdue] && all.first?.repeatedBy == [again.metadata.id])
+        },
+
+        StoreCheck("aRepeatedPlanDoesNotStartASecondMonthlySeries") { f in
+            func plan(at offset: TimeInterval) -> AcceptedMessage {
+                message(f, type: request, at: offset) { trigger in
+                    (1...3).map { deadline(f, trigger: trigger, id: "1/\($0)", due: Double($0) * 1000, occurrence: $0, obligation: reportOwed) }
+                }
+            }
+            _ = try await f.store.commit(plan(at: 0))
+            _ = try await f.store.commit(plan(at: 5))
+            #expect(try f.store.deadlines(forCase: caseA).map(\.state) == [.open, .open, .open])
+        },
+
         StoreCheck("aFollowUpOfTheExpectedTypeAndKindMeetsTheDeadline") { f in
             let trigger = message(f, type: request) { [deadline(f, trigger: $0, due: 1000)] }
             _ = try await f.store.commit(trigger)

@@ -37,6 +37,10 @@ extension StoreConformance {
             #expect(counts.contains(DeliveryCount(recipient: StoreFixture.shelter, state: .delivered, count: 1)))
             #expect(counts.contains(DeliveryCount(recipient: StoreFixture.secretariat, state: .deadLetter, count: 1)))
             #expect(try f.store.deliveryLatencies(since: f.start, limit: 10) == [2.5])
+            #expect(try f.store.settledDeliveries(since: f.start, limit: 10) == [
+                SettledDelivery(settledAt: f.start.addingTimeInterval(2.5), delivered: true, seconds: 2.5),
+                SettledDelivery(settledAt: f.start.addingTimeInterval(3), delivered: false, seconds: 3),
+            ])
             #expect(try f.store.deadLetters(limit: 10).map(\.recipient) == [StoreFixture.secretariat])
         },
 

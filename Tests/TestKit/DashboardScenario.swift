@@ -68,6 +68,9 @@ enum DashboardScenario {
         // Delivered: a mission's report, fetched and acknowledged by the secretariat a minute later.
         let found = try await send("return.found-abroad", from: mission, to: [secretariat, AgencyID(validated: "al.mepj")],
                                    caseReference: "AL-2026-000901", subject: .child)
+        // The mission reports it again: the same obligation, linked to the first report's deadline, not a second one.
+        _ = try await send("return.found-abroad", from: mission, to: [secretariat, AgencyID(validated: "al.mepj")],
+                           caseReference: "AL-2026-000901", subject: .child)
         clock.advance(by: .seconds(60))
         for job in try await g.inbox.fetch(for: secretariat, limit: 10, wait: .zero) where job.message == found {
             let receipt = try MessageComposer.deliveredReceipt(for: job.message, digest: job.digest, by: secretariat, key: try key(secretariat), at: clock.now)
@@ -76,7 +79,7 @@ enum DashboardScenario {
         // A declaration on the case.
         let secretariatKeys = g.directory.snapshot.encryptionKeys(of: secretariat, at: clock.now)
         let declaration = try SignedDeclaration.sign(id: MessageID.random().rawValue, caseReference: CaseReference(validated: "AL-2026-000901"),
-                                                   role: .interpreter, agency: police, declaredOn: RFC3339.dateString(from: clock.now),
+                                                   role: .interpreter, agency: police, declaredOn: LocalTime.dateString(from: clock.now),
                                                    formDigest: Base64URL.encode(SHA256.hash(Array("A1".utf8))), name: "MARKER-DASHBOARD-SECRET",
                                                    secretariatKeys: secretariatKeys, key: try key(police))
         _ = try await g.declarations.record(declaration, from: g.directory.snapshot[police]!)

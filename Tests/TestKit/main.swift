@@ -6,6 +6,10 @@
 //     push endpoint, a dead letter, an overdue deadline, a declaration, alerts. Prints
 //     `ADMIN <port>` and `READY`, then serves until standard input closes.
 //
+//   ura-testkit dashboard-scale DATA SCHEMAS AGENCIES MESSAGES
+//     The same listeners over a store of AGENCIES agencies and MESSAGES messages over 30 days, for
+//     Benchmarks/dashboard.sh. Prints `ADMIN <port>` and `READY`, then serves until stdin closes.
+//
 //   ura-testkit crash-child DIR SCHEMAS
 //     Runs a gateway core on DIR (keys and directory created on first run, reused afterwards) and
 //     submits signed messages from 8 concurrent submitters forever, printing one line
@@ -34,6 +38,16 @@ let arguments = CommandLine.arguments
 if arguments.count == 4, arguments[1] == "dashboard-scenario" {
     do { try await DashboardScenario.run(data: URL(fileURLWithPath: arguments[2]), schemas: URL(fileURLWithPath: arguments[3])) } catch {
         FileHandle.standardError.write(Data("dashboard-scenario: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+if arguments.count == 6, arguments[1] == "dashboard-scale" {
+    do {
+        try await DashboardScale.run(data: URL(fileURLWithPath: arguments[2]), schemas: URL(fileURLWithPath: arguments[3]),
+                                     agencies: Int(arguments[4]) ?? 1000, messages: Int(arguments[5]) ?? 100_000)
+    } catch {
+        FileHandle.standardError.write(Data("dashboard-scale: \(error)\n".utf8))
         exit(1)
     }
     exit(0)

@@ -27,8 +27,8 @@ import UraStoreSQLite
         let admin: AdminHandler
         let tokenFile: URL
 
-        init() throws {
-            f = try GatewayFixture()
+        init(schemas: URL? = nil) throws {
+            f = try GatewayFixture(schemas: schemas)
             transport = ScriptedTransport([f.shelter], default: .fail("connection refused"))
             g = f.monitoredGateway(transport: transport)
             tokenFile = f.directoryURL.appendingPathComponent("run/admin-token")
@@ -156,5 +156,78 @@ import UraStoreSQLite
         #expect(await s.request("GET", "/messages?state=lost", cookie: cookie).status == 400)
         #expect(await s.request("GET", "/nowhere", cookie: cookie).status == 404)
         #expect(await s.request("GET", "/messages/not-an-id", cookie: cookie).status == 404)
+    }
+
+    /// Visible text of a page: what a person reads, without tags or attributes (ids on hover are fine).
+    static func visible(_ html: String) -> String {
+        html.replacingOccurrences(of: "<style>[^<]*</style>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+    }
+
+    /// The secretariat's view with the real catalogue: names and kinds for ids, form letters and
+    /// Albanian titles for types, states in words, Tirana time with its offset, working days to a
+    /// deadline, a case page that shows which message started, repeated and met which deadline,
+    /// selects for the filters and a page that refreshes itself.
+    @Test func pagesSpeakTheSecretariatsWordsAndTheCasePageTiesMessagesToDeadlines() async throws {
+        let s = try Setup(schemas: TestCatalogue.repositorySchemas)
+        let f = s.f
+        let first = try await s.g.intake.submit(try f.message(from: f.child, to: [f.social, f.police], type: "protection.emergency-measure", subject: .child),
+                                                from: f.child.id)
+        f.clock.advance(by: .seconds(600))
+        let again = try await s.g.intake.submit(try f.message(from: f.child, to: [f.social, f.police], type: "protection.emergency-measure", subject: .child),
+                                                from: f.child.id)
+        let (cookie, _) = try await s.login()
+        func get(_ path: String) async -> (status: Int, html: String) {
+            let r = await s.request("GET", path, cookie: cookie)
+            return (r.status, String(decoding: r.body, as: UTF8.self))
+        }
+
+        let casePage = await get("/cases/AL-2026-000042")
+        #expect(casePage.status == 200)
+        let text = Self.visible(casePage.html)
+        #expect(text.contains("Njoftim për masën emergjente"), "the Albanian title of the emergency measure")
+        #expect(text.contains("Mbrojtja e fëmijës") && text.contains(f.child.id.rawValue), "the sender's kind in words, its id on a second line")
+        #expect(text.contains("10:00 +01:00"), "accepted at 10:00 in Tirana")
+        #expect(text.contains("in 3 working days"), "72 h from Tuesday 10:00 is Friday: three working days")
+        #expect(casePage.html.contains(first.messageID.rawValue) && casePage.html.contains(again.messageID.rawValue))
+        #expect(text.contains("triggered again by") && text.contains("repeats"))
+        #expect(text.contains("Në pritje") && !text.contains("pending /") && !text.contains("retry_scheduled") && !text.contains("protection.emergency-measure"))
+        #expect(casePage.html.contains("<meta http-equiv=\"refresh\""))
+        #expect(await get("/cases/not-a-case").status == 404)
+
+        let messages = await get("/messages")
+        #expect(messages.html.contains("<select name=\"type\">") && messages.html.contains("<select name=\"agency\">"))
+        #expect(messages.html.contains("<option value=\"protection.emergency-measure\">"))
+        #expect(messages.html.contains("href=\"/cases/AL-2026-000042\""))
+
+        // Charts drawn on the server: SVG with a title per bar, no script.
+        let trends = await get("/trends")
+        #expect(trends.status == 200 && trends.html.contains("<svg") && !trends.html.contains("<script"))
+        #expect(trends.html.contains("<title>2026-11-24: accepted 2</title>"), "two messages accepted today (Tirana)")
+        #expect(trends.html.contains("<title>open: 1</title>"), "one open deadline for the child-protection unit")
+
+        // The committees' figures: the threshold, how many were suppressed, a CSV; never a case reference.
+        let statistics = await get("/statistics")
+        #expect(statistics.status == 200 && Self.visible(statistics.html).contains("Threshold") && Self.visible(statistics.html).contains("Suppressed as small"))
+        #expect(!statistics.html.contains("AL-2026"))
+        let csv = await s.request("GET", "/statistics.csv", cookie: cookie)
+        #expect(csv.status == 200 && csv.headers["Content-Type"]?.hasPrefix("text/csv") == true)
+        #expect(String(decoding: csv.body, as: UTF8.self).hasPrefix("level,county,month,type,subject,messages,cases,note\r\n"))
+        #expect(!String(decoding: csv.body, as: UTF8.self).contains("AL-2026"))
+
+        let deadlines = await get("/deadlines")
+        #expect(Self.visible(deadlines.html).contains("in 3 working days"))
+        #expect(Self.visible(await get("/").html).contains("Open deadlines"))
+
+        // Later (the session would have expired: the words are checked directly): Friday 15:10, the next Tuesday, Thursday.
+        let due = try #require(try f.store.deadlines(forCase: CaseReference("AL-2026-000042")).first?.due)
+        f.clock.advance(by: .seconds(3 * 86_400 + 5 * 3600))
+        #expect(Self.visible(DashboardWords(gateway: s.g).relative(due)).contains("overdue by 5 h"))
+        // 28 and 29 November (Independence, Liberation) fall on the weekend in 2026: Monday 30 and Tuesday 1 December
+        // are the holidays instead, so the next Thursday is two working days after Friday.
+        f.clock.advance(by: .seconds(4 * 86_400))
+        #expect(Self.visible(DashboardWords(gateway: s.g).relative(due)).contains("overdue by 4 days"))
+        f.clock.advance(by: .seconds(2 * 86_400))
+        #expect(Self.visible(DashboardWords(gateway: s.g).relative(due)).contains("overdue by 2 working days"))
     }
 }

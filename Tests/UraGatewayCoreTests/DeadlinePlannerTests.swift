@@ -27,6 +27,11 @@ import UraStoreSQLite
       {"type": "reintegration.plan", "form": "D1", "title": "t", "title_sq": "t", "schema": "s", "from": ["social"], "to": ["secretariat"],
        "urgency": "routine", "expects": [
          {"types": ["reintegration.monitoring-report"], "within": "monthly", "for_months": 24, "by": ["social", "child", "shelter"], "note": "D2"}]},
+      {"type": "identification.appeal", "title": "t", "title_sq": "t", "schema": "s", "from": ["justice"], "to": ["secretariat"],
+       "urgency": "routine", "expects": [
+         {"types": ["identification.appeal-hearing"], "within": "5wd", "per": "message", "by": ["secretariat"], "note": "hearing"}]},
+      {"type": "identification.appeal-hearing", "title": "t", "title_sq": "t", "schema": "s", "from": ["secretariat"], "to": ["justice"],
+       "urgency": "routine"},
       {"type": "reintegration.monitoring-report", "form": "D2", "title": "t", "title_sq": "t", "schema": "s", "from": ["social"],
        "to": ["secretariat"], "urgency": "routine"}
     ]}
@@ -71,6 +76,19 @@ import UraStoreSQLite
         #expect(deadlines.map(\.occurrence) == Array(1...24))
         #expect(deadlines.first?.id.hasSuffix("/0/1") == true)
         #expect(zip(deadlines, deadlines.dropFirst()).allSatisfy { $0.due < $1.due })
+    }
+
+    @Test func aDeadlineNamesItsObligationUnlessTheCatalogueKeepsItPerMessage() {
+        let child = planner.deadlines(for: metadata("return.assessment-request", subject: .child), acceptedAt: start, parties: parties)
+        #expect(child.map(\.obligation) == ["return.assessment-request#1 al.ashdmf.tirane"])
+        let plan = planner.deadlines(for: metadata("reintegration.plan", subject: .adult), acceptedAt: start, parties: parties)
+        #expect(plan.count == 24 && Set(plan.map(\.obligation)) == ["reintegration.plan#0 al.ashdmf.tirane,al.shssh.tirane"])
+        #expect(DeadlinePlanner.obligation(triggerType: MessageType(validated: "reintegration.plan"), index: 0,
+                                           responsible: [AgencyID(validated: "b.x"), AgencyID(validated: "a.y")], kinds: []) == "reintegration.plan#0 a.y,b.x")
+        #expect(DeadlinePlanner.obligation(triggerType: MessageType(validated: "return.found-abroad"), index: 0, responsible: [],
+                                           kinds: [.secretariat]) == "return.found-abroad#0 kinds:secretariat")
+        let appeal = planner.deadlines(for: metadata("identification.appeal", subject: .adult), acceptedAt: start, parties: parties)
+        #expect(appeal.count == 1 && appeal.first?.obligation == nil)
     }
 
     @Test func typesWithoutExpectationsArmNothing() {

@@ -43,11 +43,39 @@ import UraStoreSQLite
         #expect(report.cells.map(\.month) == ["2026-12"])
     }
 
-    @Test func theJSONHasNoCaseReferencesAndNoTotals() {
+    @Test func theJSONAndCSVHaveNoCaseReferenceAndSayWhatWasSuppressed() {
         let report = StatisticsReport(rows: rows(20, cases: 10) + rows(2, cases: 2, subject: .adult), from: start, to: start, calendar: calendar)
         let text = report.json.serializedString()
-        #expect(!text.contains("AL-2026"))
-        #expect(!text.contains("total"))
-        #expect(text.contains(#""suppressed":true"#))
+        #expect(!text.contains("AL-2026") && !report.csv.contains("AL-2026"))
+        #expect(report.json["suppression_threshold"] == 5 && report.json["total"]?["messages"] == 22)
+        #expect(report.json["suppressed"]?["small"] == 2, "the adults' cell and the adults' total")
+        #expect(report.json["suppressed"]?["complementary"] == 2, "the children's cell and total, else 22 − 20 = 2 adults")
+        #expect(report.csv.hasPrefix("level,county,month,type,subject,messages,cases,note\r\ntotal,,,,,22,10,\r\n"))
+        #expect(report.csv.contains("cell,tirane,2026-11,referral.shelter,adult,,,suppressed"))
+    }
+
+    /// No published total covers exactly one suppressed figure: none can be recovered by subtraction.
+    @Test func complementarySuppressionLeavesNoLoneSuppressedFigureUnderATotal() {
+        let report = StatisticsReport(rows: rows(12, cases: 6) + rows(4, cases: 4, subject: .adult) + rows(30, cases: 10, county: .shkoder)
+                                          + rows(7, cases: 7, county: .shkoder, type: "return.found-abroad") + rows(9, cases: 9, county: .vlore)
+                                          + rows(2, cases: 2, county: .vlore, type: "return.found-abroad", subject: .adult),
+                                      from: start, to: start, calendar: calendar)
+        let shownTotals = report.totals.filter { !$0.suppressed }
+        for total in shownTotals {
+            let under = report.cells.filter { cell in
+                switch total.dimension {
+                case "county": cell.county == total.value
+                case "month": cell.month == total.value
+                case "type": cell.type.rawValue == total.value
+                default: cell.subject.rawValue == total.value
+                }
+            }
+            #expect(under.filter(\.suppressed).count != 1, "\(total.dimension)=\(total.value)")
+        }
+        #expect(report.cells.filter(\.suppressed).count != 1)
+        #expect(report.totals.filter { $0.dimension == "county" && $0.suppressed }.count != 1)
+        #expect(report.suppressedComplementary > 0)
+        // Tirana: 12 children's referrals shown alone would reveal the 4 adults' from Tirana's 16.
+        #expect(report.cells.first { $0.county == "tirane" && $0.subject == .child }?.suppressed == true)
     }
 }

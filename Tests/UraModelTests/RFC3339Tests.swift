@@ -33,3 +33,17 @@ import UraModel
         }
     }
 }
+
+/// Legal dates and times people read are in Europe/Tirane.
+@Suite struct LocalTimeTests {
+    @Test func aDeclarationJustAfterMidnightInTiranaIsDatedThatDay() {
+        let signed = RFC3339.date(from: "2026-12-06T23:26:00Z")!  // 00:26 on 7 December in Tirana
+        #expect(RFC3339.dateString(from: signed) == "2026-12-06")
+        #expect(LocalTime.dateString(from: signed) == "2026-12-07")
+        #expect(LocalTime.string(from: signed) == "2026-12-07 00:26 +01:00")
+    }
+
+    @Test func summerTimeIsTwoHoursAhead() {
+        #expect(LocalTime.string(from: RFC3339.date(from: "2026-07-01T14:00:00Z")!) == "2026-07-01 16:00 +02:00")
+    }
+}

@@ -49,6 +49,11 @@ import UraStoreConformance
             """)
     }
 
+    static let version6DeadlineColumns = """
+        id, series, case_ref, trigger_id, trigger_type, expected, responsible, responsible_kinds, optional, rule, occurrence,
+        armed_at, due_at, state, met_by, met_at, notified_at
+        """
+
     static func rows(_ db: SQLiteConnection, _ sql: String) throws -> [[SQLiteValue]] {
         var rows: [[SQLiteValue]] = []
         try db.query(sql) { row in rows.append((0..<row.count).map { row[$0] }) }
@@ -72,7 +77,7 @@ import UraStoreConformance
 
         let before = try SQLiteConnection(path: path)
         let deliveries = try Self.rows(before, "SELECT * FROM deliveries ORDER BY message_seq, recipient")
-        let deadlines = try Self.rows(before, "SELECT * FROM deadlines ORDER BY id")
+        let deadlines = try Self.rows(before, "SELECT \(Self.version6DeadlineColumns) FROM deadlines ORDER BY id")
         let indexes = try Self.indexes(before)
         before.close()
         #expect(deliveries.count == 5 && deadlines.count == 2)
@@ -84,8 +89,9 @@ import UraStoreConformance
         defer { after.close() }
         #expect(try after.scalar("PRAGMA user_version")?.int == Migrations.all.count)
         #expect(try Self.rows(after, "SELECT * FROM deliveries ORDER BY message_seq, recipient") == deliveries)
-        #expect(try Self.rows(after, "SELECT * FROM deadlines ORDER BY id") == deadlines)
-        #expect(try Self.indexes(after) == indexes)
+        #expect(try Self.rows(after, "SELECT \(Self.version6DeadlineColumns) FROM deadlines ORDER BY id") == deadlines)
+        // Migration 7 adds the obligation's indexes; every earlier one is as it was.
+        #expect(try Self.indexes(after).filter { !["deadlines_obligation", "deadline_triggers_trigger"].contains($0[0].string) } == indexes)
         #expect(try after.scalar("PRAGMA integrity_check")?.string == "ok")
         #expect(try after.scalar("PRAGMA foreign_key_check") == nil)
 
@@ -104,5 +110,71 @@ import UraStoreConformance
             try after.query("EXPLAIN " + sql) { row in opcodes.append(row[1].string ?? "") }
             #expect(!opcodes.isEmpty && !opcodes.contains("OpenEphemeral"), "\(sql)")
         }
+    }
+
+    /// Before version 7 a deadline was armed per triggering message: three emergency measures for one
+    /// case left three open 72-hour deadlines. The migration keeps one per obligation (the one already
+    /// reported overdue, else the oldest), links the other triggers to it, and leaves alone what is
+    /// met, what the catalogue keeps per message, and other cases.
+    @Test func version7MergesDuplicateDeadlinesOfOneObligation() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ura-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ura.sqlite").path
+        do {
+            let db = try SQLiteConnection(path: path)
+            defer { db.close() }
+            try db.execute("PRAGMA journal_mode = WAL")
+            for migration in Migrations.all.prefix(6) { try db.execute(migration) }
+            try db.execute("PRAGMA user_version = 6")
+            func row(_ id: String, case c: String = "AL-2026-000042", trigger: String, type: String = "protection.emergency-measure",
+                     responsible: String = #"["al.ashdmf.tirane"]"#, kinds: String = #"["child"]"#, occurrence: String = "NULL",
+                     armed: Int, state: String = "open", metBy: String = "NULL") -> String {
+                let series = occurrence == "NULL" ? id : String(id[..<id.lastIndex(of: "/")!])
+                return "('\(id)', '\(series)', '\(c)', '\(trigger)', '\(type)', '[]', '\(responsible)', '\(kinds)', 0, '72h', \(occurrence), \(armed), \(armed + 100), '\(state)', \(metBy), NULL, NULL)"
+            }
+            let rows = [
+                row("m1/0", trigger: "m1", armed: 1), row("m2/0", trigger: "m2", armed: 2), row("m3/0", trigger: "m3", armed: 3),
+                row("m0/0", trigger: "m0", armed: 0, state: "met", metBy: "'r0'"),                       // met: not pending
+                row("o1/0", case: "AL-2026-000043", trigger: "o1", armed: 1),                            // another case
+                row("f1/0", trigger: "f1", type: "return.found-abroad", responsible: "[]", kinds: #"["secretariat"]"#, armed: 1),
+                row("f2/0", trigger: "f2", type: "return.found-abroad", responsible: "[]", kinds: #"["secretariat"]"#, armed: 2, state: "overdue"),
+                row("a1/0", trigger: "a1", type: "identification.appeal", armed: 1),                      // per message
+                row("a2/0", trigger: "a2", type: "identification.appeal", armed: 2),
+                row("p1/1/1", trigger: "p1", type: "reintegration.plan", responsible: #"["b.social","a.child"]"#, occurrence: "1", armed: 1),
+                row("p1/1/2", trigger: "p1", type: "reintegration.plan", responsible: #"["b.social","a.child"]"#, occurrence: "2", armed: 1),
+                row("p2/1/1", trigger: "p2", type: "reintegration.plan", responsible: #"["a.child","b.social"]"#, occurrence: "1", armed: 2),
+                row("p2/1/2", trigger: "p2", type: "reintegration.plan", responsible: #"["a.child","b.social"]"#, occurrence: "2", armed: 2),
+            ]
+            try db.execute("""
+                INSERT INTO deadlines (id, series, case_ref, trigger_id, trigger_type, expected, responsible, responsible_kinds,
+                                       optional, rule, occurrence, armed_at, due_at, state, met_by, met_at, notified_at) VALUES
+                \(rows.joined(separator: ",\n"))
+                """)
+        }
+
+        try SQLiteStore(path: path, ledger: StoreFixture.ledger).close()
+
+        let db = try SQLiteConnection(path: path)
+        defer { db.close() }
+        #expect(try Self.rows(db, "SELECT id, obligation FROM deadlines ORDER BY id") == [
+            [.text("a1/0"), .null], [.text("a2/0"), .null],
+            [.text("f2/0"), .text("return.found-abroad#0 kinds:secretariat")],
+            [.text("m0/0"), .text("protection.emergency-measure#0 al.ashdmf.tirane")],
+            [.text("m1/0"), .text("protection.emergency-measure#0 al.ashdmf.tirane")],
+            [.text("o1/0"), .text("protection.emergency-measure#0 al.ashdmf.tirane")],
+            [.text("p1/1/1"), .text("reintegration.plan#1 a.child,b.social")],
+            [.text("p1/1/2"), .text("reintegration.plan#1 a.child,b.social")],
+        ])
+        #expect(try Self.rows(db, "SELECT deadline_id, trigger_id, linked_at FROM deadline_triggers ORDER BY deadline_id, trigger_id") == [
+            [.text("f2/0"), .text("f1"), .integer(1)],
+            [.text("m1/0"), .text("m2"), .integer(2)], [.text("m1/0"), .text("m3"), .integer(3)],
+            [.text("p1/1/1"), .text("p2"), .integer(2)], [.text("p1/1/2"), .text("p2"), .integer(2)],
+        ])
+        // The index that keeps it so: a second pending deadline of one obligation cannot be written.
+        #expect(throws: StoreError.self) {
+            try db.run("UPDATE deadlines SET state = 'open' WHERE id = 'm0/0'")
+        }
+        #expect(try db.scalar("PRAGMA integrity_check")?.string == "ok")
     }
 }

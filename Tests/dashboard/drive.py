@@ -69,27 +69,41 @@ try:
     text = open_page("/login?token=" + token)
     check("Overview" in text and "Përmbledhje" in text, "the login link opens the overview")
     pages = {
-        "overview": ("/", ["Retrying", "Delivered", "Dead letters", "Overdue deadlines", "verified intact", "al.shelter.qkpvt", "failing"]),
-        "messages": ("/messages", ["return.found-abroad", "referral.shelter", "AL-2026-000901"]),
-        "messages-by-case": ("/messages?case=AL-2026-000902", ["AL-2026-000902", "retry_scheduled"]),
+        "overview": ("/", ["Retrying", "Delivered", "Dead letters", "Open deadlines", "Overdue deadlines", "verified intact",
+                           "al.shelter.qkpvt", "failing", "+01:00"]),
+        "messages": ("/messages", ["Albanian victim found abroad", "Referim në qendër emergjence", "AL-2026-000901", "+01:00"]),
+        "messages-by-case": ("/messages?case=AL-2026-000902", ["AL-2026-000902", "retry scheduled"]),
         "messages-retrying": ("/messages?state=retry_scheduled", ["AL-2026-000902"]),
-        "deadlines": ("/deadlines", ["overdue", "return.assessment-request", "AL-2026-000901"]),
+        "deadlines": ("/deadlines", ["overdue", "Request for a socio-economic and security assessment", "AL-2026-000901", "overdue by"]),
+        "case": ("/cases/AL-2026-000901", ["Albanian victim found abroad", "triggered again by", "repeats", "Declarations (A1)",
+                                           "interpreter", "delivered", "+01:00"]),
+        "trends": ("/trends", ["Messages and deliveries per day", "p50", "p99", "Open and overdue deadlines per agency", "overdue"]),
+        "statistics": ("/statistics", ["Threshold", "Suppressed as small", "Download CSV", "By county"]),
         "dead-letters": ("/dead-letters", ["al.shelter.tjeter-vizion", "expire", "Redrive"]),
-        "agencies": ("/agencies", ["al.shelter.qkpvt", "failing", "refused", "al.mpb.secretariat"]),
+        "agencies": ("/agencies", ["al.shelter.qkpvt", "failing", "refused", "al.mpb.secretariat", "shelter"]),
         "declarations": ("/declarations?case=AL-2026-000901", ["interpreter", "al.police.dvp-tirane"]),
     }
+    raw_codes = ["in_flight", "dead_letter", "retry_scheduled", "delivery.retry_scheduled", "deadline: ", "return.found-abroad"]
     everything = ""
     for name, (path, expected) in pages.items():
         text = open_page(path)
         everything += text + evaluate("document.documentElement.outerHTML")
         for needle in expected:
             check(needle in text, f"{path} shows '{needle}'")
+        for code in raw_codes:
+            check(code not in text, f"{path} shows no raw code '{code}'")
+        check(evaluate("document.querySelector('meta[http-equiv=refresh]') !== null"), f"{path} refreshes itself")
         screenshot(name)
+    open_page("/trends")
+    check(evaluate("document.querySelectorAll('svg.chart').length") == 3 and evaluate("document.scripts.length") == 0,
+          "/trends draws three charts as SVG without a script")
+    open_page("/messages")
+    check(evaluate("document.querySelectorAll('form.filters select').length") == 3, "the type, agency and state filters are selects")
     # A message's own page: its timeline of attempts from the ledger.
     open_page("/messages?case=AL-2026-000902&type=referral.shelter")
     href = evaluate("document.querySelector('td a[href^=\"/messages/\"]').getAttribute('href')")
     text = open_page(href)
-    check("delivery.retry_scheduled" in text and "message.accepted" in text, f"{href} shows the attempts")
+    check("retry scheduled" in text and "message accepted" in text, f"{href} shows the attempts in words")
     screenshot("message")
     everything += text
     check("MARKER-DASHBOARD-SECRET" not in everything, "no page shows a body's or a declarant's name")

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/../.."
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [[ -n "$chromium" ]] || { echo "dashboard.sh: chromium is not installed (scripts/deps --test installs it)" >&2; exit 1; }
 work=$(mktemp -d)
-shots=$(mktemp -d -t ura-dashboard-shots-XXXX)
+# URA_DASHBOARD_SHOTS keeps the screenshots where asked (docs/screenshots holds the ones operations.md shows).
+shots=${URA_DASHBOARD_SHOTS:-$(mktemp -d -t ura-dashboard-shots-XXXX)}
+mkdir -p "$shots"
 scenario_pid=""
 cleanup() {
   [[ -n "$scenario_pid" ]] && kill "$scenario_pid" 2>/dev/null || true

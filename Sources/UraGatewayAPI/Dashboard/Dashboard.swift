@@ -32,6 +32,68 @@ struct Dashboard: Sendable {
         return try message(id, MonitorReport(gateway: gateway), session)
     }
 
+    /// One case: its messages in order with each recipient's state, its deadlines (which message met
+    /// which), its declarations. A reference that is not one is a page that does not exist.
+    func casePage(_ text: String, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        guard let caseReference = try? CaseReference(text) else { return notFound(session) }
+        return page(("Rasti \(caseReference)", "Case \(caseReference)"), current: "/messages", csrf: session.csrf, body: try casePage(caseReference))
+    }
+
+    func trendsPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Prirjet", "Trends"), current: "/trends", csrf: session.csrf, body: try trends())
+    }
+
+    /// The committees' (KRAT) figures for the last 12 months, as they receive them from `/v1/stats`.
+    func statisticsPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Statistikat për KRAT", "Statistics for the committees (KRAT)"), current: "/statistics", csrf: session.csrf, body: statistics(try statisticsReport()))
+    }
+
+    /// The same figures as CSV, for a spreadsheet.
+    func statisticsCSV(_ session: DashboardAccess.Session) throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: ["Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                            "Content-Disposition": "attachment; filename=\"ura-krat-statistics.csv\"", "X-Content-Type-Options": "nosniff"],
+                     body: Array(try statisticsReport().csv.utf8))
+    }
+
+    private func statisticsReport() throws -> StatisticsReport {
+        let now = gateway.clock.now, from = now.addingTimeInterval(-365 * 86_400)
+        return StatisticsReport(rows: try gateway.store.statisticsRows(from: from, to: now), from: from, to: now, calendar: gateway.calendar)
+    }
+
+    private func statistics(_ r: StatisticsReport) -> String {
+        let words = self.words
+        func figure(_ m: Int?) -> String { m.map { HTML.escape(String($0)) } ?? "<span class=\"muted\">\(HTML.label("fshehur", "suppressed"))</span>" }
+        var html = "<p>\(HTML.label("12 muajt e fundit, ditët sipas orës së Tiranës. Asnjë referencë rasti, asnjë e dhënë personale.", "The last 12 months, days in Tirana time. No case reference, no personal data."))</p>"
+        html += "<p>\(HTML.label("Pragu", "Threshold")): \(r.threshold) \(HTML.label("mesazhe ose raste", "messages or cases")). "
+        html += "\(HTML.label("Të fshehura si të vogla", "Suppressed as small")): <b>\(r.suppressedSmall)</b>; "
+        html += "\(HTML.label("të fshehura plotësuese (që të mos nxirren nga totalet)", "suppressed to protect them (so that none can be worked out from the totals)")): <b>\(r.suppressedComplementary)</b>. "
+        html += "<a href=\"/statistics.csv\">\(HTML.label("Shkarko CSV", "Download CSV"))</a></p>"
+        html += "<p>\(HTML.label("Gjithsej", "Total")): \(figure(r.total.messages)) \(HTML.label("mesazhe", "messages")), \(figure(r.total.cases)) \(HTML.label("raste", "cases"))</p>"
+        let names: [String: (String, String)] = ["county": ("Qarku", "County"), "month": ("Muaji", "Month"), "type": ("Lloji", "Type"), "subject": ("Subjekti", "Subject")]
+        for dimension in StatisticsReport.dimensions {
+            let label = names[dimension] ?? (dimension, dimension)
+            html += "<h2>\(HTML.label("Sipas: " + label.0.lowercased(), "By " + label.1.lowercased()))</h2>"
+            html += HTML.table([label, ("Mesazhe", "Messages"), ("Raste", "Cases")], r.totals.filter { $0.dimension == dimension }.map { t in
+                [value(dimension, t.value, words), figure(t.messages), figure(t.cases)]
+            }, empty: ("Asnjë mesazh.", "No message."))
+        }
+        html += "<h2>\(HTML.label("Qeliza (qarku × muaji × lloji × subjekti)", "Cells (county × month × type × subject)"))</h2>"
+        html += HTML.table([("Qarku", "County"), ("Muaji", "Month"), ("Lloji", "Type"), ("Subjekti", "Subject"), ("Mesazhe", "Messages"), ("Raste", "Cases")],
+                           r.cells.map { c in
+                               [value("county", c.county, words), HTML.escape(c.month), value("type", c.type.rawValue, words), value("subject", c.subject.rawValue, words),
+                                figure(c.messages), figure(c.cases)]
+                           }, empty: ("Asnjë mesazh.", "No message."))
+        return html
+    }
+
+    private func value(_ dimension: String, _ value: String, _ words: DashboardWords) -> String {
+        switch dimension {
+        case "type": words.type(value, link: false)
+        case "subject": words.word(value, in: Self.subjects)
+        default: HTML.escape(value)
+        }
+    }
+
     func deadlinesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
         page(("Afatet", "Deadlines"), current: "/deadlines", csrf: session.csrf, body: try deadlines(MonitorReport(gateway: gateway)))
     }
@@ -151,6 +213,7 @@ struct Dashboard: Sendable {
         html += card(("Në pritje", "Pending"), n(d?["pending"])) + card(("Në dërgim", "In flight"), n(d?["in_flight"]))
         html += card(("Në riprovim", "Retrying"), n(d?["retry_scheduled"])) + card(("Të dorëzuara", "Delivered"), n(d?["delivered"]))
         html += card(("Të dështuara", "Dead letters"), n(d?["dead_letter"]), bad: dead > 0)
+        html += card(("Afate të hapura", "Open deadlines"), n(o["deadlines"]?["open"]))
         html += card(("Afate të kaluara", "Overdue deadlines"), n(o["deadlines"]?["overdue"]), bad: overdue > 0)
         let l = o["latency_seconds"]
         html += card(("Vonesa p50 / p99 (s)", "Latency p50 / p99 (s)"), "\(HTML.escape(number(l?["p50"]))) / \(HTML.escape(number(l?["p99"])))")
@@ -167,11 +230,11 @@ struct Dashboard: Sendable {
 
     private func ledgerSection(_ ledger: JSONValue?) -> String {
         var text = "\(HTML.label("Regjistri", "Ledger")): \(HTML.escape(ledger?["entries"]?.intValue.map(String.init) ?? "?")) \(HTML.label("hyrje", "entries"))"
-        if let at = ledger?["last_checkpoint"]?["at"]?.stringValue { text += "; \(HTML.label("pika e fundit e nënshkruar", "last signed checkpoint")) \(HTML.escape(at))" }
+        if let at = ledger?["last_checkpoint"]?["at"]?.stringValue { text += "; \(HTML.label("pika e fundit e nënshkruar", "last signed checkpoint")) \(words.time(at))" }
         if let v = ledger?["last_verification"], v != .null {
             text += v["intact"] == true
-                ? "; <span class=\"ok\">\(HTML.label("verifikuar i paprekur", "verified intact"))</span> \(HTML.escape(v["at"]?.stringValue ?? ""))"
-                : "; <span class=\"bad\">\(HTML.label("VERIFIKIMI DËSHTOI", "VERIFICATION FAILED"))</span> \(HTML.escape(v["at"]?.stringValue ?? ""))"
+                ? "; <span class=\"ok\">\(HTML.label("verifikuar i paprekur", "verified intact"))</span> \(words.time(v["at"]?.stringValue))"
+                : "; <span class=\"bad\">\(HTML.label("VERIFIKIMI DËSHTOI", "VERIFICATION FAILED"))</span> \(words.time(v["at"]?.stringValue))"
         }
         return "<p>\(text)</p>"
     }
@@ -181,12 +244,12 @@ struct Dashboard: Sendable {
                     ("Dorëzuar", "Delivered"), ("Dështuar", "Dead"), ("Suksesi", "Success rate"), ("Arritshmëria", "Reachability")],
                    rows.map { a in
                        let r = a["reachability"]
-                       var reach = HTML.escape(r?["state"]?.stringValue ?? "?")
+                       var reach = words.word(r?["state"]?.stringValue ?? "?", in: DashboardWords.reachability)
                        if r?["state"] == "failing" {
-                           reach = "<span class=\"bad\">\(reach)</span> \(HTML.escape(r?["failing_since"]?.stringValue ?? "")), \(HTML.escape(String(r?["consecutive_failures"]?.intValue ?? 0))) × \(HTML.escape(r?["last_error"]?.stringValue ?? ""))"
+                           reach = "<span class=\"bad\">\(reach)</span> \(HTML.label("që nga", "since")) \(words.time(r?["failing_since"]?.stringValue)), \(HTML.escape(String(r?["consecutive_failures"]?.intValue ?? 0))) × \(HTML.escape(r?["last_error"]?.stringValue ?? ""))"
                        }
                        let rate = a["success_rate"]?.numberValue.map { String(format: "%.0f%%", $0 * 100) } ?? "–"
-                       return [link(a["agency"]?.stringValue ?? "", "/messages?agency="), count(a["pending"]), count(a["in_flight"]), count(a["retry_scheduled"]),
+                       return [words.agency(a["agency"]?.stringValue ?? ""), count(a["pending"]), count(a["in_flight"]), count(a["retry_scheduled"]),
                                count(a["delivered"]), count(a["dead_letter"]), HTML.escape(rate), reach]
                    }, empty: ("Asnjë institucion.", "No agency."))
     }
@@ -210,14 +273,25 @@ struct Dashboard: Sendable {
             guard let state = DeliveryState(rawValue: stateText) else { throw GatewayError(.invalidRequest, "'\(stateText)' is not a delivery state") }
             filter.state = state
         }
-        let states = ["", "pending", "in_flight", "retry_scheduled", "delivered", "dead_letter"].map {
-            "<option value=\"\($0)\"\($0 == stateText ? " selected" : "")>\($0.isEmpty ? "—" : HTML.escape($0))</option>"
-        }.joined()
+        func options(_ values: [(value: String, text: String)], selected: String) -> String {
+            ([("", "—")] + values).map {
+                "<option value=\"\(HTML.escape($0.value))\"\($0.value == selected ? " selected" : "")>\(HTML.escape($0.text))</option>"
+            }.joined()
+        }
+        let states = options(["pending", "in_flight", "retry_scheduled", "delivered", "dead_letter"].map {
+            ($0, DashboardWords.deliveryStates[$0].map { "\($0.0) / \($0.1)" } ?? $0)
+        }, selected: stateText)
+        let types = options(gateway.catalogue.catalogue.entries.map { e in
+            (e.type.rawValue, "\(e.form.map { "\($0) " } ?? "")\(e.titleSq) / \(e.title)")
+        }, selected: typeText)
+        let agencies = options(gateway.directory.snapshot.directory.agencies.sorted { ($0.name, $0.id.rawValue) < ($1.name, $1.id.rawValue) }.map { a in
+            (a.id.rawValue, "\(a.name) (\(a.kind.rawValue)) — \(a.id.rawValue)")
+        }, selected: agencyText)
         var html = """
             <form class="filters" method="get" action="/messages">
             \(HTML.label("Rasti", "Case")) <input name="case" value="\(HTML.escape(caseText))" size="16">
-            \(HTML.label("Lloji", "Type")) <input name="type" value="\(HTML.escape(typeText))" size="28">
-            \(HTML.label("Institucioni", "Agency")) <input name="agency" value="\(HTML.escape(agencyText))" size="26">
+            \(HTML.label("Lloji", "Type")) <select name="type">\(types)</select>
+            \(HTML.label("Institucioni", "Agency")) <select name="agency">\(agencies)</select>
             \(HTML.label("Gjendja", "State")) <select name="state">\(states)</select>
             <button>\(HTML.label("Filtro", "Filter"))</button></form>
             """
@@ -225,11 +299,11 @@ struct Dashboard: Sendable {
         html += HTML.table([("Pranuar", "Accepted"), ("Mesazhi", "Message"), ("Lloji", "Type"), ("Rasti", "Case"), ("Nga", "From"), ("Dorëzimet", "Deliveries")],
                            list.map { m in
                                let deliveries = (m["deliveries"]?.arrayValue ?? []).map {
-                                   "\(HTML.escape($0["recipient"]?.stringValue ?? "")): \(HTML.escape($0["state"]?.stringValue ?? ""))"
+                                   "\(words.agency($0["recipient"]?.stringValue ?? "")): \(words.deliveryState($0["state"]?.stringValue ?? ""))"
                                }.joined(separator: "<br>")
-                               return [HTML.escape(m["accepted_at"]?.stringValue ?? ""), link(m["id"]?.stringValue ?? "", "/messages/"),
-                                       link(m["type"]?.stringValue ?? "", "/messages?type="), link(m["case"]?.stringValue ?? "", "/messages?case="),
-                                       HTML.escape(m["from"]?.stringValue ?? ""), deliveries]
+                               return [words.time(m["accepted_at"]?.stringValue), link(m["id"]?.stringValue ?? "", "/messages/"),
+                                       words.type(m["type"]?.stringValue ?? ""), link(m["case"]?.stringValue ?? "", "/cases/"),
+                                       words.agency(m["from"]?.stringValue ?? ""), deliveries]
                            }, empty: ("Asnjë mesazh.", "No message."))
         return html
     }
@@ -238,16 +312,17 @@ struct Dashboard: Sendable {
         guard let m = try gateway.store.message(id) else { return notFound(session) }
         let md = m.metadata
         var html = "<table>"
-        for (label, value) in [(("Mesazhi", "Message"), md.id.rawValue), (("Lloji", "Type"), md.type.rawValue), (("Rasti", "Case"), md.caseReference.rawValue),
-                               (("Nga", "From"), md.from.rawValue), (("Për", "To"), md.to.map(\.rawValue).joined(separator: ", ")),
-                               (("Subjekti", "Subject"), md.subject.rawValue), (("Pranuar", "Accepted"), RFC3339.string(from: m.acceptedAt))] {
-            html += "<tr><th>\(HTML.label(label.0, label.1))</th><td>\(HTML.escape(value))</td></tr>"
+        for (label, value) in [(("Mesazhi", "Message"), HTML.escape(md.id.rawValue)), (("Lloji", "Type"), words.type(md.type.rawValue)),
+                               (("Rasti", "Case"), link(md.caseReference.rawValue, "/cases/")),
+                               (("Nga", "From"), words.agency(md.from.rawValue)), (("Për", "To"), words.agencies(md.to.map(\.rawValue))),
+                               (("Subjekti", "Subject"), words.word(md.subject.rawValue, in: Self.subjects)), (("Pranuar", "Accepted"), words.time(m.acceptedAt))] {
+            html += "<tr><th>\(HTML.label(label.0, label.1))</th><td>\(value)</td></tr>"
         }
         html += "</table><h2>\(HTML.label("Dorëzimet", "Deliveries"))</h2>"
         html += HTML.table([("Marrësi", "Recipient"), ("Kanali", "Channel"), ("Gjendja", "State"), ("Provat", "Attempts"), ("Gabimi i fundit", "Last error"), ("Mbyllur", "Settled")],
                            try gateway.store.deliveries(of: id).map { d in
-                               [HTML.escape(d.recipient.rawValue), HTML.escape(d.channel.rawValue), HTML.escape(d.state.rawValue), HTML.escape(String(d.attempts)),
-                                HTML.escape(d.lastError ?? ""), HTML.escape(d.settledAt.map { RFC3339.string(from: $0) } ?? "")]
+                               [words.agency(d.recipient.rawValue), HTML.escape(d.channel.rawValue), words.deliveryState(d.state.rawValue), HTML.escape(String(d.attempts)),
+                                HTML.escape(d.lastError ?? ""), words.time(d.settledAt)]
                            }, empty: ("Asnjë dorëzim.", "No delivery."))
         html += "<h2>\(HTML.label("Kronologjia (regjistri)", "Timeline (ledger)"))</h2>"
         let indexes = try gateway.store.ledgerIndexes(forMessage: id)
@@ -259,8 +334,8 @@ struct Dashboard: Sendable {
                 guard let v = data[key] else { return nil }
                 return "\(key): \(v.stringValue ?? v.serializedString())"
             }.joined(separator: "; ")
-            rows.append([HTML.escape(leaf["at"]?.stringValue ?? ""), HTML.escape(leaf["kind"]?.stringValue ?? ""),
-                         HTML.escape(leaf["agency"]?.stringValue ?? ""), HTML.escape(details), HTML.escape(String(index))])
+            rows.append([words.time(leaf["at"]?.stringValue), words.event(leaf["kind"]?.stringValue ?? ""),
+                         leaf["agency"]?.stringValue.map { words.agency($0) } ?? "", HTML.escape(details), HTML.escape(String(index))])
         }
         html += HTML.table([("Koha", "At"), ("Ngjarja", "Event"), ("Institucioni", "Agency"), ("Hollësi", "Details"), ("Hyrja", "Entry")], rows,
                            empty: ("Asnjë hyrje.", "No entry."))
@@ -271,12 +346,13 @@ struct Dashboard: Sendable {
         HTML.table([("Gjendja", "State"), ("Afati", "Due"), ("Rasti", "Case"), ("Pritet", "Expected"), ("Rregulli", "Rule"), ("Nxitësi", "Trigger"), ("Përgjegjës", "Responsible")],
                    (try report.deadlines(limit: 500)["deadlines"]?.arrayValue ?? []).map { d in
                        let state = d["state"]?.stringValue ?? ""
-                       return [state == "overdue" ? "<span class=\"bad\">\(HTML.label("i kaluar", "overdue"))</span>" : HTML.label("i hapur", "open"),
-                               HTML.escape(d["due"]?.stringValue ?? ""), link(d["case"]?.stringValue ?? "", "/messages?case="),
-                               HTML.escape((d["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " / ")),
+                       let due = d["due"]?.stringValue.flatMap(RFC3339.date(from:))
+                       return [words.deadlineState(state),
+                               "\(words.time(due))<br>\(due.map { words.relative($0) } ?? "")", link(d["case"]?.stringValue ?? "", "/cases/"),
+                               (d["expected"]?.arrayValue ?? []).compactMap(\.stringValue).map { words.type($0) }.joined(separator: "<br>"),
                                HTML.escape(d["rule"]?.stringValue ?? ""),
-                               "\(link(d["trigger"]?.stringValue ?? "", "/messages/")) \(HTML.escape(d["trigger_type"]?.stringValue ?? ""))",
-                               HTML.escape((d["responsible"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))]
+                               "\(words.type(d["trigger_type"]?.stringValue ?? ""))<br><small>\(link(d["trigger"]?.stringValue ?? "", "/messages/"))</small>",
+                               words.agencies((d["responsible"]?.arrayValue ?? []).compactMap(\.stringValue))]
                    }, empty: ("Asnjë afat i hapur.", "No open deadline."))
     }
 
@@ -295,7 +371,7 @@ struct Dashboard: Sendable {
                                    <input type="hidden" name="recipient" value="\(HTML.escape(recipient))">\
                                    <button>\(HTML.label("Ridërgo", "Redrive"))</button></form>
                                    """
-                               return [HTML.escape(d["at"]?.stringValue ?? ""), link(message, "/messages/"), HTML.escape(recipient),
+                               return [words.time(d["at"]?.stringValue), link(message, "/messages/"), words.agency(recipient),
                                        HTML.escape(String(d["attempts"]?.intValue ?? 0)), HTML.escape(d["reason"]?.stringValue ?? ""), form]
                            }, empty: ("Asnjë mesazh i dështuar.", "No dead letter."))
         return html
@@ -306,10 +382,11 @@ struct Dashboard: Sendable {
                     ("Arritshmëria", "Reachability"), ("Suksesi i fundit", "Last success"), ("Dështime radhazi", "Failures in a row"), ("Gabimi i fundit", "Last error")],
                    (try report.agencies()["agencies"]?.arrayValue ?? []).map { a in
                        let state = a["state"]?.stringValue ?? ""
-                       return [link(a["agency"]?.stringValue ?? "", "/messages?agency="), HTML.escape(a["kind"]?.stringValue ?? ""),
+                       return [link(a["agency"]?.stringValue ?? "", "/messages?agency="),
+                               (a["kind"]?.stringValue).flatMap(AgencyKind.init(rawValue:)).map { words.kind($0) } ?? "",
                                HTML.escape(a["name"]?.stringValue ?? ""), HTML.escape(a["status"]?.stringValue ?? ""), HTML.escape(a["delivery"]?.stringValue ?? ""),
-                               state == "failing" ? "<span class=\"bad\">\(HTML.escape(state))</span>" : HTML.escape(state),
-                               HTML.escape(a["last_success_at"]?.stringValue ?? a["last_poll_at"]?.stringValue ?? ""),
+                               state == "failing" ? "<span class=\"bad\">\(words.word(state, in: DashboardWords.reachability))</span>" : words.word(state, in: DashboardWords.reachability),
+                               words.time(a["last_success_at"]?.stringValue ?? a["last_poll_at"]?.stringValue),
                                HTML.escape(String(a["consecutive_failures"]?.intValue ?? 0)), HTML.escape(a["last_error"]?.stringValue ?? "")]
                    }, empty: ("Asnjë institucion.", "No agency."))
     }
@@ -326,10 +403,106 @@ struct Dashboard: Sendable {
         do { caseReference = try CaseReference(caseText) } catch { throw GatewayError(.invalidRequest, "\(error)") }
         html += HTML.table([("Roli", "Role"), ("Institucioni", "Agency"), ("Data", "Declared on"), ("Regjistruar", "Recorded"), ("Gjurma e formularit", "Form digest")],
                            try gateway.store.declarations(forCase: caseReference).map { d in
-                               [HTML.escape(d.role.rawValue), HTML.escape(d.agency.rawValue), HTML.escape(d.declaredOn),
-                                HTML.escape(RFC3339.string(from: d.recordedAt)), "<code>\(HTML.escape(String(d.formDigest.prefix(16))))…</code>"]
+                               [words.word(d.role.rawValue, in: Self.roles), words.agency(d.agency.rawValue), HTML.escape(d.declaredOn),
+                                words.time(d.recordedAt), "<code>\(HTML.escape(String(d.formDigest.prefix(16))))…</code>"]
                            }, empty: ("Asnjë deklaratë për këtë rast.", "No declaration for this case."))
         return html
+    }
+
+    private var words: DashboardWords { DashboardWords(gateway: gateway) }
+
+    /// The last 30 days in Tirana: accepted, delivered, given up; accept-to-delivered p50 and p99;
+    /// then open and overdue deadlines per responsible agency.
+    private func trends() throws -> String {
+        let trends = try DeliveryTrends(store: gateway.store, calendar: gateway.calendar, now: gateway.clock.now)
+        let labels = trends.days.map(\.date)
+        var html = "<h2>\(HTML.label("Mesazhe dhe dorëzime në ditë (30 ditë)", "Messages and deliveries per day (30 days)"))</h2>"
+        html += Charts.bars(labels, [
+            .init(label: ("Pranuar", "accepted"), color: "#1d3557", values: trends.days.map { Double($0.accepted) }),
+            .init(label: ("Dorëzuar", "delivered"), color: "#2a9d8f", values: trends.days.map { Double($0.delivered) }),
+            .init(label: ("Dështuar", "given up"), color: "#b42318", values: trends.days.map { Double($0.failed) }),
+        ])
+        html += "<h2>\(HTML.label("Nga pranimi te dorëzimi, p50 dhe p99 në ditë", "Accept to delivered, p50 and p99 per day"))</h2>"
+        html += Charts.lines(labels, [
+            .init(label: ("p50", "p50"), color: "#2a9d8f", values: trends.days.map(\.p50)),
+            .init(label: ("p99", "p99"), color: "#e76f51", values: trends.days.map(\.p99)),
+        ], unit: " s")
+        var open: [String: Int] = [:], overdue: [String: Int] = [:]
+        for d in try gateway.store.pendingDeadlines(limit: 100_000) where !d.optional {
+            let parties = d.responsible.isEmpty ? d.responsibleKinds.map { "kind:" + $0.rawValue } : d.responsible.map(\.rawValue)
+            for p in parties { if d.state == .overdue { overdue[p, default: 0] += 1 } else { open[p, default: 0] += 1 } }
+        }
+        let parties = Set(open.keys).union(overdue.keys).sorted { (overdue[$0] ?? 0, open[$0] ?? 0, $1) > (overdue[$1] ?? 0, open[$1] ?? 0, $0) }.prefix(40)
+        html += "<h2>\(HTML.label("Afate të hapura dhe të kaluara sipas institucionit", "Open and overdue deadlines per agency"))</h2>"
+        if parties.isEmpty {
+            html += "<p class=\"empty\">\(HTML.label("Asnjë afat i hapur.", "No open deadline."))</p>"
+        } else {
+            let names = parties.map { p -> String in
+                if p.hasPrefix("kind:") { return HTML.escape(String(p.dropFirst(5))) }
+                return HTML.escape((try? AgencyID(p)).flatMap { gateway.directory.snapshot[$0]?.name } ?? p)
+            }
+            html += Charts.rows(names, [
+                .init(label: ("Të kaluara", "overdue"), color: "#b42318", values: parties.map { Double(overdue[$0] ?? 0) }),
+                .init(label: ("Të hapura", "open"), color: "#457b9d", values: parties.map { Double(open[$0] ?? 0) }),
+            ])
+        }
+        return html
+    }
+
+    static let subjects: [String: (String, String)] = [
+        "child": ("Fëmijë", "child"), "adult": ("I rritur", "adult"), "unknown": ("Moshë e panjohur (si fëmijë)", "age unknown (treated as a child)"),
+    ]
+
+    static let roles: [String: (String, String)] = [
+        "interviewer": ("Intervistuesi", "interviewer"), "interpreter": ("Përkthyesi", "interpreter"), "psychologist": ("Psikologu", "psychologist"),
+        "guardian": ("Kujdestari", "guardian"), "child-protection-worker": ("Punonjësi i mbrojtjes së fëmijës", "child-protection worker"),
+        "other": ("Person i tretë", "third person present"),
+    ]
+
+    private func casePage(_ caseReference: CaseReference) throws -> String {
+        let words = self.words
+        let messages = try gateway.store.messages(matching: MessageFilter(caseReference: caseReference, limit: 10_000))
+            .sorted { ($0.acceptedAt, $0.metadata.id.rawValue) < ($1.acceptedAt, $1.metadata.id.rawValue) }
+        let deadlines = try gateway.store.deadlines(forCase: caseReference)
+        var html = "<p>\(HTML.label("Vetëm meta të dhëna të rastit; përmbajtjen e lexojnë vetëm institucionet.", "The case's metadata only; only the agencies read the bodies."))"
+        html += " <a href=\"/messages?case=\(HTML.escape(HTML.query(caseReference.rawValue)))\">\(HTML.label("Mesazhet e filtruara", "Filtered messages"))</a></p>"
+        html += "<h2>\(HTML.label("Mesazhet", "Messages"))</h2>"
+        html += HTML.table([("Pranuar", "Accepted"), ("Lloji", "Type"), ("Nga", "From"), ("Marrësit dhe gjendja", "Recipients and state"), ("Afatet", "Deadlines"), ("Kronologjia", "Timeline")],
+                           messages.map { m in
+                               let md = m.metadata
+                               let recipients = m.deliveries.map { "\(words.agency($0.recipient.rawValue)): \(words.deliveryState($0.state.rawValue))" }.joined(separator: "<br>")
+                               var notes: [String] = []
+                               for d in deadlines where d.trigger == md.id { notes.append("\(HTML.label("nis", "starts")) \(deadlineName(d, words))") }
+                               for d in deadlines where d.repeatedBy.contains(md.id) { notes.append("\(HTML.label("përsërit", "repeats")) \(deadlineName(d, words))") }
+                               for d in deadlines where d.state == .met && d.metBy == md.id {
+                                   notes.append("<span class=\"ok\">\(HTML.label("përmbush", "meets"))</span> \(deadlineName(d, words))\(d.metLate ? " <span class=\"bad\">\(HTML.label("me vonesë", "late"))</span>" : "")")
+                               }
+                               return [words.time(m.acceptedAt), words.type(md.type.rawValue), words.agency(md.from.rawValue), recipients,
+                                       notes.joined(separator: "<br>"), link(md.id.rawValue, "/messages/")]
+                           }, empty: ("Asnjë mesazh për këtë rast.", "No message in this case."))
+        html += "<h2>\(HTML.label("Afatet", "Deadlines"))</h2>"
+        html += HTML.table([("Gjendja", "State"), ("Pritet", "Expected"), ("Nga", "By"), ("Afati", "Due"), ("Nisur nga", "Started by"), ("Përmbushur nga", "Met by")],
+                           deadlines.map { d in
+                               let by = d.responsible.isEmpty ? d.responsibleKinds.map { words.kind($0) }.joined(separator: ", ") : words.agencies(d.responsible.map(\.rawValue))
+                               let due = d.state == .open || d.state == .overdue ? "\(words.time(d.due))<br>\(words.relative(d.due))" : words.time(d.due)
+                               var started = "\(words.type(d.triggerType.rawValue))<br><small>\(link(d.trigger.rawValue, "/messages/"))</small>"
+                               if !d.repeatedBy.isEmpty {
+                                   started += "<br>\(HTML.label("nxitur sërish nga", "triggered again by")) " + d.repeatedBy.map { link($0.rawValue, "/messages/") }.joined(separator: ", ")
+                               }
+                               let met = d.metBy.map { "\(link($0.rawValue, "/messages/"))<br>\(words.time(d.metAt))" } ?? ""
+                               return [words.deadlineState(d.state.rawValue) + (d.optional ? " <span class=\"muted\">(\(HTML.label("afat i mundshëm", "window")))</span>" : ""),
+                                       d.expected.map { words.type($0.rawValue, link: false) }.joined(separator: "<br>"), by, due, started, met]
+                           }, empty: ("Asnjë afat.", "No deadline."))
+        html += "<h2>\(HTML.label("Deklaratat (A1)", "Declarations (A1)"))</h2>"
+        html += HTML.table([("Roli", "Role"), ("Institucioni", "Agency"), ("Data", "Declared on"), ("Regjistruar", "Recorded")],
+                           try gateway.store.declarations(forCase: caseReference).map { d in
+                               [words.word(d.role.rawValue, in: Self.roles), words.agency(d.agency.rawValue), HTML.escape(d.declaredOn), words.time(d.recordedAt)]
+                           }, empty: ("Asnjë deklaratë për këtë rast.", "No declaration for this case."))
+        return html
+    }
+
+    private func deadlineName(_ d: Deadline, _ words: DashboardWords) -> String {
+        "\(d.expected.map { words.type($0.rawValue, link: false) }.joined(separator: " / ")) (\(HTML.escape(d.rule.description)), \(words.deadlineState(d.state.rawValue)))"
     }
 
     // MARK: Responses

@@ -41,9 +41,9 @@ enum HTML {
     }
 
     static let navigation: [(path: String, sq: String, en: String)] = [
-        ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/deadlines", "Afatet", "Deadlines"),
+        ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/trends", "Prirjet", "Trends"), ("/deadlines", "Afatet", "Deadlines"),
         ("/dead-letters", "Të dështuarat", "Dead letters"), ("/agencies", "Institucionet", "Agencies"),
-        ("/declarations", "Deklaratat", "Declarations"),
+        ("/declarations", "Deklaratat", "Declarations"), ("/statistics", "KRAT", "Statistics"),
     ]
 
     /// A whole page: header, navigation, the body (already HTML), and the logout form.
@@ -57,6 +57,7 @@ enum HTML {
         return """
         <!doctype html>
         <html lang="sq"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="refresh" content="\(refreshSeconds)">
         <title>Ura — \(escape(title.0)) / \(escape(title.1))</title>
         <style>\(style)</style></head>
         <body><header><strong>Ura</strong> <span class="muted">\(label("Sekretariati i AP-së", "Responsible Authority secretariat"))</span>\(logout)</header>
@@ -66,6 +67,9 @@ enum HTML {
         """
     }
 
+    /// Every page reloads itself this often (a meta refresh: no script).
+    static let refreshSeconds = 60
+
     static let style = """
     body{font-family:system-ui,sans-serif;margin:0;color:#1b1f23;background:#f6f7f9}header{background:#1d3557;color:#fff;padding:.6em 1em}
     header .muted{color:#cfd8e3}nav{background:#e9edf2;padding:.4em 1em}nav a{margin-right:1.2em;color:#1d3557;text-decoration:none}
@@ -74,6 +78,7 @@ enum HTML {
     .en{color:#57606a;font-weight:normal}.muted{color:#57606a}.bad{color:#b42318;font-weight:bold}.ok{color:#1a7f37}
     .cards{display:flex;flex-wrap:wrap;gap:1em;margin-bottom:1em}.card{background:#fff;border:1px solid #d0d7de;padding:.6em 1em;min-width:10em}
     .card b{font-size:1.5em;display:block}form.inline{display:inline}form.filters{margin-bottom:1em}form.filters input,form.filters select{margin-right:.6em}
-    form.logout{float:right}footer{padding:1em;font-size:.8em}.empty{font-style:italic}
+    form.logout{float:right}footer{padding:1em;font-size:.8em}.empty{font-style:italic}small.id{color:#57606a;font-family:monospace}
+    form.filters select{max-width:24em}svg.chart{background:#fff;border:1px solid #d0d7de;max-width:100%;height:auto}.legend span{margin-right:1.2em}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
     """
 }

@@ -6,7 +6,8 @@ import UraStore
 
 /// Everything the gateway knows about one case, in time order, for the secretariat: each message
 /// (metadata only), each delivery's receipt or failure, each deadline armed, met or overdue, and
-/// each confidentiality declaration. Never a body, never a name.
+/// each confidentiality declaration. Never a body, never a name. A message comes before the
+/// deadlines it arms, meets or repeats (`deadline.repeated`: the same obligation triggered again).
 public struct CaseTimeline: Sendable {
     public struct Event: Sendable {
         public let at: Date
@@ -20,8 +21,10 @@ public struct CaseTimeline: Sendable {
     public init(caseReference: CaseReference, store: any Store) throws(StoreError) {
         self.caseReference = caseReference
         var events: [Event] = []
+        var acceptedAt: [MessageID: Date] = [:]
         for m in try store.messages(matching: MessageFilter(caseReference: caseReference, limit: 10_000)) {
             let md = m.metadata
+            acceptedAt[md.id] = m.acceptedAt
             var fields: JSONObject = ["id": .string(md.id.rawValue), "type": .string(md.type.rawValue), "from": .string(md.from.rawValue),
                                       "to": .array(md.to.map { .string($0.rawValue) }), "subject": .string(md.subject.rawValue),
                                       "priority": .string(md.priority.rawValue)]
@@ -43,7 +46,13 @@ public struct CaseTimeline: Sendable {
                                     "due": .string(RFC3339.string(from: d.due)), "optional": .bool(d.optional)]
             var armed = base
             armed["state"] = .string(d.state.rawValue)
+            if !d.repeatedBy.isEmpty { armed["repeated_by"] = .array(d.repeatedBy.map { .string($0.rawValue) }) }
             events.append(Event(at: d.armedAt, kind: "deadline.armed", fields: armed))
+            for again in d.repeatedBy {
+                var f = base
+                f["repeat"] = .string(again.rawValue)
+                events.append(Event(at: acceptedAt[again] ?? d.armedAt, kind: "deadline.repeated", fields: f))
+            }
             if d.state == .met, let at = d.metAt {
                 var f = base
                 f["met_by"] = d.metBy.map { .string($0.rawValue) } ?? .null
@@ -62,7 +71,9 @@ public struct CaseTimeline: Sendable {
                 "id": .string(d.id), "role": .string(d.role.rawValue), "agency": .string(d.agency.rawValue), "declared_on": .string(d.declaredOn),
             ]))
         }
-        self.events = events.sorted { ($0.at, $0.kind) < ($1.at, $1.kind) }
+        // At the same instant a message comes before what it arms, meets or repeats.
+        func rank(_ e: Event) -> Int { e.kind == "message.accepted" ? 0 : 1 }
+        self.events = events.sorted { ($0.at, rank($0), $0.kind) < ($1.at, rank($1), $1.kind) }
     }
 
     public var json: JSONValue {

@@ -4,7 +4,8 @@ import UraProtocol
 
 /// Turns the catalogue's expectations into the deadlines a newly accepted message arms: one per
 /// expectation that applies to the message's subject, due by the working calendar, and for a
-/// monthly report one per month of the series.
+/// monthly report one per month of the series. Each carries its obligation (rule and responsible
+/// party) so that the store arms it only when no deadline of that obligation is pending in the case.
 public struct DeadlinePlanner: Sendable {
     public let catalogue: Catalogue
     public let calendar: WorkingCalendar
@@ -21,10 +22,12 @@ public struct DeadlinePlanner: Sendable {
         var armed: [Deadline] = []
         for (index, expectation) in entry.expects.enumerated() where expectation.applies(to: m.subject) {
             let responsible = parties.filter { expectation.by.contains($0.value) }.keys.sorted()
+            let obligation = expectation.per == .obligation
+                ? Self.obligation(triggerType: m.type, index: index, responsible: responsible, kinds: expectation.by) : nil
             func make(id: String, due: Date, occurrence: Int?) -> Deadline {
                 Deadline(id: id, caseReference: m.caseReference, trigger: m.id, triggerType: m.type, expected: expectation.types,
                          responsible: responsible, responsibleKinds: expectation.by, optional: expectation.optional,
-                         rule: expectation.within, armedAt: acceptedAt, due: due, occurrence: occurrence)
+                         rule: expectation.within, armedAt: acceptedAt, due: due, occurrence: occurrence, obligation: obligation)
             }
             if expectation.within == .monthly {
                 for month in 1...max(1, expectation.forMonths ?? 1) {
@@ -36,5 +39,14 @@ public struct DeadlinePlanner: Sendable {
             }
         }
         return armed
+    }
+
+    /// `<trigger type>#<expectation index> <party>`, the party being the responsible agencies, or the
+    /// kinds when no party of those kinds took part. Migration 7 computes the same text in SQL for
+    /// the rows it merges; change both together.
+    public static func obligation(triggerType: MessageType, index: Int, responsible: [AgencyID], kinds: [AgencyKind]) -> String {
+        let party = responsible.isEmpty ? "kinds:" + kinds.map(\.rawValue).sorted().joined(separator: ",")
+                                        : responsible.map(\.rawValue).sorted().joined(separator: ",")
+        return "\(triggerType.rawValue)#\(index) \(party)"
     }
 }

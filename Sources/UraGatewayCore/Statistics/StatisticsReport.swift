@@ -5,12 +5,16 @@ import UraProtocol
 import UraStore
 
 /// De-identified figures for the regional anti-trafficking committees (KRAT): how many messages,
-/// and how many distinct cases, per county, month, message type and subject category.
+/// and how many distinct cases, per county, month, message type and subject category — each cell
+/// of the four together, the totals per county, per month, per type and per subject, and the total.
 ///
-/// Committees must never receive names or identifying data (SOP). So a cell holds only those four
-/// dimensions and two counts; a cell whose message or case count is under the threshold (5) is
-/// suppressed — present, with no counts — and there are no totals, which could be subtracted to
-/// reveal a suppressed cell. Case references are used to count distinct cases and are then dropped.
+/// Committees must never receive names or identifying data (SOP). A figure under the threshold (5
+/// messages or 5 cases) is suppressed: present, with no counts. Totals are published, so a lone
+/// suppressed figure could be recovered by subtraction (a county's total minus its shown cells);
+/// complementary suppression prevents it: wherever a published total covers exactly one suppressed
+/// figure, the smallest shown figure under that total is suppressed too, until no total covers
+/// exactly one. The report says the threshold and how many figures were suppressed either way.
+/// Case references are used to count distinct cases and are then dropped.
 public struct StatisticsReport: Sendable, Equatable {
     public struct Cell: Sendable, Equatable {
         public var county: String
@@ -23,53 +27,165 @@ public struct StatisticsReport: Sendable, Equatable {
         public var suppressed: Bool { messages == nil }
     }
 
+    /// One total: a dimension's value (`county` `tirane`, `month` `2026-11`, …) and its counts, nil when suppressed.
+    public struct Total: Sendable, Equatable {
+        public var dimension: String
+        public var value: String
+        public var messages: Int?
+        public var cases: Int?
+        public var suppressed: Bool { messages == nil }
+    }
+
     public static let suppressionThreshold = 5
+    public static let dimensions = ["county", "month", "type", "subject"]
 
     public var from: Date
     public var to: Date
+    public var threshold: Int
     public var cells: [Cell]
+    /// Per dimension, in `dimensions` order, each by value.
+    public var totals: [Total]
+    /// The whole period; nil counts when under the threshold.
+    public var total: Total
+    /// Figures (cells and totals) under the threshold.
+    public var suppressedSmall = 0
+    /// Figures suppressed so that a small one cannot be recovered from a total.
+    public var suppressedComplementary = 0
 
     public init(rows: [StatisticsRow], from: Date, to: Date, calendar: WorkingCalendar, threshold: Int = suppressionThreshold) {
         struct Key: Hashable { let county: String, month: String, type: MessageType, subject: SubjectCategory }
         var messages: [Key: Int] = [:]
         var cases: [Key: Set<CaseReference>] = [:]
+        var totalMessages: [String: [String: Int]] = [:], totalCases: [String: [String: Set<CaseReference>]] = [:]
+        var allCases = Set<CaseReference>()
+        let localDate = calendar.localDates()
         for row in rows {
-            let key = Key(county: row.county?.rawValue ?? "unknown", month: String(calendar.localDate(of: row.acceptedAt).prefix(7)),
+            let key = Key(county: row.county?.rawValue ?? "unknown", month: String(localDate(row.acceptedAt).prefix(7)),
                           type: row.type, subject: row.subject)
             messages[key, default: 0] += 1
             cases[key, default: []].insert(row.caseReference)
+            for (dimension, value) in zip(Self.dimensions, [key.county, key.month, key.type.rawValue, key.subject.rawValue]) {
+                totalMessages[dimension, default: [:]][value, default: 0] += 1
+                totalCases[dimension, default: [:]][value, default: []].insert(row.caseReference)
+            }
+            allCases.insert(row.caseReference)
         }
         self.from = from
         self.to = to
-        cells = messages.keys.sorted {
-            ($0.month, $0.county, $0.type.rawValue, $0.subject.rawValue) < ($1.month, $1.county, $1.type.rawValue, $1.subject.rawValue)
-        }.map { key in
-            let m = messages[key]!, c = cases[key]!.count
-            let shown = m >= threshold && c >= threshold
-            return Cell(county: key.county, month: key.month, type: key.type, subject: key.subject,
-                        messages: shown ? m : nil, cases: shown ? c : nil)
+        self.threshold = threshold
+        func small(_ m: Int, _ c: Int) -> Bool { m < threshold || c < threshold }
+
+        // The total of the period, then each dimension's totals (protected against the period's total).
+        let grandSmall = small(rows.count, allCases.count)
+        total = Total(dimension: "all", value: "all", messages: grandSmall ? nil : rows.count, cases: grandSmall ? nil : allCases.count)
+        suppressedSmall += grandSmall ? 1 : 0
+        var totals: [Total] = []
+        var publishedTotals: [String: Set<String>] = [:]
+        for dimension in Self.dimensions {
+            let values = (totalMessages[dimension] ?? [:]).keys.sorted()
+            let counts = values.map { totalMessages[dimension]![$0]! }
+            let caseCounts = values.map { totalCases[dimension]![$0]!.count }
+            var hidden = values.indices.map { small(counts[$0], caseCounts[$0]) }
+            suppressedSmall += hidden.filter { $0 }.count
+            suppressedComplementary += Self.protect(counts, &hidden, groups: grandSmall ? [] : [Array(values.indices)])
+            for (i, value) in values.enumerated() {
+                totals.append(Total(dimension: dimension, value: value, messages: hidden[i] ? nil : counts[i], cases: hidden[i] ? nil : caseCounts[i]))
+                if !hidden[i] { publishedTotals[dimension, default: []].insert(value) }
+            }
         }
+        self.totals = totals
+
+        // The cells, protected against every published total that covers them.
+        let keys = messages.keys.sorted {
+            ($0.month, $0.county, $0.type.rawValue, $0.subject.rawValue) < ($1.month, $1.county, $1.type.rawValue, $1.subject.rawValue)
+        }
+        let counts = keys.map { messages[$0]! }
+        var hidden = keys.map { small(messages[$0]!, cases[$0]!.count) }
+        suppressedSmall += hidden.filter { $0 }.count
+        var groups: [String: [Int]] = [:]
+        for (i, key) in keys.enumerated() {
+            for (dimension, value) in zip(Self.dimensions, [key.county, key.month, key.type.rawValue, key.subject.rawValue])
+            where publishedTotals[dimension]?.contains(value) == true {
+                groups["\(dimension)=\(value)", default: []].append(i)
+            }
+        }
+        if !grandSmall { groups["all"] = Array(keys.indices) }
+        suppressedComplementary += Self.protect(counts, &hidden, groups: groups.keys.sorted().map { groups[$0]! })
+        cells = keys.enumerated().map { i, key in
+            Cell(county: key.county, month: key.month, type: key.type, subject: key.subject,
+                 messages: hidden[i] ? nil : messages[key]!, cases: hidden[i] ? nil : cases[key]!.count)
+        }
+    }
+
+    /// Complementary suppression: while a group whose sum is published has exactly one hidden
+    /// member, hides its smallest shown member. Returns how many it hid.
+    static func protect(_ counts: [Int], _ hidden: inout [Bool], groups: [[Int]]) -> Int {
+        var added = 0, changed = true
+        while changed {
+            changed = false
+            for group in groups where group.filter({ hidden[$0] }).count == 1 {
+                guard let next = group.filter({ !hidden[$0] }).min(by: { (counts[$0], $0) < (counts[$1], $1) }) else { continue }
+                hidden[next] = true
+                added += 1
+                changed = true
+            }
+        }
+        return added
     }
 
     /// The JSON served at `GET /v1/stats`.
     public var json: JSONValue {
-        .object([
+        func counts(_ m: Int?, _ c: Int?, into object: inout JSONObject) {
+            if let m, let c {
+                object["messages"] = .number(Double(m))
+                object["cases"] = .number(Double(c))
+            } else {
+                object["suppressed"] = .bool(true)
+            }
+        }
+        var grand: JSONObject = [:]
+        counts(total.messages, total.cases, into: &grand)
+        var byDimension: JSONObject = [:]
+        for dimension in Self.dimensions {
+            byDimension[dimension] = .array(totals.filter { $0.dimension == dimension }.map { t in
+                var object: JSONObject = ["value": .string(t.value)]
+                counts(t.messages, t.cases, into: &object)
+                return .object(object)
+            })
+        }
+        return .object([
             "from": .string(RFC3339.string(from: from)),
             "to": .string(RFC3339.string(from: to)),
-            "suppression_threshold": .number(Double(StatisticsReport.suppressionThreshold)),
+            "suppression_threshold": .number(Double(threshold)),
+            "suppressed": .object(["small": .number(Double(suppressedSmall)), "complementary": .number(Double(suppressedComplementary))]),
+            "total": .object(grand),
+            "totals": .object(byDimension),
             "cells": .array(cells.map { cell in
                 var object: JSONObject = [
                     "county": .string(cell.county), "month": .string(cell.month), "type": .string(cell.type.rawValue),
                     "subject": .string(cell.subject.rawValue),
                 ]
-                if let m = cell.messages, let c = cell.cases {
-                    object["messages"] = .number(Double(m))
-                    object["cases"] = .number(Double(c))
-                } else {
-                    object["suppressed"] = .bool(true)
-                }
+                counts(cell.messages, cell.cases, into: &object)
                 return .object(object)
             }),
         ])
+    }
+
+    /// The cells and totals as CSV (RFC 4180): `level,county,month,type,subject,messages,cases`,
+    /// a suppressed figure with empty counts and `suppressed` in the last column.
+    public var csv: String {
+        var lines = ["level,county,month,type,subject,messages,cases,note"]
+        func field(_ text: String) -> String { text.contains(where: { ",\"\n".contains($0) }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text }
+        func figures(_ m: Int?, _ c: Int?) -> String { m.map { "\($0),\(c ?? 0)," } ?? ",,suppressed" }
+        lines.append("total,,,,,\(figures(total.messages, total.cases))")
+        for t in totals {
+            var columns = ["", "", "", ""]
+            if let i = Self.dimensions.firstIndex(of: t.dimension) { columns[i] = field(t.value) }
+            lines.append("total by \(t.dimension),\(columns.joined(separator: ",")),\(figures(t.messages, t.cases))")
+        }
+        for c in cells {
+            lines.append("cell,\(field(c.county)),\(c.month),\(field(c.type.rawValue)),\(c.subject.rawValue),\(figures(c.messages, c.cases))")
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
     }
 }
