@@ -80,6 +80,18 @@ public struct GatewayAPI: HTTPHandler {
             throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)",
                                extensions: ["services": servicesJSON])
         }
+        if let last = gateway.ledgerVerifications.last, !last.report.isIntact {
+            throw GatewayError(.unavailable, "the ledger verification of \(RFC3339.string(from: last.at)) found \(last.report.problems.count) problem(s), "
+                               + "the first: \(last.report.problems.first?.description ?? "the signed head is missing")",
+                               extensions: ["services": servicesJSON,
+                                            "problems": .array(last.report.problems.prefix(20).map { .string($0.description) })])
+        }
+        let withheld = gateway.integrity.withheld
+        if let first = withheld.first {
+            throw GatewayError(.unavailable, "\(withheld.count) stored message(s) are withheld because they do not match their digest or "
+                               + "ledger entry; the first: \(first.reason)",
+                               extensions: ["services": servicesJSON, "withheld": .array(withheld.prefix(20).map { .string($0.message.rawValue) })])
+        }
         do {
             _ = try gateway.store.ledgerSize()
         } catch {
@@ -116,6 +128,10 @@ public struct GatewayAPI: HTTPHandler {
         let id = try messageID(text)
         guard let message = try gateway.store.message(id), message.metadata.from == agency.id || agency.kind == .secretariat else {
             throw GatewayError(.notFound, "there is no message \(id) that \(agency.id) sent")
+        }
+        guard gateway.integrity.check(message) == nil else {
+            throw GatewayError(.unavailable, "message \(id) is withheld: its stored record does not match what the gateway signed and "
+                               + "recorded in its ledger; the secretariat sees why on the dashboard and in /readyz")
         }
         let deliveries = try gateway.store.deliveries(of: id)
         return APIResponse.json([
