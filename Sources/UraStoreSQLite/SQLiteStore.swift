@@ -29,9 +29,11 @@ public final class SQLiteStore: Store {
     package let writer: GroupCommitWriter
     let readers: ReaderPool
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed, mode 0600) the database at `path` and brings its schema up to
+    /// date; refuses a database, `-wal` or `-shm` that others may read (`StoreFiles`).
     public init(path: String, ledger: LedgerConfiguration, options: Options = Options()) throws(StoreError) {
         self.path = path
+        try StoreFiles.prepare(path)
         let connection = try SQLiteConnection(path: path)
         try connection.execute("""
             PRAGMA journal_mode = WAL;

@@ -23,6 +23,8 @@ import UraStoreConformance
     /// A database at schema version 5, as the previous urad left it, with deliveries in every
     /// state and deadlines open and met.
     static func version5Database(at path: String) throws {
+        // Made 0600 first, as an operator upgrading from a release that made it 0644 must (operations.md).
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         let db = try SQLiteConnection(path: path)
         defer { db.close() }
         try db.execute("PRAGMA journal_mode = WAL")
