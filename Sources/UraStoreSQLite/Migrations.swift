@@ -216,6 +216,16 @@ package enum Migrations {
         CREATE INDEX deadlines_case ON deadlines(case_ref, state);
         CREATE INDEX deadlines_due ON deadlines(due_at) WHERE state = 'open' AND optional = 0;
         """,
+        // 7: the roots of the ledger's perfect subtrees of 64 entries and more, for proofs in
+        // O(log n) (`LedgerNodes`); the store fills it from the ledger at the first open.
+        """
+        CREATE TABLE ledger_nodes (
+            height INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (height, start)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

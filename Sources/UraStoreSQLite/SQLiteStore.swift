@@ -26,6 +26,8 @@ public final class SQLiteStore: Store {
     }
 
     let path: String
+    /// The ledger's hash, for the subtrees below `LedgerNodes.lowest`.
+    let ledgerTree: MerkleTree
     package let writer: GroupCommitWriter
     let readers: ReaderPool
 
@@ -47,6 +49,8 @@ public final class SQLiteStore: Store {
             throw StoreError.unavailable("\(path) cannot use write-ahead logging (is it on a network file system?)")
         }
         try Migrations.apply(to: connection)
+        ledgerTree = MerkleTree(hash: ledger.hash)
+        try LedgerNodes.backfill(connection, tree: ledgerTree)
         writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch,
                                        restartFrames: options.logRestartFrames,
                                        gathering: .init(delay: options.commitDelay, target: options.commitGather))

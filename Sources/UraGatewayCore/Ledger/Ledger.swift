@@ -39,11 +39,15 @@ public struct Ledger: Sendable {
             guard let head = try store.signedHead() else { throw GatewayError(.notFound, "the ledger is empty") }
             let indexes = try store.ledgerIndexes(forMessage: message).filter { $0 < head.treeSize }
             guard !indexes.isEmpty else { throw GatewayError(.notFound, "the ledger has no entry for message \(message)") }
-            let entries = try store.ledgerEntries(from: 0, count: head.treeSize)
-            let hashes = entries.map(\.hash)[...]
-            return InclusionProof(
-                treeSize: head.treeSize, root: head.root, signedHead: head.signed,
-                entries: indexes.map { i in .init(index: i, leaf: entries[i].leaf, path: tree.inclusionProof(index: i, hashes)) })
+            let nodes = NodeReader(store: store)
+            var proven: [InclusionProof.Entry] = []
+            for i in indexes {
+                guard let entry = try store.ledgerEntries(from: i, count: 1).first, entry.index == i else {
+                    throw GatewayError(.unavailable, "ledger entry \(i) of message \(message) is missing")
+                }
+                proven.append(.init(index: i, leaf: entry.leaf, path: try tree.inclusionProof(index: i, size: head.treeSize, perfect: nodes.root)))
+            }
+            return InclusionProof(treeSize: head.treeSize, root: head.root, signedHead: head.signed, entries: proven)
         } catch let problem as GatewayError {
             throw problem
         } catch {
@@ -62,13 +66,29 @@ extension Ledger {
             guard size >= 0, size <= head.treeSize else {
                 throw GatewayError(.invalidRequest, "from must be a whole number from 0 to the ledger's size, \(head.treeSize), not \(size)")
             }
-            let hashes = size > 0 && size < head.treeSize ? try store.ledgerEntries(from: 0, count: head.treeSize).map(\.hash)[...] : []
             return ConsistencyProof(from: size, treeSize: head.treeSize, root: head.root, signedHead: head.signed,
-                                    path: tree.consistencyProof(first: size, hashes))
+                                    path: try tree.consistencyProof(first: size, size: head.treeSize, perfect: NodeReader(store: store).root))
         } catch let problem as GatewayError {
             throw problem
         } catch {
             throw GatewayError(.unavailable, "\(error)")
         }
+    }
+}
+
+/// The store's subtree roots for one proof, each read once: the right edge of the tree appears at
+/// several levels of a proof, as the same perfect subtrees.
+private final class NodeReader {
+    let store: any Store
+    private var read: [Int: [UInt8]] = [:]
+
+    init(store: any Store) { self.store = store }
+
+    func root(_ start: Int, _ height: Int) throws(StoreError) -> [UInt8] {
+        let key = start << 6 | height
+        if let known = read[key] { return known }
+        let hash = try store.ledgerNode(start: start, height: height)
+        read[key] = hash
+        return hash
     }
 }
