@@ -26,6 +26,8 @@ public enum UraCLI {
       status [ID] [--json]                        a message's delivery state; without ID (secretariat) the overview
       verify FILE [--directory FILE]              check a signed message, receipt or directory offline
       audit [--json]                              check that the gateway's ledger only grew since the last audit
+      audit --entries [--from N] [--count N] [--json]
+                                                  recompute the leaf hashes of ledger entries against the signed head
       declare --case CASE --role ROLE --form A1-FILE [--on DATE] [--id ID] [--json]  < name
                                                   record a confidentiality declaration (A1); the
                                                   declarant's name is read from standard input

@@ -235,6 +235,17 @@ public struct GatewayAPI: HTTPHandler {
         return APIResponse.json(try gateway.ledger.proof(for: id).json)
     }
 
+    /// Ledger entries by range with their audit paths: the secretariat gets every entry, an agency
+    /// those about its own messages (`ura audit --entries`).
+    func entries(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+        guard let text = request.queryValue("from") else {
+            throw GatewayError(.invalidRequest, "give the first entry: /v1/ledger/entries?from=INDEX&count=N (count at most \(Ledger.maxEntries))")
+        }
+        guard let from = Int(text) else { throw GatewayError(.invalidRequest, "from must be a whole number (an entry's index), not '\(text)'") }
+        let count = try Self.intQuery(request, "count", default: 100, range: 1...Ledger.maxEntries)
+        return APIResponse.json(try gateway.ledger.entries(from: from, count: count, for: agency.kind == .secretariat ? nil : agency.id).json)
+    }
+
     static func intQuery(_ request: HTTPRequest, _ name: String, default fallback: Int, range: ClosedRange<Int>) throws(GatewayError) -> Int {
         guard let text = request.queryValue(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {

@@ -57,6 +57,48 @@ public struct Ledger: Sendable {
 }
 
 extension Ledger {
+    /// The most entries one `entries(from:count:for:)` answer holds.
+    public static let maxEntries = 1000
+
+    /// The entries from `start` (at most `count`, within the signed head) with their audit paths to
+    /// the signed head, so that an auditor recomputes each leaf's hash itself (`ura audit
+    /// --entries`). `agency` nil (the secretariat) sees every entry; an agency sees those about the
+    /// messages it sent or received and those it made itself (its declarations).
+    public func entries(from start: Int, count: Int, for agency: AgencyID?) throws(GatewayError) -> InclusionProof {
+        do {
+            guard let head = try store.signedHead() else { throw GatewayError(.notFound, "the ledger is empty") }
+            guard start >= 0, start < head.treeSize else {
+                throw GatewayError(.invalidRequest, "from must be a whole number from 0 to \(head.treeSize - 1) (the signed head covers \(head.treeSize) entries), not \(start)")
+            }
+            guard (1...Self.maxEntries).contains(count) else {
+                throw GatewayError(.invalidRequest, "count must be a whole number from 1 to \(Self.maxEntries), not \(count)")
+            }
+            let nodes = NodeReader(store: store)
+            var parties: [String: Bool] = [:]
+            func concerns(_ entry: LedgerEntry) throws(StoreError) -> Bool {
+                guard let agency else { return true }
+                guard let leaf = try? JSONValue(parsing: entry.leaf) else { return false }
+                if leaf["agency"]?.stringValue == agency.rawValue { return true }
+                guard let text = leaf["message"]?.stringValue else { return false }
+                if let known = parties[text] { return known }
+                let stored = try (try? MessageID(text)).flatMap { id throws(StoreError) in try store.message(id) }
+                let involved = stored.map { $0.metadata.from == agency || $0.metadata.to.contains(agency) } ?? false
+                parties[text] = involved
+                return involved
+            }
+            var proven: [InclusionProof.Entry] = []
+            for entry in try store.ledgerEntries(from: start, count: min(count, head.treeSize - start)) where try concerns(entry) {
+                proven.append(.init(index: entry.index, leaf: entry.leaf,
+                                    path: try tree.inclusionProof(index: entry.index, size: head.treeSize, perfect: nodes.root)))
+            }
+            return InclusionProof(treeSize: head.treeSize, root: head.root, signedHead: head.signed, entries: proven)
+        } catch let problem as GatewayError {
+            throw problem
+        } catch {
+            throw GatewayError(.unavailable, "\(error)")
+        }
+    }
+
     /// The consistency proof from the tree of the first `size` entries to the current signed head
     /// (RFC 9162 §2.1.4): with it, whoever kept an earlier head checks that the ledger only grew
     /// since, rewriting nothing (`ura audit`).
