@@ -95,6 +95,10 @@ import UraCrypto
         let detail = try #require(try JSONValue(parsing: ready.body)["detail"]?.stringValue)
         #expect(detail.contains("withheld") && detail.contains("case is"), "\(detail)")
         #expect(lines.all.contains { $0.contains("message.integrity_failed") && $0.contains("\"level\":\"error\"") })
+        // The case timeline does not list it under the forged case with the forged type.
+        let timeline = await api.handle(request("GET", "/v1/cases/AL-2026-000099/timeline", as: f.secretariat))
+        let events = try #require(try JSONValue(parsing: timeline.body)["events"]?.arrayValue, "\(String(decoding: timeline.body, as: UTF8.self))")
+        #expect(events.contains { $0["event"] == "message.withheld" } && !events.contains { $0["event"] == "message.accepted" }, "\(events)")
 
         // The periodic verification (at start and every hour) finds it without anyone asking.
         let fresh = try pinnedAPI(f)
