@@ -14,7 +14,7 @@ import UraProtocol
 public enum LedgerAudit {
     /// What an audit found; `sentence` says it for a person, `fields` for a machine (`--json`).
     public struct Report: Sendable {
-        public enum Outcome: String, Sendable { case empty, first, unchanged, grew }
+        public enum Outcome: String, Sendable { case empty, first, unchanged, grew, entries }
         public let outcome: Outcome
         public let fields: JSONObject
         public let sentence: String
@@ -98,6 +98,46 @@ public enum LedgerAudit {
             return Report(outcome: .grew, fields: fields, sentence: "the ledger grew from \(kept.size) to \(proof.treeSize) entries and keeps unchanged the \(kept.size) "
                    + "it had at the audit of \(kept.auditedAt) (consistency proof checked against the gateway's signed head)")
         }
+    }
+
+    /// The audit behind `ura audit --entries`: fetches the ledger entries from `from` (at most
+    /// `count`; an agency gets those about its own messages, the secretariat all), and recomputes
+    /// each leaf's hash and its audit path up to the head the gateway signed — so an entry whose text
+    /// was changed, even with its stored hash recomputed, fails here and not only in urad's own check.
+    public static func entries(_ connection: GatewayConnection, from: Int, count: Int) async throws(ClientError) -> Report {
+        guard from >= 0, count > 0 else { throw ClientError("--from must be 0 or more and --count 1 or more", .usage) }
+        let directory = try await connection.directory()
+        let keys = directory.gateway.keys.filter { $0.use == .sig }.compactMap { try? directory.gatewaySigningKey($0.kid).key }
+        let reply = try await connection.exchange("GET", "/v1/ledger/entries?from=\(from)&count=\(count)")
+        if reply.status >= 400 { throw reply.refusal }
+        let proof: InclusionProof
+        do { proof = try InclusionProof(json: reply.json ?? .null) } catch {
+            throw ClientError("the gateway's answer is not a list of ledger entries with their audit paths: \(error.description)", .protocolError)
+        }
+        guard SignedTreeHead(proof.signedHead, keys: keys)?.says(size: proof.treeSize, root: proof.root) == true else {
+            throw ClientError("the tree head the gateway sent (\(proof.treeSize) entries) is not signed by a gateway key the directory lists", .verificationFailed)
+        }
+        let tree = MerkleTree(hash: { SHA256.hash($0) })
+        for entry in proof.entries {
+            guard entry.index >= from, entry.index < from + count else {
+                throw ClientError("the gateway sent entry \(entry.index), outside the range \(from)..<\(from + count) asked for", .protocolError)
+            }
+            guard (try? JSONValue(parsing: entry.leaf))?["index"]?.intValue == entry.index else {
+                throw ClientError("LEDGER ENTRY \(entry.index) IS NOT WHAT IT CLAIMS: its text names another index or is not JSON", .verificationFailed)
+            }
+            guard tree.verifyInclusion(leafHash: tree.hash([0x00] + entry.leaf), index: entry.index, treeSize: proof.treeSize,
+                                       proof: entry.path, root: proof.root) else {
+                throw ClientError("LEDGER ENTRY \(entry.index) WAS CHANGED: its text does not hash into the tree head the gateway signed "
+                                  + "(\(proof.treeSize) entries, root \(Base64URL.encode(proof.root))). Report it to the national coordinator", .verificationFailed)
+            }
+        }
+        let root = Base64URL.encode(proof.root)
+        let fields: JSONObject = ["result": "entries", "from": .number(Double(from)), "count": .number(Double(count)),
+                                  "checked": .number(Double(proof.entries.count)), "tree_size": .number(Double(proof.treeSize)), "root": .string(root),
+                                  "indexes": .array(proof.entries.map { .number(Double($0.index)) })]
+        return Report(outcome: .entries, fields: fields,
+                      sentence: "\(proof.entries.count) ledger entries from \(from) (of \(count) looked at) recomputed: each leaf hashes into the tree "
+                        + "head the gateway signed (\(proof.treeSize) entries, root \(root))")
     }
 
     /// The head kept by the last audit, checked again: a file this command did not write whole

@@ -149,7 +149,11 @@ public final class Daemon: Sendable {
             guard access(folder, W_OK | X_OK) == 0 else {
                 throw SetupError("this user cannot write the store's folder \(folder), where SQLite keeps the store's -wal and -shm files")
             }
-            return "store \(path): exists and is writable"
+            for file in ["", "-wal", "-shm"].map({ path + $0 }) where stat(file, &status) == 0 && status.st_mode & 0o077 != 0 {
+                throw SetupError("the store file \(file) can be read or written by others (mode \(String(status.st_mode & 0o777, radix: 8))); "
+                                 + "urad refuses to open it: run chmod 600 \(path) \(path)-wal \(path)-shm")
+            }
+            return "store \(path): exists, is writable and private (0600)"
         }
         guard stat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
             throw SetupError("the store's folder \(folder) does not exist; create it or change store.path")

@@ -30,7 +30,7 @@ extension GatewayAPI {
     }
 
     func timeline(_ text: String) throws -> HTTPResponse {
-        APIResponse.json(try CaseTimeline(caseReference: try Self.caseReference(text), store: gateway.store).json)
+        APIResponse.json(try CaseTimeline(caseReference: try Self.caseReference(text), store: gateway.store, integrity: gateway.integrity).json)
     }
 
     func statistics(_ request: HTTPRequest) throws -> HTTPResponse {

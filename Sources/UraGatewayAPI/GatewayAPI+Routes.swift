@@ -22,6 +22,7 @@ extension GatewayAPI {
         table.get("/v1/agencies/{agency}/keys", .agency) { api, r in try api.keys(r["agency"]) }
         table.get("/v1/ledger/checkpoint", .agency) { api, _ in try api.checkpoint() }
         table.get("/v1/ledger/proof", .agency) { api, r in try api.proof(r.http, try r.agency) }
+        table.get("/v1/ledger/entries", .agency) { api, r in try api.entries(r.http, try r.agency) }
 
         // The SOP's procedures (GatewayAPI+Procedures.swift).
         table.post("/v1/declarations", .agency) { api, r in try await api.declare(r.http, try r.agency) }

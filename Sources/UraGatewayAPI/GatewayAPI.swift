@@ -80,6 +80,18 @@ public struct GatewayAPI: HTTPHandler {
             throw GatewayError(.unavailable, "the store accepts no writes: its ledger does not match its signed head (see the gateway's log)",
                                extensions: ["services": servicesJSON])
         }
+        if let last = gateway.ledgerVerifications.last, !last.report.isIntact {
+            throw GatewayError(.unavailable, "the ledger verification of \(RFC3339.string(from: last.at)) found \(last.report.problems.count) problem(s), "
+                               + "the first: \(last.report.problems.first?.description ?? "the signed head is missing")",
+                               extensions: ["services": servicesJSON,
+                                            "problems": .array(last.report.problems.prefix(20).map { .string($0.description) })])
+        }
+        let withheld = gateway.integrity.withheld
+        if let first = withheld.first {
+            throw GatewayError(.unavailable, "\(withheld.count) stored message(s) are withheld because they do not match their digest or "
+                               + "ledger entry; the first: \(first.reason)",
+                               extensions: ["services": servicesJSON, "withheld": .array(withheld.prefix(20).map { .string($0.message.rawValue) })])
+        }
         do {
             _ = try gateway.store.ledgerSize()
         } catch {
@@ -122,6 +134,10 @@ public struct GatewayAPI: HTTPHandler {
         let id = try messageID(text)
         guard let message = try gateway.store.message(id), message.metadata.from == agency.id || agency.kind == .secretariat else {
             throw GatewayError(.notFound, "there is no message \(id) that \(agency.id) sent")
+        }
+        guard gateway.integrity.check(message) == nil else {
+            throw GatewayError(.unavailable, "message \(id) is withheld: its stored record does not match what the gateway signed and "
+                               + "recorded in its ledger; the secretariat sees why on the dashboard and in /readyz")
         }
         let deliveries = try gateway.store.deliveries(of: id)
         return APIResponse.json([
@@ -223,6 +239,17 @@ public struct GatewayAPI: HTTPHandler {
             throw GatewayError(.notFound, "there is no message \(id) for \(agency.id)")
         }
         return APIResponse.json(try gateway.ledger.proof(for: id).json)
+    }
+
+    /// Ledger entries by range with their audit paths: the secretariat gets every entry, an agency
+    /// those about its own messages (`ura audit --entries`).
+    func entries(_ request: HTTPRequest, _ agency: Agency) throws -> HTTPResponse {
+        guard let text = request.queryValue("from") else {
+            throw GatewayError(.invalidRequest, "give the first entry: /v1/ledger/entries?from=INDEX&count=N (count at most \(Ledger.maxEntries))")
+        }
+        guard let from = Int(text) else { throw GatewayError(.invalidRequest, "from must be a whole number (an entry's index), not '\(text)'") }
+        let count = try Self.intQuery(request, "count", default: 100, range: 1...Ledger.maxEntries)
+        return APIResponse.json(try gateway.ledger.entries(from: from, count: count, for: agency.kind == .secretariat ? nil : agency.id).json)
     }
 
     static func intQuery(_ request: HTTPRequest, _ name: String, default fallback: Int, range: ClosedRange<Int>) throws(GatewayError) -> Int {

@@ -27,6 +27,8 @@ public final class Gateway: Sendable {
     public let declarations: DeclarationDesk
     public let alerts: AlertWatcher
     public let ledgerVerifications = LedgerVerifications()
+    /// The messages withheld because they no longer match their digest or ledger entry.
+    public let integrity: MessageIntegrity
     public let settings: Settings
 
     public struct Settings: Sendable {
@@ -54,9 +56,11 @@ public final class Gateway: Sendable {
         intake = Intake(store: store, directory: directory, catalogue: catalogue,
                         planner: DeadlinePlanner(catalogue: catalogue.catalogue, calendar: calendar), signer: signer, clock: clock,
                         settings: settings.intake, events: events)
-        inbox = Inbox(store: store, directory: directory, clock: clock, settings: settings.inbox, events: events)
+        let integrity = MessageIntegrity(store: store, events: events)
+        self.integrity = integrity
+        inbox = Inbox(store: store, directory: directory, clock: clock, settings: settings.inbox, events: events, integrity: integrity)
         deliveries = DeliveryScheduler(store: store, transport: transport, directory: directory, signer: signer, clock: clock,
-                                       settings: settings.delivery, events: events, random: random)
+                                       settings: settings.delivery, events: events, random: random, integrity: integrity)
         ledger = Ledger(store: store, signer: signer, directory: directory)
         notices = NoticeSender(store: store, directory: directory, signer: signer, clock: clock, events: events)
         deadlines = DeadlineWatcher(store: store, notices: notices, clock: clock, events: events)

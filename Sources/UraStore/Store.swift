@@ -53,6 +53,11 @@ public protocol Store: AnyObject, Sendable {
     func ledgerSize() throws(StoreError) -> Int
     func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry]
     func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int]
+    /// The Merkle root of the perfect subtree of the `1 << height` entries from `start` (a multiple
+    /// of that count, within the ledger), from what the store keeps, so that a proof costs O(log n)
+    /// reads (`MerkleTree.inclusionProof(index:size:perfect:)`); height 0 is the entry's hash.
+    /// Anything else is `StoreError.notFound`.
+    func ledgerNode(start: Int, height: Int) throws(StoreError) -> [UInt8]
     /// The tree head signed in the last batch's transaction; it covers the whole ledger.
     func signedHead() throws(StoreError) -> Checkpoint?
     /// Keeps the current signed head as a permanent checkpoint (periodic) and returns it.

@@ -395,7 +395,8 @@ package final class WriteTransaction: @unchecked Sendable {
                    [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
         head.nextIndex = index + 1
         head.lastHash = hash
-        head.frontier.append(hash, tree: tree)
+        let completed = head.frontier.append(hash, tree: tree)
+        if !completed.isEmpty { try LedgerNodes.record(completed, size: head.frontier.size, in: db) }
         return index
     }
 

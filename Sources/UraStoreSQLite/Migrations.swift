@@ -257,6 +257,16 @@ package enum Migrations {
         CREATE UNIQUE INDEX deadlines_obligation ON deadlines(case_ref, obligation, coalesce(occurrence, 0))
             WHERE obligation IS NOT NULL AND (state = 'open' OR state = 'overdue');
         """,
+        // 8: the roots of the ledger's perfect subtrees of 64 entries and more, for proofs in
+        // O(log n) (`LedgerNodes`); the store fills it from the ledger at the first open.
+        """
+        CREATE TABLE ledger_nodes (
+            height INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (height, start)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

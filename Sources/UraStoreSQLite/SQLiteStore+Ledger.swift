@@ -36,6 +36,29 @@ extension SQLiteStore {
         }
     }
 
+    public func ledgerNode(start: Int, height: Int) throws(StoreError) -> [UInt8] {
+        guard height >= 0, height < 62, start >= 0, start % (1 << height) == 0 else {
+            throw StoreError.notFound("no ledger node of height \(height) starts at \(start): the start must be a multiple of \(height < 62 ? 1 << height : 0)")
+        }
+        return try read { (db) throws(StoreError) in
+            if height >= LedgerNodes.lowest,
+               let hash = try db.scalar("SELECT hash FROM ledger_nodes WHERE height = ? AND start = ?",
+                                        [.integer(Int64(height)), .integer(Int64(start))])?.bytes {
+                return hash
+            }
+            var hashes: [[UInt8]] = []
+            hashes.reserveCapacity(min(1 << height, 1 << LedgerNodes.lowest))
+            try db.query("SELECT hash FROM ledger WHERE idx >= ? AND idx < ? ORDER BY idx",
+                         [.integer(Int64(start)), .integer(Int64(start + (1 << height)))]) { (row) throws(StoreError) in
+                hashes.append(row[0].bytes ?? [])
+            }
+            guard hashes.count == 1 << height else {
+                throw StoreError.notFound("the ledger has no complete subtree of \(1 << height) entries from \(start)")
+            }
+            return ledgerTree.root(hashes[...])
+        }
+    }
+
     public func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int] {
         try read { (db) throws(StoreError) in
             var indexes: [Int] = []

@@ -11,8 +11,7 @@ extension SQLiteStore {
         let m = message.metadata
         let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
         let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
-        let accepted = PreparedLedgerEvent(LedgerEvent(
-            .messageAccepted, at: message.acceptedAt, message: m.id, agency: m.from, data: Self.ledgerData(m, digest: message.digest)))
+        let accepted = PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt))
         return try await writer.perform { tx throws(StoreError) in
             let ledgerIndex = tx.head.nextIndex
             // Insert first and look only when the id is taken: the common case costs one lookup, not two.
@@ -50,21 +49,6 @@ extension SQLiteStore {
             try Self.applyDeadlines(tx, message, seq: seq)
             return .committed(ledgerIndex: ledgerIndex)
         }
-    }
-
-    static func ledgerData(_ m: MessageMetadata, digest: String) -> JSONObject {
-        // Added in name order, so the ledger's sorted serialization writes them without sorting.
-        var data = JSONObject()
-        data["case"] = .string(m.caseReference.rawValue)
-        data["created"] = .string(RFC3339.string(from: m.created))
-        data["digest"] = .string(digest)
-        data["expires"] = .string(RFC3339.string(from: m.expires))
-        if let inReplyTo = m.inReplyTo { data["in_reply_to"] = .string(inReplyTo.rawValue) }
-        data["priority"] = .string(m.priority.rawValue)
-        data["subject"] = .string(m.subject.rawValue)
-        data["to"] = .array(m.to.map { .string($0.rawValue) })
-        data["type"] = .string(m.type.rawValue)
-        return data
     }
 
     /// The columns `storedMessage(_:)` reads, for a query `FROM messages m`.

@@ -26,12 +26,16 @@ public final class SQLiteStore: Store {
     }
 
     let path: String
+    /// The ledger's hash, for the subtrees below `LedgerNodes.lowest`.
+    let ledgerTree: MerkleTree
     package let writer: GroupCommitWriter
     let readers: ReaderPool
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed, mode 0600) the database at `path` and brings its schema up to
+    /// date; refuses a database, `-wal` or `-shm` that others may read (`StoreFiles`).
     public init(path: String, ledger: LedgerConfiguration, options: Options = Options()) throws(StoreError) {
         self.path = path
+        try StoreFiles.prepare(path)
         let connection = try SQLiteConnection(path: path)
         try connection.execute("""
             PRAGMA journal_mode = WAL;
@@ -45,6 +49,8 @@ public final class SQLiteStore: Store {
             throw StoreError.unavailable("\(path) cannot use write-ahead logging (is it on a network file system?)")
         }
         try Migrations.apply(to: connection)
+        ledgerTree = MerkleTree(hash: ledger.hash)
+        try LedgerNodes.backfill(connection, tree: ledgerTree)
         writer = try GroupCommitWriter(connection: connection, ledger: ledger, maxBatch: options.maxBatch,
                                        restartFrames: options.logRestartFrames,
                                        gathering: .init(delay: options.commitDelay, target: options.commitGather))

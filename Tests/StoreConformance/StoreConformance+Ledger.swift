@@ -55,6 +55,33 @@ extension StoreConformance {
             #expect(try f.store.signedHead()?.root == MerkleTree(hash: StoreFixture.ledger.hash).root(hashes[...]))
         },
 
+        StoreCheck("ledgerNodesAreTheRootsOfPerfectSubtreesAndSurviveARestart") { f in
+            // Enough entries for nodes of 64 and 128 (what SQLite keeps) and a ragged right edge.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<150 { group.addTask { _ = try await f.store.commit(f.accepted()) } }
+                try await group.waitForAll()
+            }
+            let tree = MerkleTree(hash: StoreFixture.ledger.hash)
+            func check() throws {
+                let hashes = try f.store.ledgerEntries(from: 0, count: 1000).map(\.hash)
+                for height in 0..<9 {
+                    for start in stride(from: 0, through: hashes.count - (1 << height), by: 1 << height) {
+                        #expect(try f.store.ledgerNode(start: start, height: height) == tree.root(hashes[start..<start + (1 << height)]),
+                                "node of height \(height) from \(start)")
+                    }
+                }
+                let size = hashes.count
+                #expect(try tree.inclusionProof(index: 77, size: size, perfect: f.store.ledgerNode) == tree.inclusionProof(index: 77, hashes[...]))
+                #expect(try tree.consistencyProof(first: 100, size: size, perfect: f.store.ledgerNode) == tree.consistencyProof(first: 100, hashes[...]))
+                // A node that is not aligned, or not complete yet, is refused with a reason.
+                #expect { try f.store.ledgerNode(start: 3, height: 2) } throws: { "\($0)".contains("multiple of 4") }
+                #expect { try f.store.ledgerNode(start: 0, height: 12) } throws: { "\($0)".contains("no complete subtree") }
+            }
+            try check()
+            try f.reopen()
+            try check()
+        },
+
         StoreCheck("anEmptyStoreOpensForWrites") { f in
             try f.reopen()
             #expect(f.store.writeRefusal == nil)

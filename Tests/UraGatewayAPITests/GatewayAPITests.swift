@@ -16,7 +16,7 @@ import UraProtocol
 @testable import UraProvisioning
 import UraBasics
 import UraCrypto
-import UraStoreSQLite
+@testable import UraStoreSQLite
 
 /// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPServerTests and the
 /// whole over TLS in the end-to-end suites).
@@ -73,11 +73,47 @@ import UraStoreSQLite
         #expect(await api.handle(get("/healthz")).headers["Connection"] == nil)
     }
 
+    /// A message row edited behind the gateway's back: its status is withheld (503, no forged
+    /// values), and `/readyz` goes red naming the reason, as it does after a failed verification.
+    @Test func aTamperedMessageRowIsWithheldAndTurnsReadinessRed() async throws {
+        let f = try GatewayFixture()
+        let sent = try await f.submit(try f.message(from: f.police, to: [f.secretariat], caseReference: "AL-2026-000041"), as: f.police)
+        let lines = LogLines()
+        #expect(await api(f, log: lines).handle(get("/readyz")).status == 200)
+        f.store.close()
+        let db = try SQLiteConnection(path: f.store.path)
+        try db.run("UPDATE messages SET type = 'referral', case_ref = 'AL-2026-000099' WHERE id = ?", [.text(sent.messageID.rawValue)])
+        try f.reopen()
+
+        let api = try pinnedAPI(f, log: lines)
+        let status = await api.handle(request("GET", "/v1/messages/\(sent.messageID)", as: f.police))
+        #expect(status.status == 503)
+        let body = String(decoding: status.body, as: UTF8.self)
+        #expect(body.contains("withheld") && !body.contains("AL-2026-000099") && !body.contains("referral"), "\(body)")
+        let ready = await api.handle(get("/readyz"))
+        #expect(ready.status == 503)
+        let detail = try #require(try JSONValue(parsing: ready.body)["detail"]?.stringValue)
+        #expect(detail.contains("withheld") && detail.contains("case is"), "\(detail)")
+        #expect(lines.all.contains { $0.contains("message.integrity_failed") && $0.contains("\"level\":\"error\"") })
+        // The case timeline does not list it under the forged case with the forged type.
+        let timeline = await api.handle(request("GET", "/v1/cases/AL-2026-000099/timeline", as: f.secretariat))
+        let events = try #require(try JSONValue(parsing: timeline.body)["events"]?.arrayValue, "\(String(decoding: timeline.body, as: UTF8.self))")
+        #expect(events.contains { $0["event"] == "message.withheld" } && !events.contains { $0["event"] == "message.accepted" }, "\(events)")
+
+        // The periodic verification (at start and every hour) finds it without anyone asking.
+        let fresh = try pinnedAPI(f)
+        #expect(await fresh.handle(get("/readyz")).status == 200)
+        fresh.gateway.ledgerVerifications.run(fresh.gateway.ledger, at: f.clock.now, events: fresh.gateway.events)
+        let red = await fresh.handle(get("/readyz"))
+        let redDetail = try #require(try JSONValue(parsing: red.body)["detail"]?.stringValue)
+        #expect(red.status == 503 && redDetail.contains("ledger verification") && redDetail.contains("type is"), "\(redDetail)")
+    }
+
     // MARK: The route table
 
     /// The API over the fixture's store with every agency's certificate pinned in the directory,
     /// so that `peer(_:)` authenticates as that agency.
-    private func pinnedAPI(_ f: GatewayFixture) throws -> GatewayAPI {
+    private func pinnedAPI(_ f: GatewayFixture, log lines: LogLines = LogLines()) throws -> GatewayAPI {
         var directory = f.book.snapshot.directory
         for var agency in directory.agencies {
             agency.certificates = [CertificatePin(sha256: Self.fingerprint(agency.id))]
@@ -85,7 +121,7 @@ import UraStoreSQLite
         }
         let gateway = Gateway(store: f.store, directory: DirectoryBook(try DirectorySnapshot(directory)), catalogue: f.catalogue, signer: f.signer,
                               transport: ScriptedTransport([], default: .fail("unused")), clock: f.clock, calendar: f.calendar,
-                              events: GatewayEvents(metrics: f.metrics))
+                              events: GatewayEvents(metrics: f.metrics, log: Logger(minimum: .debug, clock: f.clock) { lines.append($0) }))
         return GatewayAPI(gateway: gateway)
     }
 

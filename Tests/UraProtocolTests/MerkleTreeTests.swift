@@ -21,6 +21,30 @@ import UraProtocol
         }
     }
 
+    /// The proofs built from perfect subtrees (what the store keeps) are RFC 9162's, for every size,
+    /// index and earlier size up to 70, and read only O(log n) distinct subtrees.
+    @Test func proofsFromPerfectSubtreesEqualTheRecursiveOnes() {
+        let all = leaves(70)
+        var asked = Set<[Int]>()
+        let perfect: MerkleTree.PerfectRoot<Never> = { start, height in
+            asked.insert([start, height])
+            return tree.root(all[start..<start + (1 << height)])
+        }
+        for n in 1...all.count {
+            #expect(tree.root(count: n, perfect: perfect) == tree.root(all[..<n]))
+            for i in 0..<n {
+                asked = []
+                #expect(tree.inclusionProof(index: i, size: n, perfect: perfect) == tree.inclusionProof(index: i, all[..<n]), "\(i) of \(n)")
+                #expect(asked.count <= 2 * (Int.bitWidth - n.leadingZeroBitCount), "\(asked.count) subtrees for \(i) of \(n)")
+            }
+            for m in 0...n {
+                asked = []
+                #expect(tree.consistencyProof(first: m, size: n, perfect: perfect) == tree.consistencyProof(first: m, all[..<n]), "\(m) to \(n)")
+                #expect(asked.count <= 2 * (Int.bitWidth - n.leadingZeroBitCount), "\(asked.count) subtrees for \(m) to \(n)")
+            }
+        }
+    }
+
     @Test func rootFollowsRFC9162Split() {
         let d = leaves(3)
         // MTH(D[3]) = H(0x01 || H(0x01 || d0 || d1) || d2): split at the largest power of two below 3.

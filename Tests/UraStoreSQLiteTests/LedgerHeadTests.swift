@@ -31,4 +31,27 @@ import UraStoreConformance
             #expect(try f.store.ledgerSize() <= before)
         }
     }
+
+    /// A ledger written before schema 7 has no subtree nodes: the first open builds them from the
+    /// entries, so proofs stay in log time; so does an open after a node was deleted.
+    @Test func theSubtreeNodesAreRebuiltWhenMissing() async throws {
+        let f = try StoreFixture()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<140 { group.addTask { _ = try await f.store.commit(f.accepted()) } }
+            try await group.waitForAll()
+        }
+        let size = try f.store.ledgerSize()
+        let expected = try (0..<(size / 64)).map { try f.store.ledgerNode(start: $0 * 64, height: 6) }
+        f.store.close()
+        let db = try SQLiteConnection(path: f.path)
+        #expect(try db.scalar("SELECT count(*) FROM ledger_nodes")?.int == LedgerNodes.expectedCount(size: size))
+        try db.execute("DELETE FROM ledger_nodes")
+        db.close()
+        try f.reopen()
+        #expect(try (0..<(size / 64)).map { try f.store.ledgerNode(start: $0 * 64, height: 6) } == expected)
+        f.store.close()
+        let again = try SQLiteConnection(path: f.path)
+        #expect(try again.scalar("SELECT count(*) FROM ledger_nodes")?.int == LedgerNodes.expectedCount(size: size))
+        again.close()
+    }
 }

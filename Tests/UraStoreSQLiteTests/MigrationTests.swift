@@ -23,6 +23,8 @@ import UraStoreConformance
     /// A database at schema version 5, as the previous urad left it, with deliveries in every
     /// state and deadlines open and met.
     static func version5Database(at path: String) throws {
+        // Made 0600 first, as an operator upgrading from a release that made it 0644 must (operations.md).
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         let db = try SQLiteConnection(path: path)
         defer { db.close() }
         try db.execute("PRAGMA journal_mode = WAL")
@@ -121,6 +123,8 @@ import UraStoreConformance
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ura.sqlite").path
+        // Made 0600 as urad makes its store (it refuses one others can read).
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         do {
             let db = try SQLiteConnection(path: path)
             defer { db.close() }

@@ -236,6 +236,10 @@ struct Dashboard: Sendable {
                 ? "; <span class=\"ok\">\(HTML.label("verifikuar i paprekur", "verified intact"))</span> \(words.time(v["at"]?.stringValue))"
                 : "; <span class=\"bad\">\(HTML.label("VERIFIKIMI DËSHTOI", "VERIFICATION FAILED"))</span> \(words.time(v["at"]?.stringValue))"
         }
+        if let withheld = ledger?["withheld"]?.arrayValue, !withheld.isEmpty {
+            text += "; <span class=\"bad\">\(HTML.label("MESAZHE TË MBAJTURA", "MESSAGES WITHHELD"))</span>: "
+                + withheld.map { HTML.escape("\($0["message"]?.stringValue ?? "?") — \($0["reason"]?.stringValue ?? "")") }.joined(separator: "; ")
+        }
         return "<p>\(text)</p>"
     }
 

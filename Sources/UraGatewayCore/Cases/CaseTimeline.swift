@@ -18,12 +18,18 @@ public struct CaseTimeline: Sendable {
     public let caseReference: CaseReference
     public let events: [Event]
 
-    public init(caseReference: CaseReference, store: any Store) throws(StoreError) {
+    /// With `integrity`, a message whose stored row or bytes no longer match its ledger entry is
+    /// listed as `message.withheld` with the reason, not with the (possibly forged) row's values.
+    public init(caseReference: CaseReference, store: any Store, integrity: MessageIntegrity? = nil) throws(StoreError) {
         self.caseReference = caseReference
         var events: [Event] = []
         var acceptedAt: [MessageID: Date] = [:]
         for m in try store.messages(matching: MessageFilter(caseReference: caseReference, limit: 10_000)) {
             let md = m.metadata
+            if let integrity, let stored = try store.message(md.id), let reason = integrity.check(stored) {
+                events.append(Event(at: m.acceptedAt, kind: "message.withheld", fields: ["id": .string(md.id.rawValue), "reason": .string(reason)]))
+                continue
+            }
             acceptedAt[md.id] = m.acceptedAt
             var fields: JSONObject = ["id": .string(md.id.rawValue), "type": .string(md.type.rawValue), "from": .string(md.from.rawValue),
                                       "to": .array(md.to.map { .string($0.rawValue) }), "subject": .string(md.subject.rawValue),

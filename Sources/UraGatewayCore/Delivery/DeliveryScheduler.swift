@@ -22,6 +22,7 @@ public final class DeliveryScheduler: Sendable {
     let clock: any WallClock
     let settings: DeliverySettings
     let events: GatewayEvents
+    let integrity: MessageIntegrity
     private let random: Mutex<any RandomNumberGenerator & Sendable>
     private let wake = WakeSignal()
     /// Attempts under way in `run()`.
@@ -29,8 +30,9 @@ public final class DeliveryScheduler: Sendable {
 
     public init(store: any Store, transport: any DeliveryTransport, directory: DirectoryBook, signer: GatewaySigner,
                 clock: any WallClock, settings: DeliverySettings = DeliverySettings(), events: GatewayEvents,
-                random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+                random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(), integrity: MessageIntegrity? = nil) {
         self.store = store
+        self.integrity = integrity ?? MessageIntegrity(store: store, events: events)
         self.transport = transport
         self.directory = directory
         self.verifier = ReceiptVerifier(directory: directory, clock: clock)
@@ -155,6 +157,11 @@ public final class DeliveryScheduler: Sendable {
         }
         guard let agency = snapshot[job.recipient], agency.status == .active else {
             await giveUp(job, reason: "\(job.recipient) is no longer an active agency of the directory")
+            return
+        }
+        if let reason = integrity.check(job) {
+            // Never pushed: retried with backoff (a repaired store delivers it), a dead letter at the end.
+            await retryOrGiveUp(job, reason: "the gateway withheld it: \(reason)")
             return
         }
         let failure: String

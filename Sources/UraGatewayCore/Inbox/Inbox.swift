@@ -28,10 +28,13 @@ public final class Inbox: Sendable {
     let clock: any WallClock
     let settings: Settings
     let events: GatewayEvents
+    let integrity: MessageIntegrity
     private let waiters = InboxWaiters()
 
-    public init(store: any Store, directory: DirectoryBook, clock: any WallClock, settings: Settings = Settings(), events: GatewayEvents) {
+    public init(store: any Store, directory: DirectoryBook, clock: any WallClock, settings: Settings = Settings(), events: GatewayEvents,
+                integrity: MessageIntegrity? = nil) {
         self.store = store
+        self.integrity = integrity ?? MessageIntegrity(store: store, events: events)
         self.verifier = ReceiptVerifier(directory: directory, clock: clock)
         self.clock = clock
         self.settings = settings
@@ -60,10 +63,20 @@ public final class Inbox: Sendable {
         }
     }
 
+    /// Claims what is due, withholding each message whose bytes or row no longer match what the
+    /// gateway signed and recorded (`MessageIntegrity`): it goes back to the queue with the reason
+    /// as its last error and is tried again after a lease, so a repaired store delivers it.
     private func claim(_ agency: AgencyID, limit: Int) async throws(StoreError) -> [DeliveryJob] {
         let now = clock.now
-        return try await store.claimInbox(recipient: agency, now: now, limit: limit, maxBytes: settings.maxBatchBytes,
-                                          leaseUntil: now.addingTimeInterval(settings.lease.seconds))
+        let leaseUntil = now.addingTimeInterval(settings.lease.seconds)
+        var jobs = try await store.claimInbox(recipient: agency, now: now, limit: limit, maxBytes: settings.maxBatchBytes, leaseUntil: leaseUntil)
+        for (i, job) in jobs.enumerated().reversed() {
+            guard let reason = integrity.check(job) else { continue }
+            jobs.remove(at: i)
+            try await store.record(.retry(error: "the gateway withheld it: \(reason)", at: now, nextAttempt: leaseUntil),
+                                   for: job.message, recipient: agency)
+        }
+        return jobs
     }
 
     /// Settles `message` for `agency` with its signed delivered receipt. Acknowledging twice with a

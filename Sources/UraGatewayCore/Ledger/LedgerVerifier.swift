@@ -1,13 +1,17 @@
 import UraBasics
 import Foundation
 import UraJSON
+import UraModel
 import UraProtocol
 import UraStore
 
 /// Recomputes the ledger from its stored leaves and says whether anything was modified, removed,
 /// inserted or reordered: every leaf hash is recomputed, every entry must link to the one before it
 /// and carry its own index, the Merkle root at each checkpoint's size must equal the checkpoint's,
-/// and the live signed head must cover exactly the stored entries with a valid signature.
+/// and the live signed head must cover exactly the stored entries with a valid signature. Each
+/// `message.accepted` entry is also compared with the message's stored row and bytes
+/// (`MessageIntegrity.problem`): a row edited behind the gateway's back is found here, not only
+/// when the message is next served.
 public struct LedgerVerifier: Sendable {
     public let store: any Store
     public let hash: LedgerChain.Hash
@@ -74,6 +78,10 @@ public struct LedgerVerifier: Sendable {
                     if leaf["prev"]?.stringValue != Hex.encode(previous) {
                         report.problems.append(.init(index: entry.index, "entry \(entry.index) does not link to the entry before it (an entry was inserted, removed or reordered)"))
                     }
+                    if recomputed == entry.hash, let problem = try checkMessage(of: entry, leaf: leaf) {
+                        report.problems.append(.init(index: entry.index, problem))
+                        if let id = leaf["message"]?.stringValue.flatMap({ try? MessageID($0) }) { report.messages.append(id) }
+                    }
                 } else {
                     report.problems.append(.init(index: entry.index, "entry \(entry.index) is not valid JSON"))
                 }
@@ -112,6 +120,21 @@ public struct LedgerVerifier: Sendable {
     }
 }
 
+extension LedgerVerifier {
+    /// Why the row of the message a `message.accepted` entry records no longer matches it, or nil.
+    func checkMessage(of entry: LedgerEntry, leaf: JSONValue) throws(StoreError) -> String? {
+        guard leaf["kind"]?.stringValue == LedgerEvent.Kind.messageAccepted.rawValue else { return nil }
+        guard let text = leaf["message"]?.stringValue, let id = try? MessageID(text) else {
+            return "entry \(entry.index) records an acceptance without a valid message id"
+        }
+        guard let stored = try store.message(id) else { return "message \(id) of entry \(entry.index) is not in the store (its row was deleted)" }
+        guard stored.ledgerIndex == entry.index else {
+            return "the stored row of message \(id) names ledger entry \(stored.ledgerIndex), but entry \(entry.index) records its acceptance"
+        }
+        return MessageIntegrity.problem(stored, entry: entry, hash: hash)
+    }
+}
+
 /// What `LedgerVerifier` found.
 public struct LedgerReport: Sendable, Equatable {
     public struct GatewayError: Sendable, Equatable, CustomStringConvertible {
@@ -129,6 +152,8 @@ public struct LedgerReport: Sendable, Equatable {
     public var headVerified = false
     public var root: [UInt8] = []
     public var problems: [GatewayError] = []
+    /// The messages whose stored row or bytes do not match their `message.accepted` entry.
+    public var messages: [MessageID] = []
 
     /// True when nothing was found wrong and the signed head covers every entry.
     public var isIntact: Bool { problems.isEmpty && (headVerified || entries == 0) }

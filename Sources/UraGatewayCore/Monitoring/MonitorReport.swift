@@ -131,6 +131,7 @@ public struct MonitorReport: Sendable {
         } else {
             object["last_verification"] = .null
         }
+        object["withheld"] = .array(gateway.integrity.withheld.map { ["message": .string($0.message.rawValue), "reason": .string($0.reason)] })
         return .object(object)
     }
 

@@ -117,6 +117,58 @@ public struct MerkleTree: Sendable {
         return fr == firstRoot && sr == secondRoot && sn == 0
     }
 
+    // MARK: Proofs from the roots of perfect subtrees, in O(log n)
+
+    /// The root of the perfect subtree of `1 << height` leaves starting at `start` (a multiple of
+    /// its size), as a store keeps it: proofs built from these read O(log n) nodes, not n leaves.
+    public typealias PerfectRoot<E: Error> = (_ start: Int, _ height: Int) throws(E) -> [UInt8]
+
+    /// The root of the `count` leaves from `start` (RFC 9162's MTH of that range), from perfect subtrees.
+    public func root<E: Error>(start: Int = 0, count: Int, perfect: PerfectRoot<E>) throws(E) -> [UInt8] {
+        if count == 0 { return hash([]) }
+        if count & (count - 1) == 0 { return try perfect(start, count.trailingZeroBitCount) }
+        let k = MerkleTree.largestPowerOfTwo(below: count)
+        return node(try root(start: start, count: k, perfect: perfect), try root(start: start + k, count: count - k, perfect: perfect))
+    }
+
+    /// The audit path of leaf `index` in the tree of `size` leaves (§2.1.3.1), from perfect subtrees:
+    /// equal to `inclusionProof(index:_:)` over the leaves.
+    public func inclusionProof<E: Error>(index: Int, size: Int, perfect: PerfectRoot<E>) throws(E) -> [[UInt8]] {
+        var path: [[UInt8]] = []
+        var (start, count, m) = (0, size, index)
+        while count > 1 {
+            let k = MerkleTree.largestPowerOfTwo(below: count)
+            if m < k {
+                path.append(try root(start: start + k, count: count - k, perfect: perfect))
+                count = k
+            } else {
+                path.append(try root(start: start, count: k, perfect: perfect))
+                (start, count, m) = (start + k, count - k, m - k)
+            }
+        }
+        return path.reversed()
+    }
+
+    /// The consistency proof from the first `first` leaves to the tree of `size` leaves
+    /// (§2.1.4.1), from perfect subtrees: equal to `consistencyProof(first:_:)` over the leaves.
+    public func consistencyProof<E: Error>(first: Int, size: Int, perfect: PerfectRoot<E>) throws(E) -> [[UInt8]] {
+        guard first > 0, first < size else { return [] }
+        var path: [[UInt8]] = []
+        var (start, count, m, complete) = (0, size, first, true)
+        while m != count {
+            let k = MerkleTree.largestPowerOfTwo(below: count)
+            if m <= k {
+                path.append(try root(start: start + k, count: count - k, perfect: perfect))
+                count = k
+            } else {
+                path.append(try root(start: start, count: k, perfect: perfect))
+                (start, count, m, complete) = (start + k, count - k, m - k, false)
+            }
+        }
+        if !complete { path.append(try root(start: start, count: count, perfect: perfect)) }
+        return path.reversed()
+    }
+
     static func largestPowerOfTwo(below n: Int) -> Int {
         var k = 1
         while k << 1 < n { k <<= 1 }
@@ -133,14 +185,20 @@ public struct MerkleFrontier: Sendable, Equatable {
 
     public init() {}
 
-    public mutating func append(_ leafHash: [UInt8], tree: MerkleTree) {
+    /// Appends a leaf; returns the perfect subtrees of height 1 and more that it completed, lowest
+    /// first (each ends at the new size), for a store that keeps them for proofs.
+    @discardableResult
+    public mutating func append(_ leafHash: [UInt8], tree: MerkleTree) -> [(height: Int, hash: [UInt8])] {
         var carry = (height: 0, hash: leafHash)
+        var completed: [(height: Int, hash: [UInt8])] = []
         while let last = subtrees.last, last.height == carry.height {
             subtrees.removeLast()
             carry = (carry.height + 1, tree.node(last.hash, carry.hash))
+            completed.append(carry)
         }
         subtrees.append(carry)
         size += 1
+        return completed
     }
 
     public func root(tree: MerkleTree) -> [UInt8] {

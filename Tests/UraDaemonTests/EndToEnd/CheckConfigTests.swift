@@ -47,9 +47,16 @@ import UraStoreSQLite
         before = try DirectoryListing(data)
         checked = try Self.check(data)
         #expect(checked.status == 0, "\(checked.stderr)")
-        #expect(checked.stdout.contains("exists and is writable"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("exists, is writable and private (0600)"), "\(checked.stdout)")
         after = try DirectoryListing(data)
         #expect(after == before, "\(after.difference(from: before))")
+
+        // A store others can read is refused, as a start refuses it.
+        let store = data.appendingPathComponent("ura.sqlite").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: store)
+        checked = try Self.check(data)
+        #expect(checked.status == 78 && checked.stderr.contains("can be read or written by others (mode 644)")
+                && checked.stderr.contains("chmod 600"), "\(checked.stderr)")
     }
 
     @Test(.timeLimit(.minutes(3))) func aBrokenConfigurationStillFails() throws {

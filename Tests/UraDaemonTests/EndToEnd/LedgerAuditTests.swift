@@ -15,7 +15,7 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStore
-import UraStoreSQLite
+@testable import UraStoreSQLite
 
 /// `ura audit` against a real urad: the first audit keeps the signed head, later ones check the
 /// consistency proof to the new head, and a history that changed or shrank is reported with exit 2
@@ -114,6 +114,39 @@ import UraStoreSQLite
             let refused = try s.curl("al.shelter.qkpvt", "GET", "/v1/ledger/proof?\(query)")
             #expect(refused.status == status && refused.body?["type"]?.stringValue?.hasSuffix("invalid-request") == true, "\(query): \(refused)")
         }
+        await s.close()
+    }
+
+    /// `ura audit --entries`: each agency recomputes the leaves it may see (its own messages; the
+    /// secretariat all) against the signed head, and an entry whose text was changed — its stored
+    /// hash recomputed, so the gateway's hash check passes — fails the audit with exit 2.
+    @Test(.timeLimit(.minutes(3))) func anEntriesAuditRecomputesTheLeavesAndCatchesAChangedOne() async throws {
+        let s = try Scenario()
+        try Self.submit(s, 3)
+        let size = try s.ledgerSize()
+        func audit(_ agency: String, _ extra: [String] = []) async throws -> (Processes.Result, JSONValue?) {
+            let result = try await s.uraOffPool(agency, ["audit", "--entries", "--from", "0", "--count", "1000", "--json"] + extra)
+            return (result, try? JSONValue(parsing: Array(result.stdout.utf8)))
+        }
+        let (all, allJSON) = try await audit("al.mpb.secretariat")
+        #expect(all.status == 0 && allJSON?["checked"]?.intValue == size && allJSON?["tree_size"]?.intValue == size, "\(all)")
+        let (own, ownJSON) = try await audit(Self.mission)
+        #expect(own.status == 0 && (ownJSON?["checked"]?.intValue ?? 0) >= 3, "\(own)")
+        let (none, noneJSON) = try await audit("al.police.dvp-tirane")
+        #expect(none.status == 0 && noneJSON?["checked"]?.intValue == 0, "\(none)")
+        let refused = try await s.uraOffPool("al.mpb.secretariat", ["audit", "--entries", "--from", "\(size)"])
+        #expect(refused.status != 0 && refused.stderr.contains("from must be a whole number from 0 to \(size - 1)"), "\(refused)")
+
+        // The operator changes entry 0's text and recomputes its stored hash: urad's chain check
+        // would need its periodic run to notice; the auditor's recomputation fails at once.
+        let db = try SQLiteConnection(path: s.data.appendingPathComponent("ura.sqlite").path)
+        let leaf = try #require(try db.scalar("SELECT leaf FROM ledger WHERE idx = 0")?.bytes)
+        let changed = Array(String(decoding: leaf, as: UTF8.self).replacingOccurrences(of: "AL-2026-000700", with: "AL-2026-000999").utf8)
+        #expect(changed != leaf)
+        try db.run("UPDATE ledger SET leaf = ?, hash = ? WHERE idx = 0", [.blob(changed), .blob(SHA256.hash([0x00] + changed))])
+        db.close()
+        let (caught, _) = try await audit(Self.mission)
+        #expect(caught.status == 2 && caught.stderr.contains("LEDGER ENTRY 0 WAS CHANGED"), "\(caught)")
         await s.close()
     }
 }
