@@ -55,7 +55,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aMessageThatCannotBeWrittenOutIsNotAcknowledgedAndComesBackAfterItsLease() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000063")
 
         let piped = try await inboxIntoAClosedPipe(s)
@@ -78,7 +78,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aMessageWrittenToAFolderIsWholeAndOwnerOnlyBeforeItIsAcknowledged() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000064")
 
         // A file stands where the folder should be: nothing can be written, nothing is acknowledged.
