@@ -11,7 +11,6 @@
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <malloc.h>
 /// accept4 is declared only under _GNU_SOURCE, which the Glibc module does not set. The address
 /// is untyped here so this header need not include <sys/socket.h> (whose enums Swift must keep
 /// seeing through Glibc).
@@ -37,8 +36,5 @@ static const uint64_t ura_ssl_op_no_renegotiation = SSL_OP_NO_RENEGOTIATION;
 static const uint64_t ura_ssl_op_cipher_server_preference = SSL_OP_CIPHER_SERVER_PREFERENCE;
 static const uint64_t ura_ssl_op_no_compression = SSL_OP_NO_COMPRESSION;
 static const uint64_t ura_ssl_op_no_ticket = SSL_OP_NO_TICKET;
-/// glibc's malloc_trim: gives the free memory of every arena back to the kernel (the server calls
-/// it after a burst of connections closed; glibc's Swift module map lacks malloc.h).
-static inline int ura_malloc_trim(void) { return malloc_trim(0); }
 
 #endif

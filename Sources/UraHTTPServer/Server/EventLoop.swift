@@ -56,8 +56,6 @@ final class EventLoop: @unchecked Sendable {
     /// Ciphertext staging between socket and memory BIOs.
     let scratch = UnsafeMutableRawPointer.allocate(byteCount: EventLoop.scratchSize, alignment: 16)
     private var spareMessages: [Message] = []
-    /// Connections closed since the last `malloc_trim` (see `destroy`).
-    private var closedSinceTrim = 0
     /// Held open so that, when the process runs out of descriptors, a pending connection can still
     /// be accepted and closed instead of spinning on EMFILE.
     private var spareFD: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -453,12 +451,5 @@ final class EventLoop: @unchecked Sendable {
         connection.handlerTask = nil
         close(connection.fd)
         core.counters.connectionClosed()
-        // glibc keeps freed memory in its arenas; after a burst of closes (more closed than are
-        // left, at least 64) give it back, so a spike of connections does not raise the RSS for good.
-        closedSinceTrim += 1
-        if closedSinceTrim >= 64 && connections.count <= closedSinceTrim || connections.isEmpty && closedSinceTrim >= 8 {
-            closedSinceTrim = 0
-            _ = ura_malloc_trim()
-        }
     }
 }
