@@ -36,4 +36,5 @@ static const uint64_t ura_ssl_op_no_renegotiation = SSL_OP_NO_RENEGOTIATION;
 static const uint64_t ura_ssl_op_cipher_server_preference = SSL_OP_CIPHER_SERVER_PREFERENCE;
 static const uint64_t ura_ssl_op_no_compression = SSL_OP_NO_COMPRESSION;
 static const uint64_t ura_ssl_op_no_ticket = SSL_OP_NO_TICKET;
+
 #endif

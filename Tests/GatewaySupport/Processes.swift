@@ -96,6 +96,20 @@ package final class RunningDaemon: @unchecked Sendable {
         ChildProcess.discard(process.errors)
     }
 
+    /// `init` off the cooperative pool (see `Scenario.start`): it blocks until urad listens.
+    package static func start(arguments: [String], environment: [String: String] = [:]) async throws -> RunningDaemon {
+        try await Processes.offPool { try RunningDaemon(arguments: arguments, environment: environment) }
+    }
+
+    package static func start(dataDirectory: URL, environment: [String: String] = [:]) async throws -> RunningDaemon {
+        try await start(arguments: ["--data-dir", dataDirectory.path], environment: environment)
+    }
+
+    /// `stop` off the cooperative pool: it waits for urad to exit.
+    package func stopOffPool() async {
+        _ = try? await Processes.offPool { [self] in stop() }
+    }
+
     package var url: String { "https://127.0.0.1:\(port)" }
 
     package func stop() {

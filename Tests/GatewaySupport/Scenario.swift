@@ -42,8 +42,17 @@ package final class Scenario: @unchecked Sendable {
         daemon = try RunningDaemon(dataDirectory: data, environment: environment)
     }
 
+    /// A scenario made off the cooperative pool: creating the demo (keys, certificates, files)
+    /// and waiting for urad to say it listens take seconds on a busy machine, and a pool thread
+    /// held that long is one the in-process servers of other tests (one thread per core) cannot
+    /// use to answer — the cause of the 20-second curl timeouts of issue 28.
+    package static func start(pushShelter: Bool = false, environment: [String: String] = [:]) async throws -> Scenario {
+        try await Processes.offPool { try Scenario(pushShelter: pushShelter, environment: environment) }
+    }
+
     package func close() async {
-        daemon.stop()
+        let daemon = self.daemon
+        _ = try? await Processes.offPool { daemon?.stop() }  // SIGTERM, then waitpid until urad has shut down
         await push?.stop()
         try? FileManager.default.removeItem(at: root)
     }

@@ -59,7 +59,7 @@ import UraStoreSQLite
         ]
         let configurationFile = root.appendingPathComponent("urad.json")
         try Data(configuration.serializedString().utf8).write(to: configurationFile)
-        let daemon = try RunningDaemon(arguments: ["--config", configurationFile.path], environment: ["URA_LOG_LEVEL": "warning"])
+        let daemon = try await RunningDaemon.start(arguments: ["--config", configurationFile.path], environment: ["URA_LOG_LEVEL": "warning"])
         defer { daemon.stop() }
 
         let profile: JSONValue = [

@@ -184,7 +184,7 @@ import UraStoreSQLite
     /// A gateway (or whoever answers in its name) serving an older signed directory than the one
     /// this computer has seen: refused, nothing sealed or kept, the newer copy stays cached.
     @Test func anOlderDirectoryThanTheCachedOneIsRefused() async throws {
-        let scenario = try Scenario()
+        let scenario = try await Scenario.start()
         defer { Task { await scenario.close() } }
         var newer = try scenario.directory()
         newer.version += 5

@@ -59,7 +59,7 @@ import UraTestSupport
     /// `ura inbox | head -0`: the reader left, but the message was kept before it was acknowledged,
     /// so the delivered receipt is true; ura says nothing and exits 0.
     @Test(.timeLimit(.minutes(3))) func aClosedStandardOutputLosesALineNeverAMessage() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000063")
 
         let piped = try await inboxIntoAClosedPipe(s)
@@ -75,7 +75,7 @@ import UraTestSupport
 
     /// `ura inbox > file` on a full disk: the summary is lost, the message is not (exit 74 says so).
     @Test(.timeLimit(.minutes(3))) func aFullStandardOutputIsExit74WithTheMessageKept() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000065")
         let full = try await Processes.runOffPool("/bin/sh", ["-c", #"exec "$0" "$@" >/dev/full"#, Processes.products.appendingPathComponent("ura").path]
                                                   + s.uraArguments(secretariat, ["inbox"]))
@@ -86,7 +86,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aMessageThatCannotBeKeptIsNotAcknowledgedAndComesBackAfterItsLease() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000063")
         // A file stands where the inbox folder should be.
         try FileManager.default.createDirectory(at: kept(s).deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -105,7 +105,7 @@ import UraTestSupport
 
     /// The terminal, a log or CI gets who, what, which case — never the form; `--json` neither.
     @Test(.timeLimit(.minutes(3))) func theTerminalGetsASummaryLineAndNeverTheForm() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let marker = "Markerfamily"
         let first = try submit(s, caseReference: "AL-2026-000066", marker: marker)
         let text = try await s.uraOffPool(secretariat, ["inbox", "--no-ack"])
@@ -125,7 +125,7 @@ import UraTestSupport
     /// `ura verify` checks the signed original the inbox kept; `ura show` prints the form to a
     /// terminal only.
     @Test(.timeLimit(.minutes(3))) func theKeptOriginalVerifiesAndShowPrintsTheFormOnlyToATerminal() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let marker = "Markershown"
         let id = try submit(s, caseReference: "AL-2026-000067", marker: marker)
         let received = try await s.uraOffPool(secretariat, ["inbox"])
@@ -146,7 +146,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aMessageWrittenToAFolderIsWholeAndOwnerOnlyBeforeItIsAcknowledged() async throws {
-        let s = try Scenario(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
+        let s = try await Scenario.start(environment: ["URA_INBOX__LEASE_SECONDS": "5"])
         let id = try submit(s, caseReference: "AL-2026-000064")
 
         // A file stands where the folder should be: nothing can be written, nothing is acknowledged.

@@ -53,7 +53,7 @@ import UraStoreSQLite
     }
 
     @Test(.timeLimit(.minutes(3))) func aRefusalThatCanPassKeepsTheMessageAndOneThatCannotMovesItToRejected() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let standIn = try RefusingGateway(data: s.data)
         let formFile = s.root.appendingPathComponent("found.json")
         try Data(try s.example("return.found-abroad", caseReference: "AL-2026-000062").serialized()).write(to: formFile)

@@ -106,7 +106,7 @@ import UraTestSupport
 
     /// A message that waits holds back every later one to its recipients; others go.
     @Test(.timeLimit(.minutes(2))) func aWaitingMessageHoldsBackLaterOnesToTheSameRecipientOnly() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let profile = try AgencyProfile.load(s.agencyFolder(mission).appendingPathComponent("profile.json"))
         let now = Date()
         func keep(to: String, at offset: TimeInterval, type: String = "return.found-abroad") throws -> String {

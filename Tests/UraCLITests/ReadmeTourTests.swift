@@ -17,7 +17,7 @@ import UraGatewayTestSupport
         tour = tour.replacingOccurrences(of: "ura=\"$(swift build --show-bin-path)/ura\"; a=ura-data/agencies",
                                          with: "ura=ura_at_gateway; a=ura-data/agencies")
             .replacingOccurrences(of: "https://127.0.0.1:8443", with: "$GATEWAY")
-        let s = try Scenario()
+        let s = try await Scenario.start()
         try FileManager.default.createSymbolicLink(at: s.root.appendingPathComponent("ura-data"), withDestinationURL: s.data)
         let script = """
         set -euo pipefail

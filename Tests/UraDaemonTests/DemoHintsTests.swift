@@ -7,7 +7,7 @@ import UraGatewayTestSupport
 /// test's gateway listens on (the demo's profiles name it; here `--gateway` does).
 @Suite struct DemoHintsTests {
     @Test(.timeLimit(.minutes(3))) func theDemoHintsWorkAsPrinted() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let ura = Processes.products.appendingPathComponent("ura").path
         let port = try #require(URL(string: s.daemon.url)?.port)
         let hints = URADCommand.demoHints(ura: ura, data: s.data.path, port: port)

@@ -138,6 +138,30 @@ import UraHTTPTestSupport
         #expect(complete.status == 431)
     }
 
+    /// Found by the fuzzer (Tests/Fuzz/http-head.swift): a head over a cap with a bare LF after
+    /// the cap was 400 when it arrived in one read and 414/431 when it arrived in two. The first
+    /// byte past the cap decides now, however the bytes arrive.
+    @Test(arguments: [
+        ("request line", "GET /" + String(repeating: "a", count: 100) + "\n HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+        ("header section", "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + String(repeating: "p", count: 200) + "\nB: 1\r\n\r\n", 431),
+    ])
+    func verdictOverACapDoesNotDependOnHowTheBytesArrive(_ name: String, _ text: String, _ status: Int) {
+        let limits = HTTPServerLimits(maxRequestLineBytes: 64, maxHeaderBytes: 100)
+        let bytes = Array(text.utf8)
+        var whole = HTTPRequestHeadParser(limits: limits)
+        let once = bytes.withUnsafeBytes { whole.parse($0) }
+        var pieces = HTTPRequestHeadParser(limits: limits)
+        var inPieces = HTTPRequestHeadParser.Outcome.incomplete
+        for end in stride(from: 10, through: bytes.count, by: 10) {
+            inPieces = Array(bytes[..<end]).withUnsafeBytes { pieces.parse($0) }
+            if case .incomplete = inPieces { continue }
+            break
+        }
+        guard case .failed(let a) = once, case .failed(let b) = inPieces else { Issue.record("\(name): \(once), \(inPieces)"); return }
+        #expect(a.status == status, "\(name) in one read: \(a)")
+        #expect(b.status == status, "\(name) in pieces: \(b)")
+    }
+
     @Test func tooManyHeaderFieldsIs431() {
         let limits = HTTPServerLimits(maxHeaderCount: 3)
         let text = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"

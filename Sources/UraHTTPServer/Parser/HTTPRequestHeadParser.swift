@@ -43,6 +43,9 @@ package struct HTTPRequestHeadParser {
     package mutating func parse(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         var index = scanned
         while index < bytes.count {
+            // The caps are checked byte by byte, not once per read: the first byte that proves the
+            // head bad decides the verdict, whether the head came in one read or in many.
+            if let problem = overCap(scannedUpTo: index) { return .failed(problem) }
             let byte = bytes[index]
             if byte == .lf {
                 guard index > lineStart, bytes[index - 1] == .cr else {
@@ -77,12 +80,19 @@ package struct HTTPRequestHeadParser {
             index += 1
         }
         scanned = index
-        if let requestLineEnd {
-            if index - (requestLineEnd + 1) > limits.maxHeaderBytes { return .failed(headersTooLarge()) }
-        } else if index - requestStart > limits.maxRequestLineBytes + 1 {
-            return .failed(requestLineTooLong())
-        }
+        if let problem = overCap(scannedUpTo: index) { return .failed(problem) }
         return .incomplete
+    }
+
+    /// 414 once the request line has more bytes than its cap and its CRLF, 431 once the header
+    /// section has more than its cap, counting the `index` bytes scanned so far.
+    private func overCap(scannedUpTo index: Int) -> HTTPProblem? {
+        if let requestLineEnd {
+            if index - (requestLineEnd + 1) > limits.maxHeaderBytes { return headersTooLarge() }
+        } else if index - requestStart > limits.maxRequestLineBytes + 1 {
+            return requestLineTooLong()
+        }
+        return nil
     }
 
     private func requestLineTooLong() -> HTTPProblem {

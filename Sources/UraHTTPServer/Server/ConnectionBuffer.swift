@@ -50,9 +50,11 @@ final class ConnectionBuffer {
         }
     }
 
-    /// Releases a buffer that grew for a large body once it is empty again.
-    func shrinkIfLarge() {
-        guard readableCount == 0, capacity > 4 * Self.initialCapacity else { return }
+    /// Releases the storage once every byte has been consumed: a keep-alive connection waiting
+    /// for its next request (most of them, most of the time) then holds no buffer, and one that
+    /// grew for a large body gives it back. The next read allocates again.
+    func releaseIfEmpty() {
+        guard readableCount == 0, storage != nil else { return }
         free(storage)
         storage = nil
         capacity = 0

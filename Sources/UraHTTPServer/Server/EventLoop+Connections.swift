@@ -234,7 +234,7 @@ extension EventLoop {
         let bytes = connection.input.readableBytes
         let body = head.contentLength == 0 ? [] : [UInt8](UnsafeRawBufferPointer(rebasing: bytes[head.length..<(head.length + head.contentLength)]))
         connection.input.consume(head.length + head.contentLength)
-        connection.input.shrinkIfLarge()
+        connection.input.releaseIfEmpty()
         connection.parser.reset()
         connection.requestSerial &+= 1
         connection.keepAlive = head.keepAlive

@@ -23,7 +23,7 @@ import UraTestSupport
     static let problems = "https://ura.example/problems/"
 
     @Test(.timeLimit(.minutes(3))) func everyBadInputGetsItsProblemAndNothingIsStored() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let form = try s.example("return.found-abroad", caseReference: "AL-2026-000045")
         // One good message first, so the ledger has a signed head to compare with.
         let good = try s.seal(as: "al.mepj.mission.gr-athens", type: "return.found-abroad", to: ["al.mpb.secretariat"],
@@ -92,7 +92,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aSlowLorisDoesNotStopOthersAndIsTimedOut() async throws {
-        let s = try Scenario(environment: ["URA_HTTP__HEADER_TIMEOUT_SECONDS": "2"])
+        let s = try await Scenario.start(environment: ["URA_HTTP__HEADER_TIMEOUT_SECONDS": "2"])
         let mission = "al.mepj.mission.gr-athens"
         // The slow client: a TLS connection that sends the start of a request line, then nothing.
         let folder = s.agencyFolder(mission)
@@ -117,7 +117,7 @@ import UraTestSupport
     /// A connection without an enrolled agency's certificate is of no use, so the server closes
     /// it after the 401/403 (such clients cannot hold connection slots); an agency's stays open.
     @Test(.timeLimit(.minutes(3))) func aRefusedCertificateEndsItsConnection() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let inbox = "GET /v1/inbox HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         /// The status of each response in what the server sent.
         func statuses(_ text: String) -> [Substring] {

@@ -29,7 +29,7 @@ import UraStoreSQLite
         return (root, data)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theCheckChangesNothingOnDisk() throws {
+    @Test(.timeLimit(.minutes(3))) func theCheckChangesNothingOnDisk() async throws {
         let (root, data) = try Self.demo()
         defer { try? FileManager.default.removeItem(at: root) }
 
@@ -42,7 +42,7 @@ import UraStoreSQLite
         #expect(after == before, "\(after.difference(from: before))")
 
         // After urad ran: the store (with its ledger), the dashboard's token and the lock stay as they are.
-        let daemon = try RunningDaemon(dataDirectory: data)
+        let daemon = try await RunningDaemon.start(dataDirectory: data)
         daemon.stop()
         before = try DirectoryListing(data)
         checked = try Self.check(data)

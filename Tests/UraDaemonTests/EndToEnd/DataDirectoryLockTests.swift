@@ -45,10 +45,10 @@ import UraTestSupport
         return (status, String(decoding: process.errors.readDataToEndOfFile(), as: UTF8.self))
     }
 
-    @Test(.timeLimit(.minutes(3))) func aSecondUradOnTheSameDataDirectoryStopsAtOnceNamingTheFirst() throws {
+    @Test(.timeLimit(.minutes(3))) func aSecondUradOnTheSameDataDirectoryStopsAtOnceNamingTheFirst() async throws {
         let (root, data) = try Self.demo()
         defer { try? FileManager.default.removeItem(at: root) }
-        let first = try RunningDaemon(dataDirectory: data)
+        let first = try await RunningDaemon.start(dataDirectory: data)
         defer { first.stop() }
         let lock = DataDirectoryLock.file(in: data)
         #expect((try? String(contentsOf: lock, encoding: .utf8)) == "\(first.process.pid)\n")

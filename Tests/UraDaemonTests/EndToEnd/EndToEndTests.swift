@@ -21,7 +21,7 @@ import UraTestSupport
 /// certificates, and a shelter's push endpoint.
 @Suite(.serialized) struct EndToEndTests {
     @Test(.timeLimit(.minutes(3))) func aMissionReportsAFoundVictimAndTheSecretariatReadsIt() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let marker = "MARKER-\(UUID().uuidString)"
         let form = try s.example("return.found-abroad", caseReference: "AL-2026-000042", marker: marker)
         let formFile = s.root.appendingPathComponent("found.json")
@@ -52,7 +52,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aShelterWithAPushEndpointReceivesAReferral() async throws {
-        let s = try Scenario(pushShelter: true)
+        let s = try await Scenario.start(pushShelter: true)
         let marker = "MARKER-\(UUID().uuidString)"
         let formFile = s.root.appendingPathComponent("referral.json")
         try Data(try s.example("referral.shelter", caseReference: "AL-2026-000043", marker: marker).serialized()).write(to: formFile)
@@ -80,7 +80,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func theSameFlowsWorkWithCurlAgainstTheRawAPI() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let id = MessageID.random()
         let message = try s.seal(as: "al.mepj.mission.it-rome", type: "return.found-abroad", to: ["al.mpb.secretariat"],
                                  caseReference: "AL-2026-000044", subject: .child,

@@ -40,7 +40,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func theReloadGoesToTheUradHoldingTheLockAndNowhereElse() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         // urad runs: it is signalled, and takes the new agency.
         let enrolled = try Self.enrol(s, "al.police.new-one")
         #expect(enrolled.result.status == 0, "\(enrolled.result.stderr)")

@@ -40,7 +40,7 @@ import UraStore
     }
 
     @Test(.timeLimit(.minutes(3))) func anAuditKeepsTheHeadAndCatchesARewrittenLedger() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let police = "al.police.dvp-tirane"
         let state = try AgencyProfile.load(s.agencyFolder(police).appendingPathComponent("profile.json")).state
         let headFile = state.appendingPathComponent("ledger/head.json")
@@ -103,7 +103,7 @@ import UraStore
     /// The raw API: a consistency proof to the current head for any agency, and a bad `from`
     /// refused with its problem.
     @Test(.timeLimit(.minutes(3))) func theProofEndpointAnswersConsistencyAndRefusesBadSizes() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         try Self.submit(s, 2)
         let size = try s.ledgerSize()
         let reply = try s.curl("al.shelter.qkpvt", "GET", "/v1/ledger/proof?from=1")
@@ -121,7 +121,7 @@ import UraStore
     /// secretariat all) against the signed head, and an entry whose text was changed — its stored
     /// hash recomputed, so the gateway's hash check passes — fails the audit with exit 2.
     @Test(.timeLimit(.minutes(3))) func anEntriesAuditRecomputesTheLeavesAndCatchesAChangedOne() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         try Self.submit(s, 3)
         let size = try s.ledgerSize()
         func audit(_ agency: String, _ extra: [String] = []) async throws -> (Processes.Result, JSONValue?) {

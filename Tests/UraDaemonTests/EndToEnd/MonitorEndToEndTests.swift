@@ -18,7 +18,7 @@ import UraStoreSQLite
 /// refused to other agencies, and /metrics on the admin listener (plain HTTP on loopback).
 @Suite(.serialized) struct MonitorEndToEndTests {
     @Test(.timeLimit(.minutes(3))) func theSecretariatMonitorsDeliveryAndOthersCannot() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let marker = "MARKER-\(UUID().uuidString)"
         let formFile = s.root.appendingPathComponent("found.json")
         try Data(try s.example("return.found-abroad", caseReference: "AL-2026-000301", marker: marker).serialized()).write(to: formFile)

@@ -22,7 +22,7 @@ import UraStoreSQLite
     let police = "al.police.dvp-tirane", secretariat = "al.mpb.secretariat", committee = "al.krat.tirane"
 
     @Test(.timeLimit(.minutes(3))) func declarationsBeforeAnInterviewAndTheSecretariatFollowsTheCase() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let caseReference = "AL-2026-000101"
         let marker = "MARKER-\(UUID().uuidString)"
         let formA1 = s.root.appendingPathComponent("a1-scan.pdf")
@@ -82,7 +82,7 @@ import UraStoreSQLite
     }
 
     @Test(.timeLimit(.minutes(3))) func aCommitteeReadsStatisticsWithoutIdentitiesAndNothingElse() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let marker = "MARKER-\(UUID().uuidString)"
         // Six referrals of adults in six cases (a cell large enough to show) and two of children (suppressed).
         for i in 1...8 {

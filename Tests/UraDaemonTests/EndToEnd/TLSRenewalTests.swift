@@ -31,7 +31,7 @@ import UraTestSupport
     }
 
     @Test(.timeLimit(.minutes(3))) func aRenewedCertificateIsServedAfterAReloadWithoutARestart() async throws {
-        let s = try Scenario()
+        let s = try await Scenario.start()
         let certificate = s.data.appendingPathComponent("gateway/tls.crt").path
         let before = try await Self.fingerprint(ofFile: certificate)
         #expect(try await Self.served(s) == before)
