@@ -98,7 +98,6 @@ public final class Intake: Sendable {
 
     private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, snapshot: DirectorySnapshot,
                         now: Date) async throws(GatewayError) -> Submission {
-        let header = jws.signature
         do {
             _ = try SignedObjectCheck.verify(jws) { kid throws(SignedObjectCheck.Failure) in
                 guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {

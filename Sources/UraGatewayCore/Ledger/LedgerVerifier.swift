@@ -137,7 +137,8 @@ extension LedgerVerifier {
 
 /// What `LedgerVerifier` found.
 public struct LedgerReport: Sendable, Equatable {
-    public struct GatewayError: Sendable, Equatable, CustomStringConvertible {
+    /// One thing the verification found wrong, at the entry where it shows.
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
         public let index: Int
         public let description: String
         init(index: Int, _ description: String) {
@@ -151,7 +152,7 @@ public struct LedgerReport: Sendable, Equatable {
     public var checkpointsVerified = 0
     public var headVerified = false
     public var root: [UInt8] = []
-    public var problems: [GatewayError] = []
+    public var problems: [Finding] = []
     /// The messages whose stored row or bytes do not match their `message.accepted` entry.
     public var messages: [MessageID] = []
 

@@ -50,8 +50,16 @@ public enum MessageBinding {
         let data = leaf["data"]?.objectValue ?? JSONObject()
         compare("message", stored: .string(metadata.id.rawValue), ledger: leaf["message"])
         compare("from", stored: .string(metadata.from.rawValue), ledger: leaf["agency"])
-        for name in ["type", "case", "to", "digest", "subject", "priority", "created", "expires", "in_reply_to"] {
+        for name in ["type", "case", "to", "digest", "subject", "priority", "in_reply_to"] {
             compare(name, stored: asserted[name], ledger: data[name])
+        }
+        // Times are kept to the millisecond: the leaf's text truncates, a store may round (SQLite
+        // keeps whole milliseconds), so the two agree when they are at most a millisecond apart.
+        for (name, stored) in [("created", metadata.created), ("expires", metadata.expires)] {
+            guard let text = data[name]?.stringValue, let recorded = RFC3339.date(from: text), abs(recorded.timeIntervalSince(stored)) < 0.0015 else {
+                compare(name, stored: asserted[name], ledger: data[name])
+                continue
+            }
         }
         // Leaves written before 0.2.0 carry neither key: nothing to compare with.
         let newLeaf = data["county"] != nil || data["participants"] != nil
