@@ -33,11 +33,7 @@ enum DashboardScale {
         }
         try DirectoryFile.write(directory, to: directoryFile)
 
-        let configuration = try GatewayConfiguration.load(file: nil, environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0",
-                                                                                   "URA_LOG_LEVEL": "error", "URA_SCHEMAS": schemas.path],
-                                                          dataDirectory: data.path)
-        let daemon = try Daemon(configuration: configuration, clock: clock)
-        try daemon.start(background: false)
+        let daemon = try Daemon.startInProcess(data: data, schemas: schemas, clock: clock)
         let store = daemon.gateway.store
         let ids = directory.agencies.map(\.id)
         let types = ["referral.shelter", "return.found-abroad", "protection.emergency-measure", "reintegration.monitoring-report"].map { MessageType(validated: $0) }

@@ -35,11 +35,7 @@ enum DashboardScenario {
         }
         try DirectoryFile.write(directory, to: directoryFile)
 
-        let configuration = try GatewayConfiguration.load(file: nil, environment: ["URA_LISTEN__PORT": "0", "URA_ADMIN__PORT": "0",
-                                                                                   "URA_LOG_LEVEL": "error", "URA_SCHEMAS": schemas.path],
-                                                          dataDirectory: data.path)
-        let daemon = try Daemon(configuration: configuration, clock: clock)
-        try daemon.start(background: false)
+        let daemon = try Daemon.startInProcess(data: data, schemas: schemas, clock: clock)
         let g = daemon.gateway
         let catalogue = try MessageCatalogue(directory: schemas)
 
