@@ -58,9 +58,12 @@ public final class Gateway: Sendable {
                         settings: settings.intake, events: events)
         let integrity = MessageIntegrity(store: store, events: events)
         self.integrity = integrity
-        inbox = Inbox(store: store, directory: directory, clock: clock, settings: settings.inbox, events: events, integrity: integrity)
+        // Receipts may be made as far ahead of the gateway's clock as messages (intake.clock_skew_seconds).
+        inbox = Inbox(store: store, directory: directory, clock: clock, settings: settings.inbox, events: events, integrity: integrity,
+                      receiptSkew: settings.intake.clockSkew)
         deliveries = DeliveryScheduler(store: store, transport: transport, directory: directory, signer: signer, clock: clock,
-                                       settings: settings.delivery, events: events, random: random, integrity: integrity)
+                                       settings: settings.delivery, events: events, random: random, integrity: integrity,
+                                       receiptSkew: settings.intake.clockSkew)
         ledger = Ledger(store: store, signer: signer, directory: directory)
         notices = NoticeSender(store: store, directory: directory, signer: signer, clock: clock, events: events)
         deadlines = DeadlineWatcher(store: store, notices: notices, clock: clock, events: events)

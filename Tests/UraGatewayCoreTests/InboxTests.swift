@@ -130,6 +130,21 @@ import UraStoreSQLite
         }
     }
 
+    /// The bound on a receipt's time is the gateway's configured clock skew, not a fixed default.
+    @Test func aGatewayThatAllowsMoreSkewTakesAReceiptThatFarAhead() async throws {
+        let f = try GatewayFixture()
+        var settings = Gateway.Settings()
+        settings.intake.clockSkew = .seconds(900)
+        let gateway = Gateway(store: f.store, directory: f.book, catalogue: f.catalogue, signer: f.signer,
+                              transport: ScriptedTransport([], default: .fail("unused")), clock: f.clock, calendar: f.calendar,
+                              settings: settings, events: GatewayEvents(metrics: f.metrics))
+        let sent = try await gateway.intake.submit(try f.message(from: f.police, to: [f.secretariat]), from: f.police.id)
+        let job = try #require(try await gateway.inbox.fetch(for: f.secretariat.id, limit: 1, wait: .zero).first)
+        let tenMinutesAhead = try ScriptedTransport.receipt(for: job, by: f.secretariat, at: f.clock.now.addingTimeInterval(600))
+        try await gateway.inbox.acknowledge(message: sent.messageID, by: f.secretariat.id, receipt: tenMinutesAhead)
+        #expect(try f.store.deliveries(of: sent.messageID).first?.state == .delivered)
+    }
+
     @Test(.timeLimit(.minutes(1))) func aLongPollReturnsAsSoonAsAMessageArrives() async throws {
         let f = try GatewayFixture()
         let inbox = inbox(f)

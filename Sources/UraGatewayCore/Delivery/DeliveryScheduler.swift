@@ -30,12 +30,13 @@ public final class DeliveryScheduler: Sendable {
 
     public init(store: any Store, transport: any DeliveryTransport, directory: DirectoryBook, signer: GatewaySigner,
                 clock: any WallClock, settings: DeliverySettings = DeliverySettings(), events: GatewayEvents,
-                random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(), integrity: MessageIntegrity? = nil) {
+                random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(), integrity: MessageIntegrity? = nil,
+                receiptSkew: Duration = IntakeSettings().clockSkew) {
         self.store = store
         self.integrity = integrity ?? MessageIntegrity(store: store, events: events)
         self.transport = transport
         self.directory = directory
-        self.verifier = ReceiptVerifier(directory: directory, clock: clock)
+        self.verifier = ReceiptVerifier(directory: directory, clock: clock, skew: receiptSkew)
         self.signer = signer
         self.clock = clock
         self.settings = settings

@@ -32,10 +32,10 @@ public final class Inbox: Sendable {
     private let waiters = InboxWaiters()
 
     public init(store: any Store, directory: DirectoryBook, clock: any WallClock, settings: Settings = Settings(), events: GatewayEvents,
-                integrity: MessageIntegrity? = nil) {
+                integrity: MessageIntegrity? = nil, receiptSkew: Duration = IntakeSettings().clockSkew) {
         self.store = store
         self.integrity = integrity ?? MessageIntegrity(store: store, events: events)
-        self.verifier = ReceiptVerifier(directory: directory, clock: clock)
+        self.verifier = ReceiptVerifier(directory: directory, clock: clock, skew: receiptSkew)
         self.clock = clock
         self.settings = settings
         self.events = events

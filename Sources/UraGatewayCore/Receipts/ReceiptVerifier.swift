@@ -8,8 +8,8 @@ import UraStore
 
 /// Checks a recipient's delivered receipt before it settles a delivery: a JWS by a key registered
 /// for that recipient (and valid now), `receipt: delivered`, this message id, this recipient, the
-/// message's digest, and a time no later than the gateway's clock allows (`skew`, the intake's
-/// default clock skew). Anything else is refused and the delivery stays open.
+/// message's digest, and a time no later than the gateway's clock allows (`skew`: the gateway's
+/// `intake.clock_skew_seconds`). Anything else is refused and the delivery stays open.
 public struct ReceiptVerifier: Sendable {
     let directory: DirectoryBook
     let clock: any WallClock
