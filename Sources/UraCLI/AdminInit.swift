@@ -1,6 +1,6 @@
+import Foundation
 import UraBasics
 import UraClient
-import Foundation
 import UraJSON
 import UraModel
 import UraProvisioning

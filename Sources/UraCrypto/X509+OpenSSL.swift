@@ -1,5 +1,5 @@
-import COpenSSL
 import Foundation
+import COpenSSL
 import UraBasics
 
 /// Owns an `X509` (freed in `deinit`): certificates UraCrypto makes and reads, and those the HTTP

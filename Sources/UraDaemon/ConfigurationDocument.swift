@@ -1,11 +1,11 @@
-import UraModel
-import UraHTTPClient
 import Foundation
 import UraGatewayAPI
 import UraGatewayCore
+import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraJSON
+import UraModel
 import UraProtocol
 import UraProvisioning
 import UraStoreSQLite

@@ -1,9 +1,9 @@
-import UraHTTPClient
 import Foundation
 import Synchronization
 import UraCrypto
 import UraGatewayAPI
 import UraGatewayCore
+import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraModel

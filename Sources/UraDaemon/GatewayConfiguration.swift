@@ -1,7 +1,7 @@
-import UraHTTPClient
 import Foundation
 import UraGatewayAPI
 import UraGatewayCore
+import UraHTTPClient
 import UraHTTPCore
 import UraHTTPServer
 import UraJSON

@@ -1,6 +1,6 @@
+import Foundation
 import UraGatewayCore
 import UraHTTPClient
-import Foundation
 import UraHTTPCore
 import UraJSON
 import UraModel

@@ -1,5 +1,4 @@
 import CCurl
-import UraHTTPCore
 
 /// `curl_global_init` must run once per process before any other curl call.
 enum CurlGlobal {

@@ -1,5 +1,5 @@
-import UraBasics
 import CCurl
+import UraBasics
 import UraHTTPCore
 
 /// Turns an `HTTPClientRequest` into a configured curl easy handle.

@@ -1,5 +1,3 @@
-import UraHTTPCore
-
 /// Outbound HTTP(S) on libcurl's multi interface: one driver thread, requests from any task,
 /// keep-alive connection reuse, mutual TLS, per-request timeouts, a bound on concurrent
 /// transfers. Used for push delivery to agencies and by the `ura` CLI to reach the gateway.

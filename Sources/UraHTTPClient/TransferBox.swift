@@ -1,5 +1,4 @@
 import Synchronization
-import UraHTTPCore
 
 /// Meeting point of `send` and its cancellation handler, which may run in either order.
 final class TransferBox: Sendable {

@@ -1,5 +1,3 @@
-import UraJSON
-
 /// The state of one validation: errors so far, where in the instance we are (only tracked while
 /// errors are being collected), the dynamic scope for `$dynamicRef`, and the nesting depth.
 struct EvaluationContext {

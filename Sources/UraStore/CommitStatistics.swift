@@ -1,5 +1,3 @@
-import UraProtocol
-
 /// How the writer has batched so far, and where its time went (for benchmarks).
 public struct CommitStatistics: Sendable {
 

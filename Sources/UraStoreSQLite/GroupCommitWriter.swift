@@ -1,5 +1,5 @@
-import UraBasics
 import Foundation
+import UraBasics
 import UraModel
 import UraProtocol
 import UraStore

@@ -1,6 +1,4 @@
 import Glibc
-import UraProtocol
-import UraStore
 
 /// A mutex and condition variable whose timed waits run on `CLOCK_MONOTONIC`: a wait of a
 /// millisecond stays a millisecond when the wall clock is stepped (`NSCondition.wait(until:)`

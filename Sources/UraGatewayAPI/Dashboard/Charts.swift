@@ -1,5 +1,4 @@
 import Foundation
-import UraGatewayCore
 
 /// Charts as server-rendered SVG inside the page: no script, no external asset (the content
 /// security policy allows neither). Each bar and point has a `<title>`, which browsers show on hover.

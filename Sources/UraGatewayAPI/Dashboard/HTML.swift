@@ -1,8 +1,4 @@
 import Foundation
-import UraGatewayCore
-import UraHTTPCore
-import UraHTTPServer
-import UraProtocol
 
 /// Server-side HTML for the dashboard: every interpolated value goes through `escape`; the pages
 /// need no script and no external asset (the gateway may run on an isolated network).

@@ -1,5 +1,3 @@
-import UraProtocol
-
 /// How the gateway pushes messages.
 public struct DeliverySettings: Sendable, Equatable {
     /// Deliveries in flight at once across all agencies.

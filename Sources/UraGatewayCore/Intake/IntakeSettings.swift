@@ -1,5 +1,3 @@
-import UraProtocol
-
 /// Limits the intake applies before it commits a message.
 public struct IntakeSettings: Sendable, Equatable {
     /// The largest signed message accepted, in bytes.

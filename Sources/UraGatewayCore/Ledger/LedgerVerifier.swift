@@ -1,5 +1,5 @@
-import UraBasics
 import Foundation
+import UraBasics
 import UraJSON
 import UraModel
 import UraProtocol

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import UraProtocol
 
 /// The gateway's metrics, exposed at `/metrics` in the Prometheus text format (version 0.0.4).
 ///

@@ -1,5 +1,4 @@
 import Synchronization
-import UraProtocol
 
 /// Lets one waiting task sleep until it is signalled or a timeout passes; a signal that arrives
 /// while nobody waits is remembered for the next wait.

@@ -1,5 +1,4 @@
 import Glibc
-import UraHTTPCore
 
 /// The bytes a connection has received and not yet consumed: the parser reads them in place,
 /// the socket (or TLS) writes behind them. Grows up to the caller's limit, compacts by moving

@@ -1,6 +1,6 @@
-import UraBasics
 import Glibc
 import COpenSSL
+import UraBasics
 import UraCrypto
 import UraHTTPCore
 

@@ -1,8 +1,8 @@
-import UraBasics
 import Foundation
 import Glibc
 import Synchronization
 import COpenSSL
+import UraBasics
 import UraCrypto
 import UraHTTPCore
 

@@ -1,6 +1,6 @@
-import UraBasics
 import Glibc
 import Synchronization
+import UraBasics
 import UraHTTPCore
 
 /// An HTTP/1.1 server over TLS (or plain TCP): a few epoll event loops own the connections and

@@ -1,5 +1,3 @@
-import UraHTTPCore
-
 /// Why `HTTPServer.start()` could not start listening, or `reloadTLS()` could not reload.
 public enum HTTPServerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The TLS certificate, key or client CA could not be loaded.

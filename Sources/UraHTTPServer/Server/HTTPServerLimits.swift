@@ -1,5 +1,3 @@
-import UraHTTPCore
-
 /// Size caps the parser enforces; a request over a cap is answered by the server itself
 /// (414, 431 or 413) before any handler runs.
 public struct HTTPServerLimits: Sendable, Hashable {

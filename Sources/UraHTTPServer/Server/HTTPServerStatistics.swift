@@ -1,5 +1,3 @@
-import UraHTTPCore
-
 /// A snapshot of the server's counters, for metrics and tests.
 public struct HTTPServerStatistics: Sendable, Hashable {
     public var openConnections: Int

@@ -1,5 +1,3 @@
-import UraHTTPCore
-
 /// Deadlines on the monotonic clock; each one closes the connection when it passes (after a 408
 /// problem where a request was being read).
 public struct HTTPServerTimeouts: Sendable, Hashable {

@@ -1,6 +1,5 @@
 import Glibc
 import Synchronization
-import UraHTTPCore
 
 /// The one listening socket of a server, shared by all its event loops: each adds it to its own
 /// epoll with EPOLLEXCLUSIVE, so one loop wakes per new connection. Closed exactly once, by the

@@ -1,5 +1,4 @@
 import Synchronization
-import UraHTTPCore
 
 /// What the event loops of one server share: configuration, handler, TLS context, counters,
 /// the handler-slot budget, and the bookkeeping that lets `shutdown` wait for every loop.

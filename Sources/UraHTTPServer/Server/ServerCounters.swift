@@ -1,5 +1,4 @@
 import Synchronization
-import UraHTTPCore
 
 /// The live counters behind `HTTPServerStatistics`, updated by every event loop and handler task.
 final class ServerCounters: Sendable {

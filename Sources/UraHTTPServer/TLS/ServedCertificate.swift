@@ -1,5 +1,4 @@
 import Foundation
-import UraHTTPCore
 
 /// The certificate an HTTPS listener presents, as an operator checks it after a reload: its
 /// SHA-256 fingerprint (lowercase hex of the DER, as `openssl x509 -fingerprint -sha256` prints it
