@@ -1,15 +1,4 @@
 import Foundation
-import UraCLI
-import UraClient
-import UraDaemon
-import UraGatewayAPI
-import UraGatewayCore
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
-import UraProtocol
-import UraProvisioning
-import UraStoreSQLite
 import UraTestSupport
 
 /// Running the real binaries (urad, ura, curl, openssl) from tests.

@@ -1,16 +1,4 @@
 import Foundation
-import UraCLI
-import UraClient
-import UraDaemon
-import UraGatewayAPI
-import UraGatewayCore
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
-import UraProtocol
-import UraProvisioning
-import UraSchema
-import UraStoreSQLite
 
 /// A small catalogue for unit tests of the gateway, written next to the real core schemas (common,
 /// envelope, receipt, directory, catalogue) in a temporary Schemas/ folder.

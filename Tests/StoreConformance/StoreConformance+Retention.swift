@@ -1,7 +1,5 @@
 import Foundation
 import Testing
-import UraModel
-import UraStore
 
 extension StoreConformance {
     /// Retention: only settled messages lose their bodies; metadata and receipts stay.

@@ -1,7 +1,5 @@
 import Foundation
 import Testing
-import UraJSON
-@testable import UraSchema
 
 /// The official JSON-Schema-Test-Suite, draft 2020-12. CI runs these with
 /// `swift test --filter Conformance` and shows the `CONFORMANCE` lines.

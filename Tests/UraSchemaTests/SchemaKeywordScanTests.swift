@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import UraSchema
 
 /// The conformance test requires 100% on the suite files of the keywords `Schemas/` uses; this
 /// checks how it finds them, before `Schemas/` exists.

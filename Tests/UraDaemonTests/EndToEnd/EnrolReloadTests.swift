@@ -1,18 +1,6 @@
 import Foundation
 import Testing
 import UraGatewayTestSupport
-@testable import UraCLI
-@testable import UraClient
-@testable import UraDaemon
-@testable import UraGatewayAPI
-@testable import UraGatewayCore
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
-import UraJSON
-import UraProtocol
-@testable import UraProvisioning
-import UraStoreSQLite
 import UraTestSupport
 
 /// `ura admin enrol --reload` signals the urad that holds the data directory's lock, and nobody

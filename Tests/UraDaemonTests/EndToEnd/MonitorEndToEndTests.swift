@@ -1,18 +1,6 @@
 import Foundation
 import Testing
 import UraGatewayTestSupport
-@testable import UraCLI
-@testable import UraClient
-@testable import UraDaemon
-@testable import UraGatewayAPI
-@testable import UraGatewayCore
-import UraHTTPClient
-import UraHTTPCore
-import UraHTTPServer
-import UraJSON
-import UraProtocol
-@testable import UraProvisioning
-import UraStoreSQLite
 
 /// The monitor over real TLS with the real urad: the secretariat's JSON API and `ura status`,
 /// refused to other agencies, and /metrics on the admin listener (plain HTTP on loopback).
