@@ -24,7 +24,7 @@ extension AdminHandler {
         table.get("/statistics.csv", .session) { admin, r in try admin.pages.statisticsCSV(try r.session) }
         table.get("/deadlines", .session) { admin, r in try admin.pages.deadlinesPage(try r.session) }
         table.get("/dead-letters", .session) { admin, r in try admin.pages.deadLettersPage(r.http, try r.session) }
-        table.get("/agencies", .session) { admin, r in try admin.pages.agenciesPage(try r.session) }
+        table.get("/agencies", .session) { admin, r in try admin.pages.agenciesPage(r.http, try r.session) }
         table.get("/declarations", .session) { admin, r in try admin.pages.declarationsPage(r.http, try r.session) }
         table.post("/dead-letters/redrive", .sessionForm) { admin, r in try await admin.pages.redrive(r.http) }
         table.post("/logout", .sessionForm) { admin, r in try admin.pages.logout(try r.session) }

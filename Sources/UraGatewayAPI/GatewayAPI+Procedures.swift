@@ -38,8 +38,7 @@ extension GatewayAPI {
         let from = try Self.day(request.queryValue("from"), "from") ?? now.addingTimeInterval(-365 * 86_400)
         let to = try Self.day(request.queryValue("to"), "to").map { $0.addingTimeInterval(86_400) } ?? now
         guard from < to else { throw GatewayError(.invalidRequest, "from must be before to") }
-        let rows = try gateway.store.statisticsRows(from: from, to: to)
-        return APIResponse.json(StatisticsReport(rows: rows, from: from, to: to, calendar: gateway.calendar).json)
+        return APIResponse.json(try StatisticsReport(store: gateway.store, from: from, to: to, calendar: gateway.calendar).json)
     }
 
     static func caseReference(_ text: String) throws(GatewayError) -> CaseReference {

@@ -89,14 +89,18 @@ public protocol Store: AnyObject, Sendable {
     func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError)
     /// Seconds from acceptance to the delivered receipt, for deliveries settled since `since`.
     func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double]
-    /// Deliveries settled (delivered or given up) since `since`, oldest first, for the trends.
-    func settledDeliveries(since: Date, limit: Int) throws(StoreError) -> [SettledDelivery]
+    /// Per period, the deliveries settled in it (by their settling time): how many were delivered
+    /// and given up, and the accept-to-delivered p50 and p99 — counted by the database, for the trends.
+    func settlementCounts(periods: [CountingPeriod]) throws(StoreError) -> [SettlementCount]
     /// Messages matching `filter`, newest first, with their deliveries.
     func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary]
     /// Dead letters, most recent first.
     func deadLetters(limit: Int) throws(StoreError) -> [DeliveryRecord]
-    /// Metadata of messages accepted in `[from, to)`, for de-identified statistics.
-    func statisticsRows(from: Date, to: Date) throws(StoreError) -> [StatisticsRow]
+    /// Messages accepted in `periods` (each in the period holding its acceptance) and the distinct
+    /// cases among them, per combination of `dimensions` — counted by the database (a year of
+    /// messages never crosses into Swift), for de-identified statistics and the trends. No
+    /// dimension: one count of everything in the periods.
+    func statisticsCounts(periods: [CountingPeriod], by dimensions: [StatisticsDimension]) throws(StoreError) -> [StatisticsCount]
 
     // MARK: Retention
     /// Deletes the signed bytes (and so the encrypted body) of messages settled before `cutoff`;
@@ -465,37 +469,5 @@ public struct MessageSummary: Sendable, Equatable {
         self.settledAt = settledAt
         self.purgedAt = purgedAt
         self.deliveries = deliveries
-    }
-}
-
-/// A delivery that ended: when, how, and how long after its message was accepted.
-public struct SettledDelivery: Sendable, Equatable {
-    public var settledAt: Date
-    public var delivered: Bool
-    /// Seconds from acceptance to the delivered receipt (or to giving up).
-    public var seconds: Double
-
-    public init(settledAt: Date, delivered: Bool, seconds: Double) {
-        self.settledAt = settledAt
-        self.delivered = delivered
-        self.seconds = seconds
-    }
-}
-
-/// One accepted message as statistics see it. The case reference is only for counting distinct
-/// cases and never leaves the gateway.
-public struct StatisticsRow: Sendable, Equatable {
-    public var county: County?
-    public var type: MessageType
-    public var subject: SubjectCategory
-    public var acceptedAt: Date
-    public var caseReference: CaseReference
-
-    public init(county: County?, type: MessageType, subject: SubjectCategory, acceptedAt: Date, caseReference: CaseReference) {
-        self.county = county
-        self.type = type
-        self.subject = subject
-        self.acceptedAt = acceptedAt
-        self.caseReference = caseReference
     }
 }

@@ -267,6 +267,14 @@ package enum Migrations {
             PRIMARY KEY (height, start)
         ) WITHOUT ROWID;
         """,
+        // 9: the statistics and trends count in SQL over a year of messages: an index on acceptance
+        // that covers what they group by (no message row read), and the given-up deliveries by
+        // settling time as the delivered ones already are.
+        """
+        DROP INDEX messages_accepted;
+        CREATE INDEX messages_accepted ON messages(accepted_at, county, type, subject, case_ref);
+        CREATE INDEX deliveries_given_up ON deliveries(settled_at) WHERE state = 'dead_letter';
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

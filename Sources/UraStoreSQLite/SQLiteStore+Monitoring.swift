@@ -63,20 +63,37 @@ extension SQLiteStore {
         }
     }
 
-    public func settledDeliveries(since: Date, limit: Int) throws(StoreError) -> [SettledDelivery] {
-        try read { (db) throws(StoreError) in
-            var all: [SettledDelivery] = []
-            // One probe per end state: delivered rows come from the partial index on settled_at.
-            for state in ["'delivered'", "'dead_letter'"] {
-                try db.query("""
-                    SELECT d.settled_at, d.settled_at - m.accepted_at FROM deliveries d JOIN messages m ON m.seq = d.message_seq
-                    WHERE d.state = \(state) AND d.settled_at >= ? ORDER BY d.settled_at LIMIT ?
-                    """, [.date(since), .integer(Int64(limit))]) { (row) throws(StoreError) in
-                    all.append(SettledDelivery(settledAt: row[0].date ?? since, delivered: state == "'delivered'",
-                                               seconds: Double(row[1].int64 ?? 0) / 1000))
+    public func settlementCounts(periods: [CountingPeriod]) throws(StoreError) -> [SettlementCount] {
+        guard !periods.isEmpty else { return [] }
+        let (table, values) = Self.periodsTable(periods)
+        return try read { (db) throws(StoreError) in
+            var counts: [String: SettlementCount] = [:]
+            for p in periods { counts[p.label] = SettlementCount(period: p.label, delivered: 0, failed: 0, p50: nil, p99: nil) }
+            // One probe per end state, each through its partial index on settled_at.
+            let settled = """
+                SELECT p.label AS label, d.state AS state, d.settled_at - m.accepted_at AS ms
+                FROM p JOIN deliveries d ON d.state = ? AND d.settled_at >= p.s AND d.settled_at < p.e
+                JOIN messages m ON m.seq = d.message_seq
+                """
+            for state in ["delivered", "dead_letter"] {
+                try db.query("\(table) SELECT label, count(*) FROM (\(settled)) GROUP BY label", values + [.text(state)]) { (row) throws(StoreError) in
+                    guard let label = row[0].string else { return }
+                    if state == "delivered" { counts[label]?.delivered = row[1].int ?? 0 } else { counts[label]?.failed = row[1].int ?? 0 }
                 }
             }
-            return all.sorted { $0.settledAt < $1.settledAt }
+            // Nearest rank: the ⌈q·n⌉-th smallest, in integers: ⌈n/2⌉ = (n+1)/2, ⌈99n/100⌉ = (99n+99)/100.
+            try db.query("""
+                \(table) SELECT label, rn, n, ms FROM (
+                    SELECT label, ms, row_number() OVER (PARTITION BY label ORDER BY ms) AS rn, count(*) OVER (PARTITION BY label) AS n
+                    FROM (\(settled)))
+                WHERE rn = (n + 1) / 2 OR rn = (99 * n + 99) / 100
+                """, values + [.text("delivered")]) { (row) throws(StoreError) in
+                guard let label = row[0].string, let rank = row[1].int, let n = row[2].int else { return }
+                let seconds = Double(row[3].int64 ?? 0) / 1000
+                if rank == (n + 1) / 2 { counts[label]?.p50 = seconds }
+                if rank == (99 * n + 99) / 100 { counts[label]?.p99 = seconds }
+            }
+            return periods.compactMap { counts[$0.label] }
         }
     }
 
@@ -122,19 +139,39 @@ extension SQLiteStore {
         }
     }
 
-    public func statisticsRows(from: Date, to: Date) throws(StoreError) -> [StatisticsRow] {
-        try read { (db) throws(StoreError) in
-            var rows: [StatisticsRow] = []
-            try db.query("""
-                SELECT county, type, subject, accepted_at, case_ref FROM messages WHERE accepted_at >= ? AND accepted_at < ?
-                """, [.date(from), .date(to)]) { (row) throws(StoreError) in
-                guard let type = try? MessageType(row[1].string ?? ""), let caseReference = try? CaseReference(row[4].string ?? "")
-                else { return }
-                rows.append(StatisticsRow(county: row[0].string.flatMap(County.init(rawValue:)), type: type,
-                                          subject: SubjectCategory(rawValue: row[2].string ?? "") ?? .unknown,
-                                          acceptedAt: row[3].date ?? from, caseReference: caseReference))
+    public func statisticsCounts(periods: [CountingPeriod], by dimensions: [StatisticsDimension]) throws(StoreError) -> [StatisticsCount] {
+        guard !periods.isEmpty else { return [] }
+        let (table, values) = Self.periodsTable(periods)
+        func column(_ d: StatisticsDimension) -> String {
+            switch d {
+            case .period: "p.label"
+            case .county: "coalesce(m.county, 'unknown')"
+            case .type: "m.type"
+            case .subject: "m.subject"
             }
-            return rows
         }
+        let grouped = dimensions.map(column)
+        let select = (grouped + ["count(*)", "count(DISTINCT m.case_ref)"]).joined(separator: ", ")
+        let groupBy = grouped.isEmpty ? "" : "GROUP BY " + grouped.joined(separator: ", ")
+        return try read { (db) throws(StoreError) in
+            var counts: [StatisticsCount] = []
+            // The covering index messages_accepted answers this without reading a message row.
+            try db.query("""
+                \(table) SELECT \(select) FROM p JOIN messages m ON m.accepted_at >= p.s AND m.accepted_at < p.e \(groupBy)
+                """, values) { (row) throws(StoreError) in
+                var values: [StatisticsDimension: String] = [:]
+                for (i, d) in dimensions.enumerated() { values[d] = row[i].string ?? "unknown" }
+                let messages = row[dimensions.count].int ?? 0
+                guard messages > 0 else { return }  // no dimension and nothing accepted: one row of zeros
+                counts.append(StatisticsCount(values: values, messages: messages, cases: row[dimensions.count + 1].int ?? 0))
+            }
+            return counts
+        }
+    }
+
+    /// `WITH p(label, s, e) AS (VALUES …)`: the periods as a table to join on, with their values.
+    private static func periodsTable(_ periods: [CountingPeriod]) -> (String, [SQLiteValue]) {
+        let rows = Array(repeating: "(?, ?, ?)", count: periods.count).joined(separator: ", ")
+        return ("WITH p(label, s, e) AS (VALUES \(rows))", periods.flatMap { [.text($0.label), .date($0.start), .date($0.end)] })
     }
 }

@@ -56,12 +56,12 @@ public final class StoreFixture: @unchecked Sendable {
     /// later, every recipient on push unless `channels` says otherwise.
     public func accepted(id: MessageID = .random(), to: [AgencyID] = [secretariat, shelter], priority: Priority = .normal,
                          digest: String? = nil, channels: [AgencyID: DeliveryChannel]? = nil, at: Date? = nil,
-                         caseReference: String = "AL-2026-000042") -> AcceptedMessage {
+                         caseReference: String = "AL-2026-000042", county: County? = .tirane) -> AcceptedMessage {
         let at = at ?? start
         let metadata = MessageMetadata(
             id: id, type: MessageType(validated: "referral.shelter"), from: Self.police, to: to,
             caseReference: CaseReference(validated: caseReference), subject: .child, priority: priority, created: at,
-            expires: at.addingTimeInterval(30 * 86_400), inReplyTo: nil, participants: nil, county: .tirane)
+            expires: at.addingTimeInterval(30 * 86_400), inReplyTo: nil, participants: nil, county: county)
         let bytes = Array(#"{"protected":"x","payload":"\#(id)","signature":"y"}"#.utf8)
         return AcceptedMessage(
             metadata: metadata, signedBytes: bytes, digest: digest ?? String(repeating: "A", count: 43), acceptedAt: at,

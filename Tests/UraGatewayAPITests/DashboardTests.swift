@@ -199,6 +199,17 @@ import UraStoreSQLite
         #expect(messages.html.contains("<select name=\"type\">") && messages.html.contains("<select name=\"agency\">"))
         #expect(messages.html.contains("<option value=\"protection.emergency-measure\">"))
         #expect(messages.html.contains("href=\"/cases/AL-2026-000042\""))
+        #expect(!messages.html.contains("class=\"pager\""), "everything fits on the first page")
+        // Paged: page 2 of a short list is empty and links back; a page that is not one is refused in words.
+        let second = await get("/messages?case=AL-2026-000042&page=2")
+        #expect(second.status == 200 && Self.visible(second.html).contains("No message."))
+        #expect(second.html.contains("<a rel=\"prev\" href=\"/messages?case=AL-2026-000042\">") && !second.html.contains("rel=\"next\""))
+        for bad in ["0", "-1", "two", "100001"] {
+            let refused = await get("/messages?page=\(bad)")
+            #expect(refused.status == 400 && Self.visible(refused.html).contains("page must be a whole number"), "page=\(bad)")
+        }
+        #expect(await get("/agencies?page=x").status == 400)
+        #expect(Self.visible((await get("/agencies")).html).contains("agencies"))
 
         // Charts drawn on the server: SVG with a title per bar, no script.
         let trends = await get("/trends")
@@ -210,6 +221,7 @@ import UraStoreSQLite
         let statistics = await get("/statistics")
         #expect(statistics.status == 200 && Self.visible(statistics.html).contains("Threshold") && Self.visible(statistics.html).contains("Suppressed as small"))
         #expect(!statistics.html.contains("AL-2026"))
+        #expect(statistics.html.contains("Tiranë<br><small class=\"muted\">tirane</small>"), "the county by its name, the code beneath")
         let csv = await s.request("GET", "/statistics.csv", cookie: cookie)
         #expect(csv.status == 200 && csv.headers["Content-Type"]?.hasPrefix("text/csv") == true)
         #expect(String(decoding: csv.body, as: UTF8.self).hasPrefix("level,county,month,type,subject,messages,cases,note\r\n"))
@@ -229,5 +241,17 @@ import UraStoreSQLite
         #expect(Self.visible(DashboardWords(gateway: s.g).relative(due)).contains("overdue by 4 days"))
         f.clock.advance(by: .seconds(2 * 86_400))
         #expect(Self.visible(DashboardWords(gateway: s.g).relative(due)).contains("overdue by 2 working days"))
+    }
+}
+
+@Suite struct DashboardPagerTests {
+    @Test func thePagerKeepsTheFiltersAndLinksOnlyWhereThereIsAPage() {
+        #expect(HTML.pager("/messages", page: 1, hasNext: false, query: [("case", "AL-2026-000001")]) == "")
+        let first = HTML.pager("/messages", page: 1, hasNext: true, query: [("case", "AL-2026-000001"), ("type", ""), ("agency", "a&b")])
+        #expect(first.contains("<a rel=\"next\" href=\"/messages?case=AL-2026-000001&amp;agency=a%26b&amp;page=2\">"))
+        #expect(!first.contains("rel=\"prev\""))
+        let third = HTML.pager("/agencies", page: 3, hasNext: false, query: [])
+        #expect(third.contains("<a rel=\"prev\" href=\"/agencies?page=2\">") && third.contains("Page 3") && !third.contains("rel=\"next\""))
+        #expect(HTML.pager("/agencies", page: 2, hasNext: false, query: []).contains("href=\"/agencies\""), "page 1 has no page parameter")
     }
 }

@@ -57,7 +57,7 @@ struct Dashboard: Sendable {
 
     private func statisticsReport() throws -> StatisticsReport {
         let now = gateway.clock.now, from = now.addingTimeInterval(-365 * 86_400)
-        return StatisticsReport(rows: try gateway.store.statisticsRows(from: from, to: now), from: from, to: now, calendar: gateway.calendar)
+        return try StatisticsReport(store: gateway.store, from: from, to: now, calendar: gateway.calendar)
     }
 
     private func statistics(_ r: StatisticsReport) -> String {
@@ -90,6 +90,8 @@ struct Dashboard: Sendable {
         switch dimension {
         case "type": words.type(value, link: false)
         case "subject": words.word(value, in: Self.subjects)
+        case "county" where value == "unknown": HTML.label("pa qark", "no county")
+        case "county": County(rawValue: value).map { "\(HTML.escape($0.name))<br><small class=\"muted\">\(HTML.escape(value))</small>" } ?? HTML.escape(value)
         default: HTML.escape(value)
         }
     }
@@ -103,8 +105,9 @@ struct Dashboard: Sendable {
              body: try deadLetters(MonitorReport(gateway: gateway), session, notice: request.queryValue("redriven")))
     }
 
-    func agenciesPage(_ session: DashboardAccess.Session) throws -> HTTPResponse {
-        page(("Institucionet", "Agencies"), current: "/agencies", csrf: session.csrf, body: try agencies(MonitorReport(gateway: gateway)))
+    func agenciesPage(_ request: HTTPRequest, _ session: DashboardAccess.Session) throws -> HTTPResponse {
+        page(("Institucionet", "Agencies"), current: "/agencies", csrf: session.csrf,
+             body: try agencies(page: try Self.pageNumber(request), MonitorReport(gateway: gateway)))
     }
 
     func declarationsPage(_ request: HTTPRequest, _ session: DashboardAccess.Session) throws -> HTTPResponse {
@@ -218,7 +221,19 @@ struct Dashboard: Sendable {
         let l = o["latency_seconds"]
         html += card(("Vonesa p50 / p99 (s)", "Latency p50 / p99 (s)"), "\(HTML.escape(number(l?["p50"]))) / \(HTML.escape(number(l?["p99"])))")
         html += "</div>" + ledgerSection(o["ledger"])
-        html += "<h2>\(HTML.label("Institucionet", "Agencies"))</h2>" + agencyTable(o["agencies"]?.arrayValue ?? [])
+        // The agencies that need attention first (unreachable, dead letters, retries, a queue), at
+        // most 50: the full list is the agencies page's.
+        let agencies = o["agencies"]?.arrayValue ?? []
+        func attention(_ a: JSONValue) -> [Int] {
+            [a["reachability"]?["state"] == "failing" ? 1 : 0] + ["dead_letter", "retry_scheduled", "in_flight", "pending"].map { a[$0]?.intValue ?? 0 }
+        }
+        let keyed = agencies.map { (attention($0), $0["agency"]?.stringValue ?? "", $0) }
+        let first = keyed.sorted { $0.0 != $1.0 ? $0.0.lexicographicallyPrecedes($1.0, by: >) : $0.1 < $1.1 }.prefix(50).map(\.2)
+        html += "<h2>\(HTML.label("Institucionet", "Agencies"))</h2>" + agencyTable(first)
+        if agencies.count > first.count {
+            html += "<p><a href=\"/agencies\">\(HTML.label("Të gjitha \(agencies.count) institucionet", "All \(agencies.count) agencies")) →</a> "
+                + "\(HTML.label("(këtu: \(first.count) që kërkojnë më shumë vëmendje)", "(here: the \(first.count) needing most attention)"))</p>"
+        }
         return html
     }
 
@@ -264,8 +279,21 @@ struct Dashboard: Sendable {
         "<a href=\"\(HTML.escape(prefix + HTML.query(value)))\">\(HTML.escape(value))</a>"
     }
 
+    /// Rows per page of a paged table: a page stays small at 100,000 messages and 1,000 agencies.
+    static let pageSize = 100
+
+    /// The `page` query parameter: 1 when absent, a whole number from 1 otherwise.
+    static func pageNumber(_ request: HTTPRequest) throws(GatewayError) -> Int {
+        guard let text = request.queryValue("page"), !text.isEmpty else { return 1 }
+        guard let page = Int(text), (1...100_000).contains(page) else {
+            throw GatewayError(.invalidRequest, "page must be a whole number from 1 to 100000, not '\(text)'")
+        }
+        return page
+    }
+
     private func messages(_ request: HTTPRequest, _ report: MonitorReport) throws -> String {
-        var filter = MessageFilter(limit: 200)
+        let page = try Self.pageNumber(request)
+        var filter = MessageFilter(limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize)
         let caseText = request.queryValue("case") ?? "", typeText = request.queryValue("type") ?? ""
         let agencyText = request.queryValue("agency") ?? "", stateText = request.queryValue("state") ?? ""
         do {
@@ -299,7 +327,9 @@ struct Dashboard: Sendable {
             \(HTML.label("Gjendja", "State")) <select name="state">\(states)</select>
             <button>\(HTML.label("Filtro", "Filter"))</button></form>
             """
-        let list = try report.messages(filter)["messages"]?.arrayValue ?? []
+        var list = try report.messages(filter)["messages"]?.arrayValue ?? []
+        let hasNext = list.count > Self.pageSize
+        list = Array(list.prefix(Self.pageSize))
         html += HTML.table([("Pranuar", "Accepted"), ("Mesazhi", "Message"), ("Lloji", "Type"), ("Rasti", "Case"), ("Nga", "From"), ("Dorëzimet", "Deliveries")],
                            list.map { m in
                                let deliveries = (m["deliveries"]?.arrayValue ?? []).map {
@@ -309,7 +339,8 @@ struct Dashboard: Sendable {
                                        words.type(m["type"]?.stringValue ?? ""), link(m["case"]?.stringValue ?? "", "/cases/"),
                                        words.agency(m["from"]?.stringValue ?? ""), deliveries]
                            }, empty: ("Asnjë mesazh.", "No message."))
-        return html
+        return html + HTML.pager("/messages", page: page, hasNext: hasNext,
+                                 query: [("case", caseText), ("type", typeText), ("agency", agencyText), ("state", stateText)])
     }
 
     private func message(_ id: MessageID, _ report: MonitorReport, _ session: DashboardAccess.Session) throws -> HTTPResponse {
@@ -381,10 +412,12 @@ struct Dashboard: Sendable {
         return html
     }
 
-    private func agencies(_ report: MonitorReport) throws -> String {
-        HTML.table([("Institucioni", "Agency"), ("Lloji", "Kind"), ("Emri", "Name"), ("Statusi", "Status"), ("Dorëzimi", "Delivery"),
+    private func agencies(page: Int, _ report: MonitorReport) throws -> String {
+        let all = try report.agencies()["agencies"]?.arrayValue ?? []
+        let shown = all.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize)
+        return "<p>\(HTML.label("\(all.count) institucione", "\(all.count) agencies"))</p>" + HTML.table([("Institucioni", "Agency"), ("Lloji", "Kind"), ("Emri", "Name"), ("Statusi", "Status"), ("Dorëzimi", "Delivery"),
                     ("Arritshmëria", "Reachability"), ("Suksesi i fundit", "Last success"), ("Dështime radhazi", "Failures in a row"), ("Gabimi i fundit", "Last error")],
-                   (try report.agencies()["agencies"]?.arrayValue ?? []).map { a in
+                   shown.map { a in
                        let state = a["state"]?.stringValue ?? ""
                        return [link(a["agency"]?.stringValue ?? "", "/messages?agency="),
                                (a["kind"]?.stringValue).flatMap(AgencyKind.init(rawValue:)).map { words.kind($0) } ?? "",
@@ -393,6 +426,7 @@ struct Dashboard: Sendable {
                                words.time(a["last_success_at"]?.stringValue ?? a["last_poll_at"]?.stringValue),
                                HTML.escape(String(a["consecutive_failures"]?.intValue ?? 0)), HTML.escape(a["last_error"]?.stringValue ?? "")]
                    }, empty: ("Asnjë institucion.", "No agency."))
+            + HTML.pager("/agencies", page: page, hasNext: all.count > page * Self.pageSize, query: [])
     }
 
     private func declarations(_ request: HTTPRequest) throws -> String {

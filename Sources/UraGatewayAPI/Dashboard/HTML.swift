@@ -36,6 +36,21 @@ enum HTML {
         return out + "</tbody></table>"
     }
 
+    /// Links to the previous and next page of a paged table, keeping the other query parameters
+    /// (`query`, already without `page`); nothing when everything fits on the first page.
+    static func pager(_ path: String, page: Int, hasNext: Bool, query: [(String, String)]) -> String {
+        guard page > 1 || hasNext else { return "" }
+        func href(_ n: Int) -> String {
+            let items = query.filter { !$0.1.isEmpty } + (n > 1 ? [("page", String(n))] : [])
+            return escape(items.isEmpty ? path : path + "?" + items.map { "\($0.0)=\(Self.query($0.1))" }.joined(separator: "&"))
+        }
+        var links: [String] = []
+        if page > 1 { links.append("<a rel=\"prev\" href=\"\(href(page - 1))\">← \(label("E mëparshmja", "Previous"))</a>") }
+        links.append("<span>\(label("Faqja \(page)", "Page \(page)"))</span>")
+        if hasNext { links.append("<a rel=\"next\" href=\"\(href(page + 1))\">\(label("Tjetra", "Next")) →</a>") }
+        return "<nav class=\"pager\">" + links.joined(separator: " ") + "</nav>"
+    }
+
     static let navigation: [(path: String, sq: String, en: String)] = [
         ("/", "Përmbledhje", "Overview"), ("/messages", "Mesazhet", "Messages"), ("/trends", "Prirjet", "Trends"), ("/deadlines", "Afatet", "Deadlines"),
         ("/dead-letters", "Të dështuarat", "Dead letters"), ("/agencies", "Institucionet", "Agencies"),
@@ -75,6 +90,6 @@ enum HTML {
     .cards{display:flex;flex-wrap:wrap;gap:1em;margin-bottom:1em}.card{background:#fff;border:1px solid #d0d7de;padding:.6em 1em;min-width:10em}
     .card b{font-size:1.5em;display:block}form.inline{display:inline}form.filters{margin-bottom:1em}form.filters input,form.filters select{margin-right:.6em}
     form.logout{float:right}footer{padding:1em;font-size:.8em}.empty{font-style:italic}small.id{color:#57606a;font-family:monospace}
-    form.filters select{max-width:24em}svg.chart{background:#fff;border:1px solid #d0d7de;max-width:100%;height:auto}.legend span{margin-right:1.2em}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
+    form.filters select{max-width:24em}nav.pager{margin:1em 0}nav.pager a,nav.pager span{margin-right:1.2em}svg.chart{background:#fff;border:1px solid #d0d7de;max-width:100%;height:auto}.legend span{margin-right:1.2em}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
     """
 }

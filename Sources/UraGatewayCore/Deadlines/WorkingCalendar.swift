@@ -76,20 +76,6 @@ public struct WorkingCalendar: Sendable {
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
-    /// `localDate(of:)` for many moments: one calendar computation per UTC hour, which is enough as
-    /// the zone's offsets are whole hours (the statistics and trends read 100,000 rows).
-    public func localDates() -> (Date) -> String {
-        final class Cache: @unchecked Sendable { var days: [Int: String] = [:] }
-        let cache = Cache()
-        return { moment in
-            let hour = Int((moment.timeIntervalSince1970 / 3600).rounded(.down))
-            if let day = cache.days[hour] { return day }
-            let day = self.localDate(of: moment)
-            cache.days[hour] = day
-            return day
-        }
-    }
-
     public func isWorkingDay(_ localDate: String) -> Bool {
         guard let day = RFC3339.day(from: localDate) else { return false }
         return !WorkingCalendar.isWeekend(day) && !holidays.contains(localDate)
@@ -98,6 +84,11 @@ public struct WorkingCalendar: Sendable {
     /// The moment a local date's working day ends.
     public func endOfWorkingDay(_ localDate: String) -> Date {
         moment(localDate, hour: workingDayEnd / 60, minute: workingDayEnd % 60)
+    }
+
+    /// The moment a local date begins (its local midnight).
+    public func startOfDay(_ localDate: String) -> Date {
+        moment(localDate, hour: 0, minute: 0)
     }
 
     /// The moment a local date ends (the local midnight after it).

@@ -19,33 +19,26 @@ public struct DeliveryTrends: Sendable {
 
     public let days: [Day]
 
-    /// The `count` days up to and including today.
+    /// The `count` days up to and including today, counted by the store (one grouped query for
+    /// the accepted messages, three for the settled deliveries).
     public init(store: any Store, calendar: WorkingCalendar, now: Date, count: Int = 30) throws(StoreError) {
         let today = calendar.localDate(of: now)
-        let first = calendar.adding(days: -(count - 1), to: today)
-        let since = calendar.endOfDay(calendar.adding(days: -1, to: first))  // local midnight starting the first day
-        var days = (0..<count).map { Day(date: calendar.adding(days: $0, to: first)) }
+        let periods = (0..<count).map { i in
+            let date = calendar.adding(days: i - (count - 1), to: today)
+            return CountingPeriod(label: date, start: calendar.startOfDay(date), end: calendar.endOfDay(date))
+        }
+        var days = periods.map { Day(date: $0.label) }
         var index: [String: Int] = [:]
         for (i, d) in days.enumerated() { index[d.date] = i }
-        let localDate = calendar.localDates()
-        for row in try store.statisticsRows(from: since, to: now.addingTimeInterval(1)) {
-            if let i = index[localDate(row.acceptedAt)] { days[i].accepted += 1 }
+        for count in try store.statisticsCounts(periods: periods, by: [.period]) {
+            if let i = count.values[.period].flatMap({ index[$0] }) { days[i].accepted = count.messages }
         }
-        var latencies = [[Double]](repeating: [], count: count)
-        for d in try store.settledDeliveries(since: since, limit: 1_000_000) {
-            guard let i = index[localDate(d.settledAt)] else { continue }
-            if d.delivered {
-                days[i].delivered += 1
-                latencies[i].append(d.seconds)
-            } else {
-                days[i].failed += 1
-            }
-        }
-        for i in days.indices where !latencies[i].isEmpty {
-            let sorted = latencies[i].sorted()
-            func rank(_ q: Double) -> Double { sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
-            days[i].p50 = rank(0.5)
-            days[i].p99 = rank(0.99)
+        for settled in try store.settlementCounts(periods: periods) {
+            guard let i = index[settled.period] else { continue }
+            days[i].delivered = settled.delivered
+            days[i].failed = settled.failed
+            days[i].p50 = settled.p50
+            days[i].p99 = settled.p99
         }
         self.days = days
     }

@@ -24,12 +24,13 @@ public struct MonitorReport: Sendable {
         var agencies: [JSONValue] = []
         let known = gateway.directory.snapshot.directory.agencies.map(\.id)
         let all = Set(known).union(counts.map(\.recipient)).sorted { $0.rawValue < $1.rawValue }
-        var totals: [DeliveryState: Int] = [:]
+        var byAgency: [AgencyID: [DeliveryState: Int]] = [:], totals: [DeliveryState: Int] = [:]
+        for c in counts {
+            byAgency[c.recipient, default: [:]][c.state, default: 0] += c.count
+            totals[c.state, default: 0] += c.count
+        }
         for agency in all {
-            var states: [DeliveryState: Int] = [:]
-            for c in counts where c.recipient == agency { states[c.state, default: 0] += c.count }
-            for (state, n) in states { totals[state, default: 0] += n }
-            agencies.append(.object(Self.agencyFigures(agency, states: states, health: health[agency])))
+            agencies.append(.object(Self.agencyFigures(agency, states: byAgency[agency] ?? [:], health: health[agency])))
         }
         let latencies = try gateway.store.deliveryLatencies(since: now.addingTimeInterval(-86_400), limit: 100_000)
         let pending = try gateway.store.pendingDeadlines(limit: 10_000)

@@ -14,7 +14,7 @@ import UraStore
 /// complementary suppression prevents it: wherever a published total covers exactly one suppressed
 /// figure, the smallest shown figure under that total is suppressed too, until no total covers
 /// exactly one. The report says the threshold and how many figures were suppressed either way.
-/// Case references are used to count distinct cases and are then dropped.
+/// The store counts distinct cases; no case reference reaches the report.
 public struct StatisticsReport: Sendable, Equatable {
     public struct Cell: Sendable, Equatable {
         public var county: String
@@ -52,39 +52,65 @@ public struct StatisticsReport: Sendable, Equatable {
     /// Figures suppressed so that a small one cannot be recovered from a total.
     public var suppressedComplementary = 0
 
-    public init(rows: [StatisticsRow], from: Date, to: Date, calendar: WorkingCalendar, threshold: Int = suppressionThreshold) {
-        struct Key: Hashable { let county: String, month: String, type: MessageType, subject: SubjectCategory }
-        var messages: [Key: Int] = [:]
-        var cases: [Key: Set<CaseReference>] = [:]
-        var totalMessages: [String: [String: Int]] = [:], totalCases: [String: [String: Set<CaseReference>]] = [:]
-        var allCases = Set<CaseReference>()
-        let localDate = calendar.localDates()
-        for row in rows {
-            let key = Key(county: row.county?.rawValue ?? "unknown", month: String(localDate(row.acceptedAt).prefix(7)),
-                          type: row.type, subject: row.subject)
-            messages[key, default: 0] += 1
-            cases[key, default: []].insert(row.caseReference)
-            for (dimension, value) in zip(Self.dimensions, [key.county, key.month, key.type.rawValue, key.subject.rawValue]) {
-                totalMessages[dimension, default: [:]][value, default: 0] += 1
-                totalCases[dimension, default: [:]][value, default: []].insert(row.caseReference)
-            }
-            allCases.insert(row.caseReference)
+    /// The figures of `[from, to)`, per Tirana month, counted by `store` (six grouped queries: the
+    /// cells, each dimension's totals and the whole).
+    public init(store: any Store, from: Date, to: Date, calendar: WorkingCalendar, threshold: Int = suppressionThreshold) throws(StoreError) {
+        let periods = Self.months(from: from, to: to, calendar: calendar)
+        let cells = try store.statisticsCounts(periods: periods, by: Self.grouping)
+        var totals: [StatisticsDimension: [StatisticsCount]] = [:]
+        for dimension in Self.grouping { totals[dimension] = try store.statisticsCounts(periods: periods, by: [dimension]) }
+        let whole = try store.statisticsCounts(periods: periods, by: []).first
+        self.init(cells: cells, totals: totals, total: whole, from: from, to: to, threshold: threshold)
+    }
+
+    /// The store's dimension behind each of `dimensions` (a period is a month here).
+    static let grouping: [StatisticsDimension] = [.county, .period, .type, .subject]
+
+    /// The Tirana months `[from, to)` touches, each cut to the range: `2026-12` starts at local
+    /// midnight on 1 December (23:00 UTC on 30 November).
+    public static func months(from: Date, to: Date, calendar: WorkingCalendar) -> [CountingPeriod] {
+        var periods: [CountingPeriod] = []
+        var month = String(calendar.localDate(of: from).prefix(7)) + "-01"
+        while true {
+            let start = calendar.startOfDay(month), next = calendar.adding(months: 1, to: month)
+            let end = calendar.startOfDay(next)
+            guard max(start, from) < to else { break }
+            periods.append(CountingPeriod(label: String(month.prefix(7)), start: max(start, from), end: min(end, to)))
+            month = next
         }
+        return periods
+    }
+
+    /// Suppresses what must be: `cells` counted by every dimension of `grouping`, `totals` by each
+    /// one alone, `total` the whole (nil when nothing was accepted).
+    init(cells counted: [StatisticsCount], totals countedTotals: [StatisticsDimension: [StatisticsCount]], total whole: StatisticsCount?,
+         from: Date, to: Date, threshold: Int = suppressionThreshold) {
+        struct Key: Hashable { let county: String, month: String, type: MessageType, subject: SubjectCategory }
+        var messages: [Key: Int] = [:], cases: [Key: Int] = [:]
+        for count in counted {
+            guard let type = try? MessageType(count.values[.type] ?? "") else { continue }
+            let key = Key(county: count.values[.county] ?? "unknown", month: count.values[.period] ?? "",
+                          type: type, subject: SubjectCategory(rawValue: count.values[.subject] ?? "") ?? .unknown)
+            messages[key, default: 0] += count.messages
+            cases[key, default: 0] = max(cases[key, default: 0], count.cases)
+        }
+        let totalMessages = whole?.messages ?? 0, totalCases = whole?.cases ?? 0
         self.from = from
         self.to = to
         self.threshold = threshold
         func small(_ m: Int, _ c: Int) -> Bool { m < threshold || c < threshold }
 
         // The total of the period, then each dimension's totals (protected against the period's total).
-        let grandSmall = small(rows.count, allCases.count)
-        total = Total(dimension: "all", value: "all", messages: grandSmall ? nil : rows.count, cases: grandSmall ? nil : allCases.count)
+        let grandSmall = small(totalMessages, totalCases)
+        total = Total(dimension: "all", value: "all", messages: grandSmall ? nil : totalMessages, cases: grandSmall ? nil : totalCases)
         suppressedSmall += grandSmall ? 1 : 0
         var totals: [Total] = []
         var publishedTotals: [String: Set<String>] = [:]
-        for dimension in Self.dimensions {
-            let values = (totalMessages[dimension] ?? [:]).keys.sorted()
-            let counts = values.map { totalMessages[dimension]![$0]! }
-            let caseCounts = values.map { totalCases[dimension]![$0]!.count }
+        for (dimension, grouped) in zip(Self.dimensions, Self.grouping) {
+            let byValue = (countedTotals[grouped] ?? []).sorted { ($0.values[grouped] ?? "") < ($1.values[grouped] ?? "") }
+            let values = byValue.map { $0.values[grouped] ?? "unknown" }
+            let counts = byValue.map(\.messages)
+            let caseCounts = byValue.map(\.cases)
             var hidden = values.indices.map { small(counts[$0], caseCounts[$0]) }
             suppressedSmall += hidden.filter { $0 }.count
             suppressedComplementary += Self.protect(counts, &hidden, groups: grandSmall ? [] : [Array(values.indices)])
@@ -100,7 +126,7 @@ public struct StatisticsReport: Sendable, Equatable {
             ($0.month, $0.county, $0.type.rawValue, $0.subject.rawValue) < ($1.month, $1.county, $1.type.rawValue, $1.subject.rawValue)
         }
         let counts = keys.map { messages[$0]! }
-        var hidden = keys.map { small(messages[$0]!, cases[$0]!.count) }
+        var hidden = keys.map { small(messages[$0]!, cases[$0]!) }
         suppressedSmall += hidden.filter { $0 }.count
         var groups: [String: [Int]] = [:]
         for (i, key) in keys.enumerated() {
@@ -113,7 +139,7 @@ public struct StatisticsReport: Sendable, Equatable {
         suppressedComplementary += Self.protect(counts, &hidden, groups: groups.keys.sorted().map { groups[$0]! })
         cells = keys.enumerated().map { i, key in
             Cell(county: key.county, month: key.month, type: key.type, subject: key.subject,
-                 messages: hidden[i] ? nil : messages[key]!, cases: hidden[i] ? nil : cases[key]!.count)
+                 messages: hidden[i] ? nil : messages[key]!, cases: hidden[i] ? nil : cases[key]!)
         }
     }
 
