@@ -28,7 +28,9 @@ public final class ServiceRunner: Sendable {
     /// Starts every service; each is reported running from now on.
     public func start() {
         for service in services { status.set(service.name, .running) }
-        let task = Task {
+        // On threads of their own: the services' store reads block, and must neither wait for nor
+        // hold up the rest of the process on the cooperative pool.
+        let task = Task(executorPreference: ThreadPoolExecutor.backgroundServices) { [self] in
             await withDiscardingTaskGroup { group in
                 for service in services { group.addTask { await self.supervise(service) } }
             }

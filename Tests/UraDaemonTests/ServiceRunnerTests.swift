@@ -57,6 +57,28 @@ import UraProtocol
         func increment() -> Int { count.withLock { $0 += 1; return $0 } }
     }
 
+    /// The name of the thread running the caller (synchronous: `Thread.current` is not for async contexts).
+    static func threadName() -> String { Thread.current.name ?? "" }
+
+    /// Services run on threads of their own, not the cooperative pool their blocking reads would hold.
+    @Test func servicesRunOnTheirOwnThreads() async throws {
+        let setup = try Setup()
+        let names = Mutex<[String]>([])
+        let gate = Gate()
+        let service = BackgroundService("probe") {
+            names.withLock { $0.append(Self.threadName()) }
+            await Task.yield()
+            names.withLock { $0.append(Self.threadName()) }
+            gate.open()
+            await Self.untilCancelled()
+        }
+        let runner = setup.runner([service])
+        runner.start()
+        await gate.wait()
+        #expect(await runner.stop(within: .seconds(60)).isEmpty)
+        #expect(names.withLock { $0 }.count == 2 && names.withLock { $0 }.allSatisfy { $0.hasPrefix("ura-service-") }, "\(names.withLock { $0 })")
+    }
+
     /// A service's loop with nothing to do: returns when its task is cancelled.
     static func untilCancelled() async {
         let gate = Gate()

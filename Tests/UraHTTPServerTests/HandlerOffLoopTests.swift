@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import UraHTTPCore
 import UraHTTPServer
@@ -40,6 +42,35 @@ import UraTestSupport
             let finished = try await slow
             #expect(finished.status == 200)
             #expect(finished.bodyText == "/slow")
+        }
+    }
+
+    /// Handlers run on the server's own threads: with every cooperative thread held — what CPU-heavy
+    /// work or a blocking call elsewhere in the process does — the server still answers. (Handlers on
+    /// the cooperative pool waited here until the holders gave up after two minutes.)
+    @Test func handlersAnswerWhileTheCooperativePoolIsHeld() async throws {
+        try await withServer(handler: { request in
+            await Task.yield()  // a suspension point, as every real handler has
+            return HTTPResponse(status: 200, contentType: "text/plain", body: request.path)
+        }) { _, port in
+            let holders = 2 * ProcessInfo.processInfo.activeProcessorCount
+            let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            final class Count: Sendable { let value = Atomic<Int>(0) }
+            let timedOut = Count()
+            for _ in 0..<holders {
+                Task.detached { @Sendable in
+                    started.signal()
+                    if release.wait(timeout: .now() + 120) == .timedOut { timedOut.value.add(1, ordering: .relaxed) }
+                }
+            }
+            let response = try await blocking {
+                // Every cooperative thread is held once as many holders run as the pool has threads.
+                for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { started.wait() }
+                defer { for _ in 0..<holders { release.signal() } }
+                return try Self.get(port, "/while-held")
+            }
+            #expect(response.status == 200 && response.bodyText == "/while-held")
+            #expect(timedOut.value.load(ordering: .relaxed) == 0, "the answer came only after the holders gave up")
         }
     }
 

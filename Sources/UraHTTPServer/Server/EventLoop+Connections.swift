@@ -247,7 +247,8 @@ extension EventLoop {
         let serial = connection.requestSerial
         let id = connection.id
         let core = core
-        connection.handlerTask = Task { [self] in
+        // On threads of their own: an answer never waits for the rest of the process (`ThreadPoolExecutor`).
+        connection.handlerTask = Task(executorPreference: ThreadPoolExecutor.requestHandlers) { [self] in
             let response = await core.handler.handle(request)
             core.releaseHandlerSlot()
             post(.response(connection: id, serial: serial, response))
