@@ -69,19 +69,17 @@ extension SQLiteStore {
         return try read { (db) throws(StoreError) in
             var counts: [String: SettlementCount] = [:]
             for p in periods { counts[p.label] = SettlementCount(period: p.label, delivered: 0, failed: 0, p50: nil, p99: nil) }
-            // One probe per end state, each through its partial index on settled_at.
+            // Each end state through its partial index on settled_at.
             let settled = """
-                SELECT p.label AS label, d.state AS state, d.settled_at - m.accepted_at AS ms
+                SELECT p.label AS label, d.settled_at - m.accepted_at AS ms
                 FROM p JOIN deliveries d ON d.state = ? AND d.settled_at >= p.s AND d.settled_at < p.e
                 JOIN messages m ON m.seq = d.message_seq
                 """
-            for state in ["delivered", "dead_letter"] {
-                try db.query("\(table) SELECT label, count(*) FROM (\(settled)) GROUP BY label", values + [.text(state)]) { (row) throws(StoreError) in
-                    guard let label = row[0].string else { return }
-                    if state == "delivered" { counts[label]?.delivered = row[1].int ?? 0 } else { counts[label]?.failed = row[1].int ?? 0 }
-                }
+            try db.query("\(table) SELECT label, count(*) FROM (\(settled)) GROUP BY label", values + [.text("dead_letter")]) { (row) throws(StoreError) in
+                if let label = row[0].string { counts[label]?.failed = row[1].int ?? 0 }
             }
-            // Nearest rank: the ⌈q·n⌉-th smallest, in integers: ⌈n/2⌉ = (n+1)/2, ⌈99n/100⌉ = (99n+99)/100.
+            // The delivered ones in one pass: how many (n) and the nearest ranks, the ⌈q·n⌉-th
+            // smallest, in integers: ⌈n/2⌉ = (n+1)/2, ⌈99n/100⌉ = (99n+99)/100.
             try db.query("""
                 \(table) SELECT label, rn, n, ms FROM (
                     SELECT label, ms, row_number() OVER (PARTITION BY label ORDER BY ms) AS rn, count(*) OVER (PARTITION BY label) AS n
@@ -90,6 +88,7 @@ extension SQLiteStore {
                 """, values + [.text("delivered")]) { (row) throws(StoreError) in
                 guard let label = row[0].string, let rank = row[1].int, let n = row[2].int else { return }
                 let seconds = Double(row[3].int64 ?? 0) / 1000
+                counts[label]?.delivered = n
                 if rank == (n + 1) / 2 { counts[label]?.p50 = seconds }
                 if rank == (99 * n + 99) / 100 { counts[label]?.p99 = seconds }
             }

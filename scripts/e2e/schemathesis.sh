@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Schemathesis (PyPI) against Schemas/openapi.json and a real urad in demo mode on a free port,
+# with the secretariat's client certificate (it may call every operation): no 5xx, every status,
+# media type, header and body as the document says, no request the document forbids accepted and
+# none it allows refused (except where validity hangs on a signature or on a relation the document
+# cannot state: Tests/schemathesis/schemathesis.toml says which and why). Bounded in examples per
+# operation (URA_SCHEMATHESIS_EXAMPLES, default 40) with a fixed seed, so a run is reproducible.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+urad_pid=""
+cleanup() {
+  [[ -n "$urad_pid" ]] && kill "$urad_pid" 2>/dev/null && wait "$urad_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check schemathesis
+swift build --product urad >/dev/null
+urad="$(swift build --show-bin-path)/urad"
+
+# Port 0: the kernel picks a free port, which urad writes to run/urad.json before it says it
+# listens. A long poll is capped at 2 s, so no request outlasts the client's timeout.
+mkfifo "$work/urad.fifo"
+URA_LISTEN__PORT=0 URA_ADMIN__ENABLED=false URA_INBOX__MAX_WAIT_SECONDS=2 "$urad" --demo --data-dir "$work/data" > "$work/urad.fifo" 2> "$work/urad.err" &
+urad_pid=$!
+exec 3< "$work/urad.fifo"
+while IFS= read -r line <&3; do [[ "$line" == *"listening on https://"* ]] && break; done
+[[ "${line:-}" == *"listening on https://"* ]] || { echo "urad did not start:" >&2; cat "$work/urad.err" >&2; exit 1; }
+cat <&3 > "$work/urad.out" &
+port=$("$work/venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work/data/run/urad.json")
+
+agency="$work/data/agencies/al.mpb.secretariat"
+status=0
+"$work/venv/bin/st" --config-file Tests/schemathesis/schemathesis.toml run Schemas/openapi.json \
+  --url "https://127.0.0.1:$port" --tls-verify "$work/data/ca/ca.crt" \
+  --request-cert "$agency/tls.crt" --request-cert-key "$agency/tls.key" --request-timeout 30 \
+  --max-examples "${URA_SCHEMATHESIS_EXAMPLES:-40}" --seed 20261207 --workers 2 --warnings off --no-color \
+  > "$work/st.log" 2>&1 || status=$?
+if [[ $status -ne 0 ]]; then
+  cat "$work/st.log" >&2
+  echo "schemathesis found requests the gateway and Schemas/openapi.json disagree on (above)" >&2
+  exit 1
+fi
+grep -E "generated|passed" "$work/st.log" | tail -3
+# urad must still be up and answering: nothing the fuzzer sent took it down.
+kill -0 "$urad_pid" || { echo "urad died during the run:" >&2; tail -20 "$work/urad.err" >&2; exit 1; }
+if grep -q '"level":"error"' "$work/urad.err"; then
+  echo "urad logged errors during the run:" >&2; grep '"level":"error"' "$work/urad.err" | head -20 >&2; exit 1
+fi
+echo "schemathesis: Schemas/openapi.json and the gateway agree"
