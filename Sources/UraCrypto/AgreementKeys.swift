@@ -34,6 +34,7 @@ public struct AgreementPrivateKey: Sendable {
         var object = try AsymmetricKey.jwk(key, curve: curve, includingPrivate: true)
         object["kid"] = .string(keyID)
         object["use"] = "enc"
+        object["alg"] = .string(KeyManagementAlgorithm.profile.rawValue)
         return .object(object)
     }
 
@@ -71,6 +72,7 @@ public struct AgreementPublicKey: Sendable {
         var object = (try? AsymmetricKey.jwk(key, curve: curve, includingPrivate: false)) ?? JSONObject()
         object["kid"] = .string(thumbprint)
         object["use"] = "enc"
+        object["alg"] = .string(KeyManagementAlgorithm.profile.rawValue)
         return .object(object)
     }
 

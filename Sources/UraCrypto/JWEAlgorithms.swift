@@ -6,6 +6,10 @@ public enum KeyManagementAlgorithm: String, Sendable, CaseIterable {
     case ecdhESA192KW = "ECDH-ES+A192KW"
     case ecdhESA256KW = "ECDH-ES+A256KW"
 
+    /// What Ura's profile of the format uses, and what an encryption key's JWK names as its `alg`
+    /// (the gateway refuses the others: docs/wire-format.md).
+    public static let profile = ecdhESA256KW
+
     /// Bytes of the key-wrapping key; nil for direct agreement.
     var wrapKeyLength: Int? {
         switch self {

@@ -27,6 +27,17 @@ import UraJSON
         }
     }
 
+    /// An encryption key's JWK names the one key management Ura's profile accepts, so that a JOSE
+    /// library encrypting to it from the directory picks that one (and its thumbprint ignores it).
+    @Test(arguments: [KeyCurve.x25519, .p256])
+    func encryptionKeysNameTheProfilesAlgorithm(_ curve: KeyCurve) throws {
+        let key = try AgreementPrivateKey.generate(curve)
+        for jwk in [key.publicKey.jwk, try key.jwk(includingPrivate: true)] {
+            #expect(jwk["alg"] == "ECDH-ES+A256KW" && jwk["use"] == "enc" && jwk["kid"]?.stringValue == key.keyID)
+        }
+        #expect(try AgreementPublicKey(jwk: key.publicKey.jwk).thumbprint == key.keyID)
+    }
+
     @Test func directAgreementHasExactlyOneRecipient() throws {
         let keys = try (0..<2).map { _ in try AgreementPrivateKey.generate() }
         #expect(throws: CryptoError.self) { try JWE.encrypt(plaintext, to: keys.map(\.publicKey), algorithm: .ecdhES) }
