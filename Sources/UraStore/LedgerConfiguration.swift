@@ -10,6 +10,11 @@ public struct LedgerConfiguration: Sendable {
     /// current key or an earlier one. The store checks the stored head with it when it opens.
     public var verifyHead: @Sendable (_ signed: [UInt8], _ treeSize: Int, _ root: [UInt8]) -> Bool
 
+    /// The lowest height of the perfect subtrees whose roots a store keeps for proofs (subtrees of
+    /// 64 entries and more); below it `Store.ledgerNode` hashes the entries when asked. The
+    /// gateway's verification recomputes every kept root.
+    public static let keptNodeHeight = 6
+
     public init(hash: @escaping LedgerChain.Hash, signHead: @escaping @Sendable (_ treeSize: Int, _ root: [UInt8]) -> [UInt8],
                 verifyHead: @escaping @Sendable (_ signed: [UInt8], _ treeSize: Int, _ root: [UInt8]) -> Bool) {
         self.hash = hash

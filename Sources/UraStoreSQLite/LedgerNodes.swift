@@ -6,7 +6,7 @@ import UraStore
 /// or consistency proof reads O(log n) nodes instead of rehashing every entry. Subtrees below
 /// `lowest` are hashed from at most `1 << lowest` entries when asked for: a 64th of the rows.
 enum LedgerNodes {
-    static let lowest = 6
+    static let lowest = LedgerConfiguration.keptNodeHeight
 
     /// Keeps the subtrees `append` completed for the entry at `size - 1`.
     static func record(_ completed: [(height: Int, hash: [UInt8])], size: Int, in db: SQLiteConnection) throws(StoreError) {

@@ -67,6 +67,26 @@ import UraStoreSQLite
         #expect(try report(f).isIntact)
     }
 
+    /// The roots kept for proofs (`ledger_nodes`, subtrees of 64 entries and more) are recomputed:
+    /// a changed one is found by urad, not only by the auditor whose proof then fails.
+    @Test func aChangedProofNodeIsDetected() async throws {
+        let f = try GatewayFixture()
+        var i = 0
+        while try f.store.ledgerSize() < 130 {
+            _ = try await f.submit(try f.message(from: f.police, to: [f.shelter, f.secretariat], caseReference: String(format: "AL-2026-%06d", i)), as: f.police)
+            i += 1
+        }
+        #expect(try Ledger(store: f.store, signer: f.signer).verify().isIntact)
+        f.store.close()
+        let db = try SQLiteConnection(path: f.store.path)
+        #expect(try db.scalar("SELECT count(*) FROM ledger_nodes")?.int == 3, "two subtrees of 64 and one of 128")
+        try db.run("UPDATE ledger_nodes SET hash = ? WHERE height = 6 AND start = 64", [.blob([UInt8](repeating: 7, count: 32))])
+        db.close()
+        let r = try report(f)
+        #expect(!r.isIntact)
+        #expect(r.problems.contains { $0.description.contains("kept root of entries 64–127") }, "\(r.problems)")
+    }
+
     @Test func deletingARowIsDetected() async throws {
         let (f, db) = try await populated()
         try db.run("DELETE FROM ledger WHERE idx = 3")

@@ -7,7 +7,8 @@ import UraStore
 
 /// Recomputes the ledger from its stored leaves and says whether anything was modified, removed,
 /// inserted or reordered: every leaf hash is recomputed, every entry must link to the one before it
-/// and carry its own index, the Merkle root at each checkpoint's size must equal the checkpoint's,
+/// and carry its own index, every subtree root the store keeps for proofs must equal the one the
+/// entries give, the Merkle root at each checkpoint's size must equal the checkpoint's,
 /// and the live signed head must cover exactly the stored entries with a valid signature. Each
 /// `message.accepted` entry is also compared with the message's stored row and bytes
 /// (`MessageIntegrity.problem`): a row edited behind the gateway's back is found here, not only
@@ -86,7 +87,15 @@ public struct LedgerVerifier: Sendable {
                     report.problems.append(.init(index: entry.index, "entry \(entry.index) is not valid JSON"))
                 }
                 previous = recomputed
-                frontier.append(recomputed, tree: tree)
+                // The roots the store keeps for proofs, recomputed: a changed one would make
+                // every proof through it fail at the auditor.
+                for node in frontier.append(recomputed, tree: tree) where node.height >= LedgerConfiguration.keptNodeHeight {
+                    let start = frontier.size - (1 << node.height)
+                    if (try? store.ledgerNode(start: start, height: node.height)) != node.hash {
+                        report.problems.append(.init(index: frontier.size - 1,
+                            "the kept root of entries \(start)–\(frontier.size - 1) does not match them (proofs through it would fail)"))
+                    }
+                }
                 expected = entry.index + 1
                 report.entries += 1
                 checkCheckpoints(upTo: frontier.size)
