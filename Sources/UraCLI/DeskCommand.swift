@@ -1,0 +1,39 @@
+import Foundation
+import UraBasics
+import UraClient
+import UraDesk
+import UraModel
+
+/// `ura desk`: serves the agency's client as a local web page on 127.0.0.1 and prints the one
+/// line with its one-time login link; runs (sending the outbox, fetching the inbox, reading
+/// receipts) until it is stopped.
+enum DeskCommand {
+    static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
+        let args = try CommandLineArguments(raw, options: ["port"], flags: ["open"])
+        let port = try args.intOption("port", default: 0)
+        guard (0...65_535).contains(port) else { throw UsageError("--port: give a port number from 1 to 65535 (0 or none: one the system picks)") }
+        let profile = try context.profile()
+        try profile.checkTLSFiles()
+        let desk: Desk
+        do { desk = try Desk(profile: profile, catalogue: try context.catalogue(), connection: try context.connection(timeout: .seconds(60))) } catch let error as DeskError {
+            throw ClientError(error.message, .ioError)
+        }
+        let server: DeskServer
+        do { server = try DeskServer(desk: desk, port: port) } catch {
+            throw ClientError("cannot listen on 127.0.0.1:\(port): \(error)", .unavailable)
+        }
+        Terminal.out("desk: \(server.url)")
+        if args.flag("open") { open(server.url) }
+        await desk.run()
+        await server.shutdown()
+        desk.close()
+    }
+
+    /// Opens the link in the person's browser (xdg-open); where there is none, the printed line is enough.
+    static func open(_ url: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xdg-open", url]
+        do { try process.run() } catch { Terminal.error("cannot open a browser (\(error)); open the link above") }
+    }
+}
