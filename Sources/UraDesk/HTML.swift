@@ -41,7 +41,7 @@ public enum HTML {
 
     static let style = """
     body{font-family:system-ui,sans-serif;margin:0;color:#1b1f23;background:#f6f7f9;font-size:16px;line-height:1.4}
-    header{background:#1d3557;color:#fff;padding:.6em 1em}header .muted{color:#cfd8e3}
+    header{background:#1d3557;color:#fff;padding:.6em 1em}header .muted,header .en{color:#cfd8e3}
     nav{background:#e9edf2;padding:.4em 1em}nav a{margin-right:1.2em;color:#1d3557;text-decoration:none;display:inline-block;padding:.2em 0}
     nav a.current{font-weight:bold;text-decoration:underline}main{padding:1em;max-width:60em}h1{font-size:1.3em}h2{font-size:1.1em}
     table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;font-size:.95em;vertical-align:top}

@@ -59,7 +59,7 @@ import UraSchema
         let good = try d.compose("return.found-abroad", form: form, to: [secretariat], caseReference: "AL-2026-000061")
 
         // Another local user, or a page elsewhere, without the session.
-        var r = await d.request("GET", "/compose", cookie: "ura_desk=guessed")
+        var r = await d.request("GET", "/compose", cookie: "ura_desk_4242=guessed")
         #expect(r.status == 403 && r.text.contains("There is no session"))
         r = await d.request("POST", "/compose/return.found-abroad", body: good, cookie: "")
         #expect(r.status == 403)

@@ -104,7 +104,7 @@ public final class Desk: HTTPHandler, Sendable {
                 <p>\(HTML.label("Nisni përsëri", "Start again")) <code>ura desk</code> \(HTML.label("dhe hapni lidhjen e re.", "and open the new link."))</p>
                 """)
         }
-        return HTTPResponse(status: 303, headers: ["Location": "/", "Set-Cookie": DeskAccess.cookie(for: session), "Cache-Control": "no-store",
+        return HTTPResponse(status: 303, headers: ["Location": "/", "Set-Cookie": access.cookie(for: session), "Cache-Control": "no-store",
                                                    "Referrer-Policy": "no-referrer"], body: [])
     }
 

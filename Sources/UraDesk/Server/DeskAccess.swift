@@ -66,7 +66,7 @@ public final class DeskAccess: Sendable {
     func session(_ request: HTTPRequest) -> Session? {
         guard let cookie = request.headers["Cookie"] else { return nil }
         let id = cookie.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix("ura_desk=") }.map { String($0.dropFirst("ura_desk=".count)) }
+            .first { $0.hasPrefix(cookieName + "=") }.map { String($0.dropFirst(cookieName.count + 1)) }
         guard let id, !id.isEmpty else { return nil }
         return sessions.withLock { all in all.first { constantTimeEqual(Array($0.key.utf8), Array(id.utf8)) }?.value }
     }
@@ -80,5 +80,9 @@ public final class DeskAccess: Sendable {
         }
     }
 
-    static func cookie(for session: Session) -> String { "ura_desk=\(session.id); HttpOnly; SameSite=Strict; Path=/" }
+    /// Cookies are kept per host, not per port: two desks on one computer (two profiles) each
+    /// name their cookie after their port.
+    var cookieName: String { "ura_desk_\(port.withLock { $0 })" }
+
+    func cookie(for session: Session) -> String { "\(cookieName)=\(session.id); HttpOnly; SameSite=Strict; Path=/" }
 }
