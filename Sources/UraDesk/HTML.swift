@@ -57,7 +57,7 @@ public enum HTML {
     .error{color:#b42318;margin:.2em 0;font-weight:600}.error .en{color:#b42318}.summary{border:2px solid #b42318;background:#fff5f5;padding:.6em 1em;margin-bottom:1em}
     .row{border-left:3px solid #d0d7de;padding-left:.8em;margin-bottom:.8em}.choices label{display:inline-block;font-weight:normal;margin-right:1.2em}
     button{font:inherit;padding:.3em .8em;border:1px solid #1d3557;border-radius:3px;background:#fff;color:#1d3557;cursor:pointer}
-    button.primary{background:#1d3557;color:#fff}button:focus,input:focus,select:focus,textarea:focus,a:focus{outline:3px solid #f4a261;outline-offset:1px}
+    button.primary{background:#1d3557;color:#fff}button.primary .en{color:#dfe7f1}header button .en{color:#57606a}button:focus,input:focus,select:focus,textarea:focus,a:focus{outline:3px solid #f4a261;outline-offset:1px}
     .skip{position:absolute;left:-999em}.skip:focus{left:1em;top:.5em;background:#fff;padding:.3em}
     .sr-only{position:absolute;left:-999em;width:1px;height:1px;overflow:hidden}.notice{background:#e6f4ea;border:1px solid #1a7f37;padding:.6em 1em;margin-bottom:1em}
     .actions{margin:1em 0}.actions button{margin-right:.6em}.state{font-weight:bold}.types li{margin:.3em 0}

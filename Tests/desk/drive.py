@@ -124,6 +124,11 @@ try:
         url = history["entries"][history["currentIndex"]]["url"]
         return url.split("/", 3)[0] + "//" + url.split("/", 3)[2]
 
+    def screenshot_at(selector, name):
+        """The viewport around an element (scrolled into view), as a person sees it."""
+        call("DOM.scrollIntoViewIfNeeded", nodeId=node(selector))
+        screenshot(name, full=False)
+
     def screenshot(name, full=True):
         params = {"format": "png"}
         if full:
@@ -153,6 +158,7 @@ try:
     screenshot("desk-compose-list", full=False)
     page_text = follow('a[href="/compose/return.found-abroad"]')
     check("Marrësit" in page_text and "Recipients" in page_text, "the form opens with its envelope fields")
+    screenshot("desk-compose", full=False)
 
     # Fill in the form by typing; add a family row with the form's own button (no script).
     type_into("case", "AL-2026-000061")
@@ -180,9 +186,11 @@ try:
     # Left out on purpose first: the signature's time; the error shows at that field.
     page_text = click('button.primary[value="send"]')
     check("This field is required" in page_text and 'id="ef/signatures/0/signed_at"' in source(), "a missing value is shown at its field, in Albanian and English")
-    screenshot("desk-compose-error")
+    screenshot("desk-compose-error", full=False)
+    screenshot_at('[id="f/signatures/0/signed_at"]', "desk-compose-error-field")
     set_value("f/signatures/0/signed_at", "2026-11-18T15:00")
-    screenshot("desk-compose")
+    call("DOM.scrollIntoViewIfNeeded", nodeId=node('[id="main"]'))
+    screenshot("desk-compose-full")
     page_text = click('button.primary[value="send"]')
     check("The message is sealed and kept in the outbox" in page_text, "sending seals the message into the outbox")
     check("accepted" in page_text or "delivered" in page_text, "the gateway accepted it")
@@ -209,10 +217,10 @@ try:
     check("delivered" in page_text, "the mission's outbox shows delivered")
     screenshot("desk-outbox", full=False)
     page_text = open_page(mission + "/receipts")
-    check("al.mpb.secretariat" in page_text, "the receipt names the secretariat")
+    check("al.mpb.secretariat" in source(), "the receipt names the secretariat")
     page_text = open_page(mission + "/declaration")
     check("Confidentiality declaration" in page_text, "the A1 declaration is a form")
-    screenshot("desk-declaration")
+    screenshot("desk-declaration", full=False)
 finally:
     browser.terminate()
     browser.wait()

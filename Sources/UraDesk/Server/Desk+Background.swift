@@ -30,6 +30,7 @@ extension Desk {
     public func fetchInbox(wait: Int = 0) async -> Int {
         do {
             let directory = try await connection.directoryOrCached().directory
+            knownDirectory.withLock { $0 = directory }
             let key = try profile.loadEncryptionKey(), signingKey = try profile.loadSigningKey()
             let items = try await InboxReader.fetch(connection, directory: directory, catalogue: catalogue, key: key, wait: wait, limit: 20)
             let store = try InboxStore(profile: profile)

@@ -11,7 +11,11 @@ import UraSchema
 extension Desk {
     /// The directory (fresh, or the copy cached for offline sealing) and this agency's entry.
     func directory() async throws(DeskError) -> Directory {
-        do { return try await connection.directoryOrCached().directory } catch {
+        do {
+            let directory = try await connection.directoryOrCached().directory
+            knownDirectory.withLock { $0 = directory }
+            return directory
+        } catch {
             throw DeskError("The directory of agencies is not available: \(error.message)", .failed)
         }
     }

@@ -51,6 +51,15 @@ extension Desk {
         return delivered > 0 ? .delivered(delivered, of: max(recipients, delivered)) : .accepted
     }
 
+    /// Agencies by name (their ids on hover), as far as the directory last fetched knows them.
+    func agenciesHTML(_ ids: [String]) -> String {
+        let directory = knownDirectory.withLock { $0 }
+        return ids.map { id in
+            guard let name = (try? AgencyID(id)).flatMap({ directory?[$0] })?.name else { return HTML.escape(id) }
+            return "<span title=\"\(HTML.escape(id))\">\(HTML.escape(name))</span>"
+        }.joined(separator: "<br>")
+    }
+
     func typeHTML(_ raw: String) -> String {
         guard let entry = (try? MessageType(raw)).flatMap({ catalogue.catalogue[$0] }) else { return HTML.escape(raw) }
         return (entry.form.map { "<b class=\"form\">\(HTML.escape($0))</b> " } ?? "") + HTML.label(entry.titleSq, entry.title)
@@ -106,7 +115,7 @@ extension Desk {
             default: break
             }
             rows.append(["<a href=\"/sent/\(HTML.escape(id))\">\(typeHTML(record["type"]?.stringValue ?? ""))</a><br><small class=\"id\">\(HTML.escape(id))</small>",
-                         HTML.escape(to.joined(separator: ", ")), "<a href=\"/case/\(HTML.escape(record["case"]?.stringValue ?? ""))\">\(HTML.escape(record["case"]?.stringValue ?? ""))</a>",
+                         agenciesHTML(to), "<a href=\"/case/\(HTML.escape(record["case"]?.stringValue ?? ""))\">\(HTML.escape(record["case"]?.stringValue ?? ""))</a>",
                          time(record["created"]?.stringValue), "<span class=\"\(state.css)\">\(HTML.label(state.label.0, state.label.1))</span>\(detail)"])
         }
         // Messages `ura send` kept: the outbox is the same.
@@ -161,7 +170,7 @@ extension Desk {
         let rows = inboxRecords().map { r -> [String] in
             let id = r["id"]?.stringValue ?? ""
             return ["<a href=\"/inbox/\(HTML.escape(id))\">\(typeHTML(r["type"]?.stringValue ?? ""))</a><br><small class=\"id\">\(HTML.escape(id))</small>",
-                    HTML.escape(r["from"]?.stringValue ?? ""), "<a href=\"/case/\(HTML.escape(r["case"]?.stringValue ?? ""))\">\(HTML.escape(r["case"]?.stringValue ?? ""))</a>",
+                    agenciesHTML([r["from"]?.stringValue ?? ""]), "<a href=\"/case/\(HTML.escape(r["case"]?.stringValue ?? ""))\">\(HTML.escape(r["case"]?.stringValue ?? ""))</a>",
                     time(r["created"]?.stringValue), "<span class=\"ok\">\(HTML.label("Verifikuar, ruajtur, konfirmuar", "verified, kept, acknowledged"))</span>"]
         }
         html += HTML.table([("Formulari", "Form"), ("Nga", "From"), ("Rasti", "Case"), ("Dërguar", "Sent"), ("Gjendja", "State")], rows,
@@ -181,8 +190,8 @@ extension Desk {
             throw DeskError("Message \(id) is not in this desk's inbox.", .notFound)
         }
         var html = "<table><tbody>"
-        html += "<tr><th scope=\"row\">\(HTML.label("Nga", "From"))</th><td>\(HTML.escape(record["from"]?.stringValue ?? ""))</td></tr>"
-        html += "<tr><th scope=\"row\">\(HTML.label("Për", "To"))</th><td>\(HTML.escape((record["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")))</td></tr>"
+        html += "<tr><th scope=\"row\">\(HTML.label("Nga", "From"))</th><td>\(agenciesHTML([record["from"]?.stringValue ?? ""])) <small class=\"id\">\(HTML.escape(record["from"]?.stringValue ?? ""))</small></td></tr>"
+        html += "<tr><th scope=\"row\">\(HTML.label("Për", "To"))</th><td>\(agenciesHTML((record["to"]?.arrayValue ?? []).compactMap(\.stringValue)))</td></tr>"
         html += "<tr><th scope=\"row\">\(HTML.label("Rasti", "Case"))</th><td>\(HTML.escape(record["case"]?.stringValue ?? ""))</td></tr>"
         html += "<tr><th scope=\"row\">\(HTML.label("Përparësia", "Priority"))</th><td>\(HTML.escape(record["priority"]?.stringValue ?? ""))</td></tr>"
         html += "<tr><th scope=\"row\">\(HTML.label("Dërguar", "Sent"))</th><td>\(time(record["created"]?.stringValue))</td></tr>"
@@ -202,7 +211,7 @@ extension Desk {
         let rows = (files.receipts().byMessage[id] ?? []).map { r -> [String] in
             let kind = r["kind"]?.stringValue ?? ""
             let words: (String, String) = kind == "delivered" ? ("Dorëzuar", "delivered") : kind == "failed" ? ("Dështoi", "failed") : (kind, kind)
-            return [HTML.label(words.0, words.1), HTML.escape(r["recipient"]?.stringValue ?? ""), time(r["at"]?.stringValue), HTML.escape(r["reason"]?.stringValue ?? "")]
+            return [HTML.label(words.0, words.1), agenciesHTML([r["recipient"]?.stringValue ?? ""]), time(r["at"]?.stringValue), HTML.escape(r["reason"]?.stringValue ?? "")]
         }
         return HTML.table([("Dëftesa", "Receipt"), ("Marrësi", "Recipient"), ("Kur", "When"), ("Arsyeja", "Reason")], rows,
                           empty: ("Ende asnjë dëftesë dorëzimi.", "No delivery receipt yet."))

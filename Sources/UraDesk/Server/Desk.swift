@@ -22,6 +22,8 @@ public final class Desk: HTTPHandler, Sendable {
     /// What the background work last met: refused inbox messages, an unreachable gateway.
     let notices = Mutex<[String: String]>([:])
     let forms = Mutex<[MessageType: MessageForm]>([:])
+    /// The directory last fetched (or read from the cache), for agencies' names on the pages.
+    let knownDirectory = Mutex<Directory?>(nil)
 
     public init(profile: AgencyProfile, catalogue: MessageCatalogue, access: DeskAccess = DeskAccess(), clock: any WallClock = SystemClock(),
                 connection: GatewayConnection? = nil) throws(DeskError) {
