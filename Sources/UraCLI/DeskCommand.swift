@@ -2,6 +2,7 @@ import Foundation
 import UraBasics
 import UraClient
 import UraDesk
+import UraJSON
 import UraModel
 
 /// `ura desk`: serves the agency's client as a local web page on 127.0.0.1 and prints the one
@@ -9,7 +10,7 @@ import UraModel
 /// receipts) until it is stopped.
 enum DeskCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {
-        let args = try CommandLineArguments(raw, options: ["port"], flags: ["open"])
+        let args = try CommandLineArguments(raw, options: ["port"], flags: ["open", "json"])
         let port = try args.intOption("port", default: 0)
         guard (0...65_535).contains(port) else { throw UsageError("--port: give a port number from 1 to 65535 (0 or none: one the system picks)") }
         let profile = try context.profile()
@@ -22,7 +23,9 @@ enum DeskCommand {
         do { server = try DeskServer(desk: desk, port: port) } catch {
             throw ClientError("cannot listen on 127.0.0.1:\(port): \(error)", .unavailable)
         }
-        Terminal.out("desk: \(server.url)")
+        // One line: the link (a script reads it; the person opens it).
+        Terminal.out(args.flag("json") ? JSONValue.object(["desk": .string(server.url), "port": .number(Double(server.port))]).serializedString()
+                                       : "desk: \(server.url)")
         if args.flag("open") { open(server.url) }
         await desk.run()
         await server.shutdown()
