@@ -67,6 +67,42 @@ import UraTestSupport
         #expect(casePage.status == 200 && casePage.text.contains("/sent/\(id)"))
     }
 
+    @Test(.timeLimit(.minutes(3))) func theA1DeclarationIsAFormWithItsScanAttached() async throws {
+        let scenario = try await Scenario.start()
+        defer { Task { await scenario.close() } }
+        let mission = try desk(scenario, Self.mission)
+        defer { mission.desk.close() }
+        try await mission.login()
+        let page = await mission.request("GET", "/declaration")
+        #expect(page.status == 200 && page.text.contains("enctype=\"multipart/form-data\"") && page.text.contains("for=\"f/declarant/name\""))
+        let a1 = try MessageForm(type: try MessageType("identification.confidentiality-declaration"), catalogue: Self.catalogue)
+        let example = try scenario.example("identification.confidentiality-declaration", caseReference: "AL-2026-000061")
+        // What a browser posts: the fields, the CSRF token and the scan, as multipart/form-data.
+        let boundary = "----desk\(UUID().uuidString.prefix(8))"
+        var body: [UInt8] = []
+        func part(_ name: String, _ value: [UInt8], filename: String? = nil) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(filename.map { "; filename=\"\($0)\"" } ?? "")\r\n".utf8)
+            if filename != nil { body += Array("Content-Type: application/pdf\r\n".utf8) }
+            body += Array("\r\n".utf8) + value + Array("\r\n".utf8)
+        }
+        part("csrf", Array((mission.csrf ?? "").utf8))
+        for pair in a1.root.encode(example).pairs { part(pair.name, Array(pair.value.utf8)) }
+        part("scan", Array("%PDF-1.4 scan of the signed A1\r\n--not a boundary".utf8), filename: "a1.pdf")
+        part("action", Array("send".utf8))
+        body += Array("--\(boundary)--\r\n".utf8)
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "127.0.0.1:\(mission.port)")
+        headers.add(name: "Origin", value: "http://127.0.0.1:\(mission.port)")
+        headers.add(name: "Cookie", value: mission.cookie ?? "")
+        headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        let r = await mission.desk.handle(HTTPRequest(method: "POST", target: "/declaration", path: "/declaration", headers: headers, body: body))
+        #expect(r.status == 200 && r.text.contains("The declaration is recorded for case AL-2026-000061 (a1.pdf, 48 B)"), "\(r.text)")
+        // Elsewhere the desk takes no multipart post.
+        headers.replaceOrAdd(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        let elsewhere = await mission.desk.handle(HTTPRequest(method: "POST", target: "/compose/return.found-abroad", path: "/compose/return.found-abroad", headers: headers, body: body))
+        #expect(elsewhere.status == 403)
+    }
+
     @Test(.timeLimit(.minutes(3))) func submittedWhileTheGatewayIsDownItIsSentByItselfInOrderOnceWhenItReturns() async throws {
         let scenario = try await Scenario.start()
         defer { Task { await scenario.close() } }

@@ -56,9 +56,14 @@ public final class Desk: HTTPHandler, Sendable {
             guard let session = access.session(request) else {
                 throw DeskError("There is no session: open the link `ura desk` printed (each link works once; start `ura desk` again for a new one).", .forbidden)
             }
-            let form = request.method == "POST" ? PostedForm(body: request.body) : PostedForm()
+            var form = PostedForm()
             if request.method == "POST" {
-                guard (request.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") else {
+                let contentType = request.headers["Content-Type"] ?? ""
+                if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+                    form = PostedForm(body: request.body)
+                } else if request.path == "/declaration", let boundary = PostedForm.boundary(of: contentType) {
+                    form = PostedForm(multipart: request.body, boundary: boundary)  // the declaration's scan
+                } else {
                     throw DeskError("The desk takes only its own forms (application/x-www-form-urlencoded). Nothing was sent.", .forbidden)
                 }
                 try access.checkCSRF(form["csrf"], for: session)
