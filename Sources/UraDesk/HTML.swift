@@ -45,9 +45,9 @@ public enum HTML {
     nav{background:#e9edf2;padding:.4em 1em}nav a{margin-right:1.2em;color:#1d3557;text-decoration:none;display:inline-block;padding:.2em 0}
     nav a.current{font-weight:bold;text-decoration:underline}main{padding:1em;max-width:60em}h1{font-size:1.3em}h2{font-size:1.1em}
     table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;font-size:.95em;vertical-align:top}
-    th{background:#eef1f4}.en{color:#57606a;font-weight:normal}.muted{color:#57606a}.bad{color:#b42318;font-weight:bold}.ok{color:#1a7f37;font-weight:bold}
+    th{background:#eef1f4}td{overflow-wrap:anywhere}.en{color:#57606a;font-weight:normal}.muted{color:#57606a}.bad{color:#b42318;font-weight:bold}.ok{color:#1a7f37;font-weight:bold}
     .empty{font-style:italic}small.id{color:#57606a;font-family:monospace}b.form{background:#1d3557;color:#fff;padding:0 .3em;border-radius:3px;font-size:.85em}
-    fieldset{border:1px solid #d0d7de;background:#fff;margin:0 0 1em;padding:.6em 1em}legend{font-weight:bold;padding:0 .3em}
+    fieldset{border:1px solid #d0d7de;background:#fff;margin:0 0 1em;padding:.6em 1em;min-width:0}legend{font-weight:bold;padding:0 .3em}
     fieldset fieldset{background:#fafbfc}.field{margin:.5em 0 .9em}.field label,.field .label{display:block;font-weight:600}
     .field input[type=text],.field input[type=email],.field input[type=number],.field input[type=date],.field input[type=datetime-local],.field select,.field textarea
     {font:inherit;padding:.3em;border:1px solid #8c959f;border-radius:3px;max-width:100%;box-sizing:border-box}

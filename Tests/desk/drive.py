@@ -159,6 +159,13 @@ try:
     page_text = follow('a[href="/compose/return.found-abroad"]')
     check("Marrësit" in page_text and "Recipients" in page_text, "the form opens with its envelope fields")
     screenshot("desk-compose", full=False)
+    # Readable at 200% zoom: the page in a viewport of half the width at twice the density scrolls
+    # down, not sideways.
+    call("Emulation.setDeviceMetricsOverride", width=640, height=900, deviceScaleFactor=2, mobile=False)
+    metrics = call("Page.getLayoutMetrics")
+    check(metrics["cssContentSize"]["width"] <= metrics["cssLayoutViewport"]["clientWidth"] + 1, "at 200% zoom nothing needs a sideways scroll")
+    screenshot("desk-compose-200", full=False)
+    call("Emulation.clearDeviceMetricsOverride")
 
     # Fill in the form by typing; add a family row with the form's own button (no script).
     type_into("case", "AL-2026-000061")

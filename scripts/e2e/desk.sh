@@ -36,13 +36,16 @@ done
 gateway=$(grep -o "listening on https://127.0.0.1:[0-9]*" "$work/urad.out" | awk '{print $3}')
 [[ -n "$gateway" ]] || { echo "desk.sh: urad did not start" >&2; cat "$work/urad.err" >&2; exit 1; }
 
-desk() {  # desk AGENCY: starts its desk, prints its link
-  local agency=$1 out="$work/desk-$1.out"
-  "$bin/ura" --profile "$work/data/agencies/$agency/profile.json" --gateway "$gateway" --schemas Schemas desk > "$out" 2> "$work/desk-$agency.err" &
+# Each desk in this shell (its pid kept for the cleanup), then its one line read.
+start_desk() {
+  "$bin/ura" --profile "$work/data/agencies/$1/profile.json" --gateway "$gateway" --schemas Schemas desk > "$work/desk-$1.out" 2> "$work/desk-$1.err" &
   pids+=($!)
+}
+link() {  # link AGENCY PID: the desk's link, once it printed its line
+  local out="$work/desk-$1.out"
   for _ in $(seq 600); do
     grep -q "^desk: " "$out" 2>/dev/null && break
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/desk-$agency.err" >&2; exit 1; }
+    kill -0 "$2" 2>/dev/null || { cat "$work/desk-$1.err" >&2; exit 1; }
     sleep 0.1
   done
   local lines; lines=$(wc -l < "$out")
@@ -50,7 +53,9 @@ desk() {  # desk AGENCY: starts its desk, prints its link
   grep -q "^desk: http://127.0.0.1:[0-9]*/?token=[A-Za-z0-9_-]*$" "$out" || { echo "desk.sh: unexpected line: $(cat "$out")" >&2; exit 1; }
   sed 's/^desk: //' "$out"
 }
-mission=$(desk al.mepj.mission.gr-athens)
-secretariat=$(desk al.mpb.secretariat)
+start_desk al.mepj.mission.gr-athens
+start_desk al.mpb.secretariat
+mission=$(link al.mepj.mission.gr-athens "${pids[1]}")
+secretariat=$(link al.mpb.secretariat "${pids[2]}")
 "$work/venv/bin/python" Tests/desk/drive.py "$chromium" "$mission" "$secretariat" "$shots"
 echo "desk.sh: screenshots in $shots"
