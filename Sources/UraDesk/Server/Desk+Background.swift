@@ -14,7 +14,9 @@ extension Desk {
         var result: OutboxSender.Pass?
         do {
             let pass = try await OutboxSender.pass(profile, connection: connection, now: clock.now, respectBackoff: !all)
-            notices.withLock { $0["outbox"] = pass.waiting?.message }
+            // Why a message waits, and why the gateway refused one for good (moved to rejected/).
+            let reasons = ([pass.waiting?.message].compactMap { $0 } + pass.rejected.map(\.message)).joined(separator: "\n")
+            notices.withLock { $0["outbox"] = reasons.isEmpty ? nil : reasons }
             result = pass
         } catch {
             notices.withLock { $0["outbox"] = error.message }
