@@ -131,7 +131,7 @@ public final class Desk: HTTPHandler, Sendable {
         } ?? ""
         let chrome = printView ? "" : """
             <a class="skip" href="#main">\(HTML.label("Kalo te përmbajtja", "Skip to content"))</a>
-            <header>\(logout)<strong>Ura</strong> — \(HTML.label("Tryeza", "Desk")) <span class="muted">\(HTML.escape(profile.agency.rawValue))</span></header>
+            <header>\(logout)<strong>Ura</strong> — \(HTML.label("Tryeza", "Desk")) <span class="muted">\(agencyTitle)</span></header>
             <nav aria-label="Menu">\(nav)</nav>
             """
         let html = """
@@ -144,6 +144,12 @@ public final class Desk: HTTPHandler, Sendable {
             </main></body></html>
             """
         return HTTPResponse(status: status, headers: Self.headers, body: Array(html.utf8))
+    }
+
+    /// This agency's name from the directory last seen, and its id.
+    var agencyTitle: String {
+        let name = knownDirectory.withLock { $0?[profile.agency]?.name }
+        return (name.map { HTML.escape($0) + " · " } ?? "") + HTML.escape(profile.agency.rawValue)
     }
 
     /// Nothing from outside: no script, no frame, no form to another site, nothing cached.
