@@ -188,6 +188,25 @@ import UraSchema
         #expect(form.root.decode(age)["person"]?["age_years"] == .string("twelve"))
     }
 
+    /// Titles a schema gives its values win over the desk's own words: a `oneOf` of `const`s with
+    /// `title` / `x-title-sq`, or `x-enum-titles` / `x-enum-titles-sq` beside an `enum`.
+    @Test func valueTitlesComeFromTheSchemaWhenItHasThem() throws {
+        var registry = SchemaRegistry()
+        let uri = try registry.add(try JSONValue(parsing: #"""
+            {"$id": "https://example.test/f.json", "type": "object", "properties": {
+              "level": {"oneOf": [{"const": "low", "title": "Low risk", "x-title-sq": "Rrezik i ulët"}, {"const": "high", "title": "High risk"}]},
+              "needs": {"type": "array", "items": {"enum": ["a", "b"], "x-enum-titles": {"a": "Accommodation"}, "x-enum-titles-sq": {"a": "Akomodim"}}}}}
+            """#))
+        let form = try MessageForm(schema: uri, type: try MessageType("test.titles"), registry: registry)
+        let html = form.root.render(.object(["level": .string("high")]))
+        #expect(html.contains("<option value=\"low\">Rrezik i ulët / Low risk</option>"))
+        #expect(html.contains("<option value=\"high\" selected>I lartë / High risk</option>"), "the desk's Albanian where the schema has none")
+        #expect(html.contains("Akomodim <span class=\"en\">/ Accommodation</span>"))
+        let posted = PostedForm(body: Array("f/level=low&f/needs=a".utf8))
+        #expect(form.root.decode(posted) == .object(["level": .string("low"), "needs": .array([.string("a")])]))
+        #expect(form.root.display(.object(["level": .string("low")])).contains("Rrezik i ulët"))
+    }
+
     @Test func valuesAreEscaped() throws {
         let form = try MessageForm(type: try MessageType("return.found-abroad"), catalogue: Self.catalogue)
         let html = form.root.render(.object(["circumstances": .string("</textarea><script>alert(1)</script>")]))

@@ -21,9 +21,9 @@ extension FormField {
         case .array(let item, _):
             return "<ol>" + (value.arrayValue ?? []).map { "<li>\(item.display($0, label: nil))</li>" }.joined() + "</ol>"
         case .choices:
-            return (value.arrayValue ?? []).map { v in let w = FieldWords.value(Self.text(of: v)); return HTML.label(w.sq, w.en) }.joined(separator: "; ")
+            return (value.arrayValue ?? []).map { v in let w = words(for: Self.text(of: v)); return HTML.label(w.sq, w.en) }.joined(separator: "; ")
         case .choice:
-            let w = FieldWords.value(Self.text(of: value))
+            let w = words(for: Self.text(of: value))
             return HTML.label(w.sq, w.en)
         case .boolean, .constant:
             switch value {

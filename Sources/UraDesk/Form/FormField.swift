@@ -38,12 +38,27 @@ public struct FormField: Sendable {
     public let maxLength: Int?
     /// Marked `x-personal`: shown with a mark, as it identifies the person.
     public let personal: Bool
+    /// Titles of enum values, by value: from a `oneOf`/`anyOf` of `const`s with `title` (and
+    /// `x-title-sq`), or from `x-enum-titles` / `x-enum-titles-sq` objects beside an `enum`.
+    public var optionTitles: [String: OptionTitle] = [:]
+
+    public struct OptionTitle: Sendable, Equatable {
+        public let sq: String?
+        public let en: String?
+    }
+
+    /// The words for one of this field's values: its schema title first, else the desk's list.
+    func words(for raw: String) -> (sq: String?, en: String) {
+        let own = optionTitles[raw], known = FieldWords.value(raw)
+        return (own?.sq ?? known.sq, own?.en ?? known.en)
+    }
 
     /// This object without its property `name`.
     func without(_ name: String) -> FormField {
         guard case .object(let fields) = kind else { return self }
         return FormField(name: self.name, kind: .object(fields.filter { $0.name != name }), required: required, title: title, titleSq: titleSq,
-                         description: description, pattern: pattern, minimum: minimum, maximum: maximum, maxLength: maxLength, personal: personal)
+                         description: description, pattern: pattern, minimum: minimum, maximum: maximum, maxLength: maxLength, personal: personal,
+                         optionTitles: optionTitles)
     }
 
     /// The fields of the schema at `uri` (an absolute URI from `registry`).
@@ -76,10 +91,24 @@ public struct FormField: Sendable {
             let (s, base) = try merged(schema, base: base)
             let types = s["type"].map { t in t.arrayValue?.compactMap(\.stringValue) ?? [t.stringValue ?? ""] } ?? []
             let kind: Kind
+            var titles: [String: OptionTitle] = [:]
+            let branches = (s["oneOf"] ?? s["anyOf"])?.arrayValue ?? []
+            let constants = branches.compactMap { $0["const"] }
             if let value = s["const"] {
                 kind = .constant(value)
             } else if let values = s["enum"]?.arrayValue {
                 kind = .choice(values)
+                for value in values {
+                    let raw = FormField.text(of: value)
+                    let en = s["x-enum-titles"]?[raw]?.stringValue, sq = s["x-enum-titles-sq"]?[raw]?.stringValue
+                    if en != nil || sq != nil { titles[raw] = OptionTitle(sq: sq, en: en) }
+                }
+            } else if !branches.isEmpty, constants.count == branches.count {
+                kind = .choice(constants)
+                for branch in branches {
+                    guard let value = branch["const"] else { continue }
+                    titles[FormField.text(of: value)] = OptionTitle(sq: branch["x-title-sq"]?.stringValue, en: branch["title"]?.stringValue)
+                }
             } else if types.contains("object") || s["properties"] != nil {
                 let required = Set(s["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
                 var fields: [FormField] = []
@@ -89,7 +118,10 @@ public struct FormField: Sendable {
                 kind = .object(fields)
             } else if types.contains("array") {
                 let item = try field(name: "", s["items"] ?? .object([:]), base: base, required: true, depth: depth + 1)
-                if case .choice(let values) = item.kind { kind = .choices(values) } else {
+                if case .choice(let values) = item.kind {
+                    kind = .choices(values)
+                    titles = item.optionTitles
+                } else {
                     kind = .array(item: item, minItems: s["minItems"]?.intValue ?? 0)
                 }
             } else if types.contains("integer") {
@@ -114,7 +146,7 @@ public struct FormField: Sendable {
             return FormField(name: name, kind: kind, required: required, title: s["title"]?.stringValue, titleSq: s["x-title-sq"]?.stringValue,
                              description: s["description"]?.stringValue, pattern: s["pattern"]?.stringValue,
                              minimum: s["minimum"]?.numberValue, maximum: s["maximum"]?.numberValue, maxLength: s["maxLength"]?.intValue,
-                             personal: s["x-personal"]?.boolValue ?? false)
+                             personal: s["x-personal"]?.boolValue ?? false, optionTitles: titles)
         }
     }
 }

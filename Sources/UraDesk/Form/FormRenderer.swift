@@ -109,7 +109,7 @@ extension FormField {
             let current = value.map(Self.text(of:))
             var options = "<option value=\"\">— zgjidhni / choose —</option>"
             for v in values {
-                let raw = Self.text(of: v), words = FieldWords.value(raw)
+                let raw = Self.text(of: v), words = self.words(for: raw)
                 let shown = words.sq.map { "\($0) / \(words.en)" } ?? words.en
                 options += "<option value=\"\(HTML.escape(raw))\"\(raw == current ? " selected" : "")>\(HTML.escape(shown))</option>"
             }
@@ -121,7 +121,7 @@ extension FormField {
             let ticked = Set((value?.arrayValue ?? []).map(Self.text(of:)))
             var boxes = ""
             for (i, v) in values.enumerated() {
-                let raw = Self.text(of: v), words = FieldWords.value(raw), boxID = HTML.escape(id + "#\(i)")
+                let raw = Self.text(of: v), words = self.words(for: raw), boxID = HTML.escape(id + "#\(i)")
                 boxes += "<label for=\"\(boxID)\"><input type=\"checkbox\" id=\"\(boxID)\" name=\"\(name)\" value=\"\(HTML.escape(raw))\"\(ticked.contains(raw) ? " checked" : "")> \(HTML.label(words.sq, words.en))</label> "
             }
             return "<fieldset class=\"\(fieldClass) choices\" id=\"\(eid)\"\(aria)><legend>\(labelHTML(label))\(marks)</legend>\(help)\(boxes)\(errorHTML(messages, id: id))</fieldset>"
