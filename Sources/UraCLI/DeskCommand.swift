@@ -34,9 +34,12 @@ enum DeskCommand {
 
     /// Opens the link in the person's browser (xdg-open); where there is none, the printed line is enough.
     static func open(_ url: String) {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/xdg-open" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else { return Terminal.error("there is no xdg-open to start a browser with; open the link above") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xdg-open", url]
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = [url]
         do { try process.run() } catch { Terminal.error("cannot open a browser (\(error)); open the link above") }
     }
 }
