@@ -54,7 +54,7 @@ public enum HTML {
     .field input[type=text],.field input[type=email],.field textarea,.field select{width:32em}.field textarea{height:6em}
     .help{display:block;color:#57606a;font-size:.9em;margin:.1em 0 .2em}.req{color:#b42318}.personal{color:#8250df;font-size:.85em;font-weight:normal}
     .field.has-error input,.field.has-error select,.field.has-error textarea{border:2px solid #b42318}
-    .error{color:#b42318;margin:.2em 0;font-weight:600}.error .en{color:#b42318}.summary{border:2px solid #b42318;background:#fff5f5;padding:.6em 1em;margin-bottom:1em}
+    .error{color:#b42318;margin:.2em 0;font-weight:600}.error .en{color:#b42318}.summary{border:2px solid #b42318;background:#fff5f5;padding:.6em 1em;margin-bottom:1em}.warn{border:2px solid #9a6700;background:#fff8c5;padding:.6em 1em;margin-bottom:1em}
     .row{border-left:3px solid #d0d7de;padding-left:.8em;margin-bottom:.8em}.choices label{display:inline-block;font-weight:normal;margin-right:1.2em}
     button{font:inherit;padding:.3em .8em;border:1px solid #1d3557;border-radius:3px;background:#fff;color:#1d3557;cursor:pointer}
     button.primary{background:#1d3557;color:#fff}button.primary .en{color:#dfe7f1}header button .en{color:#57606a}button:focus,input:focus,select:focus,textarea:focus,a:focus{outline:3px solid #f4a261;outline-offset:1px}

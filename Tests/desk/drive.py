@@ -3,7 +3,7 @@ desk with the one-time link, fills in return.found-abroad by typing into the fie
 with the form's own button), sends it; the secretariat's desk fetches it and shows it as a form
 (and its print view); the mission's outbox then shows it delivered. Saves a screenshot of each
 page. Usage: drive.py CHROMIUM MISSION_LINK SECRETARIAT_LINK SHOTS_DIR"""
-import base64, html, json, os, re, subprocess, sys, tempfile, time, urllib.request
+import base64, html, json, os, re, socket, subprocess, sys, tempfile, time, urllib.request
 
 import websocket  # websocket-client, installed into a throwaway venv by scripts/e2e/desk.sh
 
@@ -228,6 +228,61 @@ try:
     page_text = open_page(mission + "/declaration")
     check("Confidentiality declaration" in page_text, "the A1 declaration is a form")
     screenshot("desk-declaration", full=False)
+
+    # The gateway goes away: a form sent now waits in the outbox (retrying, with the next try and
+    # the last error) and goes once the gateway is back. desk.sh says how to stop and start urad.
+    urad_pid = os.environ.get("DESK_URAD_PID")
+    if urad_pid:
+        os.kill(int(urad_pid), 15)
+        gateway_port = int(os.environ["DESK_URAD_PORT"])
+        for _ in range(1200):  # until urad has exited (a zombie of desk.sh's shell counts as exited)
+            try:
+                with open(f"/proc/{urad_pid}/status") as status:
+                    if any(l.startswith("State:") and "Z" in l.split()[1] for l in status):
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.05)
+        open_page(mission + "/compose/return.found-abroad")
+        type_into("case", "AL-2026-000063")
+        choose("subject", "adult")
+        type_into("f/person/given_name", "Arbena")
+        choose("f/person/sex", "female")
+        type_into("f/found_in", "GR")
+        set_value("f/found_on", "2026-11-19")
+        type_into("f/circumstances", "Came to the consulate in Thessaloniki on her own.")
+        choose("f/current_location", "mission-premises")
+        choose("f/wishes_to_return", "undecided")
+        choose("f/risk_level", "medium")
+        type_into("f/signatures/0/name", "Eneida Gjini")
+        type_into("f/signatures/0/role", "Consular officer")
+        type_into("f/signatures/0/institution", "Embassy of Albania in Athens")
+        set_value("f/signatures/0/signed_at", "2026-11-19T10:00")
+        page_text = click('button.primary[value="send"]')
+        check("retrying" in page_text and "Next try" in page_text and "cannot be reached" in page_text,
+              "with the gateway down the message waits: retrying, the next try and the last error")
+        screenshot("desk-outbox-retrying", full=False)
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("URA_")}
+        environment.update(URA_LISTEN__PORT=str(gateway_port), URA_ADMIN__PORT="0")
+        errors = tempfile.TemporaryFile(mode="w+")
+        restarted = subprocess.Popen(os.environ["DESK_URAD_COMMAND"].split("\t"), env=environment,
+                                     stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            started = False
+            for line in restarted.stdout:
+                if "listening on https://" in line:
+                    started = True
+                    break
+            if not started:
+                errors.seek(0)
+                raise RuntimeError("urad did not start again: " + errors.read()[-2000:])
+            page_text = click('form[action="/outbox"] button')
+            check("waiting" not in page_text and "retrying" not in page_text and page_text.count("Albanian victim found abroad") == 2,
+                  "once the gateway is back the waiting message is sent")
+            screenshot("desk-outbox-after", full=False)
+        finally:
+            restarted.terminate()
+            restarted.wait()
 finally:
     browser.terminate()
     browser.wait()

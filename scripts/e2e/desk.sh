@@ -57,5 +57,7 @@ start_desk al.mepj.mission.gr-athens
 start_desk al.mpb.secretariat
 mission=$(link al.mepj.mission.gr-athens "${pids[1]}")
 secretariat=$(link al.mpb.secretariat "${pids[2]}")
-"$work/venv/bin/python" Tests/desk/drive.py "$chromium" "$mission" "$secretariat" "$shots"
+# drive.py stops urad to show a message waiting, then starts it again on the same port itself.
+DESK_URAD_PID=${pids[0]} DESK_URAD_PORT=${gateway##*:} DESK_URAD_COMMAND="$bin/urad"$'\t'"--demo"$'\t'"--data-dir"$'\t'"$work/data" \
+  "$work/venv/bin/python" Tests/desk/drive.py "$chromium" "$mission" "$secretariat" "$shots"
 echo "desk.sh: screenshots in $shots"

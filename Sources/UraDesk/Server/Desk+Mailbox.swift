@@ -72,7 +72,8 @@ extension Desk {
 
     func noticeHTML(_ key: String) -> String {
         guard let notice = notices.withLock({ $0[key] }) else { return "" }
-        return "<div class=\"summary\" role=\"status\"><p>\(HTML.label("Porta nuk u arrit ose diçka nuk shkoi:", "The gateway could not be reached or something failed:"))</p><p><code>\(HTML.escape(notice))</code></p></div>"
+        return "<div class=\"warn\" role=\"status\"><p>\(HTML.label("Porta nuk arrihet tani ose diçka nuk shkoi. Asgjë nuk humbet: mesazhet që presin dërgohen vetë sapo porta të arrihet.", "The gateway cannot be reached now or something failed. Nothing is lost: waiting messages go by themselves once it can be reached."))</p>"
+            + "<details><summary>\(HTML.label("Hollësi", "Details"))</summary><p><code>\(HTML.escape(notice))</code></p></details></div>"
     }
 
     func home(_ session: DeskAccess.Session) async throws(DeskError) -> HTTPResponse {
