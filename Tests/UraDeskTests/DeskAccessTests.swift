@@ -140,6 +140,39 @@ import UraSchema
         }
     }
 
+    /// Each sent message's state on the outbox page, from what is kept locally: accepted (no
+    /// receipt yet), delivered to some or all, failed (the gateway's failed receipt, with its
+    /// reason), refused (moved to rejected/).
+    @Test func theOutboxShowsAcceptedDeliveredFailedAndRefused() async throws {
+        let demo = try OfflineDemo()
+        let d = try missionDesk(demo)
+        try await d.login()
+        let desk = demo.agencyFolder(mission).appendingPathComponent("state/desk")
+        let ids = (0..<4).map { _ in MessageID.random().rawValue }
+        for (i, id) in ids.enumerated() {
+            let record: JSONValue = .object(["id": .string(id), "type": "return.found-abroad", "to": .array([.string(secretariat), "al.mepj"]),
+                                             "case": .string("AL-2026-00006\(i)"), "created": "2026-11-18T15:00:00Z", "form": .object([:])])
+            try Data(record.serialized()).write(to: desk.appendingPathComponent("sent/\(id).json"))
+        }
+        let receipts: JSONValue = .object(["cursor": 9, "messages": .object(JSONObject([
+            (ids[1], .array([.object(["kind": "delivered", "recipient": .string(secretariat), "at": "2026-11-18T15:01:00Z"])])),
+            (ids[2], .array([.object(["kind": "failed", "recipient": "al.mepj", "at": "2026-11-20T15:01:00Z", "reason": "no acknowledgement within 48 h"])])),
+        ]))])
+        try Data(receipts.serialized()).write(to: desk.appendingPathComponent("receipts.json"))
+        let rejected = demo.agencyFolder(mission).appendingPathComponent("state/rejected")
+        try FileManager.default.createDirectory(at: rejected, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: rejected.appendingPathComponent("\(ids[3]).jws"))
+        let page = await d.request("GET", "/outbox")
+        #expect(page.text.contains("accepted"))
+        #expect(page.text.contains("delivered to 1 of 2"))
+        #expect(page.text.contains("failed") && page.text.contains("no acknowledgement within 48 h"))
+        #expect(page.text.contains("refused by the gateway"))
+        let one = await d.request("GET", "/sent/\(ids[1])")
+        #expect(one.status == 200 && one.text.contains("Dorëzuar"))
+        #expect(await d.request("GET", "/sent/\(MessageID.random().rawValue)").status == 404)
+        #expect(await d.request("GET", "/inbox/../../etc/passwd").status == 404)
+    }
+
     @Test func aDraftIsKeptUntilSentAndRowsAreAddedWithoutScript() async throws {
         let demo = try OfflineDemo()
         let d = try missionDesk(demo)
