@@ -74,6 +74,11 @@ import UraTestSupport
             #expect(receipts.text.contains(Self.secretariat))
             let casePage = await mission.request("GET", "/case/AL-2026-000061")
             #expect(casePage.status == 200 && casePage.text.contains("/sent/\(id)"))
+            #expect(casePage.text.contains("only the secretariat may follow a case"), "the gateway's refusal, said plainly")
+            // The secretariat follows the case: the gateway's timeline in words.
+            let followed = await secretariat.request("GET", "/case/AL-2026-000061")
+            #expect(followed.text.contains("Accepted") && followed.text.contains("Delivered to") && followed.text.contains("Ambasada e Shqipërisë në Athinë"),
+                    "\(followed.text.suffix(2000))")
         }
     }
 
@@ -110,6 +115,13 @@ import UraTestSupport
             headers.replaceOrAdd(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
             let elsewhere = await mission.desk.handle(HTTPRequest(method: "POST", target: "/compose/return.found-abroad", path: "/compose/return.found-abroad", headers: headers, body: body))
             #expect(elsewhere.status == 403)
+            // The secretariat sees the declaration on the case, the declarant's name decrypted with its key.
+            let secretariat = try desk(scenario, Self.secretariat)
+            defer { secretariat.desk.close() }
+            try await secretariat.login()
+            let casePage = await secretariat.request("GET", "/case/AL-2026-000061")
+            #expect(casePage.text.contains("Declaration A1") && casePage.text.contains("Interpreter") && casePage.text.contains("Mirela Kodra"),
+                    "\(casePage.text.suffix(3000))")
         }
     }
 

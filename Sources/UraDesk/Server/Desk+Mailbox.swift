@@ -231,6 +231,28 @@ extension Desk {
 
     // MARK: Case
 
+    /// One event of a case's timeline in words (as `ura case` prints it), Albanian first.
+    func eventHTML(_ e: JSONValue) -> String {
+        func s(_ key: String) -> String { e[key]?.stringValue ?? "" }
+        let expected = (e["expected"]?.arrayValue ?? []).compactMap(\.stringValue).map(typeHTML).joined(separator: " / ")
+        let due = time(e["due"]?.stringValue)
+        switch s("event") {
+        case "message.accepted":
+            return "\(HTML.label("Pranuar", "Accepted")): \(typeHTML(s("type"))) — \(agenciesHTML([s("from")])) → \(agenciesHTML((e["to"]?.arrayValue ?? []).compactMap(\.stringValue)))"
+        case "delivery.delivered": return "\(HTML.label("Dorëzuar te", "Delivered to")) \(agenciesHTML([s("recipient")]))"
+        case "delivery.failed": return "<span class=\"bad\">\(HTML.label("Dështoi te", "Failed to"))</span> \(agenciesHTML([s("recipient")])): \(HTML.escape(s("reason")))"
+        case "deadline.armed": return "\(HTML.label("Afat", "Deadline")): \(expected), \(HTML.label("deri më", "due")) \(due)"
+        case "deadline.repeated": return "\(HTML.label("Afati përsëritet", "Deadline repeated")): \(expected), \(HTML.label("deri më", "due")) \(due)"
+        case "deadline.met": return "<span class=\"ok\">\(HTML.label("Afati u përmbush", "Deadline met"))</span>: \(expected)\(e["late"]?.boolValue == true ? " — " + HTML.label("me vonesë", "late") : "")"
+        case "deadline.cancelled": return "\(HTML.label("Afati u anulua", "Deadline cancelled")): \(expected)"
+        case "deadline.overdue": return "<span class=\"bad\">\(HTML.label("Afati u kalua", "Deadline overdue"))</span>: \(expected), \(HTML.label("ishte më", "was due")) \(due)"
+        case "declaration.recorded":
+            let role = FieldWords.value(s("role"))
+            return "\(HTML.label("Deklaratë A1", "Declaration A1")) (\(HTML.label(role.sq, role.en))) — \(agenciesHTML([s("agency")])), \(HTML.escape(s("declared_on")))"
+        default: return HTML.escape(s("event"))
+        }
+    }
+
     func casePage(_ text: String, _ session: DeskAccess.Session) async throws(DeskError) -> HTTPResponse {
         var html = "<form method=\"get\" action=\"/case\"><div class=\"field\"><label for=\"case\">\(HTML.label("Referenca e rastit", "Case reference"))</label>"
         html += "<input type=\"text\" id=\"case\" name=\"case\" value=\"\(HTML.escape(text))\"> <button>\(HTML.label("Shfaq", "Show"))</button></div></form>"
@@ -248,16 +270,19 @@ extension Desk {
         html += "<h2>\(HTML.label("Si e sheh porta (mesazhe, afate, deklarata)", "As the gateway shows it (messages, deadlines, declarations)"))</h2>"
         do {
             let timeline = try await CaseClient.timeline(connection, of: caseReference)
-            let events = (timeline["events"]?.arrayValue ?? []).map { e -> [String] in
-                [time(e["at"]?.stringValue), HTML.escape(e["event"]?.stringValue ?? e["kind"]?.stringValue ?? ""),
-                 e["type"]?.stringValue.map(typeHTML) ?? "", HTML.escape(e["agency"]?.stringValue ?? e["from"]?.stringValue ?? "")]
-            }
-            html += HTML.table([("Kur", "When"), ("Ngjarja", "Event"), ("Formulari", "Form"), ("Institucioni", "Agency")], events, empty: ("Asnjë ngjarje.", "No event."))
-            if let deadlines = timeline["deadlines"]?.arrayValue, !deadlines.isEmpty {
-                html += "<h2>\(HTML.label("Afatet", "Deadlines"))</h2>" + HTML.table([("Pritet", "Expected"), ("Deri më", "Due"), ("Gjendja", "State")], deadlines.map { d in
-                    [HTML.escape((d["expected"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " / ")), time(d["due"]?.stringValue), HTML.escape(d["state"]?.stringValue ?? "")]
-                }, empty: ("", ""))
-            }
+            let events = (timeline["events"]?.arrayValue ?? []).map { e -> [String] in [time(e["at"]?.stringValue), eventHTML(e)] }
+            html += HTML.table([("Kur", "When"), ("Çfarë", "What")], events, empty: ("Porta nuk di asgjë për këtë rast.", "The gateway knows nothing of this case."))
+        } catch {
+            html += "<p class=\"muted\">\(HTML.escape(error.message))</p>"
+        }
+        html += "<h2>\(HTML.label("Deklaratat e konfidencialitetit (A1)", "Confidentiality declarations (A1)"))</h2>"
+        do {
+            let declarations = try await CaseClient.declarations(connection, of: caseReference)
+            html += HTML.table([("Deklaruar më", "Declared on"), ("Roli", "Role"), ("Emri", "Name"), ("Institucioni", "Agency")], declarations.map { d in
+                let role = FieldWords.value(d["role"]?.stringValue ?? "")
+                return [HTML.escape(d["declared_on"]?.stringValue ?? ""), HTML.label(role.sq, role.en), HTML.escape(d["name"]?.stringValue ?? ""),
+                        agenciesHTML([d["agency"]?.stringValue ?? ""])]
+            }, empty: ("Asnjë deklaratë.", "No declaration on file."))
         } catch {
             html += "<p class=\"muted\">\(HTML.escape(error.message))</p>"
         }
