@@ -167,6 +167,30 @@ try:
     screenshot("desk-compose-200", full=False)
     call("Emulation.clearDeviceMetricsOverride")
 
+    # The keyboard reaches everything: the first Tab lands on "skip to content", the next ones go
+    # through the menu and then the form's inputs, each with its label as its accessible name.
+    def press_tab():
+        for kind in ("rawKeyDown", "keyUp"):
+            call("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9, nativeVirtualKeyCode=9)
+
+    def focused_name():
+        call("Accessibility.enable")
+        focused = [n for n in call("Accessibility.getFullAXTree")["nodes"]
+                   if n.get("role", {}).get("value") != "RootWebArea"
+                   and any(p["name"] == "focused" and p["value"]["value"] for p in n.get("properties", []))]
+        return focused[-1].get("name", {}).get("value", "") if focused else None
+
+    call("Emulation.setFocusEmulationEnabled", enabled=True)
+    press_tab()
+    first = focused_name() or ""
+    check("Kalo te përmbajtja" in first, f"the first Tab lands on the skip link ({first!r})")
+    names = []
+    for _ in range(16):
+        press_tab()
+        names.append(focused_name() or "")
+    check(any("Referenca e rastit" in n and "Case reference" in n for n in names),
+          f"Tab reaches the case reference, named by its label in both languages ({names!r})")
+
     # Fill in the form by typing; add a family row with the form's own button (no script).
     type_into("case", "AL-2026-000061")
     choose("subject", "adult")
