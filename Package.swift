@@ -63,7 +63,10 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraProvisioning", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore"],
                 exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "UraCLI", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraProvisioning"],
+        // `ura desk`: the same client as a local web page (127.0.0.1 only), forms drawn from the schemas.
+        .target(name: "UraDesk", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraHTTPCore", "UraHTTPServer"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraCLI", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraProvisioning", "UraDesk"],
                 exclude: ["README.md"], swiftSettings: strict),
 
         // Executables, thin.
@@ -120,6 +123,10 @@ let package = Package(
         .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraProvisioningTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
+                    swiftSettings: strict),
+        .testTarget(name: "UraDeskTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraHTTPCore", "UraHTTPServer",
+                                   "UraDesk", "UraTestSupport", "UraGatewayTestSupport"],
                     swiftSettings: strict),
     ]
 )

@@ -143,6 +143,11 @@ enum CommandTable {
         CommandHelp(name: "completion bash", synopsis: "",
                     summary: "A bash completion script for ura, made from this command table: `source <(ura completion bash)`.",
                     options: [], example: "ura completion bash > ~/.local/share/bash-completion/completions/ura", exits: [.usage], agency: false),
+        CommandHelp(name: "desk", synopsis: "[--port N] [--open] [--json]",
+                    summary: "The SOP's forms in a browser: serves this agency's client as a local web page on 127.0.0.1 only and prints one line, `desk: http://127.0.0.1:PORT/?token=TOKEN`, a login link that works once. Compose (forms drawn from the schemas, validated, recipients from the routing rules), outbox (sent by itself with backoff), inbox (verified, decrypted, kept, then acknowledged; print view), receipts, case, declaration A1. Runs until stopped (Ctrl-C).",
+                    options: [("--port N", "listen on port N (default: one the system picks)"), ("--open", "open the link in the browser (xdg-open)"),
+                              ("--json", "the one line as JSON: {\"desk\": LINK, \"port\": N}")],
+                    example: "ura --profile mission.json desk --open", exits: [.usage, .unavailable, .ioError, .configuration]),
     ]
 
     /// The command `arguments` start with: the longest name that matches ("admin login-link" before "admin").

@@ -86,6 +86,7 @@ public enum UraCLI {
         case "directory": try await DirectoryCommand.run(arguments, context)
         case "types": try TypesCommand.run(arguments, context)
         case "example": try ExampleCommand.run(arguments, context)
+        case "desk": try await DeskCommand.run(arguments, context)
         case "completion":
             guard arguments == ["bash"] else { throw UsageError("ura completion knows bash: `ura completion bash`") }
             Terminal.out(CommandTable.bashCompletion)
