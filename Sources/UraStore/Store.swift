@@ -17,6 +17,10 @@ public protocol Store: AnyObject, Sendable {
     /// with the same digest returns the stored receipt; with another digest it is a conflict.
     func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome
     func message(_ id: MessageID) throws(StoreError) -> StoredMessage?
+    /// How many messages are stored (their rows; a purged body does not remove one): each has a
+    /// `message.accepted` ledger entry, so more rows than those entries means rows were added
+    /// behind the gateway.
+    func messageCount() throws(StoreError) -> Int
     func deliveries(of id: MessageID) throws(StoreError) -> [DeliveryRecord]
 
     // MARK: Delivery

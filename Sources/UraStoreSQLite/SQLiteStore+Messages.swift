@@ -67,6 +67,10 @@ extension SQLiteStore {
         }
     }
 
+    public func messageCount() throws(StoreError) -> Int {
+        try read { (db) throws(StoreError) in try db.scalar("SELECT count(*) FROM messages")?.int ?? 0 }
+    }
+
     static func storedMessage(_ row: SQLiteRow) throws(StoreError) -> StoredMessage {
         func parse<T>(_ what: String, _ make: () throws -> T) throws(StoreError) -> T {
             do { return try make() } catch { throw StoreError.corrupt("message row has an invalid \(what): \(error)") }

@@ -29,6 +29,7 @@ extension StoreConformance {
             again.acceptedReceipt = Array("a different signature".utf8)
             #expect(try await f.store.commit(again) == .duplicate(acceptedReceipt: message.acceptedReceipt))
             #expect(try f.store.ledgerSize() == 1)
+            #expect(try f.store.messageCount() == 1, "a duplicate is not a second message")
         },
 
         StoreCheck("sameIDWithAnotherDigestIsAConflict") { f in

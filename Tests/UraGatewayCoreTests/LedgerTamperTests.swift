@@ -127,6 +127,21 @@ import UraStoreSQLite
         try await expectWritesRefused(f)
     }
 
+    /// A message row added to the store without its acceptance in the ledger — as someone with
+    /// the database would plant a message — is found by the verification, not only when served.
+    @Test func aMessageRowAddedBehindTheGatewayIsDetected() async throws {
+        let (f, db) = try await populated()
+        var columns: [String] = []
+        try db.query("PRAGMA table_info(messages)") { row in
+            if let name = row[1].string, name != "seq", name != "id" { columns.append(name) }
+        }
+        let list = columns.joined(separator: ", ")
+        try db.run("INSERT INTO messages (id, \(list)) SELECT ?, \(list) FROM messages LIMIT 1", [.text(MessageID.random().rawValue)])
+        let r = try report(f)
+        #expect(!r.isIntact)
+        #expect(r.problems.contains { $0.description.contains("5 messages are stored but the ledger accepted 4") }, "\(r.problems)")
+    }
+
     @Test func insertingARowInTheMiddleIsDetected() async throws {
         let (f, db) = try await populated()
         try db.run("UPDATE ledger SET idx = idx + 1000 WHERE idx >= 5")

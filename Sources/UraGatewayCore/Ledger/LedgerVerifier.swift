@@ -12,7 +12,8 @@ import UraStore
 /// and the live signed head must cover exactly the stored entries with a valid signature. Each
 /// `message.accepted` entry is also compared with the message's stored row and bytes
 /// (`MessageIntegrity.problem`): a row edited behind the gateway's back is found here, not only
-/// when the message is next served.
+/// when the message is next served; and there must be no more message rows than acceptances (a
+/// row inserted behind its back).
 public struct LedgerVerifier: Sendable {
     public let store: any Store
     public let hash: LedgerChain.Hash
@@ -46,6 +47,10 @@ public struct LedgerVerifier: Sendable {
         var previous = LedgerChain.genesis
         var expected = 0
         var pending = try store.checkpoints()[...]
+        // Every message row is committed with its `message.accepted` entry: rows counted before the
+        // walk cannot outnumber the acceptances it reads.
+        let rowsBefore = try store.messageCount()
+        var acceptances = 0
         func checkCheckpoints(upTo size: Int) {
             while let checkpoint = pending.first, checkpoint.treeSize <= size {
                 pending.removeFirst()
@@ -73,6 +78,7 @@ public struct LedgerVerifier: Sendable {
                     report.problems.append(.init(index: entry.index, "entry \(entry.index) was modified: its hash does not match its contents"))
                 }
                 if let leaf = try? JSONValue(parsing: entry.leaf) {
+                    if leaf["kind"]?.stringValue == LedgerEvent.Kind.messageAccepted.rawValue { acceptances += 1 }
                     if leaf["index"]?.intValue != entry.index {
                         report.problems.append(.init(index: entry.index, "entry \(entry.index) holds the contents of entry \(leaf["index"]?.intValue ?? -1) (entries were moved or reordered)"))
                     }
@@ -101,6 +107,10 @@ public struct LedgerVerifier: Sendable {
                 checkCheckpoints(upTo: frontier.size)
                 if frontier.size == head?.treeSize { rootAtHead = frontier.root(tree: tree) }
             }
+        }
+        if rowsBefore > acceptances {
+            report.problems.append(.init(index: max(0, frontier.size - 1),
+                "\(rowsBefore) messages are stored but the ledger accepted \(acceptances): \(rowsBefore - acceptances) added behind the gateway (each is withheld when asked for)"))
         }
         for checkpoint in pending {
             report.problems.append(.init(index: checkpoint.treeSize - 1, "the checkpoint at size \(checkpoint.treeSize) covers entries that are missing"))
