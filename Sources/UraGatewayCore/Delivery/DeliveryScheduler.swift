@@ -180,6 +180,10 @@ public final class DeliveryScheduler: Sendable {
                 failure = "the push endpoint answered with an invalid receipt: \(error.detail)"
             }
         } catch {
+            if error.isFinal {
+                await giveUp(job, reason: error.reason)
+                return
+            }
             failure = error.reason
         }
         await retryOrGiveUp(job, reason: failure)
