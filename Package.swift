@@ -55,7 +55,13 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraDaemon",
                 dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
-                               "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning"],
+                               "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning",
+                               "UraFederation"],
+                exclude: ["README.md"], swiftSettings: strict),
+        // Federation: peer gateways as a delivery transport (docs/federation.md).
+        .target(name: "UraFederation",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraGatewayCore",
+                               "UraHTTPCore", "UraHTTPClient"],
                 exclude: ["README.md"], swiftSettings: strict),
 
         // The agency's side: client library, provisioning, command line.

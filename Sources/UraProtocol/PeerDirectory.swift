@@ -56,9 +56,10 @@ public struct PeerDirectory: Sendable {
 
     /// Checks `bytes`, fetched from `peer` (its entry in this gateway's directory), against what
     /// this gateway pins for it and the copy it `held` until now. `skew` is how far `issued` may be
-    /// ahead of `now`.
+    /// ahead of `now`. `window: false` skips the validity window, and only that: for the last good
+    /// copy read back from disk at start, which stays in use until a newer one is taken.
     public static func check(_ bytes: [UInt8], from peer: Agency, held: Directory?, now: Date,
-                             skew: TimeInterval = 300) throws(Refusal) -> PeerDirectory {
+                             skew: TimeInterval = 300, window: Bool = true) throws(Refusal) -> PeerDirectory {
         let jws: ParsedJWS
         do { jws = try JWS.parse(bytes) } catch { throw .notJWS("\(error)") }
         let checked: SignedObjectCheck.Checked<Directory>
@@ -71,8 +72,10 @@ public struct PeerDirectory: Sendable {
         guard directory.gateway.id == peer.id else { throw .otherGateway(expected: peer.id, found: directory.gateway.id) }
         if let held, directory.version < held.version { throw .olderVersion(found: directory.version, held: held.version) }
         guard let until = directory.validUntil else { throw .noValidity }
-        guard now < until else { throw .expired(validUntil: until, now: now) }
-        guard directory.issued.timeIntervalSince(now) <= skew else { throw .notYetValid(issued: directory.issued, now: now) }
+        if window {
+            guard now < until else { throw .expired(validUntil: until, now: now) }
+            guard directory.issued.timeIntervalSince(now) <= skew else { throw .notYetValid(issued: directory.issued, now: now) }
+        }
         return PeerDirectory(directory: directory, signed: bytes, kid: checked.kid)
     }
 
