@@ -12,7 +12,7 @@ import UraTestSupport
 
 /// Two national gateways, each a real urad with its own CA, on 127.0.0.1 with ports chosen by the
 /// system: Albania's (`ura-data-al`, the demo agencies) and Kosovo's (`ura-data-xk`), peered with
-/// `Peering` (what `ura admin peer add` does) and a SIGHUP.
+/// `ura admin peer card` and `ura admin peer add --reload`.
 final class GatewayPair: @unchecked Sendable {
     let root: URL
     let al: URL
@@ -33,10 +33,14 @@ final class GatewayPair: @unchecked Sendable {
                              agencies: DemoSetup.kosovoAgencies)
         alDaemon = try RunningDaemon(dataDirectory: al, environment: Self.environment)
         xkDaemon = try RunningDaemon(dataDirectory: xk, environment: Self.environment.merging(["URA_GATEWAY__ID": "xk.ura.gateway"]) { $1 })
-        try Peering.add(try Peering.card(of: xk, url: xkDaemon.url), to: al)
-        try Peering.add(try Peering.card(of: al, url: alDaemon.url), to: xk)
-        alDaemon.process.signal(SIGHUP)
-        xkDaemon.process.signal(SIGHUP)
+        // Each operator makes a card and the other adds it, telling the running urad (SIGHUP).
+        for (from, to, url) in [(xk, al, xkDaemon.url), (al, xk, alDaemon.url)] {
+            let card = root.appendingPathComponent("\(from.lastPathComponent).card.json").path
+            let made = try Processes.run("ura", ["admin", "peer", "card", "--data-dir", from.path, "--url", url, "--out", card])
+            guard made.status == 0 else { throw PeeringFailed(output: made.stderr) }
+            let added = try Processes.run("ura", ["admin", "peer", "add", "--data-dir", to.path, "--card", card, "--reload"])
+            guard added.status == 0, added.stdout.contains("reloads the directory") else { throw PeeringFailed(output: added.stdout + added.stderr) }
+        }
     }
 
     /// Both gateways started and peered, each listing the other's agencies (made off the pool).
@@ -136,6 +140,8 @@ final class GatewayPair: @unchecked Sendable {
     }
 }
 
+struct PeeringFailed: Error { let output: String }
+
 /// Cross-border delivery through two real gateways (issue 22, docs/federation.md).
 @Suite(.serialized) struct FederationEndToEndTests {
     @Test(.timeLimit(.minutes(5))) func anAlbanianSocialServiceSendsAnE2ToKosovoAndGetsTheDeliveredReceiptBack() async throws {
@@ -217,6 +223,26 @@ final class GatewayPair: @unchecked Sendable {
         let asAgency = try pair.curl(data: pair.al, cert: "agencies/al.shssh.tirane/tls.crt", key: "agencies/al.shssh.tirane/tls.key", ca: pair.xk,
                                      "POST", pair.xkDaemon.url + "/v1/federation/messages", body: forged)
         #expect(asAgency.status == 403, "\(asAgency.body)")
+
+        // The reverse direction: Kosovo's social service to Albania's, with Kosovo's secretariat.
+        let formFile = pair.root.appendingPathComponent("e2-xk.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "XK-2026-000001", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.xk, "xk.social.prishtine", ["send", formFile.path, "--type", "avr.assessment-request",
+                                                          "--to", "xk.mpb.secretariat,al.shssh.tirane", "--case", "XK-2026-000001",
+                                                          "--subject", "adult", "--json"])
+        }
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let back = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue)
+        let delivered = try await Processes.offPool {
+            try pair.poll {
+                _ = try pair.ura(pair.al, "al.shssh.tirane", ["inbox", "--json"])
+                let status = try pair.ura(pair.xk, "xk.social.prishtine", ["status", back, "--json"])
+                let deliveries = (try? JSONValue(parsing: status.stdout))?["deliveries"]?.arrayValue ?? []
+                return deliveries.contains { $0["recipient"] == "al.shssh.tirane" && $0["state"] == "delivered" }
+            }
+        }
+        #expect(delivered)
         await pair.close()
     }
 }
