@@ -115,6 +115,7 @@ public final class Federation: Sendable {
         let listed = Set(local.peers.map(\.id))
         held.withLock { $0 = $0.filter { listed.contains($0.key) } }
         states.withLock { $0 = $0.filter { listed.contains($0.key) } }
+        gateway.peers.publish(peerStates.map(\.json))
         if changed {
             do { try await gateway.reload(merged(local)) } catch {
                 events.log.error("federation.merge_failed", ["error": .string("\(error)")])

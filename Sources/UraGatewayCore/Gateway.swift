@@ -27,6 +27,8 @@ public final class Gateway: Sendable {
     public let declarations: DeclarationDesk
     public let alerts: AlertWatcher
     public let ledgerVerifications = LedgerVerifications()
+    /// Each peer gateway's state as federation last reported it (`/v1/monitor/peers`).
+    public let peers = PeerBoard()
     /// The messages withheld because they no longer match their digest or ledger entry.
     public let integrity: MessageIntegrity
     public let settings: Settings

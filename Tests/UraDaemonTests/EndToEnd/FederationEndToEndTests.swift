@@ -194,6 +194,15 @@ struct PeeringFailed: Error { let output: String }
         let deliveries = try JSONValue(parsing: Array(status.body.utf8))["deliveries"]?.arrayValue ?? []
         #expect(deliveries.count == 1 && deliveries.first?["recipient"] == "xk.social.prishtine", "\(status.body)")
 
+        // The secretariat's monitor and /metrics show the peer: reachable, synced, its queue empty again.
+        let peers = try pair.curl(data: pair.al, cert: "agencies/al.mpb.secretariat/tls.crt", key: "agencies/al.mpb.secretariat/tls.key",
+                                  ca: pair.al, "GET", pair.alDaemon.url + "/v1/monitor/peers")
+        let row = try JSONValue(parsing: Array(peers.body.utf8))["peers"]?[0]
+        #expect(row?["peer"] == "xk.ura.gateway" && row?["reachable"] == true && row?["last_sync"]?.stringValue != nil, "\(peers.body)")
+        #expect(row?["queue"]?["retry_scheduled"] == 0 && row?["queue"]?["pending"] == 0, "\(peers.body)")
+        let metrics = try Processes.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(try #require(pair.alDaemon.adminPort))/metrics"])
+        #expect(metrics.stdout.contains(#"ura_peer_reachable{peer="xk.ura.gateway"} 1"#), "\(metrics.stdout.split(separator: "\n").filter { $0.contains("peer") })")
+
         // Neither gateway ever held the form in clear.
         await pair.close()
         #expect(pair.filesContaining(marker, in: pair.al) == [])
