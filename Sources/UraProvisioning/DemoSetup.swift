@@ -48,6 +48,12 @@ public enum DemoSetup {
         DemoAgency(id: "al.krat.tirane", kind: .committee, name: "Komiteti Rajonal Kundër Trafikimit, Tiranë", county: .tirane, parent: nil),
     ]
 
+    /// The demo agencies of the gateway `gatewayID`: Kosovo's for a gateway of Kosovo (`xk.…`, as
+    /// `scripts/demo-federation` starts it), Albania's otherwise.
+    public static func agencies(for gatewayID: AgencyID) -> [DemoAgency] {
+        gatewayID.rawValue.hasPrefix("xk.") ? kosovoAgencies : agencies
+    }
+
     /// The certificate authority a demo keeps in `directory` (`ca/ca.crt` and `ca/ca.key`).
     public static func authority(in directory: URL) throws(ProvisioningError) -> CertificateAuthority {
         try GatewayProvisioning.certificateAuthority(in: directory)
