@@ -80,6 +80,7 @@ public final class Daemon: Sendable {
         gateway = Gateway(store: store, directory: book, catalogue: loaded.catalogue, signer: signer,
                           transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book, clock: clock),
                           clock: clock, calendar: loaded.calendar, settings: configuration.gateway, events: events)
+        federation.forwardReceipts(of: gateway)
         services = ServiceStatus(metrics: events.metrics)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,

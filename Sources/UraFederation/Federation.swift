@@ -200,6 +200,39 @@ public final class Federation: Sendable {
         }
     }
 
+    /// Forwards each delivered receipt of a message relayed by a peer back to that peer at once
+    /// (`POST /v1/federation/receipts`), so the origin need not wait for its next retry. Best
+    /// effort: when the peer cannot take it, the origin's next retry still fetches the receipt.
+    public func forwardReceipts(of gateway: Gateway) {
+        gateway.events.setHooks { hooks in
+            hooks.delivered = { [self] message, recipient, receipt in
+                Task { await self.forward(receipt, message: message, recipient: recipient, gateway: gateway) }
+            }
+        }
+        events.metrics.declare("ura_peer_receipts_forwarded_total", .counter, help: "Delivered receipts forwarded to the peer a message came from, by peer and outcome.",
+                               labels: ["peer", "outcome"])
+    }
+
+    func forward(_ receipt: [UInt8], message: MessageID, recipient: AgencyID, gateway: Gateway) async {
+        let snapshot = gateway.directory.snapshot
+        guard let stored = try? gateway.store.message(message), let peerID = snapshot[stored.metadata.from]?.via,
+              let peer = snapshot[peerID], let url = peer.delivery.url else { return }
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        do {
+            let response = try await links.send(HTTPClientRequest(method: "POST", url: base + "/v1/federation/receipts",
+                                                                  headers: ["Content-Type": "application/jose+json"], body: receipt), to: peerID)
+            guard (200..<300).contains(response.status) else {
+                throw FederationError("\(peerID) answered HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+            }
+            events.metrics.increment("ura_peer_receipts_forwarded_total", [peerID.rawValue, "forwarded"])
+            events.log.info("federation.receipt_forwarded", ["peer": .id(peerID), "id": .id(message), "to": .id(recipient)])
+        } catch {
+            events.metrics.increment("ura_peer_receipts_forwarded_total", [peerID.rawValue, "failed"])
+            events.log.warning("federation.receipt_not_forwarded", ["peer": .id(peerID), "id": .id(message), "to": .id(recipient),
+                                                                    "error": .string("\(error)"), "then": "the peer fetches it with its next retry"])
+        }
+    }
+
     /// Every peer's state, by id.
     public var peerStates: [PeerState] { states.withLock { $0.values.sorted { $0.peer.rawValue < $1.peer.rawValue } } }
 }

@@ -1,3 +1,4 @@
+import UraCrypto
 import UraGatewayCore
 import UraHTTPCore
 import UraModel
@@ -23,5 +24,22 @@ extension GatewayAPI {
             return APIResponse.jose(receipt, status: 200, headers: headers)
         }
         return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200, headers: headers)
+    }
+
+    /// A peer forwards the delivered receipt of one of its own agencies for a message this gateway
+    /// relayed to it: checked and recorded as an acknowledgement is (the recipient's own key, this
+    /// message's digest), so the sender gets it without waiting for the next retry.
+    func forwardedReceipt(_ request: HTTPRequest, _ peer: Agency) async throws -> HTTPResponse {
+        let receipt: Receipt
+        do {
+            receipt = try SignedObjectCheck.json(Receipt.self)(try JWS.parse(request.body, limits: .init(maxDepth: 16, maxBytes: 64 << 10)).payload)
+        } catch {
+            throw GatewayError(.invalidReceipt, "the body is not a receipt (a JWS over {receipt, message, digest, recipient, at, by}): \(error)")
+        }
+        guard let recipient = receipt.recipient, gateway.directory.snapshot[recipient]?.via == peer.id else {
+            throw GatewayError(.relayNotAllowed, "\(peer.id) may forward only the receipts of its own agencies; \(receipt.recipient.map(\.rawValue) ?? "(no recipient)") is not one")
+        }
+        try await gateway.inbox.acknowledge(message: receipt.message, by: recipient, receipt: request.body)
+        return APIResponse.json(["message": .string(receipt.message.rawValue), "recipient": .string(recipient.rawValue), "state": "delivered"])
     }
 }

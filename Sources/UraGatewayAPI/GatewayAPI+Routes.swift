@@ -48,6 +48,7 @@ extension GatewayAPI {
 
         // Federation: a peer gateway relays its agencies' messages (GatewayAPI+Federation.swift).
         table.post("/v1/federation/messages", .peer) { api, r in try await api.relay(r.http, try r.agency) }
+        table.post("/v1/federation/receipts", .peer) { api, r in try await api.forwardedReceipt(r.http, try r.agency) }
         return table
     }()
 

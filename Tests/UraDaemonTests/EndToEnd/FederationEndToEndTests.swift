@@ -24,14 +24,14 @@ final class GatewayPair: @unchecked Sendable {
     static let environment = ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "1", "URA_DELIVERY__RETRY_MAX_SECONDS": "1",
                               "URA_FEDERATION__SYNC_SECONDS": "1"]
 
-    private init() throws {
+    private init(alEnvironment: [String: String]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-federation-\(UUID().uuidString)")
         al = root.appendingPathComponent("ura-data-al")
         xk = root.appendingPathComponent("ura-data-xk")
         try DemoSetup.create(in: al, gatewayID: AgencyID("al.ura.gateway"), gatewayName: "Ura Shqipëri", gatewayURL: "https://127.0.0.1:1")
         try DemoSetup.create(in: xk, gatewayID: AgencyID("xk.ura.gateway"), gatewayName: "Ura Kosova", gatewayURL: "https://127.0.0.1:1",
                              agencies: DemoSetup.kosovoAgencies)
-        alDaemon = try RunningDaemon(dataDirectory: al, environment: Self.environment)
+        alDaemon = try RunningDaemon(dataDirectory: al, environment: Self.environment.merging(alEnvironment) { $1 })
         xkDaemon = try RunningDaemon(dataDirectory: xk, environment: Self.environment.merging(["URA_GATEWAY__ID": "xk.ura.gateway"]) { $1 })
         // Each operator makes a card and the other adds it, telling the running urad (SIGHUP).
         for (from, to, url) in [(xk, al, xkDaemon.url), (al, xk, alDaemon.url)] {
@@ -44,8 +44,8 @@ final class GatewayPair: @unchecked Sendable {
     }
 
     /// Both gateways started and peered, each listing the other's agencies (made off the pool).
-    static func start() async throws -> GatewayPair {
-        let pair = try await Processes.offPool { try GatewayPair() }
+    static func start(alEnvironment: [String: String] = [:]) async throws -> GatewayPair {
+        let pair = try await Processes.offPool { try GatewayPair(alEnvironment: alEnvironment) }
         let peered = try await Processes.offPool {
             try pair.poll { try pair.directory(pair.al, "al.shssh.tirane", at: pair.alDaemon.url).contains("xk.social.prishtine")
                 && pair.directory(pair.xk, "xk.social.prishtine", at: pair.xkDaemon.url).contains("al.shssh.tirane") }
@@ -256,7 +256,46 @@ struct PeeringFailed: Error { let output: String }
     }
 }
 
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func kosovoForwardsTheDeliveredReceiptAtOnceWithoutWaitingForAlbaniasRetry() async throws {
+        // Albania asks again only after up to an hour: a receipt much sooner came forwarded.
+        let pair = try await GatewayPair.start(alEnvironment: ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "3600", "URA_DELIVERY__RETRY_MAX_SECONDS": "3600"])
+        let formFile = pair.root.appendingPathComponent("e2.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000104", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
+                                                      "--case", "AL-2026-000104", "--subject", "adult", "--json"])
+        }
+        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        // The first attempt relayed it; Kosovo accepted; Albania's next attempt is scheduled.
+        let scheduled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" } }
+        let nextAttempt = try #require(scheduled?["next_attempt_at"]?.stringValue.flatMap(RFC3339.date(from:)), "\(String(describing: scheduled))")
+
+        _ = try await Processes.offPool { try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id) } }
+        let settled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        let settledAt = try #require(settled?["settled_at"]?.stringValue.flatMap(RFC3339.date(from:)))
+        // Delivered before Albania's next attempt was due, with one attempt: Kosovo forwarded it.
+        if settledAt < nextAttempt { #expect(settled?["attempts"] == 1, "\(String(describing: settled))") }
+        let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--json"])
+        #expect(receipts.stdout.contains("xk.social.prishtine") && receipts.stdout.contains("delivered"), "\(receipts)")
+        await pair.close()
+    }
+}
+
 extension GatewayPair {
+    /// Albania's delivery of message `id` to `recipient` as its sender's `ura status` shows it, once
+    /// `condition` holds (polled, bounded), or the last seen.
+    func delivery(_ id: String, to recipient: String, until condition: (JSONValue) -> Bool) throws -> JSONValue? {
+        var seen: JSONValue?
+        _ = try poll {
+            let status = try ura(al, "al.shssh.tirane", ["status", id, "--json"])
+            seen = (try? JSONValue(parsing: status.stdout))?["deliveries"]?.arrayValue?.first { $0["recipient"] == .string(recipient) }
+            return seen.map(condition) ?? false
+        }
+        return seen
+    }
+
     /// POST /v1/federation/messages to Kosovo's gateway with Albania's gateway certificate.
     func relay(_ bytes: [UInt8], recipient: String) throws -> (status: Int, body: String) {
         try curl(data: al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: xk, "POST", xkDaemon.url + "/v1/federation/messages",
