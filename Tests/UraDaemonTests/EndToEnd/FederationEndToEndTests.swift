@@ -228,6 +228,12 @@ struct PeeringFailed: Error { let output: String }
                                    form: try pair.example("notice", caseReference: "AL-2026-000103", marker: "x"))
         let relayed = try pair.relay(forged, recipient: "xk.social.prishtine")
         #expect(relayed.status == 403 && relayed.body.contains("relay-not-allowed"), "\(relayed.body)")
+        // Albania's gateway forwards a "delivered receipt" of Kosovo's own agency: refused.
+        let key = try SigningKey(contentsOfFile: pair.xk.appendingPathComponent("agencies/xk.social.prishtine/signing.key").path)
+        let receipt = try MessageComposer.deliveredReceipt(for: .random(), digest: Base64URL.encode(SHA256.hash(Array("x".utf8))), by: AgencyID("xk.social.prishtine"), key: key)
+        let forwarded = try pair.curl(data: pair.al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: pair.xk, "POST",
+                                      pair.xkDaemon.url + "/v1/federation/receipts", body: receipt)
+        #expect(forwarded.status == 403 && forwarded.body.contains("relay-not-allowed"), "\(forwarded.body)")
         // An agency's certificate is not a peer's.
         let asAgency = try pair.curl(data: pair.al, cert: "agencies/al.shssh.tirane/tls.crt", key: "agencies/al.shssh.tirane/tls.key", ca: pair.xk,
                                      "POST", pair.xkDaemon.url + "/v1/federation/messages", body: forged)
