@@ -150,6 +150,9 @@ struct PeeringFailed: Error { let output: String }
         let formFile = pair.root.appendingPathComponent("e2.json")
         try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000101", marker: marker).serialized()).write(to: formFile)
 
+        // The sender sees Kosovo's social service in its directory, reached through Kosovo's gateway.
+        let social = try pair.ura(pair.al, "al.shssh.tirane", ["directory", "--kind", "social"])
+        #expect(social.stdout.split(separator: "\n").contains { $0.hasPrefix("xk.social.prishtine ") && $0.contains("via xk.ura.gateway") }, "\(social)")
         let sent = try await Processes.offPool {
             try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request",
                                                       "--to", "al.mpb.secretariat,xk.social.prishtine", "--case", "AL-2026-000101",
