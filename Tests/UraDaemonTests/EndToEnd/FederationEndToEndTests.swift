@@ -18,7 +18,7 @@ final class GatewayPair: @unchecked Sendable {
     let al: URL
     let xk: URL
     let alDaemon: RunningDaemon
-    let xkDaemon: RunningDaemon
+    private(set) var xkDaemon: RunningDaemon
     let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Schemas").standardized
     /// Retries every second, directories fetched every second: the hop settles in a few seconds.
     static let environment = ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "1", "URA_DELIVERY__RETRY_MAX_SECONDS": "1",
@@ -292,6 +292,32 @@ extension FederationEndToEndTests {
     }
 }
 
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func aPeerDownIsRetriedAndTheMessageDeliveredWhenItReturns() async throws {
+        let pair = try await GatewayPair.start()
+        let port = pair.xkDaemon.port
+        await pair.xkDaemon.stopOffPool()
+        let formFile = pair.root.appendingPathComponent("e2.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000105", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
+                                                      "--case", "AL-2026-000105", "--subject", "adult", "--json"])
+        }
+        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        // Kosovo is down: Albania's attempts fail and are rescheduled.
+        let retried = try await Processes.offPool {
+            try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" && ($0["attempts"]?.intValue ?? 0) >= 2 }
+        }
+        #expect(retried?["last_error"]?.stringValue?.contains("cannot be reached") == true, "\(String(describing: retried))")
+        // Kosovo comes back on the same address; the next attempt relays it.
+        try await pair.restartKosovo(port: port)
+        _ = try await Processes.offPool { try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id) } }
+        let settled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        await pair.close()
+    }
+}
+
 extension GatewayPair {
     /// Albania's delivery of message `id` to `recipient` as its sender's `ura status` shows it, once
     /// `condition` holds (polled, bounded), or the last seen.
@@ -303,6 +329,12 @@ extension GatewayPair {
             return seen.map(condition) ?? false
         }
         return seen
+    }
+
+    /// Starts Kosovo's urad again on `port` (where Albania's directory says it is).
+    func restartKosovo(port: Int) async throws {
+        let environment = Self.environment.merging(["URA_GATEWAY__ID": "xk.ura.gateway", "URA_LISTEN__PORT": "\(port)"]) { $1 }
+        xkDaemon = try await RunningDaemon.start(dataDirectory: xk, environment: environment)
     }
 
     /// POST /v1/federation/messages to Kosovo's gateway with Albania's gateway certificate.
