@@ -206,6 +206,8 @@ public final class Federation: Sendable {
     public func forwardReceipts(of gateway: Gateway) {
         gateway.events.setHooks { hooks in
             hooks.delivered = { [self] message, recipient, receipt in
+                // Without foreign agencies no message came from a peer: no task, no store read.
+                guard gateway.directory.snapshot.directory.agencies.contains(where: \.isForeign) else { return }
                 Task { await self.forward(receipt, message: message, recipient: recipient, gateway: gateway) }
             }
         }
