@@ -91,6 +91,35 @@ import UraProtocol
         #expect(try f.store.message(try id(bytes)) == nil)
     }
 
+    @Test func aRelayedMessageGoesOnOnlyToThisGatewaysOwnAgencies() async throws {
+        // A third country's agency, behind its own gateway.
+        let mkPeer = try AgencyID("mk.ura.gateway")
+        let mkSocial = try TestAgency("mk.social.skopje", .social)
+        var directory = f.book.snapshot.directory
+        directory.upsert(Agency(id: mkPeer, kind: .gateway, name: "Ura MK", delivery: .push(url: "https://127.0.0.1:2")))
+        var behind = mkSocial.agency
+        behind.via = mkPeer
+        behind.delivery = .push(url: "https://127.0.0.1:2")
+        directory.upsert(behind)
+        f.book.replace(try DirectorySnapshot(directory))
+
+        let onward = try f.message(from: xkSocial, to: [f.social, mkSocial])
+        do {
+            _ = try await f.intake.relay(onward, from: peer)
+            Issue.record("a relay on to a third gateway's agency was accepted")
+        } catch {
+            #expect(error.type == .crossBorderNotAllowed && error.detail.contains("mk.social.skopje is reached through mk.ura.gateway"))
+        }
+        let homeward = try f.message(from: xkSocial, to: [xkPolice])
+        do {
+            _ = try await f.intake.relay(homeward, from: peer)
+            Issue.record("a relay with no recipient of this gateway was accepted")
+        } catch {
+            #expect(error.type == .crossBorderNotAllowed && error.detail.contains("none of the recipients is an agency of this gateway"))
+        }
+        #expect(try f.store.message(try id(onward)) == nil && f.store.message(try id(homeward)) == nil)
+    }
+
     @Test func aRelayWithABrokenSignatureIsRefused() async throws {
         let intruder = try SigningKey.generate(.eddsa)
         let bytes = try f.message(from: xkSocial, to: [f.social], signWith: intruder)
