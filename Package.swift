@@ -55,7 +55,13 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraDaemon",
                 dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
-                               "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning"],
+                               "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning",
+                               "UraFederation"],
+                exclude: ["README.md"], swiftSettings: strict),
+        // Federation: peer gateways as a delivery transport (docs/federation.md).
+        .target(name: "UraFederation",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraGatewayCore",
+                               "UraHTTPCore", "UraHTTPClient"],
                 exclude: ["README.md"], swiftSettings: strict),
 
         // The agency's side: client library, provisioning, command line.
@@ -118,6 +124,7 @@ let package = Package(
                 path: "Tests/GatewaySupport", swiftSettings: strict),
         .testTarget(name: "UraBasicsTests", dependencies: ["UraBasics"], swiftSettings: strict),
         .testTarget(name: "UraGatewayCoreTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraFederationTests", dependencies: ["UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore", "UraHTTPServer", "UraGatewayCore", "UraFederation", "UraTestSupport", "UraHTTPTestSupport", "UraGatewayTestSupport", "UraStore"], swiftSettings: strict),
         .testTarget(name: "UraGatewayAPITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),

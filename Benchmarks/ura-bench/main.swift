@@ -24,6 +24,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("intake", "accepted messages/s in process, 1/16/64 submitters, next to the crypto ceiling", IntakeBench.run),
     ("http", "HTTPS server under the TLS load generator (trivial handler)", HTTPBench.run),
     ("gateway", "urad in process over HTTPS: accepted msg/s, latency at a paced rate, accept-to-push latency", GatewayBench.run),
+    ("federation", "two gateways in process: cross-border accept-to-delivered latency, next to one gateway's accept-to-push", FederationBench.run),
     ("ledger", "cost of inclusion and consistency proofs on a store of N entries, against rebuilding the tree: [--entries 10000,100000,1000000] [--repeat 200]", LedgerBench.run),
     ("disk", "fdatasync latency of the disk alone and beside random writes (no Ura): [--seconds 60] [--background-mb 10]", DiskBench.run),
 ]

@@ -16,6 +16,7 @@ package enum AdminCommand {
         if raw.first == "init" {
             return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: ["json"]))
         }
+        if raw.first == "peer" { return try PeerCommand.run(Array(raw.dropFirst())) }
         if raw.first == "renew-tls" {
             return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload", "json"]))
         }

@@ -140,6 +140,28 @@ enum CommandTable {
                     summary: "(operator, on the gateway host) The dashboard's one-time login link of the urad running on DIR.",
                     options: [("--data-dir DIR", "urad's data directory"), ("--json", "the result as JSON")], example: "ura admin login-link --data-dir ura-data",
                     exits: [.usage, .unavailable, .configuration], agency: false),
+        CommandHelp(name: "admin peer card", synopsis: "--data-dir DIR --url URL [--out FILE] [--json]",
+                    summary: "(operator) This gateway's peer card for another country's gateway: id, URL, CA, TLS certificate pin and signing keys.",
+                    options: [("--data-dir DIR", "urad's data directory"), ("--url URL", "the URL the peer reaches this gateway at"),
+                              ("--out FILE", "write the card to FILE (default: print it)"), ("--json", "with --out, the result as JSON (the card is JSON)")],
+                    example: "ura admin peer card --data-dir /var/lib/ura --url https://ura.example.al:8443 --out al.card.json",
+                    exits: [.usage, .ioError, .configuration], agency: false),
+        CommandHelp(name: "admin peer add", synopsis: "--data-dir DIR --card FILE [--url URL] [--reload] [--json]",
+                    summary: "(operator) Adds (or updates) a peer gateway from its card: a participant of kind gateway in the directory and its CA in peers/<id>/ca.pem.",
+                    options: [("--data-dir DIR", "urad's data directory"), ("--card FILE", "the peer's card (ura admin peer card)"),
+                              ("--url URL", "the peer's URL, if not the card's"), ("--reload", "tell the running urad (SIGHUP)"), ("--json", "the result as JSON")],
+                    example: "ura admin peer add --data-dir /var/lib/ura --card xk.card.json --reload",
+                    exits: [.usage, .dataError, .noInput, .unavailable, .ioError, .configuration], agency: false),
+        CommandHelp(name: "admin peer list", synopsis: "--data-dir DIR [--json]",
+                    summary: "(operator) The peer gateways in the directory, with their URLs and signing keys.",
+                    options: [("--data-dir DIR", "urad's data directory"), ("--json", "the result as JSON")],
+                    example: "ura admin peer list --data-dir /var/lib/ura", exits: [.usage, .configuration], agency: false),
+        CommandHelp(name: "admin peer remove", synopsis: "--data-dir DIR --peer ID [--reload] [--json]",
+                    summary: "(operator) Removes a peer gateway: its participant, its CA and its last directory; its agencies leave with the next reload.",
+                    options: [("--data-dir DIR", "urad's data directory"), ("--peer ID", "the peer gateway's id"),
+                              ("--reload", "tell the running urad (SIGHUP)"), ("--json", "the result as JSON")],
+                    example: "ura admin peer remove --data-dir /var/lib/ura --peer xk.ura.gateway --reload",
+                    exits: [.usage, .unavailable, .ioError, .configuration], agency: false),
         CommandHelp(name: "completion bash", synopsis: "",
                     summary: "A bash completion script for ura, made from this command table: `source <(ura completion bash)`.",
                     options: [], example: "ura completion bash > ~/.local/share/bash-completion/completions/ura", exits: [.usage], agency: false),
@@ -161,7 +183,8 @@ enum CommandTable {
     static var usage: String {
         var lines = ["usage: ura [--profile FILE] [--gateway URL] [--schemas DIR] <command> [options]", "",
                      "Agency commands (need a profile: --profile FILE or $URA_PROFILE):"]
-        func line(_ c: CommandHelp) -> String { "  " + c.name.padding(toLength: 18, withPad: " ", startingAt: 0) + firstSentence(c.summary) }
+        let width = max(18, (all.map(\.name.count).max() ?? 0) + 2)
+        func line(_ c: CommandHelp) -> String { "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + firstSentence(c.summary) }
         lines += all.filter(\.agency).map(line)
         lines += ["", "Keys, enrolment and the gateway's operator:"]
         lines += all.filter { !$0.agency }.map(line)

@@ -22,7 +22,8 @@ enum DirectoryCommand {
             agencies = agencies.filter { $0.kind == k }
         }
         for agency in agencies {
-            let delivery: String = switch agency.delivery { case .pull: "pull"; case .push: "push" }
+            // A foreign agency is reached through its country's gateway (federation); a peer gateway is no recipient.
+            let delivery: String = agency.via.map { "via \($0)" } ?? (agency.kind == .gateway ? "peer gateway" : agency.delivery == .pull ? "pull" : "push")
             if args.flag("json") {
                 Terminal.out(JSONValue.object([
                     "id": .string(agency.id.rawValue), "name": .string(agency.name), "kind": .string(agency.kind.rawValue),

@@ -92,7 +92,7 @@ public enum Outbox {
              .senderMismatch, .unknownRecipient, .recipientInactive, .unknownMessageType, .routeNotAllowed, .routingRuleViolated,
              .replyMismatch, .declarationsMissing, .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .idConflict,
              .invalidReceipt, .invalidState, .invalidRequest, .badRequest, .lengthRequired, .uriTooLong, .requestHeaderFieldsTooLarge,
-             .expectationFailed, .httpVersionNotSupported:
+             .expectationFailed, .httpVersionNotSupported, .crossBorderNotAllowed, .relayNotAllowed:
             return false
         }
     }

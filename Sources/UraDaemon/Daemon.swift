@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import UraCrypto
+import UraFederation
 import UraGatewayAPI
 import UraGatewayCore
 import UraHTTPClient
@@ -25,6 +26,8 @@ public final class Daemon: Sendable {
     /// `/metrics` and `/healthz` in plain HTTP, on loopback by default (`admin.*`).
     let admin: HTTPServer?
     let pushClient: HTTPClient
+    /// Peer gateways: their signed directories and the relay transport (`UraFederation`).
+    public let federation: Federation
     /// Each background service's state, for `/readyz` and `ura_service_up`.
     public let services: ServiceStatus
     /// The background services' runner, from `start(background: true)` until `stop`.
@@ -64,9 +67,20 @@ public final class Daemon: Sendable {
             trustedAuthorities: .file(configuration.pushCA.path), connectTimeout: configuration.pushConnectTimeout,
             timeout: configuration.pushTimeout, maxConcurrentTransfers: configuration.gateway.delivery.concurrency))
         let events = GatewayEvents(log: log)
-        gateway = Gateway(store: store, directory: DirectoryBook(loaded.snapshot), catalogue: loaded.catalogue, signer: signer,
-                          transport: PushTransport(client: pushClient), clock: clock, calendar: loaded.calendar,
-                          settings: configuration.gateway, events: events)
+        // Peers' last good directories are merged in before the first request is served.
+        let links = PeerLinks(.init(certificate: configuration.tlsCertificate, privateKey: configuration.tlsPrivateKey,
+                                    folder: configuration.peersDirectory, connectTimeout: configuration.pushConnectTimeout,
+                                    timeout: configuration.pushTimeout))
+        federation = Federation(links: links, clock: clock, events: events)
+        federation.loadKept(for: loaded.snapshot.directory)
+        let book: DirectoryBook
+        do { book = DirectoryBook(try DirectorySnapshot(federation.merged(loaded.snapshot.directory))) } catch {
+            throw SetupError("the directory with the peers' agencies merged in cannot be used: \(error)")
+        }
+        gateway = Gateway(store: store, directory: book, catalogue: loaded.catalogue, signer: signer,
+                          transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book, clock: clock),
+                          clock: clock, calendar: loaded.calendar, settings: configuration.gateway, events: events)
+        federation.forwardReceipts(of: gateway)
         services = ServiceStatus(metrics: events.metrics)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,
@@ -121,9 +135,19 @@ public final class Daemon: Sendable {
         return Loaded(signer: signer, snapshot: snapshot, catalogue: catalogue, calendar: calendar)
     }
 
+    /// The API's TLS: the client CAs are `tls.client_ca` and, with peer gateways, each peer's CA
+    /// (`peers/<peer-id>/ca.pem`): a peer's certificate then passes TLS, and only the pin of its
+    /// directory entry makes it a participant (an agency certificate of the peer's CA is no one here).
     static func apiTLS(_ configuration: GatewayConfiguration) -> TLSConfiguration {
-        TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
-                         clientCertificateAuthorities: .file(configuration.clientCA.path))
+        let peerCAs = ((try? FileManager.default.contentsOfDirectory(atPath: configuration.peersDirectory.path)) ?? []).sorted()
+            .map { configuration.peersDirectory.appendingPathComponent($0).appendingPathComponent("ca.pem") }
+            .compactMap { FileManager.default.contents(atPath: $0.path) }
+        var authorities = PEMSource.file(configuration.clientCA.path)
+        if !peerCAs.isEmpty, let own = FileManager.default.contents(atPath: configuration.clientCA.path) {
+            authorities = .bytes(([own] + peerCAs).flatMap { Array($0) + [UInt8(ascii: "\n")] })
+        }
+        return TLSConfiguration(certificateChain: .file(configuration.tlsCertificate.path), privateKey: .file(configuration.tlsPrivateKey.path),
+                                clientCertificateAuthorities: authorities)
     }
 
     /// `urad --check-config`: loads and checks what a start loads and checks, and says where the
@@ -208,7 +232,11 @@ public final class Daemon: Sendable {
         }
         ports.withLock { $0 = (port, adminPort) }
         guard background else { return port }
-        let runner = ServiceRunner(services: Self.backgroundServices(gateway, deadlineCheck: configuration.deadlineCheck), status: services,
+        let gateway = self.gateway, federation = self.federation, every = configuration.peerSync
+        let peers = BackgroundService("federation") {
+            try await Self.every(every, on: gateway.clock) { await federation.syncAll(gateway) }
+        }
+        let runner = ServiceRunner(services: Self.backgroundServices(gateway, deadlineCheck: configuration.deadlineCheck) + [peers], status: services,
                                    clock: gateway.clock, log: log)
         runner.start()
         self.runner.withLock { $0 = runner }
@@ -252,6 +280,7 @@ public final class Daemon: Sendable {
             await runner.stop(within: serviceStopBound)
         }
         pushClient.shutdown()
+        federation.links.shutdown()
         store.close()
         log.info("urad.stopped", [:])
     }
@@ -261,6 +290,9 @@ public final class Daemon: Sendable {
     /// use stays.
     public func reload() async {
         await reloadDirectory()
+        // On demand: the peers' directories now (a peer added, or its key announced).
+        federation.links.reset()
+        await federation.syncAll(gateway)
         do {
             let served = try reloadTLS()
             log.info("tls.reloaded", ["certificate_sha256": .string(served.sha256Fingerprint),
@@ -277,7 +309,7 @@ public final class Daemon: Sendable {
     /// (The push client reads the certificate and key itself for each new connection it makes.)
     @discardableResult
     public func reloadTLS() throws -> ServedCertificate {
-        try Self.checkedTLS(configuration) { [api] _ in try api.reloadTLS() }
+        try Self.checkedTLS(configuration) { [api] tls in try api.reloadTLS(with: tls) }
     }
 
     /// Checks the API's TLS key file as a start does (it exists, others cannot read it, it loads),
@@ -292,7 +324,7 @@ public final class Daemon: Sendable {
     /// Reads the directory file again and applies it.
     public func reloadDirectory() async {
         do {
-            try await gateway.reload(try DirectoryFile.read(configuration.directoryFile))
+            try await gateway.reload(federation.merged(try DirectoryFile.read(configuration.directoryFile)))
         } catch {
             log.error("directory.reload_failed", ["error": .string("\(error)"), "kept_version": .int(gateway.directory.snapshot.directory.version)])
         }

@@ -36,6 +36,7 @@ public struct GatewayConfiguration: Sendable {
         "ledger": ["checkpoint_minutes": 60],
         "deadlines": ["check_seconds": 60],
         "alerts": ["unreachable_minutes": 30],
+        "federation": ["directory_validity_hours": 24, "sync_seconds": 300],
         "log_level": "info",
     ]
 
@@ -72,6 +73,10 @@ public struct GatewayConfiguration: Sendable {
     public var pushTimeout: Duration
     public var deadlineCheck: Duration
     public var logLevel: Logger.Level
+    /// How often each peer gateway's signed directory is fetched (federation).
+    public var peerSync: Duration
+    /// The folder of the peer gateways' CAs and last good directories (`peers/<peer-id>/`).
+    public var peersDirectory: URL { dataDirectory.appendingPathComponent("peers") }
 
     /// Defaults, then `file` (if any), then the environment; every problem names its option.
     public static func load(file: URL?, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -146,7 +151,9 @@ public struct GatewayConfiguration: Sendable {
         settings.keepBodies = .seconds(try reader.int("retention.body_days", 1...36_500) * 86_400)
         settings.checkpointEvery = .seconds(try reader.int("ledger.checkpoint_minutes", 1...10_080) * 60)
         settings.alertAfterUnreachable = .seconds(try reader.int("alerts.unreachable_minutes", 1...10_080) * 60)
+        settings.directoryValidity = .seconds(try reader.int("federation.directory_validity_hours", 1...8760) * 3600)
         gateway = settings
+        peerSync = .seconds(try reader.int("federation.sync_seconds", 1...86_400))
         pushConnectTimeout = .seconds(try reader.int("delivery.connect_timeout_seconds", 1...600))
         pushTimeout = .seconds(try reader.int("delivery.timeout_seconds", 1...3600))
         deadlineCheck = .seconds(try reader.int("deadlines.check_seconds", 1...3600))

@@ -130,7 +130,8 @@ public enum URADCommand {
             let enrolled: [Enrolled]
             do {
                 enrolled = try DemoSetup.create(in: configuration.dataDirectory, gatewayID: configuration.gatewayID,
-                                                gatewayName: configuration.gatewayName, gatewayURL: url)
+                                                gatewayName: configuration.gatewayName, gatewayURL: url,
+                                                agencies: DemoSetup.agencies(for: configuration.gatewayID))
             } catch {
                 fail("cannot create the demo in \(configuration.dataDirectory.path): \(error)")
             }

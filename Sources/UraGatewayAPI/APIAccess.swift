@@ -12,12 +12,14 @@ enum APIAccess: Sendable, Hashable {
     case secretariat(purpose: String)
     /// The regional committees and the secretariat: de-identified figures.
     case statistics
+    /// A peer gateway of another country (a participant of kind gateway): federation's relay.
+    case peer
 
     /// Whether a regional committee's certificate reaches a route of this access.
     var admitsCommittees: Bool {
         switch self {
         case .anyone, .enrolled, .statistics: true
-        case .agency, .secretariat: false
+        case .agency, .secretariat, .peer: false
         }
     }
 }

@@ -18,6 +18,8 @@ extension GatewayAPI {
             break
         case .secretariat(let purpose):
             guard agency.kind == .secretariat else { throw GatewayError(.forbidden, "only the secretariat may \(purpose)") }
+        case .peer:
+            guard agency.isPeerGateway else { throw GatewayError(.forbidden, "only a peer gateway relays messages across the border") }
         case .statistics:
             guard agency.kind == .committee || agency.kind == .secretariat else {
                 throw GatewayError(.forbidden, "statistics are for the regional committees and the secretariat")

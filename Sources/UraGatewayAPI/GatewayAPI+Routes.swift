@@ -44,6 +44,11 @@ extension GatewayAPI {
             try await api.redrive(message: r["message"], recipient: r["recipient"], by: try r.agency)
         }
         table.post("/v1/monitor/ledger/verify", monitor) { api, _ in try api.verifyLedger() }
+        table.get("/v1/monitor/peers", monitor) { api, _ in APIResponse.json(try MonitorReport(gateway: api.gateway).peers()) }
+
+        // Federation: a peer gateway relays its agencies' messages (GatewayAPI+Federation.swift).
+        table.post("/v1/federation/messages", .peer) { api, r in try await api.relay(r.http, try r.agency) }
+        table.post("/v1/federation/receipts", .peer) { api, r in try await api.forwardedReceipt(r.http, try r.agency) }
         return table
     }()
 

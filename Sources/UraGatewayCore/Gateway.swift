@@ -27,6 +27,8 @@ public final class Gateway: Sendable {
     public let declarations: DeclarationDesk
     public let alerts: AlertWatcher
     public let ledgerVerifications = LedgerVerifications()
+    /// Each peer gateway's state as federation last reported it (`/v1/monitor/peers`).
+    public let peers = PeerBoard()
     /// The messages withheld because they no longer match their digest or ledger entry.
     public let integrity: MessageIntegrity
     public let settings: Settings
@@ -38,6 +40,9 @@ public final class Gateway: Sendable {
         public var keepBodies: Duration = .seconds(30 * 86_400)
         public var checkpointEvery: Duration = .seconds(3600)
         public var alertAfterUnreachable: Duration = .seconds(1800)
+        /// How long a signed copy of the directory is valid (`valid_until` = signing time + this): a
+        /// peer gateway refuses a copy replayed later than that.
+        public var directoryValidity: Duration = .seconds(86_400)
         public init() {}
     }
 
@@ -119,8 +124,6 @@ public final class Gateway: Sendable {
         events.log.info("directory.reloaded", ["version": .int(directory.version), "agencies": .int(directory.agencies.count)])
     }
 
-    /// The directory as the gateway serves it: a JWS over its JSON, signed with the gateway's key
-    /// (`typ: ura-directory+json`), so clients can cache it and check it offline.
     /// Gauges read from the store when /metrics is scraped: queue depths by state, overdue
     /// deadlines, the ledger's size, each agency's consecutive failures.
     static func collectMetrics(store: any Store, events: GatewayEvents) {
@@ -156,8 +159,12 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// The directory as the gateway serves it: a JWS over its JSON, signed with the gateway's key
+    /// (`typ: ura-directory+json`), so clients can cache it and check it offline. The copy carries a validity window, `issued` to `valid_until` (now + `directoryValidity`).
     public func signedDirectory() throws -> [UInt8] {
-        let payload = try JSONValueDecoder.reencode(directory.snapshot.directory)
+        var served = directory.snapshot.directory
+        served.validUntil = clock.now.addingTimeInterval(settings.directoryValidity.seconds)
+        let payload = try JSONValueDecoder.reencode(served)
         return try JWS.sign(payload: payload, header: ["typ": "ura-directory+json"], with: signer.key).serialized()
     }
 }

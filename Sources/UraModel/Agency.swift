@@ -16,10 +16,13 @@ public struct Agency: Codable, Sendable, Equatable {
     public var keys: [DirectoryKey]
     public var certificates: [CertificatePin]
     public var delivery: DeliveryMode
+    /// The peer gateway this agency is reached through (federation): set on the agencies merged from
+    /// a peer's signed directory, never on this gateway's own agencies.
+    public var via: AgencyID?
 
     public init(id: AgencyID, kind: AgencyKind, name: String, county: County? = nil, parent: AgencyID? = nil,
                 status: Status = .active, keys: [DirectoryKey] = [], certificates: [CertificatePin] = [],
-                delivery: DeliveryMode = .pull) {
+                delivery: DeliveryMode = .pull, via: AgencyID? = nil) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -29,9 +32,10 @@ public struct Agency: Codable, Sendable, Equatable {
         self.keys = keys
         self.certificates = certificates
         self.delivery = delivery
+        self.via = via
     }
 
-    enum CodingKeys: String, CodingKey { case id, kind, name, county, parent, status, keys, certificates, delivery }
+    enum CodingKeys: String, CodingKey { case id, kind, name, county, parent, status, keys, certificates, delivery, via }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,13 +48,27 @@ public struct Agency: Codable, Sendable, Equatable {
         keys = try c.decodeIfPresent([DirectoryKey].self, forKey: .keys) ?? []
         certificates = try c.decodeIfPresent([CertificatePin].self, forKey: .certificates) ?? []
         delivery = try c.decodeIfPresent(DeliveryMode.self, forKey: .delivery) ?? .pull
+        via = try c.decodeIfPresent(AgencyID.self, forKey: .via)
+        // A participant of kind gateway is a peer gateway (federation): reached at its URL, never
+        // itself behind another gateway.
         if kind == .gateway {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "'gateway' is the gateway's own kind, not an agency's")
+            guard case .push = delivery else {
+                throw DecodingError.dataCorruptedError(forKey: .delivery, in: c, debugDescription: "a peer gateway needs its URL: delivery {mode: push, url: https://…}")
+            }
+            if via != nil {
+                throw DecodingError.dataCorruptedError(forKey: .via, in: c, debugDescription: "a peer gateway is reached directly, not via another gateway")
+            }
         }
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "must not be empty")
         }
     }
+
+    /// True for an agency of another country, reached through a peer gateway.
+    public var isForeign: Bool { via != nil }
+
+    /// True for a peer gateway (federation).
+    public var isPeerGateway: Bool { kind == .gateway }
 
     /// The keys for `use` that are valid at `date`.
     public func keys(for use: DirectoryKey.Use, validAt date: Date) -> [DirectoryKey] {

@@ -33,7 +33,8 @@ public enum AgencyKind: String, CaseIterable, Codable, Sendable, Comparable {
     case counterpart
     /// Regional anti-trafficking committees: aggregates only, never identities.
     case committee
-    /// The gateway itself, as the sender of its notices and alerts. Never an agency of the directory.
+    /// The gateway itself, as the sender of its notices and alerts; in the directory, a peer
+    /// gateway of another country (federation), never an agency.
     case gateway
 
     public static func < (a: AgencyKind, b: AgencyKind) -> Bool { a.rawValue < b.rawValue }

@@ -120,12 +120,15 @@ public struct CatalogueEntry: Codable, Sendable, Equatable {
     /// (a proposal that the person is sustainably reintegrated ends the monthly D2 reports).
     public var closes: [MessageType]
     public var rules: [Rule]
+    /// Whether the type may cross a border: be sent to an agency of another country through a peer
+    /// gateway, or relayed in from one (federation). The E forms, the return forms and notices.
+    public var crossBorder: Bool
     /// The SOP's wording of the rule this entry encodes (English), for people and docs.
     public var sop: String?
 
     enum CodingKeys: String, CodingKey {
         case type, form, title, titleSq = "title_sq", schema, from, to, urgency, routing
-        case inReplyTo = "in_reply_to", expects, closes, rules, sop
+        case inReplyTo = "in_reply_to", expects, closes, rules, sop, crossBorder = "cross_border"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -144,6 +147,7 @@ public struct CatalogueEntry: Codable, Sendable, Equatable {
         closes = try c.decodeIfPresent([MessageType].self, forKey: .closes) ?? []
         rules = try c.decodeIfPresent([Rule].self, forKey: .rules) ?? []
         sop = try c.decodeIfPresent(String.self, forKey: .sop)
+        crossBorder = try c.decodeIfPresent(Bool.self, forKey: .crossBorder) ?? false
         if from.isEmpty { throw DecodingError.dataCorruptedError(forKey: .from, in: c, debugDescription: "must name at least one kind") }
         if to.isEmpty { throw DecodingError.dataCorruptedError(forKey: .to, in: c, debugDescription: "must name at least one kind") }
     }

@@ -31,6 +31,10 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case createdOutOfWindow = "created-out-of-window"
     case messageExpired = "message-expired"
     case idConflict = "id-conflict"
+    /// Federation: the type may not cross a border, or the recipients are not reachable through this hop.
+    case crossBorderNotAllowed = "cross-border-not-allowed"
+    /// Federation: a peer gateway relayed a message that is not from one of its own agencies.
+    case relayNotAllowed = "relay-not-allowed"
     // Receipts and operations
     case invalidReceipt = "invalid-receipt"
     case notFound = "not-found"
@@ -57,13 +61,13 @@ public enum ProblemType: String, Sendable, CaseIterable {
     public var status: Int {
         switch self {
         case .clientCertificateRequired: 401
-        case .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden, .senderMismatch: 403
+        case .clientCertificateUntrusted, .clientCertificateUnknown, .agencySuspended, .forbidden, .senderMismatch, .relayNotAllowed: 403
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .malformedJSON, .malformedJWS, .unsupportedAlgorithm, .invalidRequest: 400
         case .unknownSigningKey, .invalidSignature, .invalidEnvelope, .unknownRecipient, .recipientInactive,
              .unknownMessageType, .routeNotAllowed, .routingRuleViolated, .replyMismatch, .declarationsMissing,
-             .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .invalidReceipt: 422
+             .bodyNotEncryptedToRecipient, .createdOutOfWindow, .messageExpired, .invalidReceipt, .crossBorderNotAllowed: 422
         case .idConflict, .invalidState: 409
         case .notFound: 404
         case .methodNotAllowed: 405
@@ -107,6 +111,8 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .createdOutOfWindow: "The creation time is outside the allowed clock skew"
         case .messageExpired: "The message has expired"
         case .idConflict: "The message id is already used by another message"
+        case .crossBorderNotAllowed: "The message may not cross the border this way"
+        case .relayNotAllowed: "The peer gateway may not relay this message"
         case .invalidReceipt: "The receipt is not valid"
         case .notFound: "Not found"
         case .invalidState: "Not possible in the current state"

@@ -13,9 +13,25 @@ public enum DemoSetup {
         public let id: String
         public let kind: AgencyKind
         public let name: String
-        public let county: County
+        public let county: County?
         public let parent: String?
+
+        public init(id: String, kind: AgencyKind, name: String, county: County?, parent: String?) {
+            self.id = id
+            self.kind = kind
+            self.name = name
+            self.county = county
+            self.parent = parent
+        }
     }
+
+    /// A neighbouring country's demo agencies (`scripts/demo-federation`: Kosovo's gateway).
+    public static let kosovoAgencies: [DemoAgency] = [
+        DemoAgency(id: "xk.mpb.secretariat", kind: .secretariat, name: "Zyra e Koordinatorit Kombëtar kundër Trafikimit", county: nil, parent: nil),
+        DemoAgency(id: "xk.social.prishtine", kind: .social, name: "Qendra për Punë Sociale Prishtinë", county: nil, parent: nil),
+        DemoAgency(id: "xk.police.prishtine", kind: .police, name: "Policia e Kosovës, Drejtoria e Trafikimit", county: nil, parent: nil),
+        DemoAgency(id: "xk.shelter.prishtine", kind: .shelter, name: "Strehimorja Shtetërore Prishtinë", county: nil, parent: nil),
+    ]
 
     public static let agencies: [DemoAgency] = [
         DemoAgency(id: "al.mpb.secretariat", kind: .secretariat, name: "Sekretariati Teknik i AP-së (MPB)", county: .tirane, parent: nil),
@@ -31,6 +47,12 @@ public enum DemoSetup {
         // A regional anti-trafficking committee: its certificate reads /v1/stats and nothing else.
         DemoAgency(id: "al.krat.tirane", kind: .committee, name: "Komiteti Rajonal Kundër Trafikimit, Tiranë", county: .tirane, parent: nil),
     ]
+
+    /// The demo agencies of the gateway `gatewayID`: Kosovo's for a gateway of Kosovo (`xk.…`, as
+    /// `scripts/demo-federation` starts it), Albania's otherwise.
+    public static func agencies(for gatewayID: AgencyID) -> [DemoAgency] {
+        gatewayID.rawValue.hasPrefix("xk.") ? kosovoAgencies : agencies
+    }
 
     /// The certificate authority a demo keeps in `directory` (`ca/ca.crt` and `ca/ca.key`).
     public static func authority(in directory: URL) throws(ProvisioningError) -> CertificateAuthority {
@@ -56,7 +78,7 @@ public enum DemoSetup {
     /// folder and moved into place at the end, the directory (version 1) last.
     @discardableResult
     public static func create(in directory: URL, gatewayID: AgencyID, gatewayName: String, gatewayURL: String,
-                              now: Date = Date()) throws(ProvisioningError) -> [Enrolled] {
+                              agencies: [DemoAgency] = DemoSetup.agencies, now: Date = Date()) throws(ProvisioningError) -> [Enrolled] {
         let layout = ["ca", "gateway", "agencies", "directory.json"]
         try Staging.refuseExisting(layout, in: directory, "a demo is created only where there is none")
         let staging = try Staging(in: directory, purpose: "demo")

@@ -13,7 +13,7 @@ package enum TestCatalogue {
        "routing": {"child_must_include": ["child"]}},
       {"type": "notice", "title": "Notice", "title_sq": "Njoftim", "schema": "https://ura.example/schemas/v1/messages/test.schema.json",
        "from": ["secretariat", "police", "social", "child", "shelter", "mission", "foreign", "border"],
-       "to": ["secretariat", "police", "social", "child", "shelter", "mission", "foreign", "border"], "urgency": "routine"},
+       "to": ["secretariat", "police", "social", "child", "shelter", "mission", "foreign", "border"], "urgency": "routine", "cross_border": true},
       {"type": "identification.formal-interview.child", "form": "B1", "title": "Formal interview (child)", "title_sq": "Intervista formale",
        "schema": "https://ura.example/schemas/v1/messages/test.schema.json", "from": ["police", "child", "social"], "to": ["secretariat"],
        "urgency": "same-day", "rules": ["declarations-required"],

@@ -63,6 +63,20 @@ import UraStoreSQLite
         }
     }
 
+    @Test func theAgenciesPageShowsEachPeerGatewayWithItsLastSyncAndError() async throws {
+        let s = try Setup()
+        #expect(!String(decoding: await s.request("GET", "/agencies", cookie: try await s.login().cookie).body, as: UTF8.self).contains("Peer gateways"))
+        var directory = s.f.book.snapshot.directory
+        directory.upsert(Agency(id: try AgencyID("xk.ura.gateway"), kind: .gateway, name: "Ura <Kosova>", delivery: .push(url: "https://127.0.0.1:1")))
+        s.f.book.replace(try DirectorySnapshot(directory))
+        s.g.peers.publish([["peer": "xk.ura.gateway", "reachable": false, "last_sync": "2026-11-24T08:00:00Z", "directory_version": 3, "agencies": 4,
+                            "last_error": "the directory from xk.ura.gateway was refused: its version 2 is older than version 3 already held"]])
+        let page = String(decoding: await s.request("GET", "/agencies", cookie: try await s.login().cookie).body, as: UTF8.self)
+        #expect(page.contains("Peer gateways") && page.contains("xk.ura.gateway") && page.contains("Ura &lt;Kosova&gt;"))
+        #expect(page.contains("older than version 3 already held"))
+        #expect(page.contains("class=\"bad\">jo"))
+    }
+
     @Test func theLoginLinkWorksOnceAndPagesNeedASession() async throws {
         let s = try Setup()
         let perms = try FileManager.default.attributesOfItem(atPath: s.tokenFile.path)[.posixPermissions] as? Int

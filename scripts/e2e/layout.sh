@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 targets=(UraBasics UraJSON UraModel UraSchema UraCrypto UraProtocol UraHTTPCore UraHTTPServer UraHTTPClient UraStore UraStoreSQLite
-         UraGatewayCore UraGatewayAPI UraDaemon UraClient UraProvisioning UraDesk UraCLI)
+         UraGatewayCore UraGatewayAPI UraDaemon UraClient UraProvisioning UraDesk UraCLI UraFederation)
 for t in "${targets[@]}"; do
   swift build --target "$t" --explicit-target-dependency-import-check=error -q || { echo "layout: $t does not build alone" >&2; exit 1; }
 done
@@ -14,7 +14,7 @@ ura="$(swift build --show-bin-path)/ura"
 failed=0
 if ldd "$ura" | grep -q libsqlite3; then echo "layout: ura links libsqlite3" >&2; failed=1; fi
 # Swift mangles a module's name into its symbols: none of the server side's may be in ura.
-for module in UraStoreSQLite UraStore UraGatewayCore UraGatewayAPI UraDaemon; do
+for module in UraStoreSQLite UraStore UraGatewayCore UraGatewayAPI UraDaemon UraFederation; do
   count=$(nm "$ura" | grep -c "${#module}${module}" || true)
   if (( count > 0 )); then echo "layout: ura carries $count symbols of $module" >&2; failed=1; fi
 done

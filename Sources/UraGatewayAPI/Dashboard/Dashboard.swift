@@ -415,7 +415,8 @@ struct Dashboard: Sendable {
     private func agencies(page: Int, _ report: MonitorReport) throws -> String {
         let all = try report.agencies()["agencies"]?.arrayValue ?? []
         let shown = all.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize)
-        return "<p>\(HTML.label("\(all.count) institucione", "\(all.count) agencies"))</p>" + HTML.table([("Institucioni", "Agency"), ("Lloji", "Kind"), ("Emri", "Name"), ("Statusi", "Status"), ("Dorëzimi", "Delivery"),
+        return try peers(report) + "<p>\(HTML.label("\(all.count) institucione", "\(all.count) agencies"))</p>"
+            + HTML.table([("Institucioni", "Agency"), ("Lloji", "Kind"), ("Emri", "Name"), ("Statusi", "Status"), ("Dorëzimi", "Delivery"),
                     ("Arritshmëria", "Reachability"), ("Suksesi i fundit", "Last success"), ("Dështime radhazi", "Failures in a row"), ("Gabimi i fundit", "Last error")],
                    shown.map { a in
                        let state = a["state"]?.stringValue ?? ""
@@ -427,6 +428,25 @@ struct Dashboard: Sendable {
                                HTML.escape(String(a["consecutive_failures"]?.intValue ?? 0)), HTML.escape(a["last_error"]?.stringValue ?? "")]
                    }, empty: ("Asnjë institucion.", "No agency."))
             + HTML.pager("/agencies", page: page, hasNext: all.count > page * Self.pageSize, query: [])
+    }
+
+    /// The peer gateways (federation), before the agencies: reachability, the last directory sync
+    /// and why the last one failed (a refused directory says so), and the queue behind each.
+    private func peers(_ report: MonitorReport) throws -> String {
+        let rows = try report.peers()["peers"]?.arrayValue ?? []
+        guard !rows.isEmpty else { return "" }
+        let html = HTML.table([("Porta fqinje", "Peer gateway"), ("Emri", "Name"), ("Arritshmëria", "Reachable"), ("Sinkronizimi i fundit", "Last directory sync"),
+                               ("Versioni", "Version"), ("Institucione", "Agencies"), ("Në radhë", "Queued"), ("Gabimi i fundit", "Last error")],
+                              rows.map { p in
+                                  let reachable = p["reachable"]?.boolValue
+                                  let queued = ["pending", "in_flight", "retry_scheduled"].reduce(0) { $0 + (p["queue"]?[$1]?.intValue ?? 0) }
+                                  return [HTML.escape(p["peer"]?.stringValue ?? ""), HTML.escape(p["name"]?.stringValue ?? ""),
+                                          reachable == false ? "<span class=\"bad\">\(HTML.label("jo", "no"))</span>" : reachable == true ? HTML.label("po", "yes") : "–",
+                                          words.time(p["last_sync"]?.stringValue), HTML.escape(p["directory_version"]?.intValue.map(String.init) ?? "–"),
+                                          HTML.escape(String(p["agencies"]?.intValue ?? 0)), HTML.escape(String(queued)),
+                                          p["last_error"]?.stringValue.map { "<span class=\"bad\">\(HTML.escape($0))</span>" } ?? ""]
+                              }, empty: ("Asnjë portë fqinje.", "No peer gateway."))
+        return "<h2>\(HTML.label("Portat fqinje", "Peer gateways"))</h2>" + html + "<h2>\(HTML.label("Institucionet", "Agencies"))</h2>"
     }
 
     private func declarations(_ request: HTTPRequest) throws -> String {

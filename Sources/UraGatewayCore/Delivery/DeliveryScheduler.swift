@@ -175,11 +175,16 @@ public final class DeliveryScheduler: Sendable {
                 events.metrics.increment("ura_deliveries_total", ["delivered"])
                 events.metrics.observe("ura_delivery_seconds", [], at.timeIntervalSince(job.acceptedAt))
                 events.log.info("delivery.delivered", ["id": .id(job.message), "to": .id(job.recipient), "attempt": .int(job.attempt)])
+                events.delivered(message: job.message, recipient: job.recipient, receipt: receipt)
                 return
             } catch {
                 failure = "the push endpoint answered with an invalid receipt: \(error.detail)"
             }
         } catch {
+            if error.isFinal {
+                await giveUp(job, reason: error.reason)
+                return
+            }
             failure = error.reason
         }
         await retryOrGiveUp(job, reason: failure)

@@ -13,6 +13,12 @@ public protocol DeliveryTransport: Sendable {
 /// Why one delivery attempt failed: a sentence safe to log and show the secretariat (never a body).
 public struct DeliveryFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// True when trying again cannot help (a peer gateway refused the message for good, or gave it
+    /// up itself): the delivery becomes a dead letter now, with this reason in its failed receipt.
+    public let isFinal: Bool
+    public init(_ reason: String, final: Bool = false) {
+        self.reason = reason
+        self.isFinal = final
+    }
     public var description: String { reason }
 }

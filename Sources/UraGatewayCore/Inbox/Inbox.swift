@@ -107,5 +107,6 @@ public final class Inbox: Sendable {
         events.metrics.increment("ura_deliveries_total", ["delivered"])
         events.metrics.observe("ura_delivery_seconds", [], at.timeIntervalSince(stored.acceptedAt))
         events.log.info("delivery.delivered", ["id": .id(message), "to": .id(agency), "via": "inbox"])
+        events.delivered(message: message, recipient: agency, receipt: receipt)
     }
 }

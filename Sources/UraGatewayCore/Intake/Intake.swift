@@ -57,7 +57,34 @@ public final class Intake: Sendable {
         }
     }
 
-    private func accept(_ bytes: [UInt8], from authenticated: AgencyID) async throws(GatewayError) -> Submission {
+    /// A message a peer gateway relays (federation): the original sender's JWS, unchanged. It must
+    /// be from one of `peer`'s own agencies (as the peer's signed directory lists them) and go on to
+    /// this gateway's own agencies; it is then checked as any submission — the sender's signature
+    /// against its key from that directory, this gateway's catalogue — and stored once. Only this
+    /// gateway's own recipients get a delivery here (the signed envelope keeps them all).
+    public func relay(_ bytes: [UInt8], from peer: AgencyID) async throws(GatewayError) -> Submission {
+        do throws(GatewayError) {
+            let snapshot = directory.snapshot
+            guard let relaying = snapshot[peer], relaying.isPeerGateway else {
+                throw GatewayError(.relayNotAllowed, "\(peer) is not a peer gateway of this gateway's directory; only peers relay messages")
+            }
+            let jws = try parse(bytes)
+            guard let payload = try? JSONValue(parsing: jws.payload), let text = payload["from"]?.stringValue, let from = try? AgencyID(text) else {
+                throw GatewayError(.invalidEnvelope, "the relayed message's envelope names no valid sender (from)")
+            }
+            guard let sender = snapshot[from], sender.via == peer else {
+                events.log.warning("federation.relay_refused", ["peer": .id(peer), "from": .id(from)])
+                throw GatewayError(.relayNotAllowed, "\(peer) may relay only messages from its own agencies, and \(from) is not one of them "
+                                   + "(its signed directory does not list it, or it is not \(peer)'s)")
+            }
+            return try await accept(bytes, from: from, relayedBy: relaying)
+        } catch {
+            events.rejected(error)
+            throw error
+        }
+    }
+
+    private func accept(_ bytes: [UInt8], from authenticated: AgencyID, relayedBy peer: Agency? = nil) async throws(GatewayError) -> Submission {
         guard bytes.count <= settings.maxMessageBytes else {
             throw GatewayError(.payloadTooLarge, "the message has \(bytes.count) bytes; the limit is \(settings.maxMessageBytes)")
         }
@@ -67,10 +94,13 @@ public final class Intake: Sendable {
             throw GatewayError(.clientCertificateUnknown, "\(authenticated) is not in the directory")
         }
         guard sender.status == .active else { throw GatewayError(.agencySuspended, "\(authenticated) is suspended in the directory") }
+        if sender.isPeerGateway {
+            throw GatewayError(.forbidden, "\(sender.id) is a peer gateway: it relays its agencies' messages to POST /v1/federation/messages and sends none of its own")
+        }
 
         let jws = try parse(bytes)
         do {
-            return try await accept(jws, bytes: bytes, from: sender, snapshot: snapshot, now: now)
+            return try await accept(jws, bytes: bytes, from: sender, relayedBy: peer, snapshot: snapshot, now: now)
         } catch where Self.mayChangeAfterAcceptance.contains(error.type) {
             // A sender whose answer was lost sends again later (a mission's outbox): by then its key
             // may have been rotated, the message expired or a recipient suspended. What was
@@ -96,7 +126,7 @@ public final class Intake: Sendable {
         return Submission(messageID: id, receipt: stored.acceptedReceipt, isNew: false)
     }
 
-    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, snapshot: DirectorySnapshot,
+    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, relayedBy peer: Agency?, snapshot: DirectorySnapshot,
                         now: Date) async throws(GatewayError) -> Submission {
         do {
             _ = try SignedObjectCheck.verify(jws) { kid throws(SignedObjectCheck.Failure) in
@@ -147,8 +177,14 @@ public final class Intake: Sendable {
         var metadata = MessageMetadata(envelope)
         // Statistics count by county: the case's county when the envelope names it, else the sender's.
         if metadata.county == nil { metadata.county = sender.county }
+        try checkBorder(metadata.type, recipients: recipients, relayedBy: peer)
         try policy.check(metadata, sender: sender, recipients: recipients, facts: try facts(for: metadata))
         try checkBody(envelope, recipients: recipients, snapshot: snapshot, now: now)
+        if peer != nil {
+            // The origin gateway delivers to its own agencies; this hop delivers to this gateway's.
+            recipients.removeAll(where: \.isForeign)
+            metadata.to = recipients.map(\.id)
+        }
 
         let digest = Base64URL.encode(SHA256.hash(signingInput))
         let receipt: [UInt8]
@@ -254,6 +290,32 @@ public final class Intake: Sendable {
             throw GatewayError(.unavailable, "the gateway could not read its store (\(error)); try again")
         }
         return facts
+    }
+
+    /// Federation's rules on top of the catalogue's routes: a peer gateway is not a recipient; a
+    /// message to a foreign agency, or relayed by a peer, must be of a type the catalogue lets
+    /// cross a border (`cross_border`); a relayed one goes on only to this gateway's own agencies
+    /// (and the relaying peer's), never through a third gateway.
+    private func checkBorder(_ type: MessageType, recipients: [Agency], relayedBy peer: Agency?) throws(GatewayError) {
+        if let gateway = recipients.first(where: \.isPeerGateway) {
+            throw GatewayError(.unknownRecipient, "\(gateway.id) is a peer gateway, not an agency; address the agencies behind it by their ids")
+        }
+        let foreign = recipients.filter(\.isForeign)
+        // An unknown type is the catalogue's refusal (policy), not the border's.
+        guard !foreign.isEmpty || peer != nil, let entry = catalogue.catalogue[type] else { return }
+        guard entry.crossBorder else {
+            let whom = peer.map { "relayed by \($0.id)" } ?? "to " + foreign.map(\.id.rawValue).joined(separator: ", ") + ", behind another country's gateway"
+            throw GatewayError(.crossBorderNotAllowed, "\(type) may not cross a border (\(whom)): the catalogue lets only the types marked "
+                               + "cross_border through — the E forms, the return forms and notices; nothing was stored")
+        }
+        guard let peer else { return }
+        if let beyond = foreign.first(where: { $0.via != peer.id }) {
+            throw GatewayError(.crossBorderNotAllowed, "\(beyond.id) is reached through \(beyond.via.map(\.rawValue) ?? "another gateway"), not \(peer.id): "
+                               + "a relayed message goes on to this gateway's own agencies only")
+        }
+        guard recipients.contains(where: { !$0.isForeign }) else {
+            throw GatewayError(.crossBorderNotAllowed, "none of the recipients is an agency of this gateway; \(peer.id) relays only what is for them")
+        }
     }
 
     /// The body must be a JWE bound to this message id and addressed to a current key of every recipient.

@@ -16,6 +16,9 @@ public final class GatewayEvents: Sendable {
         public var wakeInbox: @Sendable ([AgencyID]) -> Void = { _ in }
         /// Awaited by the scheduler, so the alert is committed before it moves on.
         public var deadLetter: @Sendable (MessageID, AgencyID, String) async -> Void = { _, _, _ in }
+        /// A recipient's delivered receipt was recorded (federation forwards it to the peer
+        /// gateway a relayed message came from). Must not block: it is called on the way.
+        public var delivered: @Sendable (MessageID, AgencyID, [UInt8]) -> Void = { _, _, _ in }
         public init() {}
     }
 
@@ -55,6 +58,11 @@ public final class GatewayEvents: Sendable {
         metrics.increment("ura_deliveries_total", ["dead_letter"])
         log.warning("delivery.dead_letter", ["id": .id(message), "to": .id(recipient), "reason": .string(reason)])
         await hooks.withLock { $0 }.deadLetter(message, recipient, reason)
+    }
+
+    /// A recipient's delivered receipt is recorded.
+    func delivered(message: MessageID, recipient: AgencyID, receipt: [UInt8]) {
+        hooks.withLock { $0 }.delivered(message, recipient, receipt)
     }
 
     func rejected(_ problem: GatewayError) {

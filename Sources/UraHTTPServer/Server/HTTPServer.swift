@@ -87,11 +87,19 @@ public final class HTTPServer: Sendable {
     /// with what it had. Returns the certificate now served.
     @discardableResult
     public func reloadTLS() throws(HTTPServerError) -> ServedCertificate {
+        guard let configuration = configuration.tls else { throw .notRunningWithTLS }
+        return try reloadTLS(with: configuration)
+    }
+
+    /// As `reloadTLS()`, with `configuration` in place of the one the server was made with (the
+    /// client CAs of `urad` change when a peer gateway's CA is added: `UraFederation`).
+    @discardableResult
+    public func reloadTLS(with configuration: TLSConfiguration) throws(HTTPServerError) -> ServedCertificate {
         let core = state.withLock { state -> ServerCore? in
             if case .running(let core, _) = state { return core }
             return nil
         }
-        guard let core, let configuration = configuration.tls, core.tls != nil else { throw .notRunningWithTLS }
+        guard let core, core.tls != nil else { throw .notRunningWithTLS }
         let context: ServerTLSContext
         do { context = try ServerTLSContext(configuration) } catch { throw .tls(error) }
         core.replaceTLS(context)
