@@ -25,6 +25,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
 
         // Foundations: the few conversions every module needs, values, JSON, schemas, cryptography.
         .target(name: "UraBasics", exclude: ["README.md"], swiftSettings: strict),
@@ -44,6 +46,8 @@ let package = Package(
         // Storage: the protocol, then the backends.
         .target(name: "UraStore", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraStoreSQLite", dependencies: ["UraBasics", "UraStore", "UraJSON", "UraModel", "UraProtocol", "CSQLite"],
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraStorePostgres", dependencies: ["UraBasics", "UraStore", "UraJSON", "UraModel", "UraProtocol", "CLibPQ"],
                 exclude: ["README.md"], swiftSettings: strict),
 
         // The gateway: core, HTTP edge, daemon.
@@ -118,6 +122,13 @@ let package = Package(
         .testTarget(name: "UraGatewayAPITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        // A private PostgreSQL server (initdb + pg_ctl in a temporary directory, a free port) for the
+        // PostgreSQL store's and the daemon's tests.
+        .target(name: "UraPostgresTestSupport", dependencies: ["UraTestSupport"], path: "Tests/PostgresSupport", swiftSettings: strict),
+        .testTarget(name: "UraStorePostgresTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol", "UraStore", "UraStorePostgres", "UraStoreConformance",
+                                   "UraPostgresTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "UraProvisioningTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
                     swiftSettings: strict),

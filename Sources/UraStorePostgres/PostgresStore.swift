@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+import UraModel
+import UraProtocol
+import UraStore
+
+/// The store on PostgreSQL: several `urad` nodes on one database. Each node has one writer thread
+/// doing group commit (`PostgresWriter`) and a small pool of read connections; the schema is
+/// migrated at open (`PostgresMigrations`). Behaves as `SQLiteStore` does, check for check.
+public final class PostgresStore: Store {
+    public struct Options: Sendable {
+        /// Most jobs per transaction.
+        public var maxBatch = 512
+        /// Idle read connections kept open.
+        public var readers = 4
+        /// This node's name, kept in `leased_by` of the deliveries it leases (default: host name and pid).
+        public var node = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        public init() {}
+    }
+
+    /// Subtrees of the ledger of 64 entries and more are kept in `ledger_nodes`.
+    static let lowestStoredNode = 6
+
+    let url: String
+    let ledgerTree: MerkleTree
+    let writer: PostgresWriter
+    let readers: PostgresReaderPool
+    /// Where the store connects, without the password ("db1 port 5432").
+    public let target: String
+
+    /// Connects to `url` (a libpq URI such as `postgresql://ura@db1,db2/ura?target_session_attrs=read-write`),
+    /// brings the schema up to date and starts the writer. Throws `unavailable` naming the hosts and
+    /// ports when no server answers, `corrupt` for a schema newer than this urad.
+    public init(url: String, ledger: LedgerConfiguration, options: Options = Options()) throws(StoreError) {
+        if let problem = PostgresURL.problem(url) { throw StoreError.unavailable("the PostgreSQL URL is not valid: \(problem)") }
+        self.url = url
+        target = PostgresURL.describe(url)
+        let connection = try PostgresConnection(url: url)
+        do {
+            try PostgresMigrations.apply(to: connection)
+            ledgerTree = MerkleTree(hash: ledger.hash)
+            writer = try PostgresWriter(connection: connection, ledger: ledger, node: options.node, maxBatch: options.maxBatch)
+        } catch {
+            connection.close()
+            throw error
+        }
+        readers = PostgresReaderPool(url: url, capacity: options.readers)
+        writer.start()
+    }
+
+    public var writeRefusal: StoreError? { writer.refusal }
+
+    public func close() {
+        writer.stop()
+        readers.closeAll()
+    }
+
+    func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        try readers.read(body)
+    }
+
+    /// How the writer has batched so far (for benchmarks and metrics).
+    public var commitStatistics: CommitStatistics { writer.statistics }
+
+    /// What `urad --check-config` reports: the server's version, the schema's, and whether the
+    /// server takes writes (a standby does not).
+    public struct ServerStatus: Sendable, Equatable {
+        public var serverVersion: String
+        public var schemaVersion: Int
+        public var latestSchemaVersion: Int
+        public var writable: Bool
+    }
+
+    /// Connects to `url` and reads what `ServerStatus` holds, changing nothing.
+    public static func status(url: String) throws(StoreError) -> ServerStatus {
+        if let problem = PostgresURL.problem(url) { throw StoreError.unavailable("the PostgreSQL URL is not valid: \(problem)") }
+        let db = try PostgresConnection(url: url)
+        defer { db.close() }
+        let version = try db.scalar("SHOW server_version")?.string ?? "unknown"
+        let readOnly = try db.scalar("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")?.bool ?? true
+        return ServerStatus(serverVersion: version, schemaVersion: try PostgresMigrations.version(of: db),
+                            latestSchemaVersion: PostgresMigrations.latest, writable: !readOnly)
+    }
+}
+
+/// Read connections: a reader checks one out for the duration of a closure; when all are busy a
+/// temporary one is opened. A connection that lost its server is dropped, not pooled.
+final class PostgresReaderPool: Sendable {
+    private let url: String
+    private let idle = Mutex<(connections: [PostgresConnection], closed: Bool)>(([], false))
+    private let capacity: Int
+
+    init(url: String, capacity: Int) {
+        self.url = url
+        self.capacity = capacity
+    }
+
+    func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !idle.withLock({ $0.closed }) else { throw StoreError.unavailable("the store is shutting down") }
+        let connection: PostgresConnection
+        if let pooled = idle.withLock({ $0.connections.popLast() }) { connection = pooled } else { connection = try PostgresConnection(url: url) }
+        defer {
+            let keep = connection.isConnected && idle.withLock { pool in
+                guard !pool.closed, pool.connections.count < capacity else { return false }
+                pool.connections.append(connection)
+                return true
+            }
+            if !keep { connection.close() }
+        }
+        return try body(connection)
+    }
+
+    func closeAll() {
+        let connections = idle.withLock { pool in
+            pool.closed = true
+            defer { pool.connections = [] }
+            return pool.connections
+        }
+        for connection in connections { connection.close() }
+    }
+}
+
+extension Date {
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+extension PostgresValue {
+    var date: Date? { int64.map(Date.init(millis:)) }
+    static func date(_ date: Date?) -> PostgresValue { date.map { .integer($0.millis) } ?? .null }
+}
+
+extension Priority {
+    var rank: Int64 {
+        switch self {
+        case .normal: 0
+        case .urgent: 1
+        case .immediate: 2
+        }
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import UraBasics
+import UraModel
+import UraProtocol
+import UraStore
+
+/// The node's single writer: a thread that drains queued write jobs into one transaction and one
+/// COMMIT, then resumes every waiting caller (group commit, as `GroupCommitWriter` does for SQLite).
+/// libpq blocks, so it runs here and never on Swift's cooperative pool: callers await a continuation.
+///
+/// Every batch first locks the one `ledger_head` row (`FOR UPDATE`) and reads the ledger's head from
+/// it: batches of all nodes on the database commit one after the other, in one total order of the
+/// ledger, and each signs the head it leaves. A job that throws is undone alone (the batch runs
+/// again with a savepoint per job). When the connection is lost, the batch's callers get
+/// `unavailable` (never a success that did not commit) and the next batch reconnects.
+final class PostgresWriter: @unchecked Sendable {
+    private let connection: PostgresConnection
+    private let ledger: LedgerConfiguration
+    private let chain: LedgerChain
+    private let tree: MerkleTree
+    private let maxBatch: Int
+    let node: String
+    private let condition = NSCondition()
+    private var queue: [PostgresJob] = []
+    private var accepting = true
+    private var finished = false
+    private var counters = CommitStatistics()
+
+    /// Why every write fails: the stored ledger head did not check out when the store opened.
+    let refusal: StoreError?
+
+    init(connection: PostgresConnection, ledger: LedgerConfiguration, node: String, maxBatch: Int) throws(StoreError) {
+        self.connection = connection
+        self.ledger = ledger
+        self.chain = LedgerChain(hash: ledger.hash)
+        self.tree = MerkleTree(hash: ledger.hash)
+        self.node = node
+        self.maxBatch = maxBatch
+        refusal = try PostgresLedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map {
+            StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
+                               + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
+        }
+    }
+
+    var statistics: CommitStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "ura-postgres-writer"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch; returns once the batch is committed.
+    @discardableResult
+    func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let box = PostgresResultBox<T>()
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            let job = PostgresJob(
+                run: { tx throws(StoreError) in box.value = try body(tx) },
+                finish: { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: .success(box.value!))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                })
+            enqueue(job)
+        }
+        return try result.get()
+    }
+
+    private func enqueue(_ job: PostgresJob) {
+        condition.lock()
+        guard accepting else {
+            condition.unlock()
+            job.finish(.failure(.unavailable("the store is shutting down")))
+            return
+        }
+        queue.append(job)
+        if queue.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Stops accepting, commits what is queued, and waits for the writer thread to finish.
+    func stop() {
+        condition.lock()
+        guard accepting else {
+            while !finished { condition.wait() }
+            condition.unlock()
+            return
+        }
+        accepting = false
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+        connection.close()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && accepting { condition.wait() }
+            if queue.isEmpty && !accepting {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(queue.prefix(maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [PostgresJob]) {
+        if let refusal {
+            for job in batch { job.finish(.failure(refusal)) }
+            return
+        }
+        var result = attempt(batch, isolated: false)
+        if case .jobFailed = result { result = attempt(batch, isolated: true) }
+        if case .committed(let outcomes) = result {
+            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    private enum Attempt {
+        case committed([Result<Void, StoreError>])
+        case jobFailed
+        case finished
+    }
+
+    private func attempt(_ batch: [PostgresJob], isolated: Bool) -> Attempt {
+        var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
+        let began = ContinuousClock.now
+        let tx: PostgresTransaction
+        do {
+            try connection.execute("BEGIN")
+            let head = try PostgresLedgerHead.lock(connection, tree: tree)
+            tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
+        } catch {
+            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+            for job in batch { job.finish(.failure(error)) }
+            return .finished
+        }
+        let startSize = tx.head.nextIndex
+        for (i, job) in batch.enumerated() {
+            let saved = tx.head
+            do {
+                if isolated { try connection.execute("SAVEPOINT job") }
+                try job.run(tx)
+                if isolated { try connection.execute("RELEASE SAVEPOINT job") }
+            } catch {
+                guard isolated else {
+                    _ = try? connection.execute("ROLLBACK")
+                    return .jobFailed
+                }
+                guard (try? connection.execute("ROLLBACK TO SAVEPOINT job")) != nil,
+                      (try? connection.execute("RELEASE SAVEPOINT job")) != nil else {
+                    if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                    for job in batch { job.finish(.failure(error)) }
+                    return .finished
+                }
+                tx.head = saved
+                outcomes[i] = .failure(error)
+            }
+        }
+        do {
+            if tx.head.nextIndex != startSize { try signHead(tx.head) }
+            let committing = ContinuousClock.now
+            try connection.execute("COMMIT")
+            let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
+            condition.lock()
+            counters.batches += 1
+            counters.jobs += batch.count
+            counters.largestBatch = max(counters.largestBatch, batch.count)
+            counters.transactionSeconds += transactionSeconds
+            counters.commitSeconds += commitSeconds
+            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
+            counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
+            if commitSeconds >= CommitStatistics.slowCommitSeconds { counters.slowCommits += 1 }
+            condition.unlock()
+            return .committed(outcomes)
+        } catch {
+            // A COMMIT whose answer was lost may or may not have committed: the callers hear
+            // `unavailable` and submit again; the same id then finds the stored message.
+            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+            for job in batch { job.finish(.failure(error)) }
+            return .finished
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Signs the tree head over everything this batch appended, in the batch's transaction.
+    private func signHead(_ head: PostgresLedgerHead) throws(StoreError) {
+        let root = head.frontier.root(tree: tree)
+        let signed = ledger.signHead(head.frontier.size, root)
+        try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, signed = ? WHERE id = 1",
+                           [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(signed)])
+    }
+}
+
+private final class PostgresResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+private struct PostgresJob {
+    let run: (PostgresTransaction) throws(StoreError) -> Void
+    let finish: (Result<Void, StoreError>) -> Void
+}
+
+/// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
+struct PostgresLedgerHead: Sendable {
+    var nextIndex: Int
+    var lastHash: [UInt8]
+    var frontier: MerkleFrontier
+
+    /// Locks the head row for this transaction (other nodes' batches wait here) and reads it.
+    static func lock(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+        var stored: (size: Int, frontier: [UInt8])?
+        try db.query("SELECT tree_size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE") { (row) throws(StoreError) in
+            stored = (row[0].int ?? -1, row[1].bytes ?? [])
+        }
+        guard let stored else { throw StoreError.corrupt("the ledger_head row is missing") }
+        guard let frontier = MerkleFrontier(size: stored.size, serialized: stored.frontier) else {
+            throw StoreError.corrupt("the ledger head's frontier is unreadable")
+        }
+        var head = PostgresLedgerHead(nextIndex: stored.size, lastHash: LedgerChain.genesis, frontier: frontier)
+        if stored.size > 0 {
+            guard let hash = try db.scalar("SELECT hash FROM ledger WHERE idx = ?", [.integer(Int64(stored.size - 1))])?.bytes else {
+                throw StoreError.corrupt("the ledger head covers \(stored.size) entries but entry \(stored.size - 1) is missing")
+            }
+            head.lastHash = hash
+        }
+        return head
+    }
+
+    /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
+    static func problem(in db: PostgresConnection, tree: MerkleTree,
+                        verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
+        let entries = try (db.scalar("SELECT max(idx) FROM ledger")?.int).map { $0 + 1 } ?? 0
+        var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8]?)?
+        try db.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+            let size = row[0].int ?? -1
+            stored = (MerkleFrontier(size: size, serialized: row[1].bytes ?? []), size, row[2].bytes ?? [], row[3].bytes)
+        }
+        guard let stored, let signed = stored.signed else { return entries == 0 ? nil : "the ledger has \(entries) entries but no signed head" }
+        guard stored.size == entries else { return "the ledger's signed head covers \(stored.size) entries but \(entries) are stored" }
+        guard let frontier = stored.frontier, frontier.root(tree: tree) == stored.root else {
+            return "the ledger's stored frontier does not lead to its signed root"
+        }
+        guard verify(signed, stored.size, stored.root) else {
+            return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
+        }
+        return nil
+    }
+}
+
+/// What a write job sees: the writer's connection (inside the batch's transaction) and the ledger.
+final class PostgresTransaction: @unchecked Sendable {
+    let db: PostgresConnection
+    let chain: LedgerChain
+    let tree: MerkleTree
+    var head: PostgresLedgerHead
+    /// The node that leases deliveries in this transaction (`leased_by`).
+    let node: String
+
+    init(connection: PostgresConnection, chain: LedgerChain, tree: MerkleTree, head: PostgresLedgerHead, node: String) {
+        self.db = connection
+        self.chain = chain
+        self.tree = tree
+        self.head = head
+        self.node = node
+    }
+
+    @discardableResult
+    func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
+        try appendLedger(PreparedLedgerEvent(event), messageSeq: messageSeq)
+    }
+
+    func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
+        let index = head.nextIndex
+        let leaf = event.leaf(index: index, previous: head.lastHash)
+        let hash = chain.leafHash(leaf)
+        try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
+                   [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
+        head.nextIndex = index + 1
+        head.lastHash = hash
+        let completed = head.frontier.append(hash, tree: tree)
+        for node in completed where node.height >= PostgresStore.lowestStoredNode {
+            try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",
+                       [.integer(Int64(node.height)), .integer(Int64(head.frontier.size - (1 << node.height))), .blob(node.hash)])
+        }
+        return index
+    }
+
+    /// Wakes the nodes waiting on `recipient`'s inbox once this transaction commits.
+    func notifyInbox(_ recipient: String) throws(StoreError) {
+        try db.run("SELECT pg_notify('ura_inbox', ?)", [.text(recipient)])
+    }
+}
