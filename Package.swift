@@ -127,7 +127,7 @@ let package = Package(
         .target(name: "UraPostgresTestSupport", dependencies: ["UraTestSupport"], path: "Tests/PostgresSupport", swiftSettings: strict),
         .testTarget(name: "UraStorePostgresTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol", "UraStore", "UraStorePostgres", "UraStoreConformance",
-                                   "UraPostgresTestSupport"],
+                                   "UraPostgresTestSupport", "UraTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "UraProvisioningTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import UraBasics
+import UraJSON
+import UraModel
+import UraPostgresTestSupport
+import UraProtocol
+import UraStore
+import UraStoreConformance
+@testable import UraStorePostgres
+
+/// Two stores on one schema, as two `urad` nodes on one database: one ledger in one order, the same
+/// id at both at once is one message, and no delivery is leased by both.
+@Suite(.enabled(if: PostgresServer.available)) struct PostgresNodesTests {
+    static func node(_ storage: PostgresStorage, _ name: String) throws -> PostgresStore {
+        var options = PostgresStore.Options()
+        options.node = name
+        return try PostgresStore(url: storage.url, ledger: StoreFixture.ledger, options: options)
+    }
+
+    @Test func twoNodesKeepOneLedgerOneMessagePerIDAndNeverLeaseTwice() async throws {
+        let storage = try PostgresStorage()
+        let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
+        let fixture = try StoreFixture(storage: FixedStorage(store: a))
+        defer { a.close(); b.close(); storage.remove() }
+
+        // 120 messages split across the nodes, and 30 ids each submitted to both nodes at once.
+        let plain = (0..<120).map { _ in fixture.accepted() }
+        let twice = (0..<30).map { _ in fixture.accepted() }
+        let outcomes = try await withThrowingTaskGroup(of: (MessageID, CommitOutcome).self) { group in
+            for (i, message) in plain.enumerated() {
+                group.addTask { (message.metadata.id, try await (i % 2 == 0 ? a : b).commit(message)) }
+            }
+            for message in twice {
+                group.addTask { (message.metadata.id, try await a.commit(message)) }
+                group.addTask { (message.metadata.id, try await b.commit(message)) }
+            }
+            return try await group.reduce(into: [MessageID: [CommitOutcome]]()) { $0[$1.0, default: []].append($1.1) }
+        }
+        for message in plain {
+            guard case .committed = outcomes[message.metadata.id]?.first else { Issue.record("\(message.metadata.id) not committed"); continue }
+        }
+        for message in twice {
+            let both = outcomes[message.metadata.id] ?? []
+            let committed = both.filter { if case .committed = $0 { true } else { false } }
+            #expect(committed.count == 1, "\(both)")
+            #expect(both.contains(.duplicate(acceptedReceipt: message.acceptedReceipt)), "\(both)")
+        }
+        #expect(try a.ledgerSize() == 150)
+        #expect(try b.ledgerSize() == 150)
+
+        // Both nodes claim at once until nothing is due: every delivery exactly once.
+        let claimed = try await withThrowingTaskGroup(of: [DeliveryJob].self) { group in
+            for store in [a, b] {
+                group.addTask {
+                    var mine: [DeliveryJob] = []
+                    while true {
+                        let jobs = try await store.claimDue(ClaimRequest(now: fixture.start, limit: 7, perRecipientLimit: 1000,
+                                                                         leaseUntil: fixture.start.addingTimeInterval(60)))
+                        if jobs.isEmpty { return mine }
+                        mine += jobs
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let keys = claimed.map { "\($0.message) \($0.recipient)" }
+        #expect(keys.count == 300)
+        #expect(Set(keys).count == keys.count, "a delivery was leased twice")
+        let db = try storage.connection()
+        defer { db.close() }
+        #expect(try db.scalar("SELECT count(DISTINCT leased_by) FROM deliveries WHERE state = 'in_flight'")?.int ?? 0 >= 1)
+        #expect(try db.scalar("SELECT count(*) FROM deliveries WHERE leased_by IS NULL")?.int == 0)
+
+        try Self.verifyLedger(a)
+    }
+
+    /// A lease that lapses on one node (it died) is put back by the other and claimed again there.
+    @Test func aDeadNodesExpiredLeasesAreTakenOverByAnother() async throws {
+        let storage = try PostgresStorage()
+        let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
+        let fixture = try StoreFixture(storage: FixedStorage(store: b))
+        defer { a.close(); b.close(); storage.remove() }
+        let message = fixture.accepted(to: [StoreFixture.shelter])
+        _ = try await a.commit(message)
+        let leased = try await a.claimDue(ClaimRequest(now: fixture.start, limit: 10, perRecipientLimit: 10,
+                                                        leaseUntil: fixture.start.addingTimeInterval(30)))
+        #expect(leased.count == 1)
+        a.close()  // node a dies with the lease
+        let early = fixture.start.addingTimeInterval(29)
+        #expect(try await b.releaseExpiredLeases(now: early) == 0)
+        #expect(try await b.claimDue(ClaimRequest(now: early, limit: 10, perRecipientLimit: 10, leaseUntil: early.addingTimeInterval(30))).isEmpty)
+        let later = fixture.start.addingTimeInterval(30)
+        #expect(try await b.releaseExpiredLeases(now: later) == 1)
+        let retaken = try await b.claimDue(ClaimRequest(now: later, limit: 10, perRecipientLimit: 10, leaseUntil: later.addingTimeInterval(30)))
+        #expect(retaken.map(\.message) == [message.metadata.id])
+        #expect(retaken.first?.attempt == 2)
+        let db = try storage.connection()
+        defer { db.close() }
+        #expect(try db.scalar("SELECT leased_by FROM deliveries")?.string == "node-b")
+        try Self.verifyLedger(b)
+    }
+
+    /// Every entry is the RFC 9162 leaf hash of its leaf, carries its index and the previous entry's
+    /// hash, and the signed head's root is the Merkle root of them all.
+    static func verifyLedger(_ store: any Store) throws {
+        let size = try store.ledgerSize()
+        let entries = try store.ledgerEntries(from: 0, count: size)
+        #expect(entries.map(\.index) == Array(0..<size))
+        var previous = LedgerChain.genesis
+        let chain = LedgerChain(hash: StoreFixture.ledger.hash)
+        for entry in entries {
+            #expect(entry.hash == chain.leafHash(entry.leaf))
+            let leaf = try JSONValue(parsing: entry.leaf)
+            #expect(leaf["index"]?.numberValue == Double(entry.index))
+            #expect(leaf["prev"]?.stringValue == Hex.encode(previous), "entry \(entry.index) is not linked to the one before")
+            previous = entry.hash
+        }
+        let head = try #require(try store.signedHead())
+        #expect(head.treeSize == size)
+        #expect(head.root == MerkleTree(hash: StoreFixture.ledger.hash).root(entries.map(\.hash)[...]))
+    }
+}
