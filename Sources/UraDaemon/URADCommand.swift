@@ -25,7 +25,9 @@ public enum URADCommand {
       --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
       --demo           create a demo directory of agencies on first run (the default without --config)
       --check-config   load and check the configuration, keys, certificates and directory, say where the
-                       store is, and exit (0: fine, 78: not); changes nothing on disk
+                       store is (for PostgreSQL: connect and say its version, schema version and
+                       whether it is writable), and exit (0: fine, 78: not, 69: database unreachable);
+                       changes nothing
       --version        print the version
 
     Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
@@ -115,6 +117,8 @@ public enum URADCommand {
             }
             do {
                 for line in try Daemon.check(configuration) { say(line) }
+            } catch let unreachable as StoreUnreachable {
+                fail("\(unreachable)", code: 69)
             } catch {
                 fail("\(error)", code: 78)
             }
@@ -144,6 +148,8 @@ public enum URADCommand {
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: configuration, lock: lock)
+        } catch let unreachable as StoreUnreachable {
+            fail("\(unreachable)", code: 69)
         } catch {
             fail("\(error)", code: 78)
         }

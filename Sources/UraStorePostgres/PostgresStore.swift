@@ -95,10 +95,21 @@ final class PostgresReaderPool: Sendable {
         self.capacity = capacity
     }
 
+    /// Runs `body` on a pooled connection. A pooled connection whose server went away (restarted,
+    /// failed over) fails its first statement; the read is then tried once more on a new connection.
     func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         guard !idle.withLock({ $0.closed }) else { throw StoreError.unavailable("the store is shutting down") }
-        let connection: PostgresConnection
-        if let pooled = idle.withLock({ $0.connections.popLast() }) { connection = pooled } else { connection = try PostgresConnection(url: url) }
+        if let pooled = idle.withLock({ $0.connections.popLast() }) {
+            do {
+                return try read(on: pooled, body)
+            } catch {
+                guard case .unavailable = error, !pooled.isConnected else { throw error }
+            }
+        }
+        return try read(on: try PostgresConnection(url: url), body)
+    }
+
+    private func read<T>(on connection: PostgresConnection, _ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         defer {
             let keep = connection.isConnected && idle.withLock { pool in
                 guard !pool.closed, pool.connections.count < capacity else { return false }

@@ -140,7 +140,13 @@ final class PostgresWriter: @unchecked Sendable {
         let began = ContinuousClock.now
         let tx: PostgresTransaction
         do {
-            try connection.execute("BEGIN")
+            do {
+                try connection.execute("BEGIN")
+            } catch .unavailable where !connection.isConnected {
+                // The server went away since the last batch (restarted, failed over): nothing of
+                // this batch has run yet, so connect again (every host of the URL) and begin there.
+                try connection.execute("BEGIN")
+            }
             let head = try PostgresLedgerHead.lock(connection, tree: tree)
             tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
         } catch {

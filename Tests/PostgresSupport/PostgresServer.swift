@@ -114,6 +114,27 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// Creates an empty database of a new name on this server (with `psql`) and returns its name.
+    public func createDatabase() throws -> String {
+        let name = "ura_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        guard let psql = Self.tool("psql") else { throw Failure(description: "no psql found beside the server binaries or on PATH") }
+        let result = try ChildProcess.run(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user,
+                                                 "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
+        guard result.status == 0 else {
+            throw Failure(description: "CREATE DATABASE failed: \(String(decoding: result.errors, as: UTF8.self))")
+        }
+        return name
+    }
+
+    /// A PostgreSQL client program (`psql`, `pg_dump`): beside the server binaries, under
+    /// /usr/lib/postgresql/*/bin, or on PATH.
+    public static func tool(_ name: String) -> String? {
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).compactMap(Int.init).sorted(by: >)
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let candidates = (binaries.map { [$0] } ?? []) + versions.map { "/usr/lib/postgresql/\($0)/bin" } + path
+        return candidates.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// A port the kernel had free: bound on 127.0.0.1 with port 0, read, closed.
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -48,6 +48,8 @@ import UraStoreConformance
         #expect { _ = try store.ledgerSize() } throws: { if case .unavailable = $0 as? StoreError { true } else { false } }
 
         try await PostgresMigrationTests.onThread { Result { try server.start() } }.get()
+        // The pooled read connections lost their server; the first read reconnects by itself.
+        #expect(try store.ledgerSize() == 1)
         #expect(try await store.commit(lost) == .committed(ledgerIndex: 1))
         #expect(try await store.commit(first) == .duplicate(acceptedReceipt: first.acceptedReceipt))
         #expect(try store.ledgerSize() == 2)
