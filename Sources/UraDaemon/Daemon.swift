@@ -62,6 +62,14 @@ public final class Daemon: Sendable {
         gateway = Gateway(store: store, directory: DirectoryBook(loaded.snapshot), catalogue: loaded.catalogue, signer: signer,
                           transport: PushTransport(client: pushClient), clock: clock, calendar: loaded.calendar,
                           settings: configuration.gateway, events: events)
+        if let postgres = store as? PostgresStore {
+            // A message another node committed wakes the long polls this node holds.
+            let inbox = gateway.inbox
+            do { try postgres.listenForInbox { inbox.notify($0) } } catch {
+                store.close()
+                throw StoreUnreachable(description: "the PostgreSQL store cannot be reached (store.url): \(error)")
+            }
+        }
         services = ServiceStatus(metrics: events.metrics)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,

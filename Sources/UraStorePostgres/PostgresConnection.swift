@@ -94,7 +94,7 @@ package final class PostgresConnection: @unchecked Sendable {
 
     /// Notifications received so far (channel, payload), after reading what the socket holds.
     package func notifications() throws(StoreError) -> [(channel: String, payload: String)] {
-        let connection = try live()
+        let connection = try withoutReconnecting()
         guard PQconsumeInput(connection) == 1 else {
             throw StoreError.unavailable("lost the connection to PostgreSQL at \(target): \(Self.message(PQerrorMessage(connection)))")
         }
@@ -108,11 +108,19 @@ package final class PostgresConnection: @unchecked Sendable {
 
     /// Waits until the server sends something (a notification) or `timeout` passes; false on timeout.
     package func waitForInput(timeout: Duration) throws(StoreError) -> Bool {
-        let socket = PQsocket(try live())
+        let socket = PQsocket(try withoutReconnecting())
         guard socket >= 0 else { throw StoreError.unavailable("lost the connection to PostgreSQL at \(target)") }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         let millis = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return poll(&descriptor, 1, millis) > 0
+    }
+
+    /// The connection as it is: a listener must not be reset silently (it would no longer listen).
+    private func withoutReconnecting() throws(StoreError) -> OpaquePointer {
+        guard let connection = handle, PQstatus(connection) == CONNECTION_OK else {
+            throw StoreError.unavailable("lost the connection to PostgreSQL at \(target)")
+        }
+        return connection
     }
 
     private func live() throws(StoreError) -> OpaquePointer {

@@ -51,8 +51,26 @@ public final class PostgresStore: Store {
     public var writeRefusal: StoreError? { writer.refusal }
 
     public func close() {
+        listeners.withLock { all in
+            for listener in all { listener.stop() }
+            all.removeAll()
+        }
         writer.stop()
         readers.closeAll()
+    }
+
+    private let listeners = Mutex<[PostgresListener]>([])
+
+    /// Calls `wake` with the recipients of pull deliveries as they are committed, by this node or
+    /// any other on the database (`LISTEN ura_inbox`), so that a long poll held by this node wakes
+    /// for a message another node accepted. Listens before it returns; throws when the server
+    /// cannot be reached. Stops when the store closes.
+    public func listenForInbox(_ wake: @escaping @Sendable ([AgencyID]) -> Void) throws(StoreError) {
+        let listener = try PostgresListener(url: url, channel: "ura_inbox") { payloads in
+            let agencies = Set(payloads).compactMap { try? AgencyID($0) }
+            if !agencies.isEmpty { wake(agencies) }
+        }
+        listeners.withLock { $0.append(listener) }
     }
 
     func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {

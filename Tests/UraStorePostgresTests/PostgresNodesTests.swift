@@ -101,6 +101,26 @@ import UraStoreConformance
         try Self.verifyLedger(b)
     }
 
+    /// A message one node commits for a pull recipient wakes the other node's listener with that
+    /// recipient (LISTEN/NOTIFY), once the transaction commits; a push recipient wakes nobody.
+    @Test func aPullDeliveryCommittedOnOneNodeWakesTheOther() async throws {
+        let storage = try PostgresStorage()
+        let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
+        let fixture = try StoreFixture(storage: FixedStorage(store: a))
+        defer { a.close(); b.close(); storage.remove() }
+        let (woken, continuation) = AsyncStream.makeStream(of: [AgencyID].self)
+        try b.listenForInbox { continuation.yield($0) }
+        _ = try await a.commit(fixture.accepted(to: [StoreFixture.police], channels: [StoreFixture.police: .push]))
+        _ = try await a.commit(fixture.accepted(to: [StoreFixture.secretariat, StoreFixture.shelter],
+                                                channels: [StoreFixture.secretariat: .pull, StoreFixture.shelter: .push]))
+        var iterator = woken.makeAsyncIterator()
+        #expect(await iterator.next() == [StoreFixture.secretariat])
+        // After the store closes its listener is gone: nothing more arrives, and close does not hang.
+        b.close()
+        continuation.finish()
+        #expect(await iterator.next() == nil)
+    }
+
     /// Every entry is the RFC 9162 leaf hash of its leaf, carries its index and the previous entry's
     /// hash, and the signed head's root is the Merkle root of them all.
     static func verifyLedger(_ store: any Store) throws {
