@@ -112,4 +112,60 @@ import UraProtocol
         await b.stopOffPool()
         await s.close()
     }
+
+    /// A node killed (SIGKILL) while it holds inbox leases: the other node does not hand those
+    /// messages out while the leases run, then puts them back and delivers each once more.
+    @Test(.timeLimit(.minutes(5))) func aKilledNodesLeasesAreTakenOverByTheOther() async throws {
+        let server = try PostgresServer.shared()
+        let lease = 15.0
+        let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try server.createDatabase()),
+                   "URA_INBOX__LEASE_SECONDS": String(Int(lease))]
+        let s = try await Scenario.start(environment: env)
+        let secondData = s.root.appendingPathComponent("data-b")
+        try FileManager.default.copyItem(at: s.data, to: secondData)
+        let b = try await RunningDaemon.start(dataDirectory: secondData, environment: env)
+        let sender = "al.mepj.mission.it-rome", recipient = "al.mpb.secretariat"
+        var ids: Set<String> = []
+        for i in 0..<8 {
+            let reference = String(format: "AL-2026-%06d", 900 + i)
+            let id = MessageID.random()
+            let bytes = try s.seal(as: sender, type: "return.found-abroad", to: [recipient], caseReference: reference, subject: .child,
+                                   form: try s.example("return.found-abroad", caseReference: reference), id: id)
+            #expect(try Self.curl(s, s.daemon.url, sender, "POST", "/v1/messages", body: bytes).status == 202)
+            ids.insert(id.rawValue)
+        }
+        let leasedAt = Date()
+        let first = try await Processes.offPool { try Self.curl(s, s.daemon.url, recipient, "GET", "/v1/inbox?limit=100") }
+        #expect(Set((first.body?["messages"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }) == ids)
+        s.daemon.process.signal(SIGKILL)
+        s.daemon.process.wait()
+
+        // While the dead node's leases run, the other node hands none of them out.
+        let during = try await Processes.offPool { try Self.curl(s, b.url, recipient, "GET", "/v1/inbox?limit=100") }
+        if Date().timeIntervalSince(leasedAt) < lease - 1 {
+            #expect(during.status == 200 && during.body?["messages"]?.arrayValue?.isEmpty == true, "\(during.raw)")
+        }
+        // Then it takes them over: each message once more, as a second attempt.
+        var again: [String: Int] = [:]
+        let key = try s.signingKey(recipient)
+        // Polled off the cooperative pool (curl blocks); the bound is for a broken build only.
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(180)
+        var done = false
+        while !done && clock.now < deadline {
+            let reply = try await Processes.offPool { try Self.curl(s, b.url, recipient, "GET", "/v1/inbox?limit=100&wait=2") }
+            for item in reply.body?["messages"]?.arrayValue ?? [] {
+                let text = try #require(item["id"]?.stringValue), digest = try #require(item["digest"]?.stringValue)
+                let id = try MessageID(text)
+                again[text, default: 0] += 1
+                #expect(item["attempt"]?.intValue == 2, "\(item)")
+                let receipt = try MessageComposer.deliveredReceipt(for: id, digest: digest, by: AgencyID(recipient), key: key)
+                let ack = try await Processes.offPool { try Self.curl(s, b.url, recipient, "POST", "/v1/inbox/\(id)/ack", body: receipt) }
+                #expect(ack.status == 200, "\(ack.raw)")
+            }
+            done = Set(again.keys) == ids
+        }
+        #expect(done && again.values.allSatisfy { $0 == 1 }, "\(again)")
+        await b.stopOffPool()
+        await s.close()
+    }
 }
