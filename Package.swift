@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(name: "ura-bench",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
-                                         "UraClient", "UraProvisioning", "UraLoad"],
+                                         "UraClient", "UraProvisioning", "UraLoad", "UraStorePostgres"],
                           path: "Benchmarks/ura-bench", swiftSettings: strict),
 
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
