@@ -48,7 +48,29 @@ public final class PostgresServer: @unchecked Sendable {
     public init(settings: [String: String] = [:]) throws {
         guard let binaries = Self.binaries else { throw Failure(description: "no PostgreSQL server binaries") }
         self.binaries = binaries
-        directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("ura-pg-\(UUID().uuidString.prefix(8))")
+        directory = try Self.makeDirectory()
+        port = try Self.freePort()
+        self.settings = settings
+        try runAsServerUser("initdb", ["-D", dataDirectory, "-U", user, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        try start()
+    }
+
+    /// A streaming standby of `primary`, made with `pg_basebackup -R` (its `primary_conninfo` names
+    /// it `name`, for the primary's `synchronous_standby_names`), started on a port of its own.
+    public init(standbyOf primary: PostgresServer, name: String, settings: [String: String] = [:]) throws {
+        guard let binaries = Self.binaries else { throw Failure(description: "no PostgreSQL server binaries") }
+        self.binaries = binaries
+        directory = try Self.makeDirectory()
+        port = try Self.freePort()
+        self.settings = settings
+        guard let basebackup = Self.tool("pg_basebackup") else { throw Failure(description: "no pg_basebackup") }
+        try runAsServerUser(basebackup, ["-D", dataDirectory, "-R", "-X", "stream", "--no-sync",
+                                         "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
+        try start()
+    }
+
+    private static func makeDirectory() throws -> URL {
+        let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("ura-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
         if getuid() == 0 {
             guard let owner = getpwnam("postgres") else {
@@ -57,10 +79,18 @@ public final class PostgresServer: @unchecked Sendable {
             chown(directory.path, owner.pointee.pw_uid, owner.pointee.pw_gid)
         }
         chmod(directory.path, 0o700)
-        port = try Self.freePort()
-        self.settings = settings
-        try runAsServerUser("initdb", ["-D", dataDirectory, "-U", user, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
-        try start()
+        return directory
+    }
+
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`: no checkpoint).
+    public func crash() throws {
+        try runAsServerUser("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
+        lock.withLock { running = false }
+    }
+
+    /// Promotes a standby to primary and waits until it takes writes.
+    public func promote() throws {
+        try runAsServerUser("pg_ctl", ["-D", dataDirectory, "-w", "promote"])
     }
 
     private let settings: [String: String]
@@ -104,7 +134,7 @@ public final class PostgresServer: @unchecked Sendable {
     public var log: String { (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? "" }
 
     private func runAsServerUser(_ program: String, _ arguments: [String]) throws {
-        let executable = "\(binaries)/\(program)"
+        let executable = program.hasPrefix("/") ? program : "\(binaries)/\(program)"
         let result = getuid() == 0
             ? try ChildProcess.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
             : try ChildProcess.run(executable, arguments)
