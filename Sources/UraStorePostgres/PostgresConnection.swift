@@ -68,6 +68,16 @@ package final class PostgresConnection: @unchecked Sendable {
         try check(result, sql: sql)
     }
 
+    /// Runs one or more statements without parameters in one round trip and calls `row` for every
+    /// row of the last one's result (`BEGIN; SELECT …`).
+    package func simpleQuery(_ sql: String, row: (PostgresRow) throws(StoreError) -> Void) throws(StoreError) {
+        let connection = try live()
+        let result = PQexec(connection, sql)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        for index in 0..<PQntuples(result) { try row(PostgresRow(result: result, row: index)) }
+    }
+
     /// Runs `sql` with `values` and calls `row` for every row of the result.
     package func query(_ sql: String, _ values: [PostgresValue] = [], row: (PostgresRow) throws(StoreError) -> Void) throws(StoreError) {
         let result = try executePrepared(sql, values)
@@ -279,6 +289,12 @@ package enum PostgresValue: Sendable, Equatable {
         default: nil
         }
     }
+    /// A `text[]` parameter (cast it in the SQL: `?::text[]`), each element quoted.
+    package static func textArray(_ items: [String]) -> PostgresValue {
+        .text("{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}")
+    }
+
     /// PostgreSQL's text form of a boolean.
     package var bool: Bool { string == "t" || string == "true" }
 }

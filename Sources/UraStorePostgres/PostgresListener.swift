@@ -30,7 +30,7 @@ final class PostgresListener: @unchecked Sendable {
     private static func listen(url: String, channel: String) throws(StoreError) -> PostgresConnection {
         let connection = try PostgresConnection(url: url)
         do {
-            try connection.execute("LISTEN \(channel)")
+            try connection.execute("LISTEN \"\(channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
         } catch {
             connection.close()
             throw error

@@ -16,20 +16,18 @@ extension PostgresStore {
             try tx.appendLedger(LedgerEvent(.deadlineOverdue, at: at, message: m.id, data: ["deadline": .string(id)]), messageSeq: seq)
         }
 
-        // Runs for every message: one equality probe per open state, sorted here (as the SQLite store does).
+        // Runs for every message: one query for the open and overdue deadlines it may meet.
         var matches: [(id: String, series: String, due: Date)] = []
-        for state in ["'open'", "'overdue'"] {
-            try tx.db.query("""
-                SELECT id, series, due_at FROM deadlines
-                WHERE case_ref = ?1 AND state = \(state)
-                  AND expected @> jsonb_build_array(?2::text)
-                  AND (responsible_kinds = '[]'::jsonb OR responsible_kinds @> jsonb_build_array(?3::text))
-                  AND (?4::text IS NULL OR trigger_id = ?4::text
-                       OR EXISTS (SELECT 1 FROM deadline_triggers t WHERE t.deadline_id = deadlines.id AND t.trigger_id = ?4::text))
-                """, [.text(m.caseReference.rawValue), .text(m.type.rawValue), .text(message.senderKind.rawValue),
-                      m.inReplyTo.map { .text($0.rawValue) } ?? .null]) { (row) throws(StoreError) in
-                matches.append((row[0].string ?? "", row[1].string ?? "", row[2].date ?? at))
-            }
+        try tx.db.query("""
+            SELECT id, series, due_at FROM deadlines
+            WHERE case_ref = ?1 AND state IN ('open', 'overdue')
+              AND expected @> jsonb_build_array(?2::text)
+              AND (responsible_kinds = '[]'::jsonb OR responsible_kinds @> jsonb_build_array(?3::text))
+              AND (?4::text IS NULL OR trigger_id = ?4::text
+                   OR EXISTS (SELECT 1 FROM deadline_triggers t WHERE t.deadline_id = deadlines.id AND t.trigger_id = ?4::text))
+            """, [.text(m.caseReference.rawValue), .text(m.type.rawValue), .text(message.senderKind.rawValue),
+                  m.inReplyTo.map { .text($0.rawValue) } ?? .null]) { (row) throws(StoreError) in
+            matches.append((row[0].string ?? "", row[1].string ?? "", row[2].date ?? at))
         }
         matches.sort { ($0.due, $0.id) < ($1.due, $1.id) }
         var seenSeries = Set<String>()

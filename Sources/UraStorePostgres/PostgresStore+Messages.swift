@@ -12,21 +12,34 @@ extension PostgresStore {
         let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
         let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
         let accepted = PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt))
+        let recipientNames = m.to.map(\.rawValue)
+        let channelNames = m.to.map { (message.channels[$0] ?? .pull).rawValue }
+        let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
         return try await writer.perform { tx throws(StoreError) in
-            let ledgerIndex = tx.head.nextIndex
-            // Insert first and look only when the id is taken: the common case costs one lookup, not two.
+            // The message, its ledger entry and its deliveries in one statement (one round trip): the
+            // entry and the deliveries are inserted only when the message is (a new id).
+            let entry = tx.nextEntry(accepted)
+            let ledgerIndex = entry.index
             var inserted: Int64?
             try tx.db.query("""
-                INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
-                    participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq
+                WITH m AS (
+                    INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
+                        participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                    ON CONFLICT (id) DO NOTHING RETURNING seq),
+                l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),
+                d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
+                      SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?13
+                      FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
+                SELECT seq FROM m
                 """, [
                     .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
                     .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
                     m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
                     participants.map { .text($0) } ?? .null,
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
-                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
+                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), .blob(entry.leaf), .blob(entry.hash),
+                    .integer(m.priority.rank), PostgresValue.textArray(recipientNames), PostgresValue.textArray(channelNames),
                 ]) { (row) throws(StoreError) in inserted = row[0].int64 }
             guard let seq = inserted else {
                 var existing: (digest: String, receipt: [UInt8])?
@@ -37,17 +50,8 @@ extension PostgresStore {
                 return existing.digest == message.digest
                     ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
             }
-            let appended = try tx.appendLedger(accepted, messageSeq: seq)
-            precondition(appended == ledgerIndex, "the ledger index recorded with the message must be its entry's")
-            for recipient in m.to {
-                let channel = message.channels[recipient] ?? .pull
-                try tx.db.run("""
-                    INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
-                    VALUES (?, ?, ?, 'pending', ?, ?, ?)
-                    """, [.integer(seq), .text(recipient.rawValue), .text(channel.rawValue),
-                          .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
-                if channel == .pull { try tx.notifyInbox(recipient.rawValue) }
-            }
+            try tx.advance(entry.hash)
+            for recipient in pull { tx.notifyInbox(recipient) }
             try Self.applyDeadlines(tx, message, seq: seq)
             return .committed(ledgerIndex: ledgerIndex)
         }

@@ -27,6 +27,10 @@ public final class PostgresStore: Store {
     let readers: PostgresReaderPool
     /// Where the store connects, without the password ("db1 port 5432").
     public let target: String
+    /// The channel on which committed pull deliveries are notified: `ura_inbox`, or
+    /// `ura_inbox_<schema>` for a store in another schema than `public` (notifications are per
+    /// database, not per schema).
+    let inboxChannel: String
 
     /// Connects to `url` (a libpq URI such as `postgresql://ura@db1,db2/ura?target_session_attrs=read-write`),
     /// brings the schema up to date and starts the writer. Throws `unavailable` naming the hosts and
@@ -38,8 +42,11 @@ public final class PostgresStore: Store {
         let connection = try PostgresConnection(url: url)
         do {
             try PostgresMigrations.apply(to: connection)
+            let schema = try connection.scalar("SELECT current_schema()")?.string ?? "public"
+            inboxChannel = schema == "public" ? "ura_inbox" : "ura_inbox_\(schema)"
             ledgerTree = MerkleTree(hash: ledger.hash)
-            writer = try PostgresWriter(connection: connection, ledger: ledger, node: options.node, maxBatch: options.maxBatch)
+            writer = try PostgresWriter(connection: connection, ledger: ledger, node: options.node, maxBatch: options.maxBatch,
+                                        inboxChannel: inboxChannel)
         } catch {
             connection.close()
             throw error
@@ -66,7 +73,7 @@ public final class PostgresStore: Store {
     /// for a message another node accepted. Listens before it returns; throws when the server
     /// cannot be reached. Stops when the store closes.
     public func listenForInbox(_ wake: @escaping @Sendable ([AgencyID]) -> Void) throws(StoreError) {
-        let listener = try PostgresListener(url: url, channel: "ura_inbox") { payloads in
+        let listener = try PostgresListener(url: url, channel: inboxChannel) { payloads in
             let agencies = Set(payloads).compactMap { try? AgencyID($0) }
             if !agencies.isEmpty { wake(agencies) }
         }

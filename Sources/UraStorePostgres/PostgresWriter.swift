@@ -29,8 +29,12 @@ final class PostgresWriter: @unchecked Sendable {
     /// Why every write fails: the stored ledger head did not check out when the store opened.
     let refusal: StoreError?
 
-    init(connection: PostgresConnection, ledger: LedgerConfiguration, node: String, maxBatch: Int) throws(StoreError) {
+    /// The channel pull deliveries are notified on (`PostgresStore.inboxChannel`).
+    let inboxChannel: String
+
+    init(connection: PostgresConnection, ledger: LedgerConfiguration, node: String, maxBatch: Int, inboxChannel: String) throws(StoreError) {
         self.connection = connection
+        self.inboxChannel = inboxChannel
         self.ledger = ledger
         self.chain = LedgerChain(hash: ledger.hash)
         self.tree = MerkleTree(hash: ledger.hash)
@@ -140,14 +144,14 @@ final class PostgresWriter: @unchecked Sendable {
         let began = ContinuousClock.now
         let tx: PostgresTransaction
         do {
+            let head: PostgresLedgerHead
             do {
-                try connection.execute("BEGIN")
+                head = try PostgresLedgerHead.begin(connection, tree: tree)
             } catch .unavailable where !connection.isConnected {
                 // The server went away since the last batch (restarted, failed over): nothing of
                 // this batch has run yet, so connect again (every host of the URL) and begin there.
-                try connection.execute("BEGIN")
+                head = try PostgresLedgerHead.begin(connection, tree: tree)
             }
-            let head = try PostgresLedgerHead.lock(connection, tree: tree)
             tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
         } catch {
             if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
@@ -178,6 +182,10 @@ final class PostgresWriter: @unchecked Sendable {
         }
         do {
             if tx.head.nextIndex != startSize { try signHead(tx.head) }
+            if !tx.inboxNotifications.isEmpty {
+                try connection.run("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
+                                   [.text(inboxChannel), PostgresValue.textArray(tx.inboxNotifications.sorted())])
+            }
             let committing = ContinuousClock.now
             try connection.execute("COMMIT")
             let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
@@ -209,8 +217,8 @@ final class PostgresWriter: @unchecked Sendable {
     private func signHead(_ head: PostgresLedgerHead) throws(StoreError) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
-        try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, signed = ? WHERE id = 1",
-                           [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(signed)])
+        try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, last_hash = ?, signed = ? WHERE id = 1",
+                           [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(head.lastHash), .blob(signed)])
     }
 }
 
@@ -229,24 +237,20 @@ struct PostgresLedgerHead: Sendable {
     var lastHash: [UInt8]
     var frontier: MerkleFrontier
 
-    /// Locks the head row for this transaction (other nodes' batches wait here) and reads it.
-    static func lock(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
-        var stored: (size: Int, frontier: [UInt8])?
-        try db.query("SELECT tree_size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE") { (row) throws(StoreError) in
-            stored = (row[0].int ?? -1, row[1].bytes ?? [])
+    /// Begins the batch's transaction and, in the same round trip, locks the head row (other nodes'
+    /// batches wait here) and reads it with the last entry's hash.
+    static func begin(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+        // Only columns of the locked row: READ COMMITTED reads the row again once the lock is
+        // granted, but a subquery here would still see the snapshot from before the wait.
+        var stored: (size: Int, frontier: [UInt8], lastHash: [UInt8])?
+        try db.simpleQuery("BEGIN; SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE") { (row) throws(StoreError) in
+            stored = (row[0].int ?? -1, row[1].bytes ?? [], row[2].bytes ?? [])
         }
         guard let stored else { throw StoreError.corrupt("the ledger_head row is missing") }
         guard let frontier = MerkleFrontier(size: stored.size, serialized: stored.frontier) else {
             throw StoreError.corrupt("the ledger head's frontier is unreadable")
         }
-        var head = PostgresLedgerHead(nextIndex: stored.size, lastHash: LedgerChain.genesis, frontier: frontier)
-        if stored.size > 0 {
-            guard let hash = try db.scalar("SELECT hash FROM ledger WHERE idx = ?", [.integer(Int64(stored.size - 1))])?.bytes else {
-                throw StoreError.corrupt("the ledger head covers \(stored.size) entries but entry \(stored.size - 1) is missing")
-            }
-            head.lastHash = hash
-        }
-        return head
+        return PostgresLedgerHead(nextIndex: stored.size, lastHash: stored.lastHash, frontier: frontier)
     }
 
     /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
@@ -266,6 +270,9 @@ struct PostgresLedgerHead: Sendable {
         guard verify(signed, stored.size, stored.root) else {
             return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
         }
+        let lastHash = try db.scalar("SELECT last_hash FROM ledger_head WHERE id = 1")?.bytes
+        let lastEntry = try db.scalar("SELECT hash FROM ledger WHERE idx = ?", [.integer(Int64(entries - 1))])?.bytes
+        guard lastHash == lastEntry else { return "the ledger head's last hash is not the hash of the last entry" }
         return nil
     }
 }
@@ -293,23 +300,37 @@ final class PostgresTransaction: @unchecked Sendable {
     }
 
     func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
-        let index = head.nextIndex
-        let leaf = event.leaf(index: index, previous: head.lastHash)
-        let hash = chain.leafHash(leaf)
+        let next = nextEntry(event)
         try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
-                   [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
-        head.nextIndex = index + 1
+                   [.integer(Int64(next.index)), .blob(next.leaf), .blob(next.hash), messageSeq.map { .integer($0) } ?? .null])
+        try advance(next.hash)
+        return next.index
+    }
+
+    /// The next entry for `event` (its index, leaf and hash), not yet stored: for a statement that
+    /// inserts it with other rows; `advance` then moves the head past it.
+    func nextEntry(_ event: PreparedLedgerEvent) -> (index: Int, leaf: [UInt8], hash: [UInt8]) {
+        let leaf = event.leaf(index: head.nextIndex, previous: head.lastHash)
+        return (head.nextIndex, leaf, chain.leafHash(leaf))
+    }
+
+    /// Moves the head past the entry of `hash` just stored, keeping the subtrees it completes.
+    func advance(_ hash: [UInt8]) throws(StoreError) {
+        head.nextIndex += 1
         head.lastHash = hash
         let completed = head.frontier.append(hash, tree: tree)
         for node in completed where node.height >= PostgresStore.lowestStoredNode {
             try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",
                        [.integer(Int64(node.height)), .integer(Int64(head.frontier.size - (1 << node.height))), .blob(node.hash)])
         }
-        return index
     }
 
+    /// Recipients of pull deliveries committed in this batch: one `NOTIFY ura_inbox` each, sent
+    /// just before COMMIT (PostgreSQL delivers them when it commits).
+    var inboxNotifications: Set<String> = []
+
     /// Wakes the nodes waiting on `recipient`'s inbox once this transaction commits.
-    func notifyInbox(_ recipient: String) throws(StoreError) {
-        try db.run("SELECT pg_notify('ura_inbox', ?)", [.text(recipient)])
+    func notifyInbox(_ recipient: String) {
+        inboxNotifications.insert(recipient)
     }
 }

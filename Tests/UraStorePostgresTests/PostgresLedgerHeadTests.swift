@@ -13,6 +13,7 @@ import UraStoreConformance
             ("DELETE FROM ledger WHERE idx = (SELECT max(idx) FROM ledger)", "covers 4 entries but 3 are stored"),
             ("UPDATE ledger_head SET signed = '\\x00'", "not signed by this gateway's key"),
             ("UPDATE ledger_head SET frontier = '\\x02\(String(repeating: "00", count: 32))'", "frontier does not lead to its signed root"),
+            ("UPDATE ledger_head SET last_hash = '\\x\(String(repeating: "11", count: 32))'", "last hash is not the hash of the last entry"),
         ]
         for (edit, problem) in edits {
             let storage = try PostgresStorage()

@@ -69,8 +69,9 @@ CREATE TABLE receipts (
 );
 CREATE INDEX receipts_sender ON receipts (sender, seq);
 
--- The hash-linked ledger (RFC 9162 leaves) and its one head: the next index is tree_size, the
--- frontier continues the Merkle tree, signed is the gateway's tree head (NULL while empty).
+-- The hash-linked ledger (RFC 9162 leaves) and its one head: the next index is tree_size, last_hash
+-- the hash of the entry before it, the frontier continues the Merkle tree, signed is the gateway's
+-- tree head (NULL while empty). A batch reads the head with the lock it takes on it.
 CREATE TABLE ledger (
     idx bigint PRIMARY KEY,
     leaf bytea NOT NULL,
@@ -84,9 +85,11 @@ CREATE TABLE ledger_head (
     tree_size bigint NOT NULL,
     root bytea NOT NULL,
     frontier bytea NOT NULL,
+    last_hash bytea NOT NULL,
     signed bytea
 );
-INSERT INTO ledger_head (id, tree_size, root, frontier, signed) VALUES (1, 0, '\x', '\x', NULL);
+INSERT INTO ledger_head (id, tree_size, root, frontier, last_hash, signed)
+    VALUES (1, 0, '\x', '\x', '\x0000000000000000000000000000000000000000000000000000000000000000', NULL);
 
 -- The roots of the ledger's perfect subtrees of 64 entries and more, for proofs in O(log n).
 CREATE TABLE ledger_nodes (
