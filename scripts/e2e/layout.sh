@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The module layout holds (docs/architecture.md): every library target builds alone, and `ura`, which
-# a consular officer runs on a laptop, links neither SQLite nor the gateway's server, store or daemon.
+# a consular officer runs on a laptop, links neither SQLite, libpq nor the gateway's server, store or daemon.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 targets=(UraBasics UraJSON UraModel UraSchema UraCrypto UraProtocol UraHTTPCore UraHTTPServer UraHTTPClient UraStore UraStoreSQLite
-         UraGatewayCore UraGatewayAPI UraDaemon UraClient UraProvisioning UraCLI)
+         UraGatewayCore UraGatewayAPI UraDaemon UraClient UraProvisioning UraCLI UraStorePostgres)
 for t in "${targets[@]}"; do
   swift build --target "$t" --explicit-target-dependency-import-check=error -q || { echo "layout: $t does not build alone" >&2; exit 1; }
 done
@@ -12,8 +12,9 @@ swift build --product ura -q
 ura="$(swift build --show-bin-path)/ura"
 failed=0
 if ldd "$ura" | grep -q libsqlite3; then echo "layout: ura links libsqlite3" >&2; failed=1; fi
+if ldd "$ura" | grep -q libpq; then echo "layout: ura links libpq" >&2; failed=1; fi
 # Swift mangles a module's name into its symbols: none of the server side's may be in ura.
-for module in UraStoreSQLite UraStore UraHTTPServer UraGatewayCore UraGatewayAPI UraDaemon; do
+for module in UraStoreSQLite UraStore UraHTTPServer UraGatewayCore UraGatewayAPI UraDaemon UraStorePostgres; do
   count=$(nm "$ura" | grep -c "${#module}${module}" || true)
   if (( count > 0 )); then echo "layout: ura carries $count symbols of $module" >&2; failed=1; fi
 done
