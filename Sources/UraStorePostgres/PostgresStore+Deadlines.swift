@@ -6,7 +6,21 @@ import UraStore
 
 extension PostgresStore {
     /// Meets, reports and arms deadlines for a message being committed (inside its transaction).
-    static func applyDeadlines(_ tx: PostgresTransaction, _ message: AcceptedMessage, seq: Int64) throws(StoreError) {
+    /// The open and overdue deadlines `message` may meet (before its own changes): the condition
+    /// `commit` also runs in its insert statement, parameters ?3 (type), ?6 (case), ?10 (in reply
+    /// to) and ?23 (the sender's kind).
+    static let meetableDeadlines = """
+        SELECT id, series, due_at FROM deadlines
+        WHERE case_ref = ?6 AND state IN ('open', 'overdue')
+          AND expected @> jsonb_build_array(?3::text)
+          AND (responsible_kinds = '[]'::jsonb OR responsible_kinds @> jsonb_build_array(?23::text))
+          AND (?10::text IS NULL OR trigger_id = ?10::text
+               OR EXISTS (SELECT 1 FROM deadline_triggers t WHERE t.deadline_id = deadlines.id AND t.trigger_id = ?10::text))
+        """
+
+    /// `matches`: what `meetableDeadlines` found for this message (read with its insert).
+    static func applyDeadlines(_ tx: PostgresTransaction, _ message: AcceptedMessage, seq: Int64,
+                               matches found: [(id: String, series: String, due: Date)]) throws(StoreError) {
         let m = message.metadata
         let at = message.acceptedAt
         for id in message.deadlines.reportOverdue {
@@ -16,19 +30,7 @@ extension PostgresStore {
             try tx.appendLedger(LedgerEvent(.deadlineOverdue, at: at, message: m.id, data: ["deadline": .string(id)]), messageSeq: seq)
         }
 
-        // Runs for every message: one query for the open and overdue deadlines it may meet.
-        var matches: [(id: String, series: String, due: Date)] = []
-        try tx.db.query("""
-            SELECT id, series, due_at FROM deadlines
-            WHERE case_ref = ?1 AND state IN ('open', 'overdue')
-              AND expected @> jsonb_build_array(?2::text)
-              AND (responsible_kinds = '[]'::jsonb OR responsible_kinds @> jsonb_build_array(?3::text))
-              AND (?4::text IS NULL OR trigger_id = ?4::text
-                   OR EXISTS (SELECT 1 FROM deadline_triggers t WHERE t.deadline_id = deadlines.id AND t.trigger_id = ?4::text))
-            """, [.text(m.caseReference.rawValue), .text(m.type.rawValue), .text(message.senderKind.rawValue),
-                  m.inReplyTo.map { .text($0.rawValue) } ?? .null]) { (row) throws(StoreError) in
-            matches.append((row[0].string ?? "", row[1].string ?? "", row[2].date ?? at))
-        }
+        var matches = found
         matches.sort { ($0.due, $0.id) < ($1.due, $1.id) }
         var seenSeries = Set<String>()
         for match in matches where seenSeries.insert(match.series).inserted {

@@ -17,10 +17,12 @@ extension PostgresStore {
         let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
         return try await writer.perform { tx throws(StoreError) in
             // The message, its ledger entry and its deliveries in one statement (one round trip): the
-            // entry and the deliveries are inserted only when the message is (a new id).
+            // entry and the deliveries are inserted only when the message is (a new id); the same
+            // statement reads the deadlines the message may meet.
             let entry = tx.nextEntry(accepted)
             let ledgerIndex = entry.index
             var inserted: Int64?
+            var deadlines: [(id: String, series: String, due: Date)] = []
             try tx.db.query("""
                 WITH m AS (
                     INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
@@ -31,7 +33,8 @@ extension PostgresStore {
                 d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
                       SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?13
                       FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
-                SELECT seq FROM m
+                SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
+                FROM (SELECT 1) AS one LEFT JOIN (\(Self.meetableDeadlines)) AS dl ON true
                 """, [
                     .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
                     .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
@@ -40,7 +43,11 @@ extension PostgresStore {
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), .blob(entry.leaf), .blob(entry.hash),
                     .integer(m.priority.rank), PostgresValue.textArray(recipientNames), PostgresValue.textArray(channelNames),
-                ]) { (row) throws(StoreError) in inserted = row[0].int64 }
+                    .text(message.senderKind.rawValue),
+                ]) { (row) throws(StoreError) in
+                    inserted = row[0].int64
+                    if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
+                }
             guard let seq = inserted else {
                 var existing: (digest: String, receipt: [UInt8])?
                 try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
@@ -52,7 +59,7 @@ extension PostgresStore {
             }
             try tx.advance(entry.hash)
             for recipient in pull { tx.notifyInbox(recipient) }
-            try Self.applyDeadlines(tx, message, seq: seq)
+            try Self.applyDeadlines(tx, message, seq: seq, matches: deadlines)
             return .committed(ledgerIndex: ledgerIndex)
         }
     }
