@@ -50,11 +50,15 @@ enum PostgresBench {
             }
             let result = try commits(stores, count: count, concurrency: concurrency)
             let batches = stores.reduce(0) { $0 + $1.commitStatistics.batches }
+            let inTransaction = stores.reduce(0.0) { $0 + $1.commitStatistics.transactionSeconds }
+            let committing = stores.reduce(0.0) { $0 + $1.commitStatistics.commitSeconds }
             for store in stores { store.close() }
             try setup.execute("DROP SCHEMA \(schema) CASCADE")
             report(suite: "postgres", case: "postgres-\(nodes)-node\(nodes == 1 ? "" : "s")-c\(concurrency)", rate: result.rate, unit: "msg/s",
                    extra: ["p99_ms": String(format: "%.2f", result.p99 * 1000),
                            "avg_batch": String(format: "%.1f", Double(count) / Double(max(1, batches))),
+                           "batch_ms": String(format: "%.2f", 1000 * inTransaction / Double(max(1, batches))),
+                           "commit_ms": String(format: "%.2f", 1000 * committing / Double(max(1, batches))),
                            "vs_sqlite": String(format: "%.0f%%", 100 * result.rate / sqliteResult.rate),
                            "vs_anchor": String(format: "%.0f%%", 100 * result.rate / anchor.rate)])
         }
