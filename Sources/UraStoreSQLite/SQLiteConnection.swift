@@ -38,7 +38,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// locks and shared memory by the file's inode, so a handle left open on a database whose
     /// directory is then deleted can meet a new database that reuses the inode (in tests, that
     /// showed up as one store reading another's rows and as "disk I/O error").
-    func close() {
+    package func close() {
         guard let db = handle else { return }
         cache.removeAll()
         sqlite3_close_v2(db)

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import UraGatewayTestSupport
 @testable import UraDaemon
+import UraClient
+import UraJSON
 import UraModel
 import UraPostgresTestSupport
 @testable import UraProvisioning
@@ -95,5 +97,71 @@ import UraPostgresTestSupport
         let again = try s.curl("al.mpb.secretariat", "GET", "/v1/inbox?wait=2")
         #expect(inbox.body?["messages"]?.arrayValue?.count == 2, "\(String(describing: inbox.body).prefix(300)) \(String(describing: again.body).prefix(600))")
         await s.close()
+    }
+
+    /// A country on SQLite moves to PostgreSQL: `urad --migrate-store` copies the stopped gateway's
+    /// store, the agencies' audit sees the same ledger (and its head) continue on PostgreSQL, and
+    /// the messages, their states and the receipts feed come along. A database that already holds
+    /// Ura data is refused; one that does not answer is exit 69.
+    @Test(.timeLimit(.minutes(4))) func migrateStoreMovesACountryFromSQLiteToPostgres() async throws {
+        let server = try PostgresServer.shared()
+        let url = server.url(database: try server.createDatabase())
+        let s = try await Scenario.start()
+        let mission = "al.mepj.mission.it-rome", secretariat = "al.mpb.secretariat"
+        func send(_ reference: String) throws -> MessageID {
+            let id = MessageID.random()
+            let bytes = try s.seal(as: mission, type: "return.found-abroad", to: [secretariat], caseReference: reference, subject: .child,
+                                   form: try s.example("return.found-abroad", caseReference: reference), id: id)
+            #expect(try s.curl(mission, "POST", "/v1/messages", body: bytes).status == 202)
+            return id
+        }
+        let first = try send("AL-2026-000051"), second = try send("AL-2026-000052")
+        // The secretariat fetches and acknowledges the first (a delivered receipt in the feed).
+        let inbox = try s.curl(secretariat, "GET", "/v1/inbox?limit=1")
+        let item = try #require(inbox.body?["messages"]?[0])
+        #expect(item["id"]?.stringValue == first.rawValue)
+        let receipt = try MessageComposer.deliveredReceipt(for: first, digest: try #require(item["digest"]?.stringValue),
+                                                           by: AgencyID(secretariat), key: try s.signingKey(secretariat))
+        #expect(try s.curl(secretariat, "POST", "/v1/inbox/\(first)/ack", body: receipt).status == 200)
+        let before = try await s.uraOffPool(secretariat, ["audit", "--json"])
+        #expect(before.status == 0, "\(before)")
+        let size = try s.ledgerSize()
+        await s.daemon.stopOffPool()
+
+        let migrated = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store", "postgres:\(url)"],
+                                                      environment: ["URA_LOG_LEVEL": "warning"])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout.contains("2 messages") && migrated.stdout.contains("ledger: \(size) entries"), "\(migrated.stdout)")
+        // Again into the same database: refused, nothing changed.
+        let again = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store", "postgres:\(url)"])
+        #expect(again.status == 78 && again.stderr.contains("already holds Ura data"), "\(again.stderr)")
+        let nobody = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store",
+                                                             "postgres:postgresql://ura@127.0.0.1:\(try PostgresServer.freePort())/ura"])
+        #expect(nobody.status == 69, "\(nobody.stderr)")
+
+        // urad on PostgreSQL: the same ledger, the same states, and it goes on.
+        let onPostgres = try await RunningDaemon.start(dataDirectory: s.data, environment: Self.environment(url: url))
+        let gateway = onPostgres.url
+        let unchanged = try await s.uraOffPool(secretariat, ["audit", "--json"], gateway: gateway)
+        #expect(unchanged.status == 0 && unchanged.stdout.contains("\"unchanged\""), "\(unchanged)")
+        let status = try Self.curl(s, gateway, mission, "GET", "/v1/messages/\(first)")
+        #expect(status.body?["deliveries"]?[0]?["state"] == "delivered", "\(status.raw)")
+        let feed = try Self.curl(s, gateway, mission, "GET", "/v1/receipts")
+        #expect(feed.body?["receipts"]?.arrayValue?.count == 1, "\(feed.raw)")
+        let rest = try Self.curl(s, gateway, secretariat, "GET", "/v1/inbox?limit=10")
+        #expect(rest.body?["messages"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [second.rawValue], "\(rest.raw)")
+        let third = MessageID.random()
+        let bytes = try s.seal(as: mission, type: "return.found-abroad", to: [secretariat], caseReference: "AL-2026-000053", subject: .child,
+                               form: try s.example("return.found-abroad", caseReference: "AL-2026-000053"), id: third)
+        #expect(try Self.curl(s, gateway, mission, "POST", "/v1/messages", body: bytes).status == 202)
+        let grew = try await s.uraOffPool(secretariat, ["audit", "--json"], gateway: gateway)
+        #expect(grew.status == 0 && grew.stdout.contains("\"grew\""), "\(grew)")
+        await onPostgres.stopOffPool()
+        await s.close()
+    }
+
+    static func curl(_ s: Scenario, _ base: String, _ agency: String, _ method: String, _ path: String,
+                     body: [UInt8]? = nil) throws -> (status: Int, body: JSONValue?, raw: String) {
+        try PostgresNodesEndToEndTests.curl(s, base, agency, method, path, body: body)
     }
 }
