@@ -24,6 +24,7 @@ public enum URADCommand {
     static let usage = """
     usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--version]
            urad [--config FILE] [--data-dir DIR] --migrate-store postgres:URL
+           urad [--config FILE] [--data-dir DIR] --backup FILE | --restore FILE
 
       --config FILE    the configuration (JSON; see deploy/urad.example.json). Without it: demo mode.
       --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
@@ -37,6 +38,9 @@ public enum URADCommand {
                        copy the SQLite store (urad stopped) into an empty PostgreSQL database, check
                        the copy's signed ledger head, and exit (0: copied, 78: refused, 69: database
                        unreachable); then set store.backend=postgres and store.url
+      --backup FILE    copy the SQLite store into FILE (new, 0600) while urad runs, and exit
+      --restore FILE   put a backup in place of a missing SQLite store (urad stopped), check its
+                       signed ledger head, and exit; then `ura audit` checks it against a saved head
 
     Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
     """
@@ -63,7 +67,7 @@ public enum URADCommand {
     public static func run(_ commandLine: [String]) -> [any DispatchSourceSignal] {
         let arguments: CommandLineArguments
         do {
-            arguments = try CommandLineArguments(commandLine, options: ["config", "data-dir", "migrate-store"],
+            arguments = try CommandLineArguments(commandLine, options: ["config", "data-dir", "migrate-store", "backup", "restore"],
                                                  flags: ["demo", "check-config", "version", "help"])
         } catch {
             fail("\(error)\n\n\(usage)", code: 64)
@@ -120,6 +124,27 @@ public enum URADCommand {
 
         if let target = arguments.option("migrate-store") {
             migrateStore(configuration, to: target)
+        }
+        if let file = arguments.option("backup") {
+            // Beside a running urad: no lock (SQLite's backup reads one consistent snapshot).
+            do {
+                let size = try StoreBackup.backup(configuration, to: file)
+                say("backed up \(configuration.storePath.path) to \(file): \(size) ledger entries under its signed head")
+                exit(0)
+            } catch { fail("\(error)", code: 78) }
+        }
+        if let file = arguments.option("restore") {
+            do {
+                let lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory)
+                defer { withExtendedLifetime(lock) {} }
+                let loaded = try Daemon.load(configuration, log: Logger(minimum: .warning))
+                let ledger = Gateway.ledgerConfiguration(loaded.signer,
+                                                         earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: loaded.signer))
+                let size = try StoreBackup.restore(configuration, from: file, ledger: ledger)
+                say("restored \(file) to \(configuration.storePath.path): \(size) ledger entries, its signed head checks out; "
+                    + "have an agency run `ura audit` against the head it kept")
+                exit(0)
+            } catch { fail("\(error)", code: 78) }
         }
 
         if arguments.flag("check-config") {

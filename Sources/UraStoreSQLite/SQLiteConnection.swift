@@ -45,6 +45,12 @@ package final class SQLiteConnection: @unchecked Sendable {
         handle = nil
     }
 
+    /// The open handle, for the few C calls made outside this file (the online backup).
+    func withHandle<T>(_ body: (OpaquePointer) throws(StoreError) -> T) throws(StoreError) -> T {
+        guard let handle else { throw StoreError.unavailable("the database connection to \(path) is closed") }
+        return try body(handle)
+    }
+
     /// Frames in the write-ahead log after this connection's last commit (kept by a WAL hook,
     /// which replaces SQLite's own auto-checkpoint hook: only for a connection that has it off).
     private(set) var walFrames: WALFrameCount?
