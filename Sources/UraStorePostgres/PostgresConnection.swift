@@ -17,7 +17,7 @@ package final class PostgresConnection: @unchecked Sendable {
     /// Connects (blocking) to `url` (a libpq connection URI or `key=value` string).
     package init(url: String) throws(StoreError) {
         target = PostgresURL.describe(url)
-        guard let connection = PQconnectdb(url) else { throw StoreError.unavailable("cannot connect to PostgreSQL at \(target): out of memory") }
+        guard let connection = Self.connect(url) else { throw StoreError.unavailable("cannot connect to PostgreSQL at \(target): out of memory") }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.message(PQerrorMessage(connection))
             PQfinish(connection)
@@ -28,6 +28,27 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// What urad sets unless the URL says otherwise: a connection attempt gives up after 10 s (so a
+    /// multi-host URL moves on from a host that does not answer), and a server that vanished is
+    /// noticed within about half a minute, idle (keepalives) or in the middle of a statement
+    /// (`tcp_user_timeout`), instead of TCP's minutes.
+    static let defaults: [(String, String)] = [
+        ("connect_timeout", "10"), ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
+        ("keepalives_count", "3"), ("tcp_user_timeout", "30000"), ("application_name", "urad"),
+    ]
+
+    /// `PQconnectdbParams` with the defaults first and the URL expanded after them: what the URL
+    /// sets wins.
+    private static func connect(_ url: String) -> OpaquePointer? {
+        let keywords = defaults.map(\.0) + ["dbname"]
+        let values = defaults.map(\.1) + [url]
+        let cKeywords = keywords.map { strdup($0) }, cValues = values.map { strdup($0) }
+        defer { (cKeywords + cValues).forEach { free($0) } }
+        let k = cKeywords.map { UnsafePointer<CChar>($0) } + [nil]
+        let v = cValues.map { UnsafePointer<CChar>($0) } + [nil]
+        return PQconnectdbParams(k, v, 1)
+    }
 
     package func close() {
         guard let connection = handle else { return }

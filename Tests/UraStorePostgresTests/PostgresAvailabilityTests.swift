@@ -21,6 +21,20 @@ import UraStoreConformance
         }
     }
 
+    /// urad's connection defaults (timeouts, keepalives, application_name) apply unless the URL
+    /// sets them; a `key=value` string works as a URI does.
+    @Test func theURLOverridesTheConnectionDefaults() throws {
+        let server = try PostgresServer.shared()
+        func setting(_ url: String, _ name: String) throws -> String? {
+            let db = try PostgresConnection(url: url)
+            defer { db.close() }
+            return try db.scalar("SHOW \(name)")?.string
+        }
+        #expect(try setting(server.url(), "application_name") == "urad")
+        #expect(try setting(server.url(parameters: ["application_name": "node-7"]), "application_name") == "node-7")
+        #expect(try setting("host=127.0.0.1 port=\(server.port) user=ura dbname=postgres application_name=kv", "application_name") == "kv")
+    }
+
     @Test func multiHostURLsAreDescribedHostByHost() {
         #expect(PostgresURL.describe("postgresql://ura:secret@db1:5433,db2/ura?target_session_attrs=read-write")
                 == "db1 port 5433, db2 port 5432")
