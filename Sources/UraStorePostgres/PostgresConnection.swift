@@ -159,20 +159,22 @@ package final class PostgresConnection: @unchecked Sendable {
         return handle!
     }
 
-    private func executePrepared(_ sql: String, _ values: [PostgresValue]) throws(StoreError) -> OpaquePointer? {
-        let connection = try live()
-        let name: String
-        if let cached = prepared[sql] {
-            name = cached
-        } else {
-            name = "s\(prepared.count)"
-            var types = values.map(\.typeOID)
-            let result = PQprepare(connection, name, Self.numbered(sql), Int32(values.count), &types)
-            defer { PQclear(result) }
-            try check(result, sql: sql)
-            prepared[sql] = name
-        }
-        // Text for everything but bytea, which goes as raw bytes (format 1).
+    /// The name of `sql` prepared on this connection (prepared now if it is not yet).
+    private func prepare(_ sql: String, _ values: [PostgresValue], on connection: OpaquePointer) throws(StoreError) -> String {
+        if let cached = prepared[sql] { return cached }
+        let name = "s\(prepared.count)"
+        var types = values.map(\.typeOID)
+        let result = PQprepare(connection, name, Self.numbered(sql), Int32(values.count), &types)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        prepared[sql] = name
+        return name
+    }
+
+    /// Calls `body` with the parameters in libpq's form: text for everything but bytea, which goes
+    /// as raw bytes (format 1).
+    private static func withParameters<T>(_ values: [PostgresValue],
+                                          _ body: (UnsafePointer<UnsafePointer<CChar>?>?, [Int32], [Int32]) -> T) -> T {
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -191,10 +193,18 @@ package final class PostgresConnection: @unchecked Sendable {
                 buffers.append(buffer); lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
-        let result = buffers.withUnsafeBufferPointer { pointers in
+        return buffers.withUnsafeBufferPointer { pointers in
             pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constPointers in
-                PQexecPrepared(connection, name, Int32(values.count), constPointers.baseAddress, lengths, formats, 0)
+                body(constPointers.baseAddress, lengths, formats)
             }
+        }
+    }
+
+    private func executePrepared(_ sql: String, _ values: [PostgresValue]) throws(StoreError) -> OpaquePointer? {
+        let connection = try live()
+        let name = try prepare(sql, values, on: connection)
+        let result = Self.withParameters(values) { pointers, lengths, formats in
+            PQexecPrepared(connection, name, Int32(values.count), pointers, lengths, formats, 0)
         }
         do {
             try check(result, sql: sql)
@@ -203,6 +213,58 @@ package final class PostgresConnection: @unchecked Sendable {
             throw error
         }
         return result
+    }
+
+    /// Sends `statements` in one go (libpq's pipeline mode: no waiting for each answer) and returns
+    /// each one's rows. When one fails, those after it do not run, and the error is thrown once all
+    /// answers are read (inside a transaction, the transaction is then failed: roll it back).
+    package func pipeline(_ statements: [(sql: String, values: [PostgresValue])]) throws(StoreError) -> [[[PostgresValue]]] {
+        let connection = try live()
+        var names: [String] = []
+        for statement in statements { names.append(try prepare(statement.sql, statement.values, on: connection)) }
+        guard PQenterPipelineMode(connection) == 1 else {
+            throw StoreError.unavailable("PostgreSQL at \(target): cannot enter pipeline mode: \(Self.message(PQerrorMessage(connection)))")
+        }
+        defer { PQexitPipelineMode(connection) }
+        for (statement, name) in zip(statements, names) {
+            let sent = Self.withParameters(statement.values) { pointers, lengths, formats in
+                PQsendQueryPrepared(connection, name, Int32(statement.values.count), pointers, lengths, formats, 0)
+            }
+            guard sent == 1 else {
+                throw StoreError.unavailable("lost the connection to PostgreSQL at \(target): \(Self.message(PQerrorMessage(connection)))")
+            }
+        }
+        guard PQpipelineSync(connection) == 1 else {
+            throw StoreError.unavailable("lost the connection to PostgreSQL at \(target): \(Self.message(PQerrorMessage(connection)))")
+        }
+        var all: [[[PostgresValue]]] = []
+        var failure: StoreError?
+        for statement in statements {
+            var rows: [[PostgresValue]] = []
+            while let result = PQgetResult(connection) {
+                defer { PQclear(result) }
+                let status = PQresultStatus(result)
+                if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
+                    for index in 0..<PQntuples(result) {
+                        let row = PostgresRow(result: result, row: index)
+                        rows.append((0..<row.count).map { row[$0] })
+                    }
+                } else if failure == nil {
+                    do { try check(result, sql: statement.sql) } catch { failure = error }
+                }
+            }
+            all.append(rows)
+            if !isConnected { break }
+        }
+        // The answer to the sync point ends the pipeline.
+        while let result = PQgetResult(connection) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let failure { throw failure }
+        guard isConnected else { throw StoreError.unavailable("lost the connection to PostgreSQL at \(target)") }
+        return all
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) {

@@ -15,7 +15,24 @@ extension PostgresStore {
         let recipientNames = m.to.map(\.rawValue)
         let channelNames = m.to.map { (message.channels[$0] ?? .pull).rawValue }
         let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
-        return try await writer.perform { tx throws(StoreError) in
+        let fixed: [PostgresValue] = [
+            .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
+            .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
+            m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
+            participants.map { .text($0) } ?? .null,
+            .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes), .blob(message.acceptedReceipt),
+        ]
+        let tail: [PostgresValue] = [.integer(m.priority.rank), PostgresValue.textArray(recipientNames), PostgresValue.textArray(channelNames),
+                                     .text(message.senderKind.rawValue)]
+        @Sendable func parameters(_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue] {
+            fixed + [.integer(Int64(index)), .blob(leaf), .blob(hash)] + tail
+        }
+        // A message that arms, reports or cancels no deadline may be sent with others of its batch in
+        // one go (`PostgresWriter`'s pipelined run), as long as each turns out new and meets no deadline.
+        let effects = message.deadlines
+        let pipelined = effects.arm.isEmpty && effects.reportOverdue.isEmpty && effects.cancel.isEmpty
+            ? PipelinedCommit(event: accepted, sql: Self.commitStatement, parameters: parameters, pull: pull) : nil
+        return try await writer.performCommit(pipelined: pipelined) { tx throws(StoreError) in
             // The message, its ledger entry and its deliveries in one statement (one round trip): the
             // entry and the deliveries are inserted only when the message is (a new id); the same
             // statement reads the deadlines the message may meet.
@@ -23,31 +40,10 @@ extension PostgresStore {
             let ledgerIndex = entry.index
             var inserted: Int64?
             var deadlines: [(id: String, series: String, due: Date)] = []
-            try tx.db.query("""
-                WITH m AS (
-                    INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
-                        participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-                    ON CONFLICT (id) DO NOTHING RETURNING seq),
-                l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),
-                d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
-                      SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?13
-                      FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
-                SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
-                FROM (SELECT 1) AS one LEFT JOIN (\(Self.meetableDeadlines)) AS dl ON true
-                """, [
-                    .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
-                    .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
-                    m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
-                    participants.map { .text($0) } ?? .null,
-                    .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
-                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), .blob(entry.leaf), .blob(entry.hash),
-                    .integer(m.priority.rank), PostgresValue.textArray(recipientNames), PostgresValue.textArray(channelNames),
-                    .text(message.senderKind.rawValue),
-                ]) { (row) throws(StoreError) in
-                    inserted = row[0].int64
-                    if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
-                }
+            try tx.db.query(Self.commitStatement, parameters(entry.index, entry.leaf, entry.hash)) { (row) throws(StoreError) in
+                inserted = row[0].int64
+                if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
+            }
             guard let seq = inserted else {
                 var existing: (digest: String, receipt: [UInt8])?
                 try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
@@ -63,6 +59,23 @@ extension PostgresStore {
             return .committed(ledgerIndex: ledgerIndex)
         }
     }
+
+    /// Inserts a message (?1–?16), its ledger entry (?17 index, ?18 leaf, ?19 hash) and its
+    /// deliveries (?20 priority rank, ?21 recipients, ?22 channels) when its id is new, and reads
+    /// the deadlines it may meet (?23 the sender's kind): rows of (seq or NULL, deadline id, series, due).
+    static let commitStatement = """
+        WITH m AS (
+            INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
+                participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            ON CONFLICT (id) DO NOTHING RETURNING seq),
+        l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),
+        d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
+              SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?13
+              FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
+        SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
+        FROM (SELECT 1) AS one LEFT JOIN (\(meetableDeadlines)) AS dl ON true
+        """
 
     /// The columns `storedMessage(_:)` reads, for a query `FROM messages m`.
     static let messageColumns = """

@@ -46,6 +46,14 @@ final class PostgresWriter: @unchecked Sendable {
         }
     }
 
+    /// Pipelined runs sent so far (for tests: the fast path is taken).
+    private var runsSent = 0
+    var pipelinedRuns: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return runsSent
+    }
+
     var statistics: CommitStatistics {
         condition.lock()
         defer { condition.unlock() }
@@ -72,6 +80,25 @@ final class PostgresWriter: @unchecked Sendable {
                     case .failure(let error): continuation.resume(returning: .failure(error))
                     }
                 })
+            enqueue(job)
+        }
+        return try result.get()
+    }
+
+    /// `perform` for a commit, which the writer may instead run in a pipelined run (`pipelined`).
+    func performCommit(pipelined: PipelinedCommit?,
+                       _ body: @escaping @Sendable (PostgresTransaction) throws(StoreError) -> CommitOutcome) async throws(StoreError) -> CommitOutcome {
+        let box = PostgresResultBox<CommitOutcome>()
+        let result: Result<CommitOutcome, StoreError> = await withCheckedContinuation { continuation in
+            var job = PostgresJob(
+                run: { tx throws(StoreError) in box.value = try body(tx) },
+                finish: { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: .success(box.value!))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                })
+            if let pipelined { job.pipelined = (pipelined, { box.value = .committed(ledgerIndex: $0) }) }
             enqueue(job)
         }
         return try result.get()
@@ -126,8 +153,9 @@ final class PostgresWriter: @unchecked Sendable {
             for job in batch { job.finish(.failure(refusal)) }
             return
         }
-        var result = attempt(batch, isolated: false)
-        if case .jobFailed = result { result = attempt(batch, isolated: true) }
+        var result = attempt(batch, isolated: false, pipelining: true)
+        if case .pipelineDeclined = result { result = attempt(batch, isolated: false, pipelining: false) }
+        if case .jobFailed = result { result = attempt(batch, isolated: true, pipelining: false) }
         if case .committed(let outcomes) = result {
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
         }
@@ -137,9 +165,11 @@ final class PostgresWriter: @unchecked Sendable {
         case committed([Result<Void, StoreError>])
         case jobFailed
         case finished
+        /// A pipelined run met a duplicate or a deadline; rolled back, to be run one job at a time.
+        case pipelineDeclined
     }
 
-    private func attempt(_ batch: [PostgresJob], isolated: Bool) -> Attempt {
+    private func attempt(_ batch: [PostgresJob], isolated: Bool, pipelining: Bool) -> Attempt {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let began = ContinuousClock.now
         let tx: PostgresTransaction
@@ -159,7 +189,24 @@ final class PostgresWriter: @unchecked Sendable {
             return .finished
         }
         let startSize = tx.head.nextIndex
-        for (i, job) in batch.enumerated() {
+        var i = 0
+        while i < batch.count {
+            if pipelining, batch[i].pipelined != nil {
+                var end = i
+                while end < batch.count, batch[end].pipelined != nil { end += 1 }
+                if end - i >= 2 {
+                    let ran: Bool
+                    do { ran = try runPipelined(batch[i..<end], tx) } catch { ran = false }
+                    guard ran else {
+                        _ = try? connection.execute("ROLLBACK")
+                        return .pipelineDeclined
+                    }
+                    i = end
+                    continue
+                }
+            }
+            let job = batch[i]
+            defer { i += 1 }
             let saved = tx.head
             do {
                 if isolated { try connection.execute("SAVEPOINT job") }
@@ -209,6 +256,38 @@ final class PostgresWriter: @unchecked Sendable {
         }
     }
 
+    /// Sends a run of commits in one go, each chained as the next ledger entry; true when every
+    /// message was new and meets no deadline (then the head moves past them all), false otherwise
+    /// (the caller rolls back and runs the batch one job at a time).
+    private func runPipelined(_ jobs: ArraySlice<PostgresJob>, _ tx: PostgresTransaction) throws(StoreError) -> Bool {
+        var index = tx.head.nextIndex
+        var previous = tx.head.lastHash
+        var entries: [(index: Int, hash: [UInt8])] = []
+        var statements: [(sql: String, values: [PostgresValue])] = []
+        for job in jobs {
+            let commit = job.pipelined!.commit
+            let leaf = commit.event.leaf(index: index, previous: previous)
+            let hash = chain.leafHash(leaf)
+            statements.append((commit.sql, commit.parameters(index, leaf, hash)))
+            entries.append((index, hash))
+            index += 1
+            previous = hash
+        }
+        let results = try connection.pipeline(statements)
+        condition.lock()
+        runsSent += 1
+        condition.unlock()
+        for rows in results {
+            guard rows.count == 1, rows[0][0] != .null, rows[0][1] == .null else { return false }
+        }
+        for (job, entry) in zip(jobs, entries) {
+            try tx.advance(entry.hash)
+            for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
+            job.pipelined!.complete(entry.index)
+        }
+        return true
+    }
+
     private static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
@@ -229,6 +308,18 @@ private final class PostgresResultBox<T>: @unchecked Sendable {
 private struct PostgresJob {
     let run: (PostgresTransaction) throws(StoreError) -> Void
     let finish: (Result<Void, StoreError>) -> Void
+    /// For a commit that may go in a pipelined run: its statement, and what to record when it does.
+    var pipelined: (commit: PipelinedCommit, complete: (Int) -> Void)? = nil
+}
+
+/// A message's commit as one statement whose parameters depend only on its ledger entry: a run of
+/// them in one batch is sent in one go, each entry chained as if every message were new. If one
+/// turns out a duplicate, or meets a deadline, the batch starts again one job at a time.
+struct PipelinedCommit: Sendable {
+    let event: PreparedLedgerEvent
+    let sql: String
+    let parameters: @Sendable (_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue]
+    let pull: [String]
 }
 
 /// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.

@@ -75,6 +75,55 @@ import UraStoreConformance
         try Self.verifyLedger(a)
     }
 
+    /// Batches of concurrent commits go to the server in one go (a pipelined run); new messages
+    /// mixed with repeats (same digest) and conflicts (another digest), which send their batch back
+    /// to one job at a time, still get exactly what one-at-a-time commits give, and one ledger.
+    @Test func concurrentCommitsMixedWithRepeatsAndConflictsEachGetTheirOutcome() async throws {
+        let storage = try PostgresStorage()
+        let store = try Self.node(storage, "node-a")
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        defer { store.close(); storage.remove() }
+        let earlier = (0..<20).map { _ in fixture.accepted() }
+        for message in earlier { _ = try await store.commit(message) }
+        let fresh = (0..<60).map { _ in fixture.accepted() }
+        let conflicting = earlier.prefix(10).map { fixture.accepted(id: $0.metadata.id, digest: String(repeating: "B", count: 43)) }
+        enum Kind: Sendable { case fresh, repeated, conflicting }
+        let all: [(Kind, AcceptedMessage)] = fresh.map { (.fresh, $0) } + earlier.map { (.repeated, $0) } + conflicting.map { (.conflicting, $0) }
+        let outcomes = try await withThrowingTaskGroup(of: (Kind, AcceptedMessage, CommitOutcome).self) { group in
+            for (kind, message) in all.shuffled() { group.addTask { (kind, message, try await store.commit(message)) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var indexes: Set<Int> = []
+        for (kind, message, outcome) in outcomes {
+            switch (kind, outcome) {
+            case (.fresh, .committed(let index)):
+                indexes.insert(index)
+                #expect(try store.ledgerIndexes(forMessage: message.metadata.id) == [index])
+            case (.repeated, .duplicate(let receipt)): #expect(receipt == message.acceptedReceipt)
+            case (.conflicting, .conflict(let digest)): #expect(digest == String(repeating: "A", count: 43))
+            default: Issue.record("\(kind) got \(outcome)")
+            }
+        }
+        #expect(indexes.count == fresh.count)
+        #expect(try store.ledgerSize() == earlier.count + fresh.count)
+        #expect(store.commitStatistics.largestBatch >= 2, "no batch held two commits: the run was not exercised")
+        // Fresh messages alone, in batches: these go in pipelined runs.
+        let before = store.writer.pipelinedRuns
+        let more = (0..<40).map { _ in fixture.accepted() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for message in more {
+                group.addTask {
+                    let outcome = try await store.commit(message)
+                    guard case .committed = outcome else { Issue.record("\(outcome)"); return }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(store.writer.pipelinedRuns > before)
+        #expect(try store.ledgerSize() == earlier.count + fresh.count + more.count)
+        try Self.verifyLedger(store)
+    }
+
     /// A lease that lapses on one node (it died) is put back by the other and claimed again there.
     @Test func aDeadNodesExpiredLeasesAreTakenOverByAnother() async throws {
         let storage = try PostgresStorage()
