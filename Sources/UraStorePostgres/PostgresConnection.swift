@@ -225,7 +225,14 @@ package final class PostgresConnection: @unchecked Sendable {
         guard PQenterPipelineMode(connection) == 1 else {
             throw StoreError.unavailable("PostgreSQL at \(target): cannot enter pipeline mode: \(Self.message(PQerrorMessage(connection)))")
         }
-        defer { PQexitPipelineMode(connection) }
+        defer {
+            // Leaving fails only with answers still unread (a send failed half-way): the connection
+            // is then of no further use in a known state, so it starts afresh.
+            if PQexitPipelineMode(connection) != 1 {
+                prepared.removeAll()
+                PQreset(connection)
+            }
+        }
         for (statement, name) in zip(statements, names) {
             let sent = Self.withParameters(statement.values) { pointers, lengths, formats in
                 PQsendQueryPrepared(connection, name, Int32(statement.values.count), pointers, lengths, formats, 0)
