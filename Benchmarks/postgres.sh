@@ -3,6 +3,7 @@
 # machine: a private PostgreSQL server (initdb + pg_ctl in a temporary directory, a free port,
 # 127.0.0.1 only, fsync and synchronous_commit on), then `ura-bench postgres` against it.
 # Usage: Benchmarks/postgres.sh [--count 4000] [--concurrency 64]   (docs/benchmarks.md records a run)
+#        Benchmarks/postgres.sh --gateway [ura-bench gateway options]  urad over HTTPS, SQLite then PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=""
@@ -24,4 +25,11 @@ trap stop EXIT
 "${as_server[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=128MB" start >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$bin/postgres" --version)"
-"$bench" postgres --url "postgresql://ura@127.0.0.1:$port/postgres" "$@"
+if [[ "${1:-}" == "--gateway" ]]; then
+  shift
+  echo "urad on SQLite:"; "$bench" gateway "$@"
+  "${as_server[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U ura ura_gateway 2>/dev/null || createdb -h 127.0.0.1 -p "$port" -U ura ura_gateway
+  echo "urad on PostgreSQL (one node):"; URA_BENCH_STORE_URL="postgresql://ura@127.0.0.1:$port/ura_gateway" "$bench" gateway "$@"
+else
+  "$bench" postgres --url "postgresql://ura@127.0.0.1:$port/postgres" "$@"
+fi
