@@ -182,12 +182,12 @@ extension PostgresStore {
 
     public func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int {
         try await writer.perform { tx throws(StoreError) in
-            var expired: [(seq: Int64, id: String, recipient: String, attempts: Int)] = []
+            var expired: [(seq: Int64, id: String, recipient: String, attempts: Int, pull: Bool)] = []
             try tx.db.query("""
-                SELECT d.message_seq, m.id, d.recipient, d.attempts FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                SELECT d.message_seq, m.id, d.recipient, d.attempts, d.channel FROM deliveries d JOIN messages m ON m.seq = d.message_seq
                 WHERE d.state = 'in_flight' AND d.leased_until <= ?
                 """, [.date(now)]) { (row) throws(StoreError) in
-                expired.append((row[0].int64 ?? -1, row[1].string ?? "", row[2].string ?? "", row[3].int ?? 0))
+                expired.append((row[0].int64 ?? -1, row[1].string ?? "", row[2].string ?? "", row[3].int ?? 0, row[4].string == "pull"))
             }
             for lapsed in expired {
                 try tx.db.run("""
@@ -198,6 +198,8 @@ extension PostgresStore {
                 try tx.appendLedger(LedgerEvent(.deliveryLeaseExpired, at: now, message: try? MessageID(lapsed.id),
                                                 agency: try? AgencyID(lapsed.recipient), data: ["attempt": .number(Double(lapsed.attempts))]),
                                     messageSeq: lapsed.seq)
+                // Back in a pull recipient's inbox: a long poll held by any node wakes for it.
+                if lapsed.pull { tx.notifyInbox(lapsed.recipient) }
             }
             return expired.count
         }
@@ -226,13 +228,15 @@ extension PostgresStore {
             var state: DeliveryState?
             var purged = false
             var seq: Int64 = -1
+            var pull = false
             try tx.db.query("""
-                SELECT d.state, (m.jws IS NULL)::int, m.seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                SELECT d.state, (m.jws IS NULL)::int, m.seq, d.channel FROM deliveries d JOIN messages m ON m.seq = d.message_seq
                 WHERE m.id = ? AND d.recipient = ?
                 """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
                 state = DeliveryState(rawValue: row[0].string ?? "")
                 purged = row[1].int == 1
                 seq = row[2].int64 ?? -1
+                pull = row[3].string == "pull"
             }
             guard let state else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
             guard state == .deadLetter else {
@@ -250,6 +254,7 @@ extension PostgresStore {
             try tx.appendLedger(LedgerEvent(.deliveryRedriven, at: now, message: message, agency: recipient, data: [
                 "by": .string(operatorName), "until": .string(RFC3339.string(from: until)),
             ]), messageSeq: seq)
+            if pull { tx.notifyInbox(recipient.rawValue) }
         }
     }
 
@@ -275,6 +280,7 @@ extension PostgresStore {
                 try tx.appendLedger(LedgerEvent(.deliveryChannelChanged, at: now, agency: recipient, data: [
                     "channel": .string(channel.rawValue), "deliveries": .number(Double(changed)),
                 ]))
+                if channel == .pull { tx.notifyInbox(recipient.rawValue) }
             }
         }
     }

@@ -152,7 +152,7 @@ import UraStoreConformance
 
     /// A message one node commits for a pull recipient wakes the other node's listener with that
     /// recipient (LISTEN/NOTIFY), once the transaction commits; a push recipient wakes nobody.
-    @Test func aPullDeliveryCommittedOnOneNodeWakesTheOther() async throws {
+    @Test(.timeLimit(.minutes(2))) func aPullDeliveryCommittedOnOneNodeWakesTheOther() async throws {
         let storage = try PostgresStorage()
         let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
         let fixture = try StoreFixture(storage: FixedStorage(store: a))
@@ -164,6 +164,25 @@ import UraStoreConformance
                                                 channels: [StoreFixture.secretariat: .pull, StoreFixture.shelter: .push]))
         var iterator = woken.makeAsyncIterator()
         #expect(await iterator.next() == [StoreFixture.secretariat])
+        // Fetched from node a and never acknowledged: when its lease lapses it is back in the inbox,
+        // and node b hears of it.
+        let fetched = try await a.claimInbox(recipient: StoreFixture.secretariat, now: fixture.start, limit: 10, maxBytes: 1 << 20,
+                                             leaseUntil: fixture.start.addingTimeInterval(60))
+        #expect(fetched.count == 1)
+        #expect(try await a.releaseExpiredLeases(now: fixture.start.addingTimeInterval(60)) == 1)
+        #expect(await iterator.next() == [StoreFixture.secretariat])
+        // A push recipient whose mode changes to pull: its open deliveries are now in its inbox.
+        try await a.setChannel(.pull, for: StoreFixture.shelter, now: fixture.start)
+        #expect(await iterator.next() == [StoreFixture.shelter])
+        // A dead letter of a pull recipient, redriven: back in its inbox.
+        let dead = fixture.accepted(to: [StoreFixture.child], channels: [StoreFixture.child: .pull])
+        _ = try await a.commit(dead)
+        #expect(await iterator.next() == [StoreFixture.child])
+        #expect(try await a.record(.failed(error: "expired", at: fixture.start, failedReceipt: [1]), for: dead.metadata.id,
+                                   recipient: StoreFixture.child))
+        try await a.redrive(message: dead.metadata.id, recipient: StoreFixture.child, now: fixture.start,
+                            until: fixture.start.addingTimeInterval(3600), by: "secretariat")
+        #expect(await iterator.next() == [StoreFixture.child])
         // After the store closes its listener is gone: nothing more arrives, and close does not hang.
         b.close()
         continuation.finish()
