@@ -25,6 +25,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
 
         // Foundations: the few conversions every module needs, values, JSON, schemas, cryptography.
         .target(name: "UraBasics", exclude: ["README.md"], swiftSettings: strict),
@@ -45,6 +47,8 @@ let package = Package(
         .target(name: "UraStore", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraStoreSQLite", dependencies: ["UraBasics", "UraStore", "UraJSON", "UraModel", "UraProtocol", "CSQLite"],
                 exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UraStorePostgres", dependencies: ["UraBasics", "UraStore", "UraJSON", "UraModel", "UraProtocol", "CLibPQ"],
+                exclude: ["README.md"], swiftSettings: strict),
 
         // The gateway: core, HTTP edge, daemon.
         .target(name: "UraGatewayCore",
@@ -54,7 +58,7 @@ let package = Package(
                 dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraGatewayCore", "UraHTTPCore", "UraHTTPServer"],
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "UraDaemon",
-                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
+                dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStorePostgres",
                                "UraGatewayCore", "UraGatewayAPI", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraProvisioning",
                                "UraFederation"],
                 exclude: ["README.md"], swiftSettings: strict),
@@ -85,7 +89,7 @@ let package = Package(
         .executableTarget(name: "ura-bench",
                           dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite",
                                          "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon",
-                                         "UraClient", "UraProvisioning", "UraLoad"],
+                                         "UraClient", "UraProvisioning", "UraLoad", "UraStorePostgres"],
                           path: "Benchmarks/ura-bench", swiftSettings: strict),
 
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
@@ -126,8 +130,15 @@ let package = Package(
         .testTarget(name: "UraGatewayCoreTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraFederationTests", dependencies: ["UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore", "UraHTTPServer", "UraGatewayCore", "UraFederation", "UraTestSupport", "UraHTTPTestSupport", "UraGatewayTestSupport", "UraStore"], swiftSettings: strict),
         .testTarget(name: "UraGatewayAPITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport", "UraPostgresTestSupport"], swiftSettings: strict),
         .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        // A private PostgreSQL server (initdb + pg_ctl in a temporary directory, a free port) for the
+        // PostgreSQL store's and the daemon's tests.
+        .target(name: "UraPostgresTestSupport", dependencies: ["UraTestSupport"], path: "Tests/PostgresSupport", swiftSettings: strict),
+        .testTarget(name: "UraStorePostgresTests",
+                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol", "UraStore", "UraStorePostgres", "UraStoreConformance",
+                                   "UraPostgresTestSupport", "UraTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "UraProvisioningTests",
                     dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
                     swiftSettings: strict),

@@ -66,10 +66,16 @@ enum GatewayBench {
         try DirectoryFile.write(directory, to: directoryFile)
 
         let schemas = MessageCatalogue.defaultDirectory()
-        let configuration = try GatewayConfiguration.load(file: nil, environment: [
+        var environment = [
             "URA_LISTEN__PORT": "0", "URA_ADMIN__ENABLED": "false", "URA_LOG_LEVEL": ProcessInfo.processInfo.environment["URA_BENCH_LOG_LEVEL"] ?? "error", "URA_SCHEMAS": schemas.path,
             "URA_DELIVERY__PER_RECIPIENT": "\(perRecipient)",
-        ], dataDirectory: data.path)
+        ]
+        // URA_BENCH_STORE_URL: the same run on a PostgreSQL database (empty; Benchmarks/postgres.sh --gateway).
+        if let url = ProcessInfo.processInfo.environment["URA_BENCH_STORE_URL"] {
+            environment["URA_STORE__BACKEND"] = "postgres"
+            environment["URA_STORE__URL"] = url
+        }
+        let configuration = try GatewayConfiguration.load(file: nil, environment: environment, dataDirectory: data.path)
         let daemon = try Daemon(configuration: configuration)
         let port = try daemon.start()
         defer { waitFor { await daemon.stop() } }

@@ -12,6 +12,7 @@ import UraProtocol
 import UraProvisioning
 import UraSchema
 import UraStore
+import UraStorePostgres
 import UraStoreSQLite
 
 /// `urad` assembled from its configuration: the store, the gateway, the HTTPS API listener and
@@ -21,7 +22,7 @@ import UraStoreSQLite
 public final class Daemon: Sendable {
     public let configuration: GatewayConfiguration
     public let gateway: Gateway
-    let store: SQLiteStore
+    let store: any Store
     let api: HTTPServer
     /// `/metrics` and `/healthz` in plain HTTP, on loopback by default (`admin.*`).
     let admin: HTTPServer?
@@ -49,14 +50,8 @@ public final class Daemon: Sendable {
         self.lock = try lock ?? DataDirectoryLock.acquire(in: configuration.dataDirectory)
         let loaded = try Self.load(configuration, log: log)
         let signer = loaded.signer
-        do {
-            var options = SQLiteStore.Options()
-            options.commitDelay = configuration.commitDelay
-            let ledger = Gateway.ledgerConfiguration(signer, earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: signer))
-            store = try SQLiteStore(path: configuration.storePath.path, ledger: ledger, options: options)
-        } catch {
-            throw SetupError("the store \(configuration.storePath.path) cannot be opened: \(error)")
-        }
+        let ledger = Gateway.ledgerConfiguration(signer, earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: signer))
+        store = try Self.openStore(configuration, ledger: ledger)
         if let refusal = store.writeRefusal {
             // urad still starts, so the secretariat can see the ledger report on the dashboard;
             // /readyz fails and every submission is answered 503 (senders keep their messages).
@@ -81,6 +76,14 @@ public final class Daemon: Sendable {
                           transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book, clock: clock),
                           clock: clock, calendar: loaded.calendar, settings: configuration.gateway, events: events)
         federation.forwardReceipts(of: gateway)
+        if let postgres = store as? PostgresStore {
+            // A message another node committed wakes the long polls this node holds.
+            let inbox = gateway.inbox
+            do { try postgres.listenForInbox { inbox.notify($0) } } catch {
+                store.close()
+                throw StoreUnreachable(description: "the PostgreSQL store cannot be reached (store.url): \(error)")
+            }
+        }
         services = ServiceStatus(metrics: events.metrics)
         api = HTTPServer(configuration: HTTPServerConfiguration(
             host: configuration.listenHost, port: configuration.listenPort,
@@ -100,6 +103,29 @@ public final class Daemon: Sendable {
                                handler: AdminHandler(gateway: gateway, access: access))
         } else {
             admin = nil
+        }
+    }
+
+    /// Opens the configured store: the SQLite file, or the PostgreSQL database (migrated at open).
+    /// A database that does not answer is `StoreUnreachable` (urad exits 69), anything else a `SetupError`.
+    static func openStore(_ configuration: GatewayConfiguration, ledger: LedgerConfiguration) throws -> any Store {
+        switch configuration.storeBackend {
+        case .sqlite:
+            do {
+                var options = SQLiteStore.Options()
+                options.commitDelay = configuration.commitDelay
+                return try SQLiteStore(path: configuration.storePath.path, ledger: ledger, options: options)
+            } catch {
+                throw SetupError("the store \(configuration.storePath.path) cannot be opened: \(error)")
+            }
+        case .postgres(let url):
+            do {
+                return try PostgresStore(url: url, ledger: ledger)
+            } catch .unavailable(let reason) {
+                throw StoreUnreachable(description: "the PostgreSQL store cannot be reached (store.url): \(reason)")
+            } catch {
+                throw SetupError("the PostgreSQL store at \(PostgresURL.describe(url)) cannot be opened: \(error)")
+            }
         }
     }
 
@@ -157,7 +183,35 @@ public final class Daemon: Sendable {
         let loaded = try load(configuration, log: log ?? Logger(minimum: configuration.logLevel))
         return ["configuration OK: \(configuration.dataDirectory.path), gateway \(configuration.gatewayID), "
                     + "\(loaded.snapshot.directory.agencies.count) agencies, \(loaded.catalogue.catalogue.entries.count) message types",
-                try storeLocation(configuration.storePath)]
+                try storeStatus(configuration)]
+    }
+
+    /// The check's line about the store: where the SQLite file is and whether urad can open it, or
+    /// what the PostgreSQL server says (version, schema version, whether it takes writes).
+    static func storeStatus(_ configuration: GatewayConfiguration) throws -> String {
+        switch configuration.storeBackend {
+        case .sqlite:
+            return try storeLocation(configuration.storePath)
+        case .postgres(let url):
+            let where_ = PostgresURL.describe(url)
+            let status: PostgresStore.ServerStatus
+            do { status = try PostgresStore.status(url: url) } catch .unavailable(let reason) {
+                throw StoreUnreachable(description: "the PostgreSQL store cannot be reached (store.url): \(reason)")
+            } catch {
+                throw SetupError("the PostgreSQL store at \(where_) cannot be read: \(error)")
+            }
+            let schema = switch status.schemaVersion {
+            case 0: "no Ura schema yet (urad creates version \(status.latestSchemaVersion) at start)"
+            case status.latestSchemaVersion: "schema version \(status.schemaVersion) (current)"
+            case let v where v < status.latestSchemaVersion: "schema version \(v) (urad migrates it to \(status.latestSchemaVersion) at start)"
+            default: "schema version \(status.schemaVersion), NEWER than this urad (\(status.latestSchemaVersion)): upgrade urad"
+            }
+            guard status.schemaVersion <= status.latestSchemaVersion else {
+                throw SetupError("store postgres at \(where_): PostgreSQL \(status.serverVersion), \(schema)")
+            }
+            return "store postgres at \(where_): PostgreSQL \(status.serverVersion), \(schema), "
+                + (status.writable ? "writable" : "READ-ONLY (a standby? add target_session_attrs=read-write to store.url)")
+        }
     }
 
     /// Whether urad can open (or create) the store at `url`, found without opening it.

@@ -8,7 +8,17 @@ import UraJSON
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraStorePostgres
 import UraStoreSQLite
+
+/// Where urad keeps its store.
+public enum StoreBackend: Sendable, Equatable {
+    /// One SQLite file (`store.path`): one urad serves the country.
+    case sqlite
+    /// A PostgreSQL database (`store.url`, a libpq URL, multi-host with `target_session_attrs=read-write`
+    /// for a standby that takes over): several urad nodes on one database.
+    case postgres(url: String)
+}
 
 /// `urad`'s configuration: the defaults below, overlaid with the file (`--config`) and `URA_…`
 /// environment variables (see `ConfigurationDocument`). Relative paths are inside `data_dir`.
@@ -24,7 +34,7 @@ public struct GatewayConfiguration: Sendable {
         "directory": "directory.json",
         "schemas": "",
         "holidays": "",
-        "store": ["backend": "sqlite", "path": "ura.sqlite", "commit_delay_microseconds": 1000],
+        "store": ["backend": "sqlite", "path": "ura.sqlite", "commit_delay_microseconds": 1000, "url": ""],
         "http": ["event_loops": 2, "max_connections": 4096, "max_body_bytes": 10_485_760, "max_header_bytes": 32_768,
                  "header_timeout_seconds": 10, "body_timeout_seconds": 30, "idle_timeout_seconds": 60,
                  "unverified_idle_timeout_seconds": 10],
@@ -57,6 +67,8 @@ public struct GatewayConfiguration: Sendable {
     public var schemas: URL?
     public var holidays: URL?
     public var storePath: URL
+    /// Which store urad opens: the SQLite file at `storePath` (the default) or a PostgreSQL database.
+    public var storeBackend: StoreBackend
     /// How long the store's writer lets a batch gather under load (`SQLiteStore.Options.commitDelay`).
     public var commitDelay: Duration
     public var eventLoops: Int
@@ -120,10 +132,22 @@ public struct GatewayConfiguration: Sendable {
         directoryFile = try path("directory")!
         schemas = try path("schemas", optional: true)
         holidays = try path("holidays", optional: true)
-        guard try reader.string("store.backend") == "sqlite" else {
-            throw ConfigurationError(option: "store.backend", reason: "only sqlite is available in this build")
-        }
         storePath = try path("store.path")!
+        switch try reader.string("store.backend") {
+        case "sqlite":
+            storeBackend = .sqlite
+        case "postgres":
+            let url = try reader.string("store.url")
+            guard !url.isEmpty else {
+                throw ConfigurationError(option: "store.url", reason: "must be a PostgreSQL connection URL (postgresql://user@host:5432/ura) when store.backend is postgres")
+            }
+            if let problem = PostgresURL.problem(url) {
+                throw ConfigurationError(option: "store.url", reason: "is not a valid PostgreSQL connection URL: \(problem)")
+            }
+            storeBackend = .postgres(url: url)
+        case let other:
+            throw ConfigurationError(option: "store.backend", reason: "must be sqlite or postgres, not '\(other)'")
+        }
         commitDelay = .microseconds(try reader.int("store.commit_delay_microseconds", 0...100_000))
         eventLoops = try reader.int("http.event_loops", 1...64)
         maxConnections = try reader.int("http.max_connections", 16...1_000_000)

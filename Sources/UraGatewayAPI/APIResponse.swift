@@ -21,12 +21,17 @@ enum APIResponse {
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
+    /// What a 503 answer's `Retry-After` asks for, in seconds.
+    static let retryAfterSeconds = 5
+
     /// `closeConnection` asks the server to end the connection after this answer (`Connection: close`);
     /// `allow` lists the methods a 405's path takes (the `Allow` header).
     static func problem(_ problem: GatewayError, instance: String? = nil, closeConnection: Bool = false, allow: String? = nil) -> HTTPResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/problem+json", "Cache-Control": "no-store"]
         if closeConnection { headers.replaceOrAdd(name: "Connection", value: "close") }
         if let allow { headers.replaceOrAdd(name: "Allow", value: allow) }
+        // A 503 passes (a store failing over, a service restarting): say when to come back.
+        if problem.status == 503 { headers.replaceOrAdd(name: "Retry-After", value: String(retryAfterSeconds)) }
         return HTTPResponse(status: problem.status, headers: headers, body: problem.json(instance: instance).serialized())
     }
 }

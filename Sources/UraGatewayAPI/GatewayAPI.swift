@@ -49,6 +49,11 @@ public struct GatewayAPI: HTTPHandler {
                                        allow: unrouted.isMethodNotAllowed ? unrouted.allowHeader : nil)
         case let problem as GatewayError:
             return APIResponse.problem(problem, instance: request.path)
+        case StoreError.unavailable(let reason):
+            // The database is down or failing over (PostgreSQL): nothing was committed; try again shortly.
+            gateway.events.log.error("api.store_unavailable", ["path": .string(request.path), "error": .string(reason)])
+            return APIResponse.problem(GatewayError(.unavailable, "the gateway's store cannot be reached just now; nothing was changed — try again shortly"),
+                                       instance: request.path)
         default:
             let id = UUID().uuidString.lowercased()
             gateway.events.log.error("api.internal_error", ["correlation": .string(id), "path": .string(request.path), "error": .string("\(error)")])

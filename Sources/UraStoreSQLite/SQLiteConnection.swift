@@ -38,11 +38,17 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// locks and shared memory by the file's inode, so a handle left open on a database whose
     /// directory is then deleted can meet a new database that reuses the inode (in tests, that
     /// showed up as one store reading another's rows and as "disk I/O error").
-    func close() {
+    package func close() {
         guard let db = handle else { return }
         cache.removeAll()
         sqlite3_close_v2(db)
         handle = nil
+    }
+
+    /// The open handle, for the few C calls made outside this file (the online backup).
+    func withHandle<T>(_ body: (OpaquePointer) throws(StoreError) -> T) throws(StoreError) -> T {
+        guard let handle else { throw StoreError.unavailable("the database connection to \(path) is closed") }
+        return try body(handle)
     }
 
     /// Frames in the write-ahead log after this connection's last commit (kept by a WAL hook,

@@ -1,0 +1,287 @@
+import Foundation
+import UraBasics
+import UraJSON
+import UraModel
+import UraProtocol
+import UraStore
+
+extension PostgresStore {
+    public func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob] {
+        try await writer.perform { tx throws(StoreError) in
+            var picked: [(seq: Int64, recipient: String)] = []
+            // Each agency gets what its parallel limit leaves beside its deliveries in flight, so a
+            // backlog to one agency (its endpoint down for a day) never hides the others' behind it.
+            // An agency already at its limit is left out before the sort: its backlog costs a scan,
+            // not a sort. Each picked row is then locked with SKIP LOCKED (`lease`).
+            try tx.db.query("""
+                WITH busy(recipient, n) AS (
+                    SELECT recipient, count(*) FROM deliveries WHERE state = 'in_flight' AND channel = ?1 GROUP BY recipient)
+                SELECT message_seq, recipient FROM (
+                    SELECT d.message_seq, d.recipient, d.priority, d.next_attempt_at, coalesce(b.n, 0) AS busy,
+                        row_number() OVER (PARTITION BY d.recipient ORDER BY d.priority DESC, d.next_attempt_at) AS place
+                    FROM deliveries d LEFT JOIN busy b ON b.recipient = d.recipient
+                    WHERE d.channel = ?1 AND d.state IN ('pending', 'retry_scheduled') AND d.next_attempt_at <= ?2 AND coalesce(b.n, 0) < ?3) AS due
+                WHERE busy + place <= ?3 ORDER BY priority DESC, next_attempt_at LIMIT ?4
+                """, [.text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit)),
+                      .integer(Int64(request.limit))]) { (row) throws(StoreError) in
+                picked.append((row[0].int64 ?? -1, row[1].string ?? ""))
+            }
+            var jobs: [DeliveryJob] = []
+            for pick in picked {
+                if let job = try Self.lease(tx, seq: pick.seq, recipient: pick.recipient, now: request.now, until: request.leaseUntil) { jobs.append(job) }
+            }
+            return jobs
+        }
+    }
+
+    public func claimInbox(recipient: AgencyID, now: Date, limit: Int, maxBytes: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
+        try await writer.perform { tx throws(StoreError) in
+            var picked: [Int64] = []
+            var bytes = 0, full = false
+            try tx.db.query("""
+                SELECT d.message_seq, octet_length(m.jws) FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE d.recipient = ? AND d.channel = 'pull' AND d.state IN ('pending', 'retry_scheduled') AND d.next_attempt_at <= ?
+                    AND d.deliver_until > ?
+                ORDER BY d.priority DESC, d.next_attempt_at LIMIT ?
+                """, [.text(recipient.rawValue), .date(now), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                let size = row[1].int ?? 0
+                guard !full, picked.isEmpty || bytes + size <= maxBytes else {
+                    full = true  // in order: a large message is not overtaken by smaller ones
+                    return
+                }
+                bytes += size
+                picked.append(row[0].int64 ?? -1)
+            }
+            var jobs: [DeliveryJob] = []
+            for seq in picked {
+                if let job = try Self.lease(tx, seq: seq, recipient: recipient.rawValue, now: now, until: leaseUntil) { jobs.append(job) }
+            }
+            return jobs
+        }
+    }
+
+    /// Marks one delivery in flight under a lease (`leased_until`, `leased_by` this node) and returns
+    /// what is needed to hand it over; nil when another transaction holds the row (`SKIP LOCKED`) or
+    /// it is no longer due.
+    private static func lease(_ tx: PostgresTransaction, seq: Int64, recipient: String, now: Date, until: Date) throws(StoreError) -> DeliveryJob? {
+        let claimed = try tx.db.run("""
+            UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, leased_until = ?, leased_by = ?, last_attempt_at = ?
+            WHERE (message_seq, recipient) IN (
+                SELECT message_seq, recipient FROM deliveries
+                WHERE message_seq = ? AND recipient = ? AND state IN ('pending', 'retry_scheduled')
+                FOR UPDATE SKIP LOCKED)
+            """, [.date(until), .text(tx.node), .date(now), .integer(seq), .text(recipient)])
+        guard claimed == 1 else { return nil }
+        var job: DeliveryJob?
+        try tx.db.query("""
+            SELECT m.id, d.recipient, m.sender, m.type, m.priority, m.digest, m.jws, d.attempts, d.deliver_until, m.accepted_at
+            FROM deliveries d JOIN messages m ON m.seq = d.message_seq WHERE d.message_seq = ? AND d.recipient = ?
+            """, [.integer(seq), .text(recipient)]) { (row) throws(StoreError) in
+            guard let id = try? MessageID(row[0].string ?? ""), let to = try? AgencyID(row[1].string ?? ""),
+                  let from = try? AgencyID(row[2].string ?? ""), let type = try? MessageType(row[3].string ?? ""),
+                  let bytes = row[6].bytes
+            else { throw StoreError.corrupt("delivery \(seq) → \(recipient) has no message to deliver") }
+            job = DeliveryJob(message: id, recipient: to, sender: from, type: type,
+                              priority: Priority(rawValue: row[4].string ?? "") ?? .normal, digest: row[5].string ?? "",
+                              signedBytes: bytes, attempt: row[7].int ?? 1, deliverUntil: row[8].date ?? now,
+                              acceptedAt: row[9].date ?? now)
+        }
+        guard let job else { throw StoreError.notFound("delivery of message \(seq) to \(recipient)") }
+        try tx.appendLedger(LedgerEvent(.deliveryLeased, at: now, message: job.message, agency: job.recipient,
+                                        data: ["attempt": .number(Double(job.attempt)), "lease_until": .string(RFC3339.string(from: until))]),
+                            messageSeq: seq)
+        return job
+    }
+
+    public func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool {
+        try await writer.perform { tx throws(StoreError) in
+            var current: (state: DeliveryState, sender: String, attempts: Int, seq: Int64)?
+            try tx.db.query("""
+                SELECT d.state, m.sender, d.attempts, m.seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE m.id = ? AND d.recipient = ?
+                """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
+                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0, row[3].int64 ?? -1)
+            }
+            guard let current else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
+            let seq = current.seq
+            let key: [PostgresValue] = [.integer(seq), .text(recipient.rawValue)]
+            switch outcome {
+            case .delivered(let receipt, let at):
+                guard current.state != .delivered else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'delivered', settled_at = ?, receipt = ?, leased_until = NULL, leased_by = NULL, last_error = NULL
+                    WHERE message_seq = ? AND recipient = ?
+                    """, [.date(at), .blob(receipt)] + key)
+                try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
+                try Self.noteHealth(tx, recipient, success: true, at: at, error: nil)
+                // After a dead letter (the recipient acknowledged, or its endpoint answered, after
+                // the gateway gave up) the recipient's signed receipt is the truth: the delivery is
+                // delivered, the sender's feed gets it after the failed one, the ledger says so.
+                var data: JSONObject = ["receipt_sha256": .string(Hex.encode(tx.chain.hash(receipt)))]
+                if current.state == .deadLetter { data["after_dead_letter"] = true }
+                try tx.appendLedger(LedgerEvent(.deliveryDelivered, at: at, message: message, agency: recipient, data: data), messageSeq: seq)
+                try Self.settleMessageIfDone(tx, seq: seq, at: at)
+            case .retry(let error, let at, let next):
+                guard current.state == .inFlight else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, last_error = ?, leased_until = NULL, leased_by = NULL
+                    WHERE message_seq = ? AND recipient = ?
+                    """, [.date(next), .text(error)] + key)
+                try tx.appendLedger(LedgerEvent(.deliveryRetryScheduled, at: at, message: message, agency: recipient, data: [
+                    "attempt": .number(Double(current.attempts)), "next_attempt": .string(RFC3339.string(from: next)), "error": .string(error),
+                ]), messageSeq: seq)
+                try Self.noteHealth(tx, recipient, success: false, at: at, error: error)
+            case .failed(let error, let at, let failedReceipt):
+                guard !current.state.isSettled else { return false }
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'dead_letter', settled_at = ?, receipt = ?, last_error = ?, leased_until = NULL, leased_by = NULL
+                    WHERE message_seq = ? AND recipient = ?
+                    """, [.date(at), .blob(failedReceipt), .text(error)] + key)
+                try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .failed, at: at, signed: failedReceipt)
+                try tx.appendLedger(LedgerEvent(.deliveryDeadLetter, at: at, message: message, agency: recipient, data: [
+                    "attempts": .number(Double(current.attempts)), "error": .string(error),
+                    "receipt_sha256": .string(Hex.encode(tx.chain.hash(failedReceipt))),
+                ]), messageSeq: seq)
+                try Self.settleMessageIfDone(tx, seq: seq, at: at)
+            }
+            return true
+        }
+    }
+
+    /// Keeps the recipient's reachability up to date: a success resets the failure run.
+    private static func noteHealth(_ tx: PostgresTransaction, _ agency: AgencyID, success: Bool, at: Date, error: String?) throws(StoreError) {
+        if success {
+            try tx.db.run("""
+                INSERT INTO agency_health (agency, last_success_at, consecutive_failures) VALUES (?, ?, 0)
+                ON CONFLICT(agency) DO UPDATE SET last_success_at = excluded.last_success_at, consecutive_failures = 0,
+                    failing_since = NULL, alerted_at = NULL
+                """, [.text(agency.rawValue), .date(at)])
+        } else {
+            try tx.db.run("""
+                INSERT INTO agency_health (agency, last_failure_at, failing_since, consecutive_failures, last_error) VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT(agency) DO UPDATE SET last_failure_at = excluded.last_failure_at,
+                    failing_since = coalesce(agency_health.failing_since, excluded.failing_since),
+                    consecutive_failures = agency_health.consecutive_failures + 1, last_error = excluded.last_error
+                """, [.text(agency.rawValue), .date(at), .date(at), .text(error ?? "")])
+        }
+    }
+
+    private static func appendFeed(_ tx: PostgresTransaction, sender: String, message: MessageID, recipient: AgencyID,
+                                   kind: Receipt.Kind, at: Date, signed: [UInt8]) throws(StoreError) {
+        try tx.db.run("INSERT INTO receipts (sender, message_id, recipient, kind, at, jws) VALUES (?, ?, ?, ?, ?, ?)",
+                      [.text(sender), .text(message.rawValue), .text(recipient.rawValue), .text(kind.rawValue), .date(at), .blob(signed)])
+    }
+
+    /// A message is settled once every recipient has a receipt; retention counts from then.
+    private static func settleMessageIfDone(_ tx: PostgresTransaction, seq: Int64, at: Date) throws(StoreError) {
+        try tx.db.run("""
+            UPDATE messages SET settled_at = ? WHERE seq = ? AND NOT EXISTS (
+                SELECT 1 FROM deliveries WHERE message_seq = ? AND state NOT IN ('delivered', 'dead_letter'))
+            """, [.date(at), .integer(seq), .integer(seq)])
+    }
+
+    public func releaseExpiredLeases(now: Date) async throws(StoreError) -> Int {
+        try await writer.perform { tx throws(StoreError) in
+            var expired: [(seq: Int64, id: String, recipient: String, attempts: Int, pull: Bool)] = []
+            try tx.db.query("""
+                SELECT d.message_seq, m.id, d.recipient, d.attempts, d.channel FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE d.state = 'in_flight' AND d.leased_until <= ?
+                """, [.date(now)]) { (row) throws(StoreError) in
+                expired.append((row[0].int64 ?? -1, row[1].string ?? "", row[2].string ?? "", row[3].int ?? 0, row[4].string == "pull"))
+            }
+            for lapsed in expired {
+                try tx.db.run("""
+                    UPDATE deliveries SET state = 'retry_scheduled', next_attempt_at = ?, leased_until = NULL, leased_by = NULL,
+                        last_error = 'the lease expired before the delivery was confirmed'
+                    WHERE message_seq = ? AND recipient = ?
+                    """, [.date(now), .integer(lapsed.seq), .text(lapsed.recipient)])
+                try tx.appendLedger(LedgerEvent(.deliveryLeaseExpired, at: now, message: try? MessageID(lapsed.id),
+                                                agency: try? AgencyID(lapsed.recipient), data: ["attempt": .number(Double(lapsed.attempts))]),
+                                    messageSeq: lapsed.seq)
+                // Back in a pull recipient's inbox: a long poll held by any node wakes for it.
+                if lapsed.pull { tx.notifyInbox(lapsed.recipient) }
+            }
+            return expired.count
+        }
+    }
+
+    public func expiredDeliveries(now: Date, limit: Int) throws(StoreError) -> [ExpiredDelivery] {
+        try read { (db) throws(StoreError) in
+            var expired: [ExpiredDelivery] = []
+            try db.query("""
+                SELECT m.id, d.recipient, d.channel, m.digest, d.attempts, d.deliver_until FROM deliveries d
+                JOIN messages m ON m.seq = d.message_seq
+                WHERE d.state IN ('pending', 'retry_scheduled') AND d.deliver_until <= ? ORDER BY d.deliver_until LIMIT ?
+                """, [.date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                guard let id = try? MessageID(row[0].string ?? ""), let recipient = try? AgencyID(row[1].string ?? ""),
+                      let channel = DeliveryChannel(rawValue: row[2].string ?? "")
+                else { throw StoreError.corrupt("an open delivery row has an invalid id, recipient or channel") }
+                expired.append(ExpiredDelivery(message: id, recipient: recipient, channel: channel, digest: row[3].string ?? "",
+                                               attempts: row[4].int ?? 0, deliverUntil: row[5].date ?? now))
+            }
+            return expired
+        }
+    }
+
+    public func redrive(message: MessageID, recipient: AgencyID, now: Date, until: Date, by operatorName: String) async throws(StoreError) {
+        try await writer.perform { tx throws(StoreError) in
+            var state: DeliveryState?
+            var purged = false
+            var seq: Int64 = -1
+            var pull = false
+            try tx.db.query("""
+                SELECT d.state, (m.jws IS NULL)::int, m.seq, d.channel FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                WHERE m.id = ? AND d.recipient = ?
+                """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
+                state = DeliveryState(rawValue: row[0].string ?? "")
+                purged = row[1].int == 1
+                seq = row[2].int64 ?? -1
+                pull = row[3].string == "pull"
+            }
+            guard let state else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
+            guard state == .deadLetter else {
+                throw StoreError.invalidState("the delivery of \(message) to \(recipient) is \(state.rawValue), not a dead letter; only dead letters can be redriven")
+            }
+            guard !purged else {
+                throw StoreError.invalidState("the body of \(message) has been purged under the retention policy; ask the sender to send it again")
+            }
+            try tx.db.run("""
+                UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, deliver_until = ?, settled_at = NULL,
+                    receipt = NULL, leased_until = NULL, leased_by = NULL
+                WHERE message_seq = ? AND recipient = ?
+                """, [.date(now), .date(until), .integer(seq), .text(recipient.rawValue)])
+            try tx.db.run("UPDATE messages SET settled_at = NULL WHERE seq = ?", [.integer(seq)])
+            try tx.appendLedger(LedgerEvent(.deliveryRedriven, at: now, message: message, agency: recipient, data: [
+                "by": .string(operatorName), "until": .string(RFC3339.string(from: until)),
+            ]), messageSeq: seq)
+            if pull { tx.notifyInbox(recipient.rawValue) }
+        }
+    }
+
+    public func nextDueTime(channel: DeliveryChannel) throws(StoreError) -> Date? {
+        try read { (db) throws(StoreError) in
+            // One lookup per priority: with the priority fixed, the first entry of the due index
+            // is the minimum (a min over every priority would read each due row).
+            try db.scalar("""
+                SELECT min(t) FROM (
+                    SELECT (SELECT min(next_attempt_at) FROM deliveries
+                            WHERE channel = ?1 AND priority = p.rank AND state IN ('pending', 'retry_scheduled')) AS t
+                    FROM (SELECT \(Priority.allCases.map { "\($0.rank) AS rank" }.joined(separator: " UNION ALL SELECT ")) ) AS p) AS due
+                """, [.text(channel.rawValue)])?.date
+        }
+    }
+
+    public func setChannel(_ channel: DeliveryChannel, for recipient: AgencyID, now: Date) async throws(StoreError) {
+        try await writer.perform { tx throws(StoreError) in
+            let changed = try tx.db.run("""
+                UPDATE deliveries SET channel = ? WHERE recipient = ? AND channel != ? AND state IN ('pending', 'retry_scheduled', 'in_flight')
+                """, [.text(channel.rawValue), .text(recipient.rawValue), .text(channel.rawValue)])
+            if changed > 0 {
+                try tx.appendLedger(LedgerEvent(.deliveryChannelChanged, at: now, agency: recipient, data: [
+                    "channel": .string(channel.rawValue), "deliveries": .number(Double(changed)),
+                ]))
+                if channel == .pull { tx.notifyInbox(recipient.rawValue) }
+            }
+        }
+    }
+}

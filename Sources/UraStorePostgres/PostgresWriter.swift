@@ -1,0 +1,427 @@
+import Foundation
+import UraBasics
+import UraModel
+import UraProtocol
+import UraStore
+
+/// The node's single writer: a thread that drains queued write jobs into one transaction and one
+/// COMMIT, then resumes every waiting caller (group commit, as `GroupCommitWriter` does for SQLite).
+/// libpq blocks, so it runs here and never on Swift's cooperative pool: callers await a continuation.
+///
+/// Every batch first locks the one `ledger_head` row (`FOR UPDATE`) and reads the ledger's head from
+/// it: batches of all nodes on the database commit one after the other, in one total order of the
+/// ledger, and each signs the head it leaves. A job that throws is undone alone (the batch runs
+/// again with a savepoint per job). When the connection is lost, the batch's callers get
+/// `unavailable` (never a success that did not commit) and the next batch reconnects.
+final class PostgresWriter: @unchecked Sendable {
+    private let connection: PostgresConnection
+    private let ledger: LedgerConfiguration
+    private let chain: LedgerChain
+    private let tree: MerkleTree
+    private let maxBatch: Int
+    let node: String
+    private let condition = NSCondition()
+    private var queue: [PostgresJob] = []
+    private var accepting = true
+    private var finished = false
+    private var counters = CommitStatistics()
+
+    /// Why every write fails: the stored ledger head did not check out when the store opened.
+    let refusal: StoreError?
+
+    /// The channel pull deliveries are notified on (`PostgresStore.inboxChannel`).
+    let inboxChannel: String
+
+    init(connection: PostgresConnection, ledger: LedgerConfiguration, node: String, maxBatch: Int, inboxChannel: String) throws(StoreError) {
+        self.connection = connection
+        self.inboxChannel = inboxChannel
+        self.ledger = ledger
+        self.chain = LedgerChain(hash: ledger.hash)
+        self.tree = MerkleTree(hash: ledger.hash)
+        self.node = node
+        self.maxBatch = maxBatch
+        refusal = try PostgresLedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map {
+            StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
+                               + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
+        }
+    }
+
+    /// Pipelined runs sent so far (for tests: the fast path is taken).
+    private var runsSent = 0
+    var pipelinedRuns: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return runsSent
+    }
+
+    var statistics: CommitStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "ura-postgres-writer"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch; returns once the batch is committed.
+    @discardableResult
+    func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let box = PostgresResultBox<T>()
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            let job = PostgresJob(
+                run: { tx throws(StoreError) in box.value = try body(tx) },
+                finish: { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: .success(box.value!))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                })
+            enqueue(job)
+        }
+        return try result.get()
+    }
+
+    /// `perform` for a commit, which the writer may instead run in a pipelined run (`pipelined`).
+    func performCommit(pipelined: PipelinedCommit?,
+                       _ body: @escaping @Sendable (PostgresTransaction) throws(StoreError) -> CommitOutcome) async throws(StoreError) -> CommitOutcome {
+        let box = PostgresResultBox<CommitOutcome>()
+        let result: Result<CommitOutcome, StoreError> = await withCheckedContinuation { continuation in
+            var job = PostgresJob(
+                run: { tx throws(StoreError) in box.value = try body(tx) },
+                finish: { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: .success(box.value!))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                })
+            if let pipelined { job.pipelined = (pipelined, { box.value = .committed(ledgerIndex: $0) }) }
+            enqueue(job)
+        }
+        return try result.get()
+    }
+
+    private func enqueue(_ job: PostgresJob) {
+        condition.lock()
+        guard accepting else {
+            condition.unlock()
+            job.finish(.failure(.unavailable("the store is shutting down")))
+            return
+        }
+        queue.append(job)
+        if queue.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Stops accepting, commits what is queued, and waits for the writer thread to finish.
+    func stop() {
+        condition.lock()
+        guard accepting else {
+            while !finished { condition.wait() }
+            condition.unlock()
+            return
+        }
+        accepting = false
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+        connection.close()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && accepting { condition.wait() }
+            if queue.isEmpty && !accepting {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(queue.prefix(maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [PostgresJob]) {
+        if let refusal {
+            for job in batch { job.finish(.failure(refusal)) }
+            return
+        }
+        var result = attempt(batch, isolated: false, pipelining: true)
+        if case .pipelineDeclined = result { result = attempt(batch, isolated: false, pipelining: false) }
+        if case .jobFailed = result { result = attempt(batch, isolated: true, pipelining: false) }
+        if case .committed(let outcomes) = result {
+            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    private enum Attempt {
+        case committed([Result<Void, StoreError>])
+        case jobFailed
+        case finished
+        /// A pipelined run met a duplicate or a deadline; rolled back, to be run one job at a time.
+        case pipelineDeclined
+    }
+
+    private func attempt(_ batch: [PostgresJob], isolated: Bool, pipelining: Bool) -> Attempt {
+        var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
+        let began = ContinuousClock.now
+        let tx: PostgresTransaction
+        do {
+            let head: PostgresLedgerHead
+            do {
+                head = try PostgresLedgerHead.begin(connection, tree: tree)
+            } catch .unavailable where !connection.isConnected {
+                // The server went away since the last batch (restarted, failed over): nothing of
+                // this batch has run yet, so connect again (every host of the URL) and begin there.
+                head = try PostgresLedgerHead.begin(connection, tree: tree)
+            }
+            tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
+        } catch {
+            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+            for job in batch { job.finish(.failure(error)) }
+            return .finished
+        }
+        let startSize = tx.head.nextIndex
+        var i = 0
+        while i < batch.count {
+            if pipelining, batch[i].pipelined != nil {
+                var end = i
+                while end < batch.count, batch[end].pipelined != nil { end += 1 }
+                if end - i >= 2 {
+                    let ran: Bool
+                    do { ran = try runPipelined(batch[i..<end], tx) } catch { ran = false }
+                    guard ran else {
+                        _ = try? connection.execute("ROLLBACK")
+                        return .pipelineDeclined
+                    }
+                    i = end
+                    continue
+                }
+            }
+            let job = batch[i]
+            defer { i += 1 }
+            let saved = tx.head
+            do {
+                if isolated { try connection.execute("SAVEPOINT job") }
+                try job.run(tx)
+                if isolated { try connection.execute("RELEASE SAVEPOINT job") }
+            } catch {
+                guard isolated else {
+                    _ = try? connection.execute("ROLLBACK")
+                    return .jobFailed
+                }
+                guard (try? connection.execute("ROLLBACK TO SAVEPOINT job")) != nil,
+                      (try? connection.execute("RELEASE SAVEPOINT job")) != nil else {
+                    if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                    for job in batch { job.finish(.failure(error)) }
+                    return .finished
+                }
+                tx.head = saved
+                outcomes[i] = .failure(error)
+            }
+        }
+        do {
+            if tx.head.nextIndex != startSize { try signHead(tx.head) }
+            if !tx.inboxNotifications.isEmpty {
+                try connection.run("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
+                                   [.text(inboxChannel), PostgresValue.textArray(tx.inboxNotifications.sorted())])
+            }
+            let committing = ContinuousClock.now
+            try connection.execute("COMMIT")
+            let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
+            condition.lock()
+            counters.batches += 1
+            counters.jobs += batch.count
+            counters.largestBatch = max(counters.largestBatch, batch.count)
+            counters.transactionSeconds += transactionSeconds
+            counters.commitSeconds += commitSeconds
+            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
+            counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
+            if commitSeconds >= CommitStatistics.slowCommitSeconds { counters.slowCommits += 1 }
+            condition.unlock()
+            return .committed(outcomes)
+        } catch {
+            // A COMMIT whose answer was lost may or may not have committed: the callers hear
+            // `unavailable` and submit again; the same id then finds the stored message.
+            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+            for job in batch { job.finish(.failure(error)) }
+            return .finished
+        }
+    }
+
+    /// Sends a run of commits in one go, each chained as the next ledger entry; true when every
+    /// message was new and meets no deadline (then the head moves past them all), false otherwise
+    /// (the caller rolls back and runs the batch one job at a time).
+    private func runPipelined(_ jobs: ArraySlice<PostgresJob>, _ tx: PostgresTransaction) throws(StoreError) -> Bool {
+        var index = tx.head.nextIndex
+        var previous = tx.head.lastHash
+        var entries: [(index: Int, hash: [UInt8])] = []
+        var statements: [(sql: String, values: [PostgresValue])] = []
+        for job in jobs {
+            let commit = job.pipelined!.commit
+            let leaf = commit.event.leaf(index: index, previous: previous)
+            let hash = chain.leafHash(leaf)
+            statements.append((commit.sql, commit.parameters(index, leaf, hash)))
+            entries.append((index, hash))
+            index += 1
+            previous = hash
+        }
+        let results = try connection.pipeline(statements)
+        condition.lock()
+        runsSent += 1
+        condition.unlock()
+        for rows in results {
+            guard rows.count == 1, rows[0][0] != .null, rows[0][1] == .null else { return false }
+        }
+        for (job, entry) in zip(jobs, entries) {
+            try tx.advance(entry.hash)
+            for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
+            job.pipelined!.complete(entry.index)
+        }
+        return true
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Signs the tree head over everything this batch appended, in the batch's transaction.
+    private func signHead(_ head: PostgresLedgerHead) throws(StoreError) {
+        let root = head.frontier.root(tree: tree)
+        let signed = ledger.signHead(head.frontier.size, root)
+        try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, last_hash = ?, signed = ? WHERE id = 1",
+                           [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(head.lastHash), .blob(signed)])
+    }
+}
+
+private final class PostgresResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+private struct PostgresJob {
+    let run: (PostgresTransaction) throws(StoreError) -> Void
+    let finish: (Result<Void, StoreError>) -> Void
+    /// For a commit that may go in a pipelined run: its statement, and what to record when it does.
+    var pipelined: (commit: PipelinedCommit, complete: (Int) -> Void)? = nil
+}
+
+/// A message's commit as one statement whose parameters depend only on its ledger entry: a run of
+/// them in one batch is sent in one go, each entry chained as if every message were new. If one
+/// turns out a duplicate, or meets a deadline, the batch starts again one job at a time.
+struct PipelinedCommit: Sendable {
+    let event: PreparedLedgerEvent
+    let sql: String
+    let parameters: @Sendable (_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue]
+    let pull: [String]
+}
+
+/// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
+struct PostgresLedgerHead: Sendable {
+    var nextIndex: Int
+    var lastHash: [UInt8]
+    var frontier: MerkleFrontier
+
+    /// Begins the batch's transaction and, in the same round trip, locks the head row (other nodes'
+    /// batches wait here) and reads it with the last entry's hash.
+    static func begin(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+        // Only columns of the locked row: READ COMMITTED reads the row again once the lock is
+        // granted, but a subquery here would still see the snapshot from before the wait.
+        var stored: (size: Int, frontier: [UInt8], lastHash: [UInt8])?
+        try db.simpleQuery("BEGIN; SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE") { (row) throws(StoreError) in
+            stored = (row[0].int ?? -1, row[1].bytes ?? [], row[2].bytes ?? [])
+        }
+        guard let stored else { throw StoreError.corrupt("the ledger_head row is missing") }
+        guard let frontier = MerkleFrontier(size: stored.size, serialized: stored.frontier) else {
+            throw StoreError.corrupt("the ledger head's frontier is unreadable")
+        }
+        return PostgresLedgerHead(nextIndex: stored.size, lastHash: stored.lastHash, frontier: frontier)
+    }
+
+    /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
+    static func problem(in db: PostgresConnection, tree: MerkleTree,
+                        verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
+        let entries = try (db.scalar("SELECT max(idx) FROM ledger")?.int).map { $0 + 1 } ?? 0
+        var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8]?)?
+        try db.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+            let size = row[0].int ?? -1
+            stored = (MerkleFrontier(size: size, serialized: row[1].bytes ?? []), size, row[2].bytes ?? [], row[3].bytes)
+        }
+        guard let stored, let signed = stored.signed else { return entries == 0 ? nil : "the ledger has \(entries) entries but no signed head" }
+        guard stored.size == entries else { return "the ledger's signed head covers \(stored.size) entries but \(entries) are stored" }
+        guard let frontier = stored.frontier, frontier.root(tree: tree) == stored.root else {
+            return "the ledger's stored frontier does not lead to its signed root"
+        }
+        guard verify(signed, stored.size, stored.root) else {
+            return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
+        }
+        let lastHash = try db.scalar("SELECT last_hash FROM ledger_head WHERE id = 1")?.bytes
+        let lastEntry = try db.scalar("SELECT hash FROM ledger WHERE idx = ?", [.integer(Int64(entries - 1))])?.bytes
+        guard lastHash == lastEntry else { return "the ledger head's last hash is not the hash of the last entry" }
+        return nil
+    }
+}
+
+/// What a write job sees: the writer's connection (inside the batch's transaction) and the ledger.
+final class PostgresTransaction: @unchecked Sendable {
+    let db: PostgresConnection
+    let chain: LedgerChain
+    let tree: MerkleTree
+    var head: PostgresLedgerHead
+    /// The node that leases deliveries in this transaction (`leased_by`).
+    let node: String
+
+    init(connection: PostgresConnection, chain: LedgerChain, tree: MerkleTree, head: PostgresLedgerHead, node: String) {
+        self.db = connection
+        self.chain = chain
+        self.tree = tree
+        self.head = head
+        self.node = node
+    }
+
+    @discardableResult
+    func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
+        try appendLedger(PreparedLedgerEvent(event), messageSeq: messageSeq)
+    }
+
+    func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
+        let next = nextEntry(event)
+        try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
+                   [.integer(Int64(next.index)), .blob(next.leaf), .blob(next.hash), messageSeq.map { .integer($0) } ?? .null])
+        try advance(next.hash)
+        return next.index
+    }
+
+    /// The next entry for `event` (its index, leaf and hash), not yet stored: for a statement that
+    /// inserts it with other rows; `advance` then moves the head past it.
+    func nextEntry(_ event: PreparedLedgerEvent) -> (index: Int, leaf: [UInt8], hash: [UInt8]) {
+        let leaf = event.leaf(index: head.nextIndex, previous: head.lastHash)
+        return (head.nextIndex, leaf, chain.leafHash(leaf))
+    }
+
+    /// Moves the head past the entry of `hash` just stored, keeping the subtrees it completes.
+    func advance(_ hash: [UInt8]) throws(StoreError) {
+        head.nextIndex += 1
+        head.lastHash = hash
+        let completed = head.frontier.append(hash, tree: tree)
+        for node in completed where node.height >= PostgresStore.lowestStoredNode {
+            try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",
+                       [.integer(Int64(node.height)), .integer(Int64(head.frontier.size - (1 << node.height))), .blob(node.hash)])
+        }
+    }
+
+    /// Recipients of pull deliveries committed in this batch: one `NOTIFY ura_inbox` each, sent
+    /// just before COMMIT (PostgreSQL delivers them when it commits).
+    var inboxNotifications: Set<String> = []
+
+    /// Wakes the nodes waiting on `recipient`'s inbox once this transaction commits.
+    func notifyInbox(_ recipient: String) {
+        inboxNotifications.insert(recipient)
+    }
+}

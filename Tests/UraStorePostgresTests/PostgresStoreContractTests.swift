@@ -1,0 +1,12 @@
+import Testing
+import UraPostgresTestSupport
+import UraStoreConformance
+
+/// `PostgresStore` passes every check of the store conformance suite, each on a schema of its own
+/// on a real PostgreSQL server (skipped, loudly, only where no server binaries exist).
+@Suite(.enabled(if: PostgresServer.available)) struct PostgresStoreContractTests {
+    @Test(arguments: StoreConformance.checks)
+    func meetsTheStoreContract(_ check: StoreCheck) async throws {
+        try await check.run { try PostgresStorage() }
+    }
+}
