@@ -25,6 +25,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("http", "HTTPS server under the TLS load generator (trivial handler)", HTTPBench.run),
     ("gateway", "urad in process over HTTPS: accepted msg/s, latency at a paced rate, accept-to-push latency", GatewayBench.run),
     ("ledger", "cost of inclusion and consistency proofs on a store of N entries, against rebuilding the tree: [--entries 10000,100000,1000000] [--repeat 200]", LedgerBench.run),
+    ("powerloss-load", "(test helper) acknowledged messages under load for scripts/powerloss/run.sh: --data-dir DIR --port N [--messages N] [--connections N] [--rate R]", PowerLossLoad.run),
     ("disk", "fdatasync latency of the disk alone and beside random writes (no Ura): [--seconds 60] [--background-mb 10]", DiskBench.run),
 ]
 
