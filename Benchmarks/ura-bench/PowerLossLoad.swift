@@ -5,6 +5,7 @@ import UraJSON
 import UraLoad
 import UraModel
 import UraProtocol
+import UraSchema
 
 /// The load of the power-loss test (scripts/powerloss/run.sh): distinct messages from the police to
 /// the secretariat, sealed with the keys of a demo data directory, sent over HTTPS to a running

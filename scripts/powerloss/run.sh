@@ -13,14 +13,17 @@
 # after the remount `ura outbox` sends what was kept, and each message `ura send` reported as
 # accepted or kept is at the gateway exactly once.
 #
-#   scripts/powerloss/run.sh [ROUNDS] [OUTBOX_ROUNDS]   (default 20 and 20; URA_POWERLOSS_SEED fixes the randomness)
+#   scripts/powerloss/run.sh [ROUNDS] [OUTBOX_ROUNDS]   (default 20 and 20; POWERLOSS_SEED fixes the randomness)
 #
+# Options in the environment (not URA_*: urad refuses URA_ variables it does not know):
+# POWERLOSS_SEED, POWERLOSS_MESSAGES (a round's load, 1500), POWERLOSS_CONFIG (debug|release),
+# POWERLOSS_VENV, POWERLOSS_KEEP=1 (keep the work folder).
 # Without /dev/fuse, fusermount or root it prints a WARNING and exits 0 (skipped, not passed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-20}
 outbox_rounds=${2:-$rounds}
-seed=${URA_POWERLOSS_SEED:-$(( $(date +%s) % 32768 ))}
+seed=${POWERLOSS_SEED:-$(( $(date +%s) % 32768 ))}
 RANDOM=$seed
 
 skip() { echo "WARNING: POWER-LOSS TEST SKIPPED: $1 (scripts/deps --test installs fuse3 and libfuse2; the test needs root and /dev/fuse)" >&2; exit 0; }
@@ -30,7 +33,7 @@ command -v fusermount >/dev/null || skip "fusermount is not installed"
 [[ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 || -n $(ldconfig -p 2>/dev/null | grep 'libfuse.so.2') ]] || skip "libfuse2 is not installed"
 
 # fusepy (PyPI) in a virtual environment kept under .build (created once, like the dashboard test's).
-venv=${URA_POWERLOSS_VENV:-.build/powerloss-venv}
+venv=${POWERLOSS_VENV:-.build/powerloss-venv}
 if ! "$venv/bin/python" -c "import fuse" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check fusepy
@@ -39,7 +42,7 @@ python="$venv/bin/python"
 fs_py=scripts/powerloss/fs.py
 check_py=scripts/powerloss/check.py
 
-config=${URA_POWERLOSS_CONFIG:-debug}
+config=${POWERLOSS_CONFIG:-debug}
 for product in urad ura ura-bench; do swift build -c "$config" --product "$product" >/dev/null; done
 bin=$(swift build -c "$config" --show-bin-path)
 
@@ -49,11 +52,10 @@ urad_pid=""
 cleanup() {
   [[ -n "$urad_pid" ]] && kill -KILL "$urad_pid" 2>/dev/null || true
   for name in "${!fs_pid[@]}"; do
-    fusermount -u -z "$work/$name.mnt" 2>/dev/null || true
-    kill "${fs_pid[$name]}" 2>/dev/null || true
+    fusermount -u -z "$work/$name.mnt" 2>/dev/null || true   # fs.py then writes its tree back and exits
   done
   wait 2>/dev/null || true
-  [[ -n "${URA_POWERLOSS_KEEP:-}" ]] && { echo "kept $work" >&2; return; }
+  [[ -n "${POWERLOSS_KEEP:-}" ]] && { echo "kept $work" >&2; return; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -128,7 +130,8 @@ def sync_dir(path):
 put(f"{m}/kept", b"kept", True); os.mkdir(f"{m}/folder"); sync_dir(m)
 put(f"{m}/folder/name-not-synced", b"x", True)             # its folder is not synced: lost
 put(f"{m}/data-not-synced", b"lost", False); sync_dir(m)   # name synced, data not: empty
-put(f"{m}/tmp", b"renamed", True); os.rename(f"{m}/tmp", f"{m}/renamed")   # rename not synced: stays tmp
+put(f"{m}/tmp", b"renamed", True); sync_dir(m); os.rename(f"{m}/tmp", f"{m}/renamed")   # rename not synced: stays tmp
+put(f"{m}/new", b"new", True)                             # created and synced, its name not: lost
 with open(f"{m}/kept", "ab") as f: f.write(b" and more")   # appended, not synced: dropped
 PY
 cut_fs selftest
@@ -154,7 +157,7 @@ total_acked=0
 for round in $(seq "$rounds"); do
   "$bin/ura" --profile "$secretariat" --gateway "https://127.0.0.1:$port" audit > "$work/audit.out" 2>&1 \
     || { cat "$work/audit.out" >&2; fail "round $round: ura audit failed before the load"; }
-  "$bin/ura-bench" powerloss-load --data-dir "$work/agencies" --port "$port" --messages "${URA_POWERLOSS_MESSAGES:-1500}" \
+  "$bin/ura-bench" powerloss-load --data-dir "$work/agencies" --port "$port" --messages "${POWERLOSS_MESSAGES:-1500}" \
     --connections 16 > "$work/load-$round.out" 2> "$work/load-$round.err" &
   load_pid=$!
   for _ in $(seq 1200); do grep -q SENDING "$work/load-$round.out" 2>/dev/null && break; kill -0 $load_pid 2>/dev/null || break; sleep 0.05; done
@@ -178,6 +181,7 @@ done
 stop_urad
 final=$("$python" "$check_py" store "$data/ura.sqlite" "$work/acked") || fail "after the last round: $final"
 unmount_fs gateway
+(( total_acked > 0 )) || fail "no message was acknowledged in $rounds rounds: nothing was tested"
 missing=$(sed -n 's/.*missing=\([0-9]*\).*/\1/p' <<< "$final"); duplicates=$(sed -n 's/.*duplicates=\([0-9]*\).*/\1/p' <<< "$final")
 echo "power loss, urad: $rounds rounds, $total_acked acknowledged messages, $missing missing, $duplicates duplicates; ledger verified by urad and ura audit after every round (seed $seed)"
 
@@ -185,9 +189,10 @@ echo "power loss, urad: $rounds rounds, $total_acked acknowledged messages, $mis
 start_urad "$work/gw" "$work/gw-urad.log" || fail "the outbox's gateway did not start"
 gateway="https://127.0.0.1:$port"
 mount_fs client
-mkdir -p "$work/client.mnt/police"
-cp -a "$work/gw/agencies/al.police.dvp-tirane/." "$work/client.mnt/police/"
-police="$work/client.mnt/police/profile.json"
+mkdir -p "$work/client.mnt/ura/agencies"
+cp -a "$work/gw/ca" "$work/client.mnt/ura/"
+cp -a "$work/gw/agencies/al.police.dvp-tirane" "$work/client.mnt/ura/agencies/"
+police="$work/client.mnt/ura/agencies/al.police.dvp-tirane/profile.json"
 "$bin/ura" --profile "$police" --gateway "$gateway" directory > /dev/null || fail "ura directory failed"   # caches the directory
 fs_ctl client sync
 "$bin/ura" example risk.assessment > "$work/form.json"
@@ -199,9 +204,10 @@ for round in $(seq "$outbox_rounds"); do
     n=0
     while :; do
       n=$((n + 1))
-      target=$gateway; (( RANDOM % 3 == 0 )) && target="https://127.0.0.1:1"
+      # The first send of a round always finds the gateway out of reach, so every round keeps one.
+      target=$gateway; (( n == 1 || RANDOM % 3 == 0 )) && target="https://127.0.0.1:1"
       out=$("$bin/ura" --profile "$police" --gateway "$target" send "$work/form.json" --type risk.assessment \
-              --to al.mpb.secretariat --case "AL-2026-$(printf %06d $((round * 1000 + n)))" --subject adult 2>&1) || true
+              --to al.mpb.secretariat --case AL-2026-000042 --subject adult 2>&1) || true
       if id=$(sed -n 's/^accepted \([^ ]*\) at .*/\1/p' <<< "$out") && [[ -n "$id" ]]; then echo "accepted $id" >> "$work/reported"
       elif id=$(sed -n 's/.*The message \([^ ]*\) is kept in the outbox.*/\1/p' <<< "$out") && [[ -n "$id" ]]; then echo "kept $id" >> "$work/reported"
       else echo "other $out" >> "$work/send-other.log"; fi
@@ -233,4 +239,5 @@ for round in $(seq "$outbox_rounds"); do
 done
 stop_urad
 kept_total=$(grep -c '^kept ' "$work/reported" || true); accepted_total=$(grep -c '^accepted ' "$work/reported" || true)
+(( accepted_total > 0 && kept_total > 0 )) || fail "the outbox rounds reported no accepted or no kept send (see $work/send-other.log): nothing was tested"
 echo "power loss, outbox: $outbox_rounds rounds, $accepted_total sends reported accepted and $kept_total kept in the outbox, 0 missing, 0 duplicates, 0 resent (seed $seed)"
