@@ -8,6 +8,9 @@
         acknowledged=N missing=N duplicates=N half_written=N stored=N ledger=N; exit 1 on a loss.
     check.py ids DB SENDER
         Prints the ids of the messages SENDER has stored, one a line.
+    check.py delivered DB RECIPIENT
+        Prints the ids of the messages whose delivery to RECIPIENT is recorded as delivered (the
+        recipient acknowledged them with a signed delivered receipt), one a line.
 """
 import sqlite3
 import sys
@@ -57,11 +60,21 @@ def ids(path, sender):
     return 0
 
 
+def delivered(path, recipient):
+    db = connect(path)
+    for (i,) in db.execute("SELECT m.id FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+                           "WHERE d.recipient = ? AND d.state = 'delivered' ORDER BY m.seq", (recipient,)):
+        print(i)
+    return 0
+
+
 def main(argv):
     if len(argv) == 3 and argv[0] == "store":
         return store(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "ids":
         return ids(argv[1], argv[2])
+    if len(argv) == 3 and argv[0] == "delivered":
+        return delivered(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
     return 64
 

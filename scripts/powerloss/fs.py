@@ -35,6 +35,9 @@ import threading
 import time
 
 CONTROL_TIMEOUT = 60
+# POWERLOSS_LYING_DISK=1: fsync and fdatasync succeed and keep nothing (a disk whose cache lies).
+# The negative control of the test: with it, the driver must report acknowledged messages missing.
+LYING_DISK = os.environ.get("POWERLOSS_LYING_DISK") == "1"
 
 
 class Node:
@@ -318,6 +321,8 @@ class PowerLossFS:
 
     def op_fsync(self, path, datasync, fh):
         node = self._node(path, fh)
+        if LYING_DISK:
+            return 0
         node.ddata = bytes(node.data)
         node.dmode = node.mode
         self.counts["fsync"] += 1
@@ -325,6 +330,8 @@ class PowerLossFS:
 
     def op_fsyncdir(self, path, datasync, fh):
         node = self._resolve(path)
+        if LYING_DISK:
+            return 0
         node.dentries = dict(node.entries)
         node.dmode = node.mode
         self.counts["fsyncdir"] += 1

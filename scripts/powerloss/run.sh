@@ -17,7 +17,8 @@
 #
 # Options in the environment (not URA_*: urad refuses URA_ variables it does not know):
 # POWERLOSS_SEED, POWERLOSS_MESSAGES (a round's load, 1500), POWERLOSS_CONFIG (debug|release),
-# POWERLOSS_VENV, POWERLOSS_KEEP=1 (keep the work folder).
+# POWERLOSS_VENV, POWERLOSS_KEEP=1 (keep the work folder), POWERLOSS_LYING_DISK=1 (the negative
+# control: fsync keeps nothing, so the test must report acknowledged messages missing).
 # Without /dev/fuse, fusermount or root it prints a WARNING and exits 0 (skipped, not passed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -65,7 +66,9 @@ fail() { echo "power loss: FAILED: $*" >&2; exit 1; }
 mount_fs() {
   local name=$1
   mkdir -p "$work/$name.disk" "$work/$name.mnt"
-  "$python" -W ignore "$fs_py" "$work/$name.disk" "$work/$name.mnt" "$work/$name.ctl" >> "$work/$name.fs.log" 2>&1 &
+  local lying=${POWERLOSS_LYING_DISK:-0}
+  [[ $name == selftest ]] && lying=0
+  POWERLOSS_LYING_DISK=$lying "$python" -W ignore "$fs_py" "$work/$name.disk" "$work/$name.mnt" "$work/$name.ctl" >> "$work/$name.fs.log" 2>&1 &
   fs_pid[$name]=$!
   for _ in $(seq 300); do
     mountpoint -q "$work/$name.mnt" && [[ -S "$work/$name.ctl" ]] && return 0
@@ -112,6 +115,13 @@ ledger_verified() {
     sleep 0.1
   done
   [[ "$value" == 1 ]]
+}
+# The power cut for a client: its loop and the ura in flight stopped, then killed, as one process group.
+kill_group() {
+  kill -STOP -- "-$1" 2>/dev/null || true
+  kill -KILL -- "-$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  for _ in $(seq 200); do pgrep -g "$1" >/dev/null || break; sleep 0.05; done
 }
 kill_urad() { [[ -n "$urad_pid" ]] && { kill -KILL "$urad_pid" 2>/dev/null || true; wait "$urad_pid" 2>/dev/null || true; }; urad_pid=""; }
 stop_urad() { [[ -n "$urad_pid" ]] && { kill -TERM "$urad_pid"; wait "$urad_pid" 2>/dev/null || true; }; urad_pid=""; }
@@ -198,6 +208,7 @@ fs_ctl client sync
 "$bin/ura" example risk.assessment > "$work/form.json"
 : > "$work/reported"
 for round in $(seq "$outbox_rounds"); do
+  set -m   # the loop and every ura it starts in a process group of their own, killed together
   # Sends, each to the gateway or (one in three) out of reach (a closed port: kept in the outbox),
   # until the power is cut; each line of `reported` is what a finished `ura send` said.
   (
@@ -214,11 +225,9 @@ for round in $(seq "$outbox_rounds"); do
     done
   ) &
   sender=$!
+  set +m
   sleep "$(( 1 + RANDOM % 2 )).$(( RANDOM % 10 ))"
-  kill -STOP "$sender"
-  children=$(pgrep -P "$sender" || true)
-  kill -KILL "$sender" $children 2>/dev/null || true
-  wait "$sender" 2>/dev/null || true
+  kill_group "$sender"
   cut_fs client
   mount_fs client
   "$bin/ura" --profile "$police" --gateway "$gateway" outbox > "$work/outbox-$round.out" 2>&1 \
@@ -237,7 +246,43 @@ for round in $(seq "$outbox_rounds"); do
   echo "power loss, outbox, round $round/$outbox_rounds: reported so far $accepted_now accepted + $kept_now kept; ura outbox sent $sent_after after the cut; missing $o_missing, duplicates $o_dupes, accepted resent $resent"
   (( o_missing == 0 && o_dupes == 0 && resent == 0 )) || { comm -23 "$work/reported-ids" "$work/at-gateway" | head -5 >&2; fail "outbox round $round: a message ura send reported was lost or sent twice"; }
 done
-stop_urad
 kept_total=$(grep -c '^kept ' "$work/reported" || true); accepted_total=$(grep -c '^accepted ' "$work/reported" || true)
 (( accepted_total > 0 && kept_total > 0 )) || fail "the outbox rounds reported no accepted or no kept send (see $work/send-other.log): nothing was tested"
 echo "power loss, outbox: $outbox_rounds rounds, $accepted_total sends reported accepted and $kept_total kept in the outbox, 0 missing, 0 duplicates, 0 resent (seed $seed)"
+
+# --- 3. ura's inbox: the secretariat's profile on the FUSE file system. `ura inbox` keeps each
+# message (synced) before it acknowledges it, so every message the gateway records as delivered to
+# the secretariat must be in its inbox folder after the power cut, both files whole.
+"$bin/ura-bench" powerloss-load --data-dir "$work/gw" --port "$port" --messages "${POWERLOSS_INBOX_MESSAGES:-600}" --connections 8 \
+  > "$work/inbox-load.out" 2>&1 || { tail -5 "$work/inbox-load.out" >&2; fail "the inbox's messages could not be sent"; }
+cp -a "$work/gw/agencies/al.mpb.secretariat" "$work/client.mnt/ura/agencies/"
+fs_ctl client sync
+reader_profile="$work/client.mnt/ura/agencies/al.mpb.secretariat/profile.json"
+inbox="$work/client.mnt/ura/agencies/al.mpb.secretariat/state/inbox"
+delivered_total=0
+for round in $(seq "$outbox_rounds"); do
+  set -m
+  ( while :; do "$bin/ura" --profile "$reader_profile" --gateway "$gateway" inbox --limit 10 >> "$work/inbox-$round.out" 2>&1 || true; done ) &
+  reader=$!
+  set +m
+  sleep "$(( 1 + RANDOM % 2 )).$(( RANDOM % 10 ))"
+  kill_group "$reader"
+  cut_fs client
+  mount_fs client
+  "$python" "$check_py" delivered "$work/gw/ura.sqlite" al.mpb.secretariat | sort > "$work/delivered"
+  : > "$work/in-inbox"
+  if [[ -d "$inbox" ]]; then
+    for f in "$inbox"/*.jws; do
+      [[ -e "$f" ]] || continue
+      id=$(basename "$f" .jws)
+      [[ -s "$f" && -s "$inbox/$id.json" ]] && "$python" -c 'import json,sys; json.load(open(sys.argv[1]))' "$inbox/$id.json" 2>/dev/null && echo "$id"
+    done | sort > "$work/in-inbox"
+  fi
+  i_missing=$(comm -23 "$work/delivered" "$work/in-inbox" | wc -l)
+  delivered_total=$(wc -l < "$work/delivered")
+  echo "power loss, inbox, round $round/$outbox_rounds: $delivered_total delivered to the secretariat so far, $(wc -l < "$work/in-inbox") whole in its inbox; missing $i_missing"
+  (( i_missing == 0 )) || { comm -23 "$work/delivered" "$work/in-inbox" | head -5 >&2; fail "inbox round $round: a message acknowledged as delivered is not in the inbox after the power cut"; }
+done
+stop_urad
+(( delivered_total > 0 )) || fail "no message was delivered in the inbox rounds: nothing was tested"
+echo "power loss, inbox: $outbox_rounds rounds, $delivered_total messages acknowledged as delivered, 0 missing from the inbox (seed $seed)"
