@@ -8,6 +8,9 @@
         acknowledged=N missing=N duplicates=N half_written=N stored=N ledger=N; exit 1 on a loss.
     check.py ids DB SENDER
         Prints the ids of the messages SENDER has stored, one a line.
+    check.py inbox FOLDER
+        Prints the ids of the messages kept whole in an inbox folder (ID.jws not empty and ID.json
+        a JSON object), one a line.
     check.py delivered DB RECIPIENT
         Prints the ids of the messages whose delivery to RECIPIENT is recorded as delivered (the
         recipient acknowledged them with a signed delivered receipt), one a line.
@@ -68,11 +71,33 @@ def delivered(path, recipient):
     return 0
 
 
+def inbox(folder):
+    import json
+    import os
+    if not os.path.isdir(folder):
+        return 0
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".jws"):
+            continue
+        message = name[:-4]
+        try:
+            whole = os.path.getsize(os.path.join(folder, name)) > 0
+            with open(os.path.join(folder, message + ".json")) as f:
+                whole = whole and isinstance(json.load(f), dict)
+        except (OSError, ValueError):
+            whole = False
+        if whole:
+            print(message)
+    return 0
+
+
 def main(argv):
     if len(argv) == 3 and argv[0] == "store":
         return store(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "ids":
         return ids(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == "inbox":
+        return inbox(argv[1])
     if len(argv) == 3 and argv[0] == "delivered":
         return delivered(argv[1], argv[2])
     print(__doc__, file=sys.stderr)

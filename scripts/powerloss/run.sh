@@ -20,7 +20,7 @@
 # POWERLOSS_VENV, POWERLOSS_KEEP=1 (keep the work folder), POWERLOSS_LYING_DISK=1 (the negative
 # control: fsync keeps nothing, so the test must report acknowledged messages missing).
 # Without /dev/fuse, fusermount or root it prints a WARNING and exits 0 (skipped, not passed).
-set -euo pipefail
+set -eEuo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-20}
 outbox_rounds=${2:-$rounds}
@@ -61,6 +61,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "power loss: FAILED: $*" >&2; exit 1; }
+trap 'echo "power loss: FAILED: a command failed at line $LINENO of $0" >&2' ERR
 
 # --- the file system: mount NAME, sync NAME, cut NAME (SIGKILL first what runs on it)
 mount_fs() {
@@ -270,14 +271,7 @@ for round in $(seq "$outbox_rounds"); do
   cut_fs client
   mount_fs client
   "$python" "$check_py" delivered "$work/gw/ura.sqlite" al.mpb.secretariat | sort > "$work/delivered"
-  : > "$work/in-inbox"
-  if [[ -d "$inbox" ]]; then
-    for f in "$inbox"/*.jws; do
-      [[ -e "$f" ]] || continue
-      id=$(basename "$f" .jws)
-      [[ -s "$f" && -s "$inbox/$id.json" ]] && "$python" -c 'import json,sys; json.load(open(sys.argv[1]))' "$inbox/$id.json" 2>/dev/null && echo "$id"
-    done | sort > "$work/in-inbox"
-  fi
+  "$python" "$check_py" inbox "$inbox" | sort > "$work/in-inbox"
   i_missing=$(comm -23 "$work/delivered" "$work/in-inbox" | wc -l)
   delivered_total=$(wc -l < "$work/delivered")
   echo "power loss, inbox, round $round/$outbox_rounds: $delivered_total delivered to the secretariat so far, $(wc -l < "$work/in-inbox") whole in its inbox; missing $i_missing"
