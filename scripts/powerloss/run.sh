@@ -29,7 +29,7 @@ RANDOM=$seed
 
 skip() { echo "WARNING: POWER-LOSS TEST SKIPPED: $1 (scripts/deps --test installs fuse3 and libfuse2; the test needs root and /dev/fuse)" >&2; exit 0; }
 [[ -e /dev/fuse ]] || skip "there is no /dev/fuse"
-[[ $(id -u) -eq 0 ]] || skip "it runs as root (FUSE mounts)"
+[[ $(id -u) -eq 0 ]] || skip "not running as root (the FUSE mounts need it)"
 command -v fusermount >/dev/null || skip "fusermount is not installed"
 [[ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 || -n $(ldconfig -p 2>/dev/null | grep 'libfuse.so.2') ]] || skip "libfuse2 is not installed"
 
