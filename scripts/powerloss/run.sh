@@ -99,7 +99,7 @@ start_urad() {
   URA_LISTEN__PORT=0 URA_ADMIN__PORT=0 URA_LOG_LEVEL=warning "$bin/urad" --demo --data-dir "$data" > "$log" 2>&1 &
   urad_pid=$!
   for _ in $(seq 1200); do
-    port=$(sed -n 's/.*listening on https:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$log" | head -1)
+    port=$(sed -n 's/.*listening on https:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1 || true)
     [[ -n "$port" ]] && break
     kill -0 "$urad_pid" 2>/dev/null || { tail -20 "$log" >&2; urad_pid=""; return 1; }
     sleep 0.1
