@@ -38,11 +38,14 @@ CONTROL_TIMEOUT = 60
 # POWERLOSS_LYING_DISK=1: fsync and fdatasync succeed and keep nothing (a disk whose cache lies).
 # The negative control of the test: with it, the driver must report acknowledged messages missing.
 LYING_DISK = os.environ.get("POWERLOSS_LYING_DISK") == "1"
+# POWERLOSS_PARTIAL=1: a cut keeps, of each file's writes since its last sync, a random prefix (in
+# the order they were made: the first k writes and truncations, k from 0 to all), instead of none.
+PARTIAL = os.environ.get("POWERLOSS_PARTIAL") == "1"
 
 
 class Node:
     __slots__ = ("kind", "mode", "uid", "gid", "data", "entries", "target", "atime", "mtime", "ctime",
-                 "ddata", "dmode", "dentries", "nlink")
+                 "ddata", "dmode", "dentries", "nlink", "log")
 
     def __init__(self, kind, mode, uid=0, gid=0):
         now = time.time()
@@ -57,6 +60,7 @@ class Node:
         self.dmode = self.mode
         self.dentries = {}          # durable entries: none until the folder is synced
         self.nlink = 0
+        self.log = []               # PARTIAL: writes and truncations since the last sync, in order
 
 
 class PowerLossFS:
@@ -121,13 +125,32 @@ class PowerLossFS:
                 os.link(written[id(node)], path)
             else:
                 with open(path, "wb") as f:
-                    f.write(node.ddata if durable else node.data)
+                    f.write(self._survivor(node) if durable else node.data)
                 os.chmod(path, mode)
                 written[id(node)] = path
 
         store(self.root, fresh)
         shutil.rmtree(self.backing)
         os.rename(fresh, self.backing)
+
+    def _survivor(self, node):
+        """What a cut leaves of a file: its synced contents, and with PARTIAL a random prefix of
+        the writes made since."""
+        if not PARTIAL or not node.log:
+            return node.ddata
+        import random
+        data = bytearray(node.ddata)
+        for op in node.log[:random.randint(0, len(node.log))]:
+            if op[0] == "w":
+                _, offset, chunk = op
+                if len(data) < offset:
+                    data.extend(b"\0" * (offset - len(data)))
+                data[offset:offset + len(chunk)] = chunk
+            elif op[1] < len(data):
+                del data[op[1]:]
+            else:
+                data.extend(b"\0" * (op[1] - len(data)))
+        return bytes(data)
 
     # ----- control (from a thread of its own, over a UNIX socket)
 
@@ -146,6 +169,7 @@ class PowerLossFS:
                     node.dmode = node.mode
                     if node.kind == stat.S_IFREG:
                         node.ddata = bytes(node.data)
+                        node.log = []
                     elif node.kind == stat.S_IFDIR:
                         node.dentries = dict(node.entries)
                         for child in node.entries.values():
@@ -287,6 +311,8 @@ class PowerLossFS:
         node = self._resolve(path)
         if flags & os.O_TRUNC and node.kind == stat.S_IFREG:
             del node.data[:]
+            if PARTIAL:
+                node.log.append(("t", 0))
         return self._open_fh(node)
 
     def op_read(self, path, size, offset, fh):
@@ -299,6 +325,8 @@ class PowerLossFS:
         if len(node.data) < offset:
             node.data.extend(b"\0" * (offset - len(node.data)))
         node.data[offset:end] = data
+        if PARTIAL:
+            node.log.append(("w", offset, bytes(data)))
         node.mtime = node.ctime = time.time()
         self.counts["write"] += 1
         return len(data)
@@ -309,6 +337,8 @@ class PowerLossFS:
             del node.data[length:]
         else:
             node.data.extend(b"\0" * (length - len(node.data)))
+        if PARTIAL:
+            node.log.append(("t", length))
         node.mtime = node.ctime = time.time()
         return 0
 
@@ -324,6 +354,7 @@ class PowerLossFS:
         if LYING_DISK:
             return 0
         node.ddata = bytes(node.data)
+        node.log = []
         node.dmode = node.mode
         self.counts["fsync"] += 1
         return 0
