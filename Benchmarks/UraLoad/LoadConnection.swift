@@ -12,6 +12,8 @@ final class LoadConnection {
     var inFlight = false
     /// When the request in flight was due (open loop) or sent (closed loop), monotonic ns.
     var startedAt: UInt64 = 0
+    /// The workload index of the request in flight.
+    var request = 0
     /// Bytes SSL_write could not take yet (WANT_WRITE); retried on EPOLLOUT.
     var pendingWrite: [UInt8] = []
     /// Whether epoll also reports the socket writable (changed only when it must be).

@@ -136,6 +136,7 @@ final class LoadWorker: @unchecked Sendable {
         bytes.append(contentsOf: body)
         connection.inFlight = true
         connection.startedAt = startedAt
+        connection.request = index
         inFlight += 1
         connection.pendingWrite = bytes
         writePending(connection)
@@ -218,6 +219,7 @@ final class LoadWorker: @unchecked Sendable {
         latencies.append(now &- connection.startedAt)
         statusCounts[status, default: 0] += 1
         lastAnswer = now
+        run.workload.onAnswer?(connection.request, status)
         run.finished.wrappingAdd(1, ordering: .relaxed)
         idle.append(connection)
         sendWhereDue()

@@ -39,6 +39,23 @@ public enum DurableFile {
         try syncFolder(url.deletingLastPathComponent(), for: url, "remove")
     }
 
+    /// Creates `folder` and any missing folder above it (each `mode`), then syncs the parent of
+    /// each folder it created: a new folder is a name in its parent, and a file kept in it (synced,
+    /// its folder synced) would vanish with the folder after a power loss if that name were not on
+    /// disk too. A folder that exists already is left as it is.
+    public static func createFolder(_ folder: URL, mode: mode_t = 0o700) throws(DurableFileError) {
+        var missing: [URL] = []
+        var probe = folder.standardizedFileURL
+        while probe.path != "/", access(probe.path, F_OK) != 0 {
+            missing.append(probe)
+            probe = probe.deletingLastPathComponent()
+        }
+        for created in missing.reversed() {
+            if mkdir(created.path, mode) != 0, errno != EEXIST { throw failure("create", created, errno) }
+            try syncFolder(created.deletingLastPathComponent(), for: created, "create")
+        }
+    }
+
     /// Syncs `folder`, so that names created, renamed or removed in it outlast a crash; an error
     /// names `url` (what was written or removed) and the `verb`.
     public static func syncFolder(_ folder: URL, for url: URL, _ verb: String) throws(DurableFileError) {

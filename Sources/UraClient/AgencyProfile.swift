@@ -94,8 +94,9 @@ public struct AgencyProfile: Sendable {
     /// A folder of the state directory, created 0700 if needed.
     package func stateFolder(_ name: String) throws(ClientError) -> URL {
         let url = state.appendingPathComponent(name)
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-            throw ClientError("cannot create \(url.path): \(error.localizedDescription)", .ioError)
+        // Created durably: the outbox and the inbox keep messages a power loss must not take.
+        do { try DurableFile.createFolder(url) } catch {
+            throw ClientError("cannot create \(url.path): \(error.message)", .ioError)
         }
         return url
     }

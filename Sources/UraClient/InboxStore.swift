@@ -15,8 +15,8 @@ public struct InboxStore: Sendable {
 
     /// A folder of the caller's choosing (`ura inbox --out DIR`), created 0700 if needed.
     public init(folder: URL) throws(ClientError) {
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-            throw ClientError("cannot create \(folder.path): \(error.localizedDescription)", .ioError)
+        do { try DurableFile.createFolder(folder) } catch {
+            throw ClientError("cannot create \(folder.path): \(error.message)", .ioError)
         }
         self.folder = folder
     }

@@ -61,6 +61,24 @@ import UraHTTPTestSupport
         #expect(counts.values.allSatisfy { $0 == 1 })
     }
 
+    /// `onAnswer` names each request by its index with the status it got (the power-loss test
+    /// records acknowledged messages with it): here even bodies are accepted, odd ones refused.
+    @Test func onAnswerReportsEachRequestsIndexAndStatus() async throws {
+        let answers = Mutex<[Int: Int]>([:])
+        try await withServer(handler: { request in
+            let n = Int(String(decoding: request.body, as: UTF8.self)) ?? -1
+            return HTTPResponse(status: n % 2 == 0 ? 202 : 400)
+        }) { _, port in
+            var workload = LoadWorkload(count: 300) { Array("\($0)".utf8) }
+            workload.onAnswer = { index, status in answers.withLock { $0[index, default: 0] += status } }
+            let result = try await generator(port: port, connections: 8).run(workload)
+            #expect(result.statusCounts == [202: 150, 400: 150])
+        }
+        let seen = answers.withLock { $0 }
+        #expect(seen.count == 300)
+        #expect(seen.allSatisfy { index, status in status == (index % 2 == 0 ? 202 : 400) })
+    }
+
     /// Open loop: request i starts at i / rate, so 200 requests at 2,000/s cannot finish
     /// before the last one is due (99.5 ms), however fast the server is.
     @Test func openLoopPacesRequestsAtTheTargetRate() async throws {
