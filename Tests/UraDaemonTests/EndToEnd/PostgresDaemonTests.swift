@@ -42,7 +42,7 @@ import UraPostgresTestSupport
         let daemon = try await RunningDaemon.start(dataDirectory: data, environment: env)
         await daemon.stopOffPool()
         checked = try await Processes.runOffPool("urad", ["--data-dir", data.path, "--check-config"], environment: env)
-        #expect(checked.status == 0 && checked.stdout.contains("schema version 1 (current), writable"), "\(checked.stdout) \(checked.stderr)")
+        #expect(checked.status == 0 && checked.stdout.contains("schema version 2 (current), writable"), "\(checked.stdout) \(checked.stderr)")
 
         // A backend that does not exist, and postgres without a URL, are configuration errors (78).
         checked = try await Processes.runOffPool("urad", ["--data-dir", data.path, "--check-config"], environment: ["URA_STORE__BACKEND": "oracle"])
