@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
         --paced-seconds) paced=$2; shift 2 ;;
         --window) window=$2; shift 2 ;;
         --no-extras) extras=0; shift ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "rabbitmq.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -151,7 +151,11 @@ publisher() {
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ratios=() cpuratios=() p99s=() uracpus=() urarates=()
 for i in $(seq 1 "$pairs"); do
-    a=$("$bench" gateway --messages "$messages" --connections "$connections" --paced-seconds "$paced" --pause-seconds 2 2>/dev/null)
+    # The gateway suite also runs its in-process and accept-to-push phases (about 20 s more a leg);
+    # only its closed-loop and paced lines are used here.
+    if ! a=$("$bench" gateway --messages "$messages" --connections "$connections" --paced-seconds "$paced" --pause-seconds 2 2>"$work/ura.err"); then
+        echo "rabbitmq.sh: ura-bench gateway failed:" >&2; tail -n 5 "$work/ura.err" >&2; exit 1
+    fi
     https=$(grep '"case":"https-accepted-[0-9]*conn"' <<< "$a")
     pacedline=$(grep '"case":"https-accepted-1000rps"' <<< "$a")
     echo "A$i ura   $https"
@@ -171,7 +175,10 @@ for i in $(seq 1 "$pairs"); do
          "ratio $ratio, per CPU-second $cpuratio; load $(cut -d' ' -f1 /proc/loadavg)"
 done
 
-ceiling=$("$bench" intake --concurrency 64 --messages 8000 2>/dev/null | grep '"case":"crypto-ceiling-c64"' || true)
+if ! intake=$("$bench" intake --concurrency 64 --messages 8000 2>"$work/ura.err"); then
+    echo "rabbitmq.sh: ura-bench intake failed:" >&2; tail -n 5 "$work/ura.err" >&2; exit 1
+fi
+ceiling=$(grep '"case":"crypto-ceiling-c64"' <<< "$intake")
 echo "ceiling $ceiling"
 if [ "$extras" = 1 ]; then
     echo "extra  $(publisher --queue-type classic)"
