@@ -67,7 +67,8 @@ import UraTestSupport
             return HTTPResponse(status: 200, body: Array("news".utf8))
         }) { _, port in
             let longPoll = Task {
-                try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/v1/inbox?wait=25", timeout: .seconds(30)))
+                // Ten minutes: far above the default, and above what a busy machine takes to get here.
+                try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/v1/inbox?wait=25", timeout: .seconds(600)))
             }
             #expect(await eventually { gate.arrivals == 1 })
             let error = await #expect(throws: HTTPClientError.self) {

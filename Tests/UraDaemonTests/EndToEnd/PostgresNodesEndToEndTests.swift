@@ -145,7 +145,7 @@ import UraProtocol
         if Date().timeIntervalSince(leasedAt) < lease - 1 {
             #expect(during.status == 200 && during.body?["messages"]?.arrayValue?.isEmpty == true, "\(during.raw)")
         }
-        // Then it takes them over: each message once more, as a second attempt.
+        // Then it takes them over: each message once more, as a later attempt, acknowledged once.
         var again: [String: Int] = [:]
         let key = try s.signingKey(recipient)
         // Polled off the cooperative pool (curl blocks); the bound is for a broken build only.
@@ -157,7 +157,9 @@ import UraProtocol
                 let text = try #require(item["id"]?.stringValue), digest = try #require(item["digest"]?.stringValue)
                 let id = try MessageID(text)
                 again[text, default: 0] += 1
-                #expect(item["attempt"]?.intValue == 2, "\(item)")
+                // A second attempt at least: on a busy machine the check above may come after the
+                // leases lapsed and lease them itself (not acknowledged), making this the third.
+                #expect((item["attempt"]?.intValue ?? 0) >= 2, "\(item)")
                 let receipt = try MessageComposer.deliveredReceipt(for: id, digest: digest, by: AgencyID(recipient), key: key)
                 let ack = try await Processes.offPool { try Self.curl(s, b.url, recipient, "POST", "/v1/inbox/\(id)/ack", body: receipt) }
                 #expect(ack.status == 200, "\(ack.raw)")
