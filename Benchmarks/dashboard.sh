@@ -2,6 +2,7 @@
 # Times every dashboard page over a store of 1,000 agencies and 100,000 messages (or the counts
 # given): ura-testkit dashboard-scale fills it, then curl fetches each page three times through the
 # admin listener with a session; prints each page's slowest time. Usage: Benchmarks/dashboard.sh [AGENCIES] [MESSAGES]
+# (TESTKIT=path measures another build of ura-testkit.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agencies=${1:-1000}; messages=${2:-100000}
@@ -9,8 +10,11 @@ work=$(mktemp -d); pid=""
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 config=${URA_BENCH_CONFIG:-release}   # URA_BENCH_CONFIG=debug reuses the debug build (slower; say so with the figure)
-swift build -c "$config" --product ura-testkit >/dev/null
-testkit="$(swift build -c "$config" --show-bin-path)/ura-testkit"
+if [[ -n "${TESTKIT:-}" ]]; then testkit=$TESTKIT   # TESTKIT=path/to/ura-testkit measures another build
+else
+  swift build -c "$config" --product ura-testkit >/dev/null
+  testkit="$(swift build -c "$config" --show-bin-path)/ura-testkit"
+fi
 mkfifo "$work/hold"
 "$testkit" dashboard-scale "$work/data" Schemas "$agencies" "$messages" < "$work/hold" > "$work/out" 2> "$work/err" &
 pid=$!
@@ -20,7 +24,7 @@ cat "$work/err"
 port=$(awk '/^ADMIN/ {print $2}' "$work/out")
 base="http://127.0.0.1:$port"
 curl -s -o /dev/null -c "$work/jar" "$base/login?token=$(cat "$work/data/run/admin-token")"
-for path in / /messages "/messages?agency=al.bench.a0500" "/messages?state=dead_letter" /trends /deadlines /dead-letters /agencies \
+for path in / /messages "/messages?agency=al.bench.a0500" "/messages?state=dead_letter" /trends /deadlines /dead-letters /agencies "/agencies?page=10" "/messages?page=100" \
             /statistics /statistics.csv /cases/AL-2026-002500 "/declarations?case=AL-2026-002500"; do
   worst=0
   for _ in 1 2 3; do
