@@ -1,29 +1,14 @@
 import Foundation
+import UraHTTPCore
 
 /// Server-side HTML for the desk, in the dashboard's manner: every interpolated value goes through
 /// `escape`, Albanian first with English beside it, no script and nothing from outside.
 public enum HTML {
-    /// Escapes text for an element's content or a double-quoted attribute.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// Escapes text for an element's content or a double-quoted attribute (`HTMLText`).
+    public static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Percent-encodes a query parameter's value.
-    static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
-    }
+    static func query(_ text: String) -> String { HTMLText.query(text) }
 
     /// A bilingual label: Albanian first, English beside it (English alone when there is no Albanian).
     public static func label(_ sq: String?, _ en: String) -> String {

@@ -1,29 +1,14 @@
 import Foundation
+import UraHTTPCore
 
 /// Server-side HTML for the dashboard: every interpolated value goes through `escape`; the pages
 /// need no script and no external asset (the gateway may run on an isolated network).
 enum HTML {
-    /// Escapes text for an element's content or a double-quoted attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// Escapes text for an element's content or a double-quoted attribute (`HTMLText`).
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Percent-encodes a query parameter's value.
-    static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
-    }
+    static func query(_ text: String) -> String { HTMLText.query(text) }
 
     /// A bilingual label: Albanian first, English beside it.
     static func label(_ sq: String, _ en: String) -> String { "\(escape(sq)) <span class=\"en\">/ \(escape(en))</span>" }
