@@ -97,9 +97,11 @@ public struct LedgerVerifier: Sendable {
                 // every proof through it fail at the auditor.
                 for node in frontier.append(recomputed, tree: tree) where node.height >= LedgerConfiguration.keptNodeHeight {
                     let start = frontier.size - (1 << node.height)
-                    if (try? store.ledgerNode(start: start, height: node.height)) != node.hash {
+                    let kept: [UInt8]?
+                    do { kept = try store.ledgerNode(start: start, height: node.height) } catch .notFound { kept = nil }
+                    if kept != node.hash {
                         report.problems.append(.init(index: frontier.size - 1,
-                            "the kept root of entries \(start)–\(frontier.size - 1) does not match them (proofs through it would fail)"))
+                            "the kept root of entries \(start)–\(frontier.size - 1) \(kept == nil ? "is missing" : "does not match them") (proofs through it would fail)"))
                     }
                 }
                 expected = entry.index + 1
