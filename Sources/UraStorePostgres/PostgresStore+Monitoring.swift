@@ -65,34 +65,17 @@ extension PostgresStore {
 
     public func settlementCounts(periods: [CountingPeriod]) throws(StoreError) -> [SettlementCount] {
         guard !periods.isEmpty else { return [] }
-        let (table, values) = Self.periodsTable(periods)
+        let values = Self.periodValues(periods)
         return try read { (db) throws(StoreError) in
-            var counts: [String: SettlementCount] = [:]
-            for p in periods { counts[p.label] = SettlementCount(period: p.label, delivered: 0, failed: 0, p50: nil, p99: nil) }
-            // Each end state through its partial index on settled_at.
-            let settled = """
-                SELECT p.label AS label, d.settled_at - m.accepted_at AS ms
-                FROM p JOIN deliveries d ON d.state = ? AND d.settled_at >= p.s AND d.settled_at < p.e
-                JOIN messages m ON m.seq = d.message_seq
-                """
-            try db.query("\(table) SELECT label, count(*) FROM (\(settled)) AS s GROUP BY label", values + [.text("dead_letter")]) { (row) throws(StoreError) in
-                if let label = row[0].string { counts[label]?.failed = row[1].int ?? 0 }
+            var givenUp: [(label: String, count: Int)] = []
+            try db.query(StatisticsQueries.givenUp(periods: periods.count), values) { (row) throws(StoreError) in
+                if let label = row[0].string { givenUp.append((label, row[1].int ?? 0)) }
             }
-            // The delivered ones in one pass: how many (n) and the nearest ranks, the ⌈q·n⌉-th
-            // smallest, in integers: ⌈n/2⌉ = (n+1)/2, ⌈99n/100⌉ = (99n+99)/100.
-            try db.query("""
-                \(table) SELECT label, rn, n, ms FROM (
-                    SELECT label, ms, row_number() OVER (PARTITION BY label ORDER BY ms) AS rn, count(*) OVER (PARTITION BY label) AS n
-                    FROM (\(settled)) AS s) AS ranked
-                WHERE rn = (n + 1) / 2 OR rn = (99 * n + 99) / 100
-                """, values + [.text("delivered")]) { (row) throws(StoreError) in
-                guard let label = row[0].string, let rank = row[1].int, let n = row[2].int else { return }
-                let seconds = Double(row[3].int64 ?? 0) / 1000
-                counts[label]?.delivered = n
-                if rank == (n + 1) / 2 { counts[label]?.p50 = seconds }
-                if rank == (99 * n + 99) / 100 { counts[label]?.p99 = seconds }
+            var ranks: [(label: String, rank: Int, n: Int, milliseconds: Int64)] = []
+            try db.query(StatisticsQueries.deliveredRanks(periods: periods.count), values) { (row) throws(StoreError) in
+                if let label = row[0].string, let rank = row[1].int, let n = row[2].int { ranks.append((label, rank, n, row[3].int64 ?? 0)) }
             }
-            return periods.compactMap { counts[$0.label] }
+            return StatisticsQueries.settlements(periods, givenUp: givenUp, ranks: ranks)
         }
     }
 
@@ -140,37 +123,19 @@ extension PostgresStore {
 
     public func statisticsCounts(periods: [CountingPeriod], by dimensions: [StatisticsDimension]) throws(StoreError) -> [StatisticsCount] {
         guard !periods.isEmpty else { return [] }
-        let (table, values) = Self.periodsTable(periods)
-        func column(_ d: StatisticsDimension) -> String {
-            switch d {
-            case .period: "p.label"
-            case .county: "coalesce(m.county, 'unknown')"
-            case .type: "m.type"
-            case .subject: "m.subject"
-            }
-        }
-        let grouped = dimensions.map(column)
-        let select = (grouped + ["count(*)", "count(DISTINCT m.case_ref)"]).joined(separator: ", ")
-        let groupBy = grouped.isEmpty ? "" : "GROUP BY " + grouped.joined(separator: ", ")
         return try read { (db) throws(StoreError) in
             var counts: [StatisticsCount] = []
-            // messages_accepted covers what this groups by (002_statistics.sql): an index-only scan.
-            try db.query("""
-                \(table) SELECT \(select) FROM p JOIN messages m ON m.accepted_at >= p.s AND m.accepted_at < p.e \(groupBy)
-                """, values) { (row) throws(StoreError) in
-                var values: [StatisticsDimension: String] = [:]
-                for (i, d) in dimensions.enumerated() { values[d] = row[i].string ?? "unknown" }
-                let messages = row[dimensions.count].int ?? 0
-                guard messages > 0 else { return }  // no dimension and nothing accepted: one row of zeros
-                counts.append(StatisticsCount(values: values, messages: messages, cases: row[dimensions.count + 1].int ?? 0))
+            try db.query(StatisticsQueries.counts(periods: periods.count, by: dimensions), Self.periodValues(periods)) { (row) throws(StoreError) in
+                let columns = dimensions.indices.map { row[$0].string }
+                if let count = StatisticsQueries.count(dimensions, values: columns, messages: row[dimensions.count].int ?? 0,
+                                                       cases: row[dimensions.count + 1].int ?? 0) { counts.append(count) }
             }
             return counts
         }
     }
 
-    /// `WITH p(label, s, e) AS (VALUES …)`: the periods as a table to join on, with their values.
-    private static func periodsTable(_ periods: [CountingPeriod]) -> (String, [PostgresValue]) {
-        let rows = Array(repeating: "(?::text, ?::bigint, ?::bigint)", count: periods.count).joined(separator: ", ")
-        return ("WITH p(label, s, e) AS (VALUES \(rows))", periods.flatMap { [.text($0.label), .date($0.start), .date($0.end)] })
+    /// The parameters of `StatisticsQueries`' periods table: per period, its label, start and end.
+    private static func periodValues(_ periods: [CountingPeriod]) -> [PostgresValue] {
+        periods.flatMap { [.text($0.label), .date($0.start), .date($0.end)] }
     }
 }
