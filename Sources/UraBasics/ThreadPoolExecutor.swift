@@ -24,11 +24,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
 
     public init(name: String, threads: Int) {
         for i in 0..<max(1, threads) {
-            // Named from inside: on Linux a name set before `start` does not reach the thread.
-            Thread { [self] in
-                Thread.current.name = "\(name)-\(i)"
-                run()
-            }.start()
+            Thread.startNamed("\(name)-\(i)") { [self] in run() }
         }
     }
 

@@ -1,3 +1,4 @@
+import UraBasics
 import Foundation
 import Synchronization
 import CCurl
@@ -37,9 +38,7 @@ final class CurlDriver: @unchecked Sendable {
         multi = curl_multi_init()
         _ = ura_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = ura_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(configuration.maxConcurrentTransfers, 4))
-        let thread = Thread { [self] in run() }
-        thread.name = "ura-http-client"
-        thread.start()
+        Thread.startNamed("ura-http-client") { [self] in run() }
     }
 
     /// Queues a transfer; false once the driver is stopping.

@@ -1,3 +1,4 @@
+import UraBasics
 import Foundation
 import UraStore
 
@@ -22,9 +23,7 @@ final class PostgresListener: @unchecked Sendable {
         self.channel = channel
         self.handler = handler
         connection = try Self.listen(url: url, channel: channel)
-        let thread = Thread { [self] in run() }
-        thread.name = "ura-postgres-listen"
-        thread.start()
+        Thread.startNamed("ura-pg-listen") { [self] in run() }
     }
 
     private static func listen(url: String, channel: String) throws(StoreError) -> PostgresConnection {

@@ -61,10 +61,7 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "ura-postgres-writer"
-        thread.qualityOfService = .userInitiated
-        thread.start()
+        Thread.startNamed("ura-pg-writer") { [self] in run() }
     }
 
     /// Runs `body` in the next batch; returns once the batch is committed.

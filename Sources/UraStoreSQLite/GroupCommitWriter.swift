@@ -60,10 +60,7 @@ package final class GroupCommitWriter: @unchecked Sendable {
     let refusal: StoreError?
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "ura-store-writer"
-        thread.qualityOfService = .userInitiated
-        thread.start()
+        Thread.startNamed("ura-store-write") { [self] in run() }
     }
 
     /// Runs `body` in the next batch; returns once the batch is durably committed.

@@ -1,3 +1,4 @@
+import UraBasics
 import Foundation
 import UraProtocol
 import UraStore
@@ -21,9 +22,7 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "ura-store-checkpoint"
-        thread.start()
+        Thread.startNamed("ura-store-ckpt") { [self] in loop() }
     }
 
     private func loop() {

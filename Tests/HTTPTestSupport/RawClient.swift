@@ -59,7 +59,7 @@ public final class RawClient: @unchecked Sendable {
         }
         guard connected == 0 else {
             let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
+            close()  // not Glibc.close: the deinit runs after a throwing init and would close the number again
             throw TestFailure("connect to 127.0.0.1:\(port): \(reason)")
         }
         guard let tls else { return }

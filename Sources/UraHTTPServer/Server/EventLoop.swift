@@ -94,9 +94,7 @@ final class EventLoop: @unchecked Sendable {
     func start() {
         core.loopStarted()
         core.counters.listening.wrappingAdd(1, ordering: .relaxed)
-        let thread = Thread { [self] in run() }
-        thread.name = "ura-http-loop-\(index)"
-        thread.start()
+        Thread.startNamed("ura-http-loop-\(index)") { [self] in run() }
     }
 
     /// Releases the descriptors of a loop whose thread never started (start failed half-way).
