@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "urad", targets: ["urad"]),
         .executable(name: "ura", targets: ["ura"]),
+        .executable(name: "ura-admin", targets: ["ura-admin"]),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -82,6 +83,7 @@ let package = Package(
         // Executables, thin.
         .executableTarget(name: "urad", dependencies: ["UraBasics", "UraDaemon", "UraCrypto"], swiftSettings: strict),
         .executableTarget(name: "ura", dependencies: ["UraBasics", "UraCLI", "UraCrypto"], swiftSettings: strict),
+        .executableTarget(name: "ura-admin", dependencies: ["UraDaemon"], swiftSettings: strict),
 
         // Benchmarks: the HTTPS load generator (also used by tests) and `swift run -c release ura-bench <suite>`.
         .target(name: "UraLoad", dependencies: ["UraBasics", "UraHTTPCore", "UraHTTPServer", "UraCrypto", "COpenSSL"], path: "Benchmarks/UraLoad",

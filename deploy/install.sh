@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Ura in release mode and installs it as a systemd service:
-#   /usr/local/bin/{urad,ura}           the binaries
+#   /usr/local/bin/{urad,ura,ura-admin} the binaries
 #   /usr/local/share/ura/schemas/       the message catalogue and JSON Schemas
 #   /etc/ura/urad.json                  the configuration (only if none exists yet)
 #   /etc/ura/holidays-al.json           the public-holiday calendar (only if none exists yet)
@@ -29,14 +29,15 @@ if ((build)); then
   scripts/deps
   swift build -c release --product urad
   swift build -c release --product ura
+  swift build -c release --product ura-admin
 fi
 bin=$(swift build -c release --show-bin-path)
-for binary in urad ura; do
+for binary in urad ura ura-admin; do
   [[ -x "$bin/$binary" ]] || { echo "install.sh: $bin/$binary is missing; build first or drop --no-build" >&2; exit 66; }
 done
 
 install -d -m 0755 "$destdir/usr/local/bin" "$destdir/usr/local/share/ura" "$destdir/usr/local/share/doc/ura" "$destdir/etc/ura"
-install -m 0755 "$bin/urad" "$bin/ura" "$destdir/usr/local/bin/"
+install -m 0755 "$bin/urad" "$bin/ura" "$bin/ura-admin" "$destdir/usr/local/bin/"
 rm -rf "$destdir/usr/local/share/ura/schemas"
 cp -R Schemas "$destdir/usr/local/share/ura/schemas"
 chmod -R u=rwX,go=rX "$destdir/usr/local/share/ura/schemas"

@@ -23,8 +23,6 @@ public enum URADCommand {
 
     static let usage = """
     usage: urad [--config FILE] [--data-dir DIR] [--demo] [--check-config] [--version]
-           urad [--config FILE] [--data-dir DIR] --migrate-store postgres:URL
-           urad [--config FILE] [--data-dir DIR] --backup FILE | --restore FILE
 
       --config FILE    the configuration (JSON; see deploy/urad.example.json). Without it: demo mode.
       --data-dir DIR   the data directory (default ./ura-data, or data_dir of the configuration)
@@ -34,13 +32,8 @@ public enum URADCommand {
                        whether it is writable), and exit (0: fine, 78: not, 69: database unreachable);
                        changes nothing
       --version        print the version
-      --migrate-store postgres:URL
-                       copy the SQLite store (urad stopped) into an empty PostgreSQL database, check
-                       the copy's signed ledger head, and exit (0: copied, 78: refused, 69: database
-                       unreachable); then set store.backend=postgres and store.url
-      --backup FILE    copy the SQLite store into FILE (new, 0600) while urad runs, and exit
-      --restore FILE   put a backup in place of a missing SQLite store (urad stopped), check its
-                       signed ledger head, and exit; then `ura audit` checks it against a saved head
+
+    The store's backup, restore and move to PostgreSQL: ura-admin (ura-admin --help).
 
     Environment: URA_<OPTION>, URA_<SECTION>__<OPTION> override the configuration (URA_LISTEN__PORT=9443).
     """
@@ -67,7 +60,7 @@ public enum URADCommand {
     public static func run(_ commandLine: [String]) -> [any DispatchSourceSignal] {
         let arguments: CommandLineArguments
         do {
-            arguments = try CommandLineArguments(commandLine, options: ["config", "data-dir", "migrate-store", "backup", "restore"],
+            arguments = try CommandLineArguments(commandLine, options: ["config", "data-dir"],
                                                  flags: ["demo", "check-config", "version", "help"])
         } catch {
             fail("\(error)\n\n\(usage)", code: 64)
@@ -120,31 +113,6 @@ public enum URADCommand {
             configuration = try GatewayConfiguration.load(file: configFile, dataDirectory: arguments.option("data-dir"))
         } catch {
             fail("configuration: \(error)", code: 78)
-        }
-
-        if let target = arguments.option("migrate-store") {
-            migrateStore(configuration, to: target)
-        }
-        if let file = arguments.option("backup") {
-            // Beside a running urad: no lock (SQLite's backup reads one consistent snapshot).
-            do {
-                let size = try StoreBackup.backup(configuration, to: file)
-                say("backed up \(configuration.storePath.path) to \(file): \(size) ledger entries under its signed head")
-                exit(0)
-            } catch { fail("\(error)", code: 78) }
-        }
-        if let file = arguments.option("restore") {
-            do {
-                let lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory)
-                defer { withExtendedLifetime(lock) {} }
-                let loaded = try Daemon.load(configuration, log: Logger(minimum: .warning))
-                let ledger = Gateway.ledgerConfiguration(loaded.signer,
-                                                         earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: loaded.signer))
-                let size = try StoreBackup.restore(configuration, from: file, ledger: ledger)
-                say("restored \(file) to \(configuration.storePath.path): \(size) ledger entries, its signed head checks out; "
-                    + "have an agency run `ura audit` against the head it kept")
-                exit(0)
-            } catch { fail("\(error)", code: 78) }
         }
 
         if arguments.flag("check-config") {
@@ -212,40 +180,6 @@ public enum URADCommand {
         state.running = (daemon, runDirectory)
         signalQueue.resume()
         return sources
-    }
-
-    /// `--migrate-store postgres:URL`: under the data directory's lock (no urad runs on it), copies
-    /// the SQLite store into the database and says what it copied. Exits.
-    static func migrateStore(_ configuration: GatewayConfiguration, to target: String) -> Never {
-        guard target.hasPrefix("postgres:") || target.hasPrefix("postgresql:") else {
-            fail("--migrate-store takes postgres:URL (postgres:postgresql://ura@db1/ura), not '\(target)'", code: 64)
-        }
-        let url = target.hasPrefix("postgres:") ? String(target.dropFirst("postgres:".count)) : target
-        if let problem = PostgresURL.problem(url) { fail("--migrate-store: the PostgreSQL URL is not valid: \(problem)", code: 64) }
-        guard configuration.storeBackend == .sqlite else {
-            fail("--migrate-store copies the SQLite store, but store.backend is postgres already", code: 78)
-        }
-        guard FileManager.default.fileExists(atPath: configuration.storePath.path) else {
-            fail("there is no SQLite store at \(configuration.storePath.path) to copy", code: 78)
-        }
-        do {
-            let lock = try DataDirectoryLock.acquire(in: configuration.dataDirectory)
-            defer { withExtendedLifetime(lock) {} }
-            let loaded = try Daemon.load(configuration, log: Logger(minimum: .warning))
-            let ledger = Gateway.ledgerConfiguration(loaded.signer,
-                                                     earlierKeys: Gateway.earlierGatewayKeys(in: loaded.snapshot.directory, except: loaded.signer))
-            let summary = try StoreMigration.copy(sqlitePath: configuration.storePath.path, to: url, ledger: ledger)
-            say("copied \(configuration.storePath.path) to PostgreSQL at \(PostgresURL.describe(url)): "
-                + summary.rows.map { "\($0.count) \($0.table)" }.joined(separator: ", "))
-            say("ledger: \(summary.ledgerSize) entries, its signed head checks out in the copy; run `ura audit` after the switch")
-            say("now set store.backend to postgres and store.url to the URL (URA_STORE__BACKEND=postgres URA_STORE__URL=…) and start urad")
-            exit(0)
-        } catch let error as StoreError {
-            if case .unavailable = error { fail("the PostgreSQL store cannot be reached: \(error)", code: 69) }
-            fail("\(error)", code: 78)
-        } catch {
-            fail("\(error)", code: 78)
-        }
     }
 
     /// What the signal handlers share; touched only on the signal queue once urad runs.

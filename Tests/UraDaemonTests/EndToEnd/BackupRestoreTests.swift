@@ -4,7 +4,7 @@ import UraGatewayTestSupport
 import UraJSON
 import UraModel
 
-/// `urad --backup` while urad takes submissions, `urad --restore` into a fresh data directory, and
+/// `ura-admin backup` while urad takes submissions, `ura-admin restore` into a fresh data directory, and
 /// the agencies' audit afterwards: a head kept before the backup is matched; a head kept after it
 /// (messages the backup does not hold) is not, and the audit says so.
 @Suite struct BackupRestoreTests {
@@ -24,13 +24,13 @@ import UraModel
 
         // The backup runs while submissions go on.
         async let submitting: [Int] = Processes.offPool { try (3..<13).map { try send($0) } }
-        let taken = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--backup", backup.path])
+        let taken = try await Processes.runOffPool("ura-admin", ["--data-dir", s.data.path, "backup", backup.path])
         #expect(try await submitting.allSatisfy { $0 == 202 })
         #expect(taken.status == 0 && taken.stdout.contains("backed up"), "\(taken.stderr)")
         let mode = try FileManager.default.attributesOfItem(atPath: backup.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         // A second backup to the same file is refused: nothing is overwritten.
-        let again = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--backup", backup.path])
+        let again = try await Processes.runOffPool("ura-admin", ["--data-dir", s.data.path, "backup", backup.path])
         #expect(again.status == 78 && again.stderr.contains("never overwrites"), "\(again.stderr)")
         // The police audit after everything was submitted: their head has more than the backup may hold.
         let later = try await s.uraOffPool(police, ["audit", "--json"])
@@ -41,9 +41,9 @@ import UraModel
         let fresh = s.root.appendingPathComponent("restored")
         try FileManager.default.copyItem(at: s.data, to: fresh)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(at: fresh.appendingPathComponent("ura.sqlite" + suffix)) }
-        let restored = try await Processes.runOffPool("urad", ["--data-dir", fresh.path, "--restore", backup.path])
+        let restored = try await Processes.runOffPool("ura-admin", ["--data-dir", fresh.path, "restore", backup.path])
         #expect(restored.status == 0 && restored.stdout.contains("signed head checks out"), "\(restored.stderr)")
-        let twice = try await Processes.runOffPool("urad", ["--data-dir", fresh.path, "--restore", backup.path])
+        let twice = try await Processes.runOffPool("ura-admin", ["--data-dir", fresh.path, "restore", backup.path])
         #expect(twice.status == 78 && twice.stderr.contains("a restore never overwrites one"), "\(twice.stderr)")
 
         let daemon = try await RunningDaemon.start(dataDirectory: fresh)

@@ -99,7 +99,7 @@ import UraPostgresTestSupport
         await s.close()
     }
 
-    /// A country on SQLite moves to PostgreSQL: `urad --migrate-store` copies the stopped gateway's
+    /// A country on SQLite moves to PostgreSQL: `ura-admin migrate-store` copies the stopped gateway's
     /// store, the agencies' audit sees the same ledger (and its head) continue on PostgreSQL, and
     /// the messages, their states and the receipts feed come along. A database that already holds
     /// Ura data is refused; one that does not answer is exit 69.
@@ -128,14 +128,14 @@ import UraPostgresTestSupport
         let size = try s.ledgerSize()
         await s.daemon.stopOffPool()
 
-        let migrated = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store", "postgres:\(url)"],
+        let migrated = try await Processes.runOffPool("ura-admin", ["--data-dir", s.data.path, "migrate-store", "postgres:\(url)"],
                                                       environment: ["URA_LOG_LEVEL": "warning"])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         #expect(migrated.stdout.contains("2 messages") && migrated.stdout.contains("ledger: \(size) entries"), "\(migrated.stdout)")
         // Again into the same database: refused, nothing changed.
-        let again = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store", "postgres:\(url)"])
+        let again = try await Processes.runOffPool("ura-admin", ["--data-dir", s.data.path, "migrate-store", "postgres:\(url)"])
         #expect(again.status == 78 && again.stderr.contains("already holds Ura data"), "\(again.stderr)")
-        let nobody = try await Processes.runOffPool("urad", ["--data-dir", s.data.path, "--migrate-store",
+        let nobody = try await Processes.runOffPool("ura-admin", ["--data-dir", s.data.path, "migrate-store",
                                                              "postgres:postgresql://ura@127.0.0.1:\(try PostgresServer.freePort())/ura"])
         #expect(nobody.status == 69, "\(nobody.stderr)")
 
