@@ -17,6 +17,8 @@ public struct MessageCatalogue: Sendable {
     public let directory: Validator
     /// The payload of a confidentiality declaration record (`POST /v1/declarations`).
     public let declaration: Validator
+    /// The Albanian labels of the forms' fields and values (`words.sq.json`).
+    public let words: AlbanianWords
     private let bodies: [MessageType: Validator]
 
     /// Loads `catalogue.json` and the schemas under `directory` (the `Schemas/` folder).
@@ -57,6 +59,22 @@ public struct MessageCatalogue: Sendable {
         receipt = try compile("receipt.schema.json")
         self.directory = try compile("directory.schema.json")
         declaration = try compile("declaration.schema.json")
+        words = try Self.loadWords(directory, schema: try compile("words.schema.json"))
+    }
+
+    private static func loadWords(_ directory: URL, schema: Validator) throws(CatalogueError) -> AlbanianWords {
+        let file = directory.appendingPathComponent("words.sq.json")
+        let document: JSONValue
+        do { document = try JSONValue(parsing: Array(try Data(contentsOf: file))) } catch {
+            throw CatalogueError("cannot read \(file.path): \(error)")
+        }
+        let problems = schema.validate(document)
+        guard problems.isEmpty else {
+            throw CatalogueError("\(file.path) does not match words.schema.json: " + problems.prefix(5).map(\.description).joined(separator: "; "))
+        }
+        do { return try JSONValueDecoder().decode(AlbanianWords.self, from: document) } catch {
+            throw CatalogueError("\(file.path): \(ModelError.describe(error))")
+        }
     }
 
     /// The validator of a message type's body (the decrypted form); nil for an unknown type.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A small catalogue for unit tests of the gateway, written next to the real core schemas (common,
-/// envelope, receipt, directory, catalogue) in a temporary Schemas/ folder.
+/// envelope, receipt, directory, catalogue, declaration, the Albanian words) in a temporary Schemas/ folder.
 package enum TestCatalogue {
     package static let repositorySchemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Schemas").standardized
@@ -28,10 +28,11 @@ package enum TestCatalogue {
     package static func make(in directory: URL) throws -> URL {
         let schemas = directory.appendingPathComponent("Schemas")
         try FileManager.default.createDirectory(at: schemas.appendingPathComponent("messages"), withIntermediateDirectories: true)
-        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration"] {
+        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration", "words"] {
             try FileManager.default.copyItem(at: repositorySchemas.appendingPathComponent("\(name).schema.json"),
                                              to: schemas.appendingPathComponent("\(name).schema.json"))
         }
+        try FileManager.default.copyItem(at: repositorySchemas.appendingPathComponent("words.sq.json"), to: schemas.appendingPathComponent("words.sq.json"))
         let body = """
         {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://ura.example/schemas/v1/messages/test.schema.json",
          "type": "object", "required": ["case", "note"], "properties": {"case": {"type": "string"}, "note": {"type": "string", "x-personal": true}},

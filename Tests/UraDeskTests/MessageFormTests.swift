@@ -28,7 +28,7 @@ import UraSchema
     }()
 
     static func form(_ uri: String, _ type: String) throws -> MessageForm {
-        try MessageForm(schema: uri, type: try MessageType(type), registry: catalogue.registry)
+        try MessageForm(schema: uri, type: try MessageType(type), registry: catalogue.registry, words: catalogue.words)
     }
 
     @Test func thereAreSchemasToTest() {
@@ -197,7 +197,7 @@ import UraSchema
               "level": {"oneOf": [{"const": "low", "title": "Low risk", "x-title-sq": "Rrezik i ulët"}, {"const": "high", "title": "High risk"}]},
               "needs": {"type": "array", "items": {"enum": ["a", "b"], "x-enum-titles": {"a": "Accommodation"}, "x-enum-titles-sq": {"a": "Akomodim"}}}}}
             """#))
-        let form = try MessageForm(schema: uri, type: try MessageType("test.titles"), registry: registry)
+        let form = try MessageForm(schema: uri, type: try MessageType("test.titles"), registry: registry, words: Self.catalogue.words)
         let html = form.root.render(.object(["level": .string("high")]))
         #expect(html.contains("<option value=\"low\">Rrezik i ulët / Low risk</option>"))
         #expect(html.contains("<option value=\"high\" selected>I lartë / High risk</option>"), "the desk's Albanian where the schema has none")

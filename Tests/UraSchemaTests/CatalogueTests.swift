@@ -176,4 +176,20 @@ import UraModel
         try Data(broken.utf8).write(to: file)
         #expect { try MessageCatalogue(directory: dir) } throws: { "\($0)".contains("does not match catalogue.schema.json") }
     }
+
+    /// The forms' Albanian words are part of the catalogue: an empty label or a missing file stops
+    /// the load with the file's name, not a desk with English-only forms.
+    @Test func brokenAlbanianWordsStopTheLoadWithAReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID())")
+        try FileManager.default.copyItem(at: Self.schemas, to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("words.sq.json")
+        let loaded = try MessageCatalogue(directory: dir)
+        #expect(loaded.words.fields["found_on"] != nil && loaded.words.values["child"] != nil)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "\"found_on\": \"", with: "\"found_on\": \"\", \"x\": \"").utf8).write(to: file)
+        #expect { try MessageCatalogue(directory: dir) } throws: { "\($0)".contains("words.sq.json does not match words.schema.json") }
+        try FileManager.default.removeItem(at: file)
+        #expect { try MessageCatalogue(directory: dir) } throws: { "\($0)".contains("cannot read \(file.path)") }
+    }
 }

@@ -28,7 +28,8 @@ public struct FormField: Sendable {
     public let name: String
     public let kind: Kind
     public var required: Bool
-    /// The schema's `title` (English) and `x-title-sq` (Albanian), when it has them.
+    /// The schema's `title` (English) and `x-title-sq` (Albanian, else the catalogue's
+    /// `words.sq.json` for the property name), when there are.
     public let title: String?
     public let titleSq: String?
     public let description: String?
@@ -39,7 +40,8 @@ public struct FormField: Sendable {
     /// Marked `x-personal`: shown with a mark, as it identifies the person.
     public let personal: Bool
     /// Titles of enum values, by value: from a `oneOf`/`anyOf` of `const`s with `title` (and
-    /// `x-title-sq`), or from `x-enum-titles` / `x-enum-titles-sq` objects beside an `enum`.
+    /// `x-title-sq`), or from `x-enum-titles` / `x-enum-titles-sq` objects beside an `enum`; the
+    /// Albanian of a value the schema does not title from the catalogue's `words.sq.json`.
     public var optionTitles: [String: OptionTitle] = [:]
 
     public struct OptionTitle: Sendable, Equatable {
@@ -47,10 +49,10 @@ public struct FormField: Sendable {
         public let en: String?
     }
 
-    /// The words for one of this field's values: its schema title first, else the desk's list.
+    /// The words for one of this field's values.
     func words(for raw: String) -> (sq: String?, en: String) {
-        let own = optionTitles[raw], known = FieldWords.value(raw)
-        return (own?.sq ?? known.sq, own?.en ?? known.en)
+        let own = optionTitles[raw]
+        return (own?.sq, own?.en ?? FieldWords.readable(raw))
     }
 
     /// This object without its property `name`.
@@ -61,15 +63,17 @@ public struct FormField: Sendable {
                          optionTitles: optionTitles)
     }
 
-    /// The fields of the schema at `uri` (an absolute URI from `registry`).
-    public static func root(schema uri: String, registry: SchemaRegistry) throws(DeskError) -> FormField {
+    /// The fields of the schema at `uri` (an absolute URI from `registry`), labelled in Albanian
+    /// from `words` where the schema does not say.
+    public static func root(schema uri: String, registry: SchemaRegistry, words: AlbanianWords) throws(DeskError) -> FormField {
         guard let located = registry.schema(uri) else { throw DeskError("the schema \(uri) is not loaded", .notFound) }
-        var builder = Builder(registry: registry)
+        var builder = Builder(registry: registry, words: words)
         return try builder.field(name: "", located.schema, base: located.base, required: true, depth: 0)
     }
 
     struct Builder {
         let registry: SchemaRegistry
+        let words: AlbanianWords
 
         /// The schema with its `$ref` followed, the sibling keywords taking precedence (a property's
         /// own description over the referenced definition's).
@@ -143,10 +147,24 @@ public struct FormField: Sendable {
             } else {
                 kind = .json
             }
-            return FormField(name: name, kind: kind, required: required, title: s["title"]?.stringValue, titleSq: s["x-title-sq"]?.stringValue,
+            if case .choice(let values) = kind { titles = withAlbanian(titles, for: values) }
+            if case .choices(let values) = kind { titles = withAlbanian(titles, for: values) }
+            return FormField(name: name, kind: kind, required: required, title: s["title"]?.stringValue,
+                             titleSq: s["x-title-sq"]?.stringValue ?? (name.isEmpty ? nil : words.fields[name]),
                              description: s["description"]?.stringValue, pattern: s["pattern"]?.stringValue,
                              minimum: s["minimum"]?.numberValue, maximum: s["maximum"]?.numberValue, maxLength: s["maxLength"]?.intValue,
                              personal: s["x-personal"]?.boolValue ?? false, optionTitles: titles)
+        }
+
+        /// The values' own titles, with the Albanian of those the schema does not title in Albanian.
+        func withAlbanian(_ titles: [String: OptionTitle], for values: [JSONValue]) -> [String: OptionTitle] {
+            var titles = titles
+            for value in values {
+                let raw = FormField.text(of: value)
+                guard titles[raw]?.sq == nil, let sq = words.values[raw] else { continue }
+                titles[raw] = OptionTitle(sq: sq, en: titles[raw]?.en)
+            }
+            return titles
         }
     }
 }

@@ -18,15 +18,16 @@ public struct MessageForm: Sendable {
         self.type = type
         self.entry = entry
         self.validator = validator
-        root = try FormField.root(schema: entry.schema, registry: catalogue.registry)
+        root = try FormField.root(schema: entry.schema, registry: catalogue.registry, words: catalogue.words)
     }
 
-    /// The form of any schema `uri` of the registry (the gateway's own notices have no catalogue entry).
-    public init(schema uri: String, type: MessageType, registry: SchemaRegistry) throws(DeskError) {
+    /// The form of any schema `uri` of the registry (the gateway's own notices have no catalogue
+    /// entry), labelled in Albanian from `words` where the schema does not say.
+    public init(schema uri: String, type: MessageType, registry: SchemaRegistry, words: AlbanianWords) throws(DeskError) {
         self.type = type
         entry = nil
         do { validator = try registry.compile(uri) } catch { throw DeskError("the schema \(uri) does not compile: \(error)", .unsupported) }
-        root = try FormField.root(schema: uri, registry: registry)
+        root = try FormField.root(schema: uri, registry: registry, words: words)
     }
 
     /// The fields the person fills in below the envelope: the form without its `case`, which is

@@ -199,14 +199,14 @@ extension Desk {
         html += "<span class=\"help\">\(HTML.label("Nëse mosha është e pasigurt dhe mund të jetë nën 18, zgjidhni fëmijë.", "If the age is uncertain and may be under 18, choose child."))</span>"
         html += "<select id=\"subject\" name=\"subject\"\(invalid("subject"))><option value=\"\">— zgjidhni / choose —</option>"
         for s in SubjectCategory.allCases {
-            let w = FieldWords.value(s.rawValue)
+            let w = catalogue.words.value(s.rawValue)
             html += "<option value=\"\(s.rawValue)\"\(s.rawValue == subject ? " selected" : "")>\(HTML.escape((w.sq.map { "\($0) / " } ?? "") + w.en))</option>"
         }
         html += "</select>\(error("subject"))</div>"
         let priority = draft.fields["priority"]?.stringValue ?? "normal"
         html += "<div class=\"field\"><label for=\"priority\">\(HTML.label("Përparësia", "Priority"))</label><select id=\"priority\" name=\"priority\">"
         for p in Priority.allCases {
-            let w = FieldWords.value(p.rawValue)
+            let w = catalogue.words.value(p.rawValue)
             html += "<option value=\"\(p.rawValue)\"\(p.rawValue == priority ? " selected" : "")>\(HTML.escape((w.sq.map { "\($0) / " } ?? "") + w.en))</option>"
         }
         html += "</select></div>"
@@ -218,7 +218,7 @@ extension Desk {
             let ticked = Set((draft.fields["participants"]?.arrayValue ?? []).compactMap(\.stringValue))
             html += "<fieldset class=\"field choices\"><legend>\(HTML.label("Të pranishmit në intervistë (secili me deklaratë A1)", "Present at the interview (each with an A1 declaration)"))</legend>"
             for (i, role) in DeclarantRole.allCases.enumerated() {
-                let w = FieldWords.value(role.rawValue)
+                let w = catalogue.words.value(role.rawValue)
                 html += "<label for=\"participants#\(i)\"><input type=\"checkbox\" id=\"participants#\(i)\" name=\"participants\" value=\"\(role.rawValue)\"\(ticked.contains(role.rawValue) ? " checked" : "")> \(HTML.label(w.sq, w.en))</label> "
             }
             html += "</fieldset>"

@@ -247,7 +247,7 @@ extension Desk {
         case "deadline.cancelled": return "\(HTML.label("Afati u anulua", "Deadline cancelled")): \(expected)"
         case "deadline.overdue": return "<span class=\"bad\">\(HTML.label("Afati u kalua", "Deadline overdue"))</span>: \(expected), \(HTML.label("ishte më", "was due")) \(due)"
         case "declaration.recorded":
-            let role = FieldWords.value(s("role"))
+            let role = catalogue.words.value(s("role"))
             return "\(HTML.label("Deklaratë A1", "Declaration A1")) (\(HTML.label(role.sq, role.en))) — \(agenciesHTML([s("agency")])), \(HTML.escape(s("declared_on")))"
         default: return HTML.escape(s("event"))
         }
@@ -279,7 +279,7 @@ extension Desk {
         do {
             let declarations = try await CaseClient.declarations(connection, of: caseReference)
             html += HTML.table([("Deklaruar më", "Declared on"), ("Roli", "Role"), ("Emri", "Name"), ("Institucioni", "Agency")], declarations.map { d in
-                let role = FieldWords.value(d["role"]?.stringValue ?? "")
+                let role = catalogue.words.value(d["role"]?.stringValue ?? "")
                 return [HTML.escape(d["declared_on"]?.stringValue ?? ""), HTML.label(role.sq, role.en), HTML.escape(d["name"]?.stringValue ?? ""),
                         agenciesHTML([d["agency"]?.stringValue ?? ""])]
             }, empty: ("Asnjë deklaratë.", "No declaration on file."))
