@@ -17,6 +17,11 @@ package enum AdminCommand {
             return try AdminInit.run(try CommandLineArguments(raw, options: ["data-dir", "gateway-id", "gateway-name", "host"], flags: ["json"]))
         }
         if raw.first == "peer" { return try PeerCommand.run(Array(raw.dropFirst())) }
+        if let store = raw.first, ["backup", "restore", "migrate-store"].contains(store) {
+            // The store's own work is ura-admin's, installed beside urad: ura links no store.
+            throw UsageError("\(store) works on the gateway's store, which ura cannot open: run it on the gateway host as "
+                             + "`ura-admin [--config FILE] [--data-dir DIR] \(store) \(store == "migrate-store" ? "postgres:URL" : "FILE")` (ura-admin --help)")
+        }
         if raw.first == "renew-tls" {
             return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload", "json"]))
         }

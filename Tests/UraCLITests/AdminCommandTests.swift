@@ -122,6 +122,13 @@ import UraStoreSQLite
         #expect(!FileManager.default.fileExists(atPath: demo.data.appendingPathComponent("agencies/\(mission).crt").path))
     }
 
+    /// The store's backup, restore and migration are ura-admin's: ura says where they are.
+    @Test(arguments: ["backup", "restore", "migrate-store"])
+    func storeCommandsPointToUraAdmin(command: String) async throws {
+        let result = try await Processes.runOffPool("ura", ["admin", command, "x"])
+        #expect(result.status == 64 && result.stderr.contains("ura-admin [--config FILE] [--data-dir DIR] \(command)"), "\(result)")
+    }
+
     @Test func aNewAgencyNeedsANameAndAnEnrolledOneKeepsItsOwn() async throws {
         let demo = try OfflineDemo()
         let newcomer = "al.police.dvp-shkoder"
