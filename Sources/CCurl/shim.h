@@ -2,6 +2,7 @@
 #ifndef URA_CCURL_SHIM_H
 #define URA_CCURL_SHIM_H
 #include <curl/curl.h>
+#include <sys/socket.h>
 static inline CURLcode ura_curl_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode ura_curl_setopt_ptr(CURL *h, CURLoption o, const void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode ura_curl_setopt_off(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
@@ -20,5 +21,15 @@ static inline CURLcode ura_curl_setopt_header_function(CURL *h, ura_curl_data_ca
 static inline CURLcode ura_curl_setopt_blob_copy(CURL *h, CURLoption o, const void *data, size_t length) {
     struct curl_blob blob = { (void *)data, length, CURL_BLOB_COPY };
     return curl_easy_setopt(h, o, &blob);
+}
+/// Every socket curl opens is close-on-exec from its creation: a child process started meanwhile (the
+/// browser `ura desk --open` starts, a test's urad) must not inherit a connection and hold it open
+/// after curl has closed it.
+static inline curl_socket_t ura_curl_open_socket_cloexec(void *context, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)context; (void)purpose;
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+static inline CURLcode ura_curl_setopt_cloexec_sockets(CURL *h) {
+    return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, ura_curl_open_socket_cloexec);
 }
 #endif

@@ -42,6 +42,7 @@ enum CurlRequestSetup {
         set(CURLOPT_SSL_VERIFYHOST, 2, "host verification")
         check(ura_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer), "error buffer")
         check(ura_curl_setopt_write_function(easy, CurlTransfer.receiveBody), "body callback")
+        check(ura_curl_setopt_cloexec_sockets(easy), "close-on-exec sockets")
         check(ura_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context), "body context")
         check(ura_curl_setopt_header_function(easy, CurlTransfer.receiveHeader), "header callback")
         check(ura_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context), "header context")

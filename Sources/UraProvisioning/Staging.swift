@@ -66,7 +66,7 @@ struct Staging {
             while let relative = walker.nextObject() as? String { paths.append(root.appendingPathComponent(relative).path) }
         }
         for path in paths.reversed() {
-            let fd = open(path, O_RDONLY)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw ProvisioningError(.io, "cannot open \(path) to sync it") }
             defer { close(fd) }
             guard fsync(fd) == 0 else { throw ProvisioningError(.io, "cannot sync \(path) to disk: \(String(cString: strerror(errno)))") }

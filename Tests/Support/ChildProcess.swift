@@ -9,8 +9,9 @@ import Glibc
 /// Not Foundation's `Process`: on Linux, Swift 6.3.1's `Process.run()` scans /proc/self/fd with a
 /// 256-byte over-read of each `dirent` (swift-corelibs-foundation PR #5472) and crashes a test run
 /// now and then with SIGSEGV — more often the more descriptors the tests hold open. Here the pipes
-/// are made close-on-exec and only the child's 0, 1 and 2 survive the exec (the libraries' own
-/// sockets are close-on-exec too). `pipe2` is not visible from Swift, so pipe + FD_CLOEXEC and the
+/// are made close-on-exec and only the child's 0, 1 and 2 survive the exec: every descriptor the
+/// process opens must be close-on-exec (curl's sockets too, through CURLOPT_OPENSOCKETFUNCTION), or a
+/// child holds a test's connection open after the test closed it. `pipe2` is not visible from Swift, so pipe + FD_CLOEXEC and the
 /// spawn happen under one lock: no other test's child can be spawned between them and inherit a pipe.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t

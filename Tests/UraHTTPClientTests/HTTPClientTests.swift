@@ -101,7 +101,7 @@ import UraTestSupport
         // A port bound but not listening: connecting to it is refused, and no other test's
         // server can take it while the socket holds it.
         let (fd, port) = try {
-            let listening = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let listening = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")

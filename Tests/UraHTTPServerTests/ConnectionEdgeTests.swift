@@ -29,6 +29,34 @@ import UraTestSupport
         }
     }
 
+    /// A child process started while a client is connected (another test's urad, the browser
+    /// `ura desk --open` starts) does not inherit the client's socket: when the client goes, the
+    /// server sees it go. (With a socket that is not close-on-exec, the child held it open and the
+    /// reset never left: the long poll ran on for nobody.)
+    @Test func aChildProcessDoesNotKeepAClientsConnectionOpen() async throws {
+        let gate = Gate()
+        let cancelled = Locked(false)
+        try await withServer(handler: { _ in
+            if await !gate.wait() { cancelled.set(true) }
+            return HTTPResponse(status: 200)
+        }) { server, port in
+            let client = try await blocking {
+                let client = try RawClient(port: port, tls: Self.tls)
+                try client.send("GET /v1/inbox?wait=60 HTTP/1.1\r\nHost: a\r\n\r\n")
+                return client
+            }
+            #expect(await eventually { gate.arrivals == 1 })
+            // cat waits on its standard input until the test closes it: alive while the client resets.
+            let child = try ChildProcess("/bin/cat", [], withInput: true)
+            client.reset()
+            #expect(await eventually { cancelled.isSet })
+            #expect(await eventually { server.statistics.openConnections == 0 })
+            try child.input?.close()
+            #expect(try await blocking { child.wait() } == 0)
+            gate.open()
+        }
+    }
+
     /// A FIN that arrives together with the request: the handler starts and is cancelled.
     @Test func requestFollowedAtOnceByFINIsCancelled() async throws {
         let gate = Gate()

@@ -37,7 +37,7 @@ public final class DashboardAccess: Sendable {
         let fresh = Base64URL.encode(SecureRandom.bytes(32))
         try FileManager.default.createDirectory(at: tokenFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: tokenFile)
-        let fd = open(tokenFile.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let fd = open(tokenFile.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SetupError("cannot write the dashboard login token \(tokenFile.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let bytes = Array(fresh.utf8)
