@@ -43,7 +43,7 @@ public final class RawClient: @unchecked Sendable {
     /// server's writes block as soon as the client stops reading.
     public init(port: Int, tls: TLSOptions?, receiveTimeout: Duration = .seconds(60), receiveBuffer: Int? = nil) throws {
         Self.ignoreBrokenPipe
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

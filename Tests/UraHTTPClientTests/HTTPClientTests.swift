@@ -34,6 +34,24 @@ import UraTestSupport
         }
     }
 
+    /// curl's sockets are close-on-exec: a child process started while a connection is kept alive
+    /// (ura desk starting a browser, a test starting urad) does not hold it open after the client
+    /// has closed it.
+    @Test func aChildProcessDoesNotInheritTheClientsConnection() async throws {
+        let client = client()
+        try await withServer(handler: echoHandler) { server, port in
+            let response = try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/"))
+            #expect(response.status == 200)
+            #expect(server.statistics.openConnections == 1)  // kept alive for the next request
+            // cat waits on its standard input until the test closes it: alive while the client closes.
+            let child = try ChildProcess("/bin/cat", [], withInput: true)
+            client.shutdown()
+            #expect(await eventually { server.statistics.openConnections == 0 })
+            try child.input?.close()
+            #expect(try await blocking { child.wait() } == 0)
+        }
+    }
+
     @Test func inMemoryCertificatesKeysAndCAsWork() async throws {
         let client = HTTPClient(configuration: .init(clientCertificate: .bytes(pki.bytes(pki.clientCertificate)),
                                                      clientKey: .bytes(pki.bytes(pki.clientKey)),
