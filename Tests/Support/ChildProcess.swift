@@ -9,9 +9,9 @@ import Glibc
 /// Not Foundation's `Process`: on Linux, Swift 6.3.1's `Process.run()` scans /proc/self/fd with a
 /// 256-byte over-read of each `dirent` (swift-corelibs-foundation PR #5472) and crashes a test run
 /// now and then with SIGSEGV — more often the more descriptors the tests hold open. Here the pipes
-/// are made close-on-exec and only the child's 0, 1 and 2 survive the exec: every descriptor the
-/// process opens must be close-on-exec (curl's sockets too, through CURLOPT_OPENSOCKETFUNCTION), or a
-/// child holds a test's connection open after the test closed it. `pipe2` is not visible from Swift, so pipe + FD_CLOEXEC and the
+/// are made close-on-exec and only the child's 0, 1 and 2 survive the exec (closefrom 3): a
+/// descriptor a child inherited — a test client's socket — stayed open as long as the child lived,
+/// and the server never saw the client go. `pipe2` is not visible from Swift, so pipe + FD_CLOEXEC and the
 /// spawn happen under one lock: no other test's child can be spawned between them and inherit a pipe.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
@@ -26,6 +26,14 @@ public final class ChildProcess: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), which Swift's Glibc module does not show.
+    private static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("this glibc has no posix_spawn_file_actions_addclosefrom_np (2.34 or later is needed)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Starts `executable` with `arguments`; the environment is this process's, overlaid with `environment`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], withInput: Bool = false) throws {
@@ -48,6 +56,9 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe?.read ?? devNull, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
+        // Nothing else of this process reaches the child, close-on-exec or not (curl's resolver
+        // socketpairs are not): a descriptor a child inherits stays open while the child lives.
+        guard Self.addCloseFrom(&actions, 3) == 0 else { throw Failure(description: "posix_spawn_file_actions_addclosefrom_np failed") }
 
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]

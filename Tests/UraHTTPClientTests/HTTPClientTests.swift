@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 import UraHTTPClient
@@ -34,22 +35,58 @@ import UraTestSupport
         }
     }
 
-    /// curl's sockets are close-on-exec: a child process started while a connection is kept alive
-    /// (ura desk starting a browser, a test starting urad) does not hold it open after the client
-    /// has closed it.
-    @Test func aChildProcessDoesNotInheritTheClientsConnection() async throws {
+    /// curl's sockets are close-on-exec from their creation: a process started while a request is
+    /// under way (the browser `ura desk --open` starts) does not inherit the connection, which
+    /// would stay open in it after curl closed it.
+    @Test func curlsSocketsAreCloseOnExec() async throws {
         let client = client()
-        try await withServer(handler: echoHandler) { server, port in
-            let response = try await client.send(HTTPClientRequest(url: "https://localhost:\(port)/"))
-            #expect(response.status == 200)
-            #expect(server.statistics.openConnections == 1)  // kept alive for the next request
-            // cat waits on its standard input until the test closes it: alive while the client closes.
-            let child = try ChildProcess("/bin/cat", [], withInput: true)
-            client.shutdown()
-            #expect(await eventually { server.statistics.openConnections == 0 })
-            try child.input?.close()
-            #expect(try await blocking { child.wait() } == 0)
+        defer { client.shutdown() }
+        let gate = Gate()
+        try await withServer(handler: { _ in
+            _ = await gate.wait()
+            return HTTPResponse(status: 200)
+        }) { _, port in
+            async let response = client.send(HTTPClientRequest(url: "https://localhost:\(port)/v1/inbox?wait=60"))
+            #expect(await eventually { gate.arrivals == 1 })
+            let connections = try Self.socketInodes(connectedTo: port)
+            let mine = try Self.descriptors(of: getpid()).filter { connections.contains($0.value) }
+            #expect(!mine.isEmpty, "the request's connection is not among this process's descriptors")
+            for (fd, _) in mine { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0, "descriptor \(fd) is not close-on-exec") }
+            gate.open()
+            #expect(try await response.status == 200)
         }
+    }
+
+    /// The inodes of the TCP sockets on this machine whose remote end is port `port` (IPv4 or IPv6).
+    static func socketInodes(connectedTo port: Int) throws -> Set<String> {
+        let hex = String(port, radix: 16, uppercase: true)
+        let remotePort = ":" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        var inodes = Set<String>()
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // Read to the end: procfs says its files are empty, and a sized read stops at the first page.
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            defer { try? handle.close() }
+            let table = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+            // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+            for line in table.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[2].hasSuffix(remotePort) else { continue }
+                inodes.insert(String(fields[9]))
+            }
+        }
+        return inodes
+    }
+
+    /// The socket inodes of process `pid`, by descriptor.
+    static func descriptors(of pid: pid_t) throws -> [Int32: String] {
+        let folder = "/proc/\(pid)/fd"
+        var inodes: [Int32: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            guard let fd = Int32(name), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(name)"),
+                  target.hasPrefix("socket:[") else { continue }
+            inodes[fd] = String(target.dropFirst("socket:[".count).dropLast())
+        }
+        return inodes
     }
 
     @Test func inMemoryCertificatesKeysAndCAsWork() async throws {

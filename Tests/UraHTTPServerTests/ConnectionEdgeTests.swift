@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import Testing
 import UraHTTPCore
 import UraHTTPServer
@@ -55,6 +57,23 @@ import UraTestSupport
             #expect(try await blocking { child.wait() } == 0)
             gate.open()
         }
+    }
+
+    /// A test's child process (urad, ura, curl) starts with its standard descriptors and nothing
+    /// else of the test process, even what is not close-on-exec (curl's resolver socketpairs are not).
+    @Test func childProcessesInheritOnlyTheirStandardDescriptors() async throws {
+        let leaky = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)  // deliberately not close-on-exec
+        #expect(leaky >= 0)
+        defer { close(leaky) }
+        // The shell says when it has started (its loader opens and closes libraries as descriptor 3
+        // on the way), then waits on its standard input until the test closes it.
+        let child = try ChildProcess("/bin/sh", ["-c", "echo started; read line || true"], withInput: true)
+        let started = try await blocking { child.output.readData(ofLength: 8) }
+        #expect(String(decoding: started, as: UTF8.self) == "started\n")
+        let held = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").compactMap { Int32($0) }.sorted()
+        try child.input?.close()
+        #expect(try await blocking { child.wait() } == 0)
+        #expect(held == [0, 1, 2], "the child holds \(held)")
     }
 
     /// A FIN that arrives together with the request: the handler starts and is cancelled.
