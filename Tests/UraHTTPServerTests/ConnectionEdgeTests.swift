@@ -10,8 +10,9 @@ import UraTestSupport
 @Suite struct ConnectionEdgeTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
-    @Test(arguments: [false, true])
-    func clientThatDisconnectsCancelsItsLongPoll(reset: Bool) async throws {
+    /// A client whose long poll reached its handler (which waits on a gate until cancelled);
+    /// `leave` makes the client go, then the handler must be cancelled and the connection closed.
+    private func longPoll(leave: @escaping (RawClient) async throws -> Void) async throws {
         let gate = Gate()
         let cancelled = Locked(false)
         try await withServer(handler: { _ in
@@ -24,11 +25,16 @@ import UraTestSupport
                 return client
             }
             #expect(await eventually { gate.arrivals == 1 })
-            if reset { client.reset() } else { client.halfClose() }
+            try await leave(client)
             #expect(await eventually { cancelled.isSet })
             #expect(await eventually { server.statistics.inFlightRequests == 0 && server.statistics.openConnections == 0 })
             gate.open()
         }
+    }
+
+    @Test(arguments: [false, true])
+    func clientThatDisconnectsCancelsItsLongPoll(reset: Bool) async throws {
+        try await longPoll { client in if reset { client.reset() } else { client.halfClose() } }
     }
 
     /// A child process started while a client is connected (another test's urad, the browser
@@ -36,27 +42,16 @@ import UraTestSupport
     /// server sees it go. (With a socket that is not close-on-exec, the child held it open and the
     /// reset never left: the long poll ran on for nobody.)
     @Test func aChildProcessDoesNotKeepAClientsConnectionOpen() async throws {
-        let gate = Gate()
-        let cancelled = Locked(false)
-        try await withServer(handler: { _ in
-            if await !gate.wait() { cancelled.set(true) }
-            return HTTPResponse(status: 200)
-        }) { server, port in
-            let client = try await blocking {
-                let client = try RawClient(port: port, tls: Self.tls)
-                try client.send("GET /v1/inbox?wait=60 HTTP/1.1\r\nHost: a\r\n\r\n")
-                return client
-            }
-            #expect(await eventually { gate.arrivals == 1 })
+        let child = Locked<ChildProcess?>(nil)
+        try await longPoll { client in
             // cat waits on its standard input until the test closes it: alive while the client resets.
-            let child = try ChildProcess("/bin/cat", [], withInput: true)
+            child.set(try ChildProcess("/bin/cat", [], withInput: true))
             client.reset()
-            #expect(await eventually { cancelled.isSet })
-            #expect(await eventually { server.statistics.openConnections == 0 })
-            try child.input?.close()
-            #expect(try await blocking { child.wait() } == 0)
-            gate.open()
         }
+        #expect(try await blocking { () -> Int32? in
+            try child.value?.input?.close()
+            return child.value?.wait()
+        } == 0)
     }
 
     /// A test's child process (urad, ura, curl) starts with its standard descriptors and nothing
