@@ -73,7 +73,8 @@ public final class Daemon: Sendable {
             throw SetupError("the directory with the peers' agencies merged in cannot be used: \(error)")
         }
         gateway = Gateway(store: store, directory: book, catalogue: loaded.catalogue, signer: signer,
-                          transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book, clock: clock),
+                          transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book,
+                                                         store: store, clock: clock),
                           clock: clock, calendar: loaded.calendar, settings: configuration.gateway, events: events)
         federation.forwardReceipts(of: gateway)
         if let postgres = store as? PostgresStore {

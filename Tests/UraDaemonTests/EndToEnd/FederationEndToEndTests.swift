@@ -182,9 +182,14 @@ struct PeeringFailed: Error { let output: String }
         #expect(delivered)
         let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--json"])
         #expect(receipts.status == 0, "\(receipts.stderr)")
-        let fromKosovo = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
-            .first { $0["receipt"]?["by"] == "xk.social.prishtine" }
+        let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+        let fromKosovo = lines.first { $0["receipt"]?["by"] == "xk.social.prishtine" }
         #expect(fromKosovo?["receipt"]?["receipt"] == "delivered", "\(receipts.stdout)")
+        // And Kosovo's gateway's own accepted receipt, relayed and verified with its key from the directory.
+        let acceptedByKosovo = lines.firstIndex { $0["receipt"]?["by"] == "xk.ura.gateway" && $0["receipt"]?["receipt"] == "accepted" }
+        #expect(acceptedByKosovo != nil, "\(receipts.stdout)")
+        let text = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all"])
+        #expect(text.status == 0 && text.stdout.contains("accepted by xk.ura.gateway \(id) → xk.social.prishtine"), "\(text)")
 
         // Relayed again (an answer lost): Kosovo answers with the same delivered receipt and stores nothing new.
         let bytes = Array(try Data(contentsOf: inbox.appendingPathComponent("\(id).jws")))
