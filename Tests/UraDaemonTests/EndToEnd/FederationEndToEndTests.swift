@@ -17,7 +17,9 @@ final class GatewayPair: @unchecked Sendable {
     let root: URL
     let al: URL
     let xk: URL
-    let alDaemon: RunningDaemon
+    private(set) var alDaemon: RunningDaemon
+    /// Albania's own settings over `environment` (kept for a restart).
+    let alEnvironment: [String: String]
     private(set) var xkDaemon: RunningDaemon
     let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Schemas").standardized
     /// Retries every second, directories fetched every second: the hop settles in a few seconds.
@@ -31,6 +33,7 @@ final class GatewayPair: @unchecked Sendable {
         try DemoSetup.create(in: al, gatewayID: AgencyID("al.ura.gateway"), gatewayName: "Ura Shqipëri", gatewayURL: "https://127.0.0.1:1")
         try DemoSetup.create(in: xk, gatewayID: AgencyID("xk.ura.gateway"), gatewayName: "Ura Kosova", gatewayURL: "https://127.0.0.1:1",
                              agencies: DemoSetup.kosovoAgencies)
+        self.alEnvironment = alEnvironment
         alDaemon = try RunningDaemon(dataDirectory: al, environment: Self.environment.merging(alEnvironment) { $1 })
         xkDaemon = try RunningDaemon(dataDirectory: xk, environment: Self.environment.merging(["URA_GATEWAY__ID": "xk.ura.gateway"]) { $1 })
         // Each operator makes a card and the other adds it, telling the running urad (SIGHUP).
@@ -342,9 +345,64 @@ extension GatewayPair {
         xkDaemon = try await RunningDaemon.start(dataDirectory: xk, environment: environment)
     }
 
+    /// Starts Albania's urad again on `port` (where Kosovo's directory says it is), with its settings.
+    func restartAlbania(port: Int) async throws {
+        let environment = Self.environment.merging(alEnvironment) { $1 }.merging(["URA_LISTEN__PORT": "\(port)"]) { $1 }
+        alDaemon = try await RunningDaemon.start(dataDirectory: al, environment: environment)
+    }
+
+    /// The value of the counter `name{labels}` on the admin listener's /metrics of `daemon` (0 when absent).
+    func counter(_ daemon: RunningDaemon, _ name: String, _ labels: String) throws -> Double {
+        guard let admin = daemon.adminPort else { return 0 }
+        let metrics = try Processes.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(admin)/metrics"])
+        let prefix = "\(name){\(labels)} "
+        return metrics.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
+    }
+
     /// POST /v1/federation/messages to Kosovo's gateway with Albania's gateway certificate.
     func relay(_ bytes: [UInt8], recipient: String) throws -> (status: Int, body: String) {
         try curl(data: al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: xk, "POST", xkDaemon.url + "/v1/federation/messages",
                  body: bytes, headers: ["Ura-Recipient: \(recipient)"])
+    }
+}
+
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func theDeliveredReceiptIsForwardedWhenTheOriginReturnsEvenAfterThePeerRestarted() async throws {
+        // Albania asks again only after up to an hour: the receipt can only come back forwarded.
+        let pair = try await GatewayPair.start(alEnvironment: ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "3600", "URA_DELIVERY__RETRY_MAX_SECONDS": "3600"])
+        let formFile = pair.root.appendingPathComponent("e2.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000106", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
+                                                      "--case", "AL-2026-000106", "--subject", "adult", "--json"])
+        }
+        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        let scheduled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" } }
+        let nextAttempt = try #require(scheduled?["next_attempt_at"]?.stringValue.flatMap(RFC3339.date(from:)), "\(String(describing: scheduled))")
+
+        // Albania goes down; Kosovo's social service fetches and acknowledges; Kosovo cannot forward.
+        let alPort = pair.alDaemon.port, xkPort = pair.xkDaemon.port
+        await pair.alDaemon.stopOffPool()
+        _ = try await Processes.offPool { try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id) } }
+        let failed = try await Processes.offPool {
+            try pair.poll { try pair.counter(pair.xkDaemon, "ura_peer_receipts_forwarded_total", #"peer="al.ura.gateway",outcome="failed""#) >= 1 }
+        }
+        #expect(failed, "Kosovo never tried to forward the receipt")
+        // Kosovo restarts: what it still owes Albania is in its store, not in memory.
+        await pair.xkDaemon.stopOffPool()
+        try await pair.restartKosovo(port: xkPort)
+        try await pair.restartAlbania(port: alPort)
+
+        let settled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        let settledAt = try #require(settled?["settled_at"]?.stringValue.flatMap(RFC3339.date(from:)))
+        // Before Albania's own next attempt, with its one attempt: the restarted Kosovo forwarded it.
+        if settledAt < nextAttempt { #expect(settled?["attempts"] == 1, "\(String(describing: settled))") }
+        #expect(try pair.counter(pair.xkDaemon, "ura_peer_receipts_forwarded_total", #"peer="al.ura.gateway",outcome="forwarded""#) >= 1)
+        let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all", "--json"])
+        #expect(receipts.status == 0, "\(receipts.stderr)")
+        let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+        #expect(lines.contains { $0["receipt"]?["by"] == "xk.social.prishtine" && $0["receipt"]?["message"] == .string(id) }, "\(receipts.stdout)")
+        await pair.close()
     }
 }
