@@ -45,6 +45,8 @@ public struct FederationTransport: DeliveryTransport {
             response = try await links.send(HTTPClientRequest(method: "POST", url: url, headers: [
                 "Content-Type": "application/jose+json", "Accept": "application/jose+json",
                 "Ura-Message-Id": job.message.rawValue, "Ura-Recipient": agency.id.rawValue, "Ura-Attempt": String(job.attempt),
+                // After a redrive, past the message's expiry: the peer delivers until then.
+                "Ura-Deliver-Until": RFC3339.string(from: job.deliverUntil),
             ], body: job.signedBytes), to: peer)
         } catch {
             throw DeliveryFailure(error.description)

@@ -163,10 +163,14 @@ public struct AcceptedMessage: Sendable {
     public var senderKind: AgencyKind
     /// Deadlines this message arms, and those a gateway notice reports overdue.
     public var deadlines: DeadlineEffects
+    /// Until when its deliveries are tried; nil: until the message expires. A message a peer
+    /// gateway relays again after redriving it has the peer's new window (federation).
+    public var deliverUntil: Date?
 
     public init(metadata: MessageMetadata, signedBytes: [UInt8], digest: String, acceptedAt: Date,
                 acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel], senderKind: AgencyKind,
-                deadlines: DeadlineEffects = DeadlineEffects()) {
+                deadlines: DeadlineEffects = DeadlineEffects(), deliverUntil: Date? = nil) {
+        self.deliverUntil = deliverUntil
         self.metadata = metadata
         self.signedBytes = signedBytes
         self.digest = digest

@@ -44,7 +44,7 @@ extension SQLiteStore {
                     INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
                     VALUES (?, ?, ?, 'pending', ?, ?, ?)
                     """, [.integer(seq), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
-                          .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
+                          .integer(m.priority.rank), .date(message.acceptedAt), .date(message.deliverUntil ?? m.expires)])
             }
             try Self.applyDeadlines(tx, message, seq: seq)
             return .committed(ledgerIndex: ledgerIndex)

@@ -108,14 +108,16 @@ final class GatewayPair: @unchecked Sendable {
     /// A message sealed in process as `agency` of the gateway in `data`, with that gateway's
     /// directory as it serves it (foreign agencies included).
     func seal(_ data: URL, as agency: String, type: String, to: [String], caseReference: String, form: JSONValue,
-              id: MessageID = .random()) throws -> [UInt8] {
+              id: MessageID = .random(), lifetime: Duration? = nil) throws -> [UInt8] {
         let daemon = data == al ? alDaemon : xkDaemon
         let reply = try curl(data: data, cert: "agencies/\(agency)/tls.crt", key: "agencies/\(agency)/tls.key", ca: data, "GET", daemon.url + "/v1/directory")
         let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: try JWS.parse(Array(reply.body.utf8)).payload))
         let key = try SigningKey(contentsOfFile: data.appendingPathComponent("agencies/\(agency)/signing.key").path)
         let composer = MessageComposer(agency: try AgencyID(agency), signingKey: key, directory: directory, catalogue: try MessageCatalogue(directory: schemas))
-        return try composer.compose(MessageComposer.Draft(type: try MessageType(type), to: try to.map { try AgencyID($0) },
-                                                          caseReference: try CaseReference(caseReference), subject: .adult, form: form), id: id)
+        var draft = MessageComposer.Draft(type: try MessageType(type), to: try to.map { try AgencyID($0) },
+                                          caseReference: try CaseReference(caseReference), subject: .adult, form: form)
+        if let lifetime { draft.lifetime = lifetime }
+        return try composer.compose(draft, id: id)
     }
 
     func example(_ type: String, caseReference: String, marker: String) throws -> JSONValue {
@@ -403,6 +405,45 @@ extension FederationEndToEndTests {
         #expect(receipts.status == 0, "\(receipts.stderr)")
         let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
         #expect(lines.contains { $0["receipt"]?["by"] == "xk.social.prishtine" && $0["receipt"]?["message"] == .string(id) }, "\(receipts.stdout)")
+        await pair.close()
+    }
+}
+
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func aPeerDownPastTheExpiryIsADeadLetterWithAFailedReceiptAndARedriveDeliversItWhenItReturns() async throws {
+        let pair = try await GatewayPair.start()
+        let xkPort = pair.xkDaemon.port
+        await pair.xkDaemon.stopOffPool()
+        // An E2 that expires in a few seconds, while Kosovo is down.
+        let id = MessageID.random()
+        let e2 = try pair.seal(pair.al, as: "al.shssh.tirane", type: "avr.assessment-request", to: ["al.mpb.secretariat", "xk.social.prishtine"],
+                               caseReference: "AL-2026-000107", form: try pair.example("avr.assessment-request", caseReference: "AL-2026-000107", marker: "x"),
+                               id: id, lifetime: .seconds(4))
+        let accepted = try pair.curl(data: pair.al, cert: "agencies/al.shssh.tirane/tls.crt", key: "agencies/al.shssh.tirane/tls.key", ca: pair.al,
+                                     "POST", pair.alDaemon.url + "/v1/messages", body: e2)
+        #expect(accepted.status == 202, "\(accepted.body)")
+
+        // Retried until the message expired: a dead letter, and a failed receipt for the sender.
+        let dead = try await Processes.offPool { try pair.delivery(id.rawValue, to: "xk.social.prishtine") { $0["state"] == "dead_letter" } }
+        #expect(dead?["state"] == "dead_letter", "\(String(describing: dead))")
+        #expect((dead?["attempts"]?.intValue ?? 0) >= 1, "\(String(describing: dead))")
+        let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all", "--json"])
+        #expect(receipts.status == 0, "\(receipts.stderr)")
+        let failed = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+            .first { $0["receipt"]?["receipt"] == "failed" && $0["receipt"]?["recipient"] == "xk.social.prishtine" }
+        #expect(failed?["receipt"]?["by"] == "al.ura.gateway", "\(receipts.stdout)")
+
+        // Kosovo returns; Albania's secretariat redrives the dead letter; it is delivered.
+        try await pair.restartKosovo(port: xkPort)
+        let redriven = try pair.curl(data: pair.al, cert: "agencies/al.mpb.secretariat/tls.crt", key: "agencies/al.mpb.secretariat/tls.key", ca: pair.al,
+                                     "POST", pair.alDaemon.url + "/v1/monitor/dead-letters/\(id)/xk.social.prishtine/redrive")
+        #expect(redriven.status == 200, "\(redriven.body)")
+        let fetched = try await Processes.offPool {
+            try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id.rawValue) }
+        }
+        #expect(fetched, "Kosovo's social service never got the redriven message")
+        let settled = try await Processes.offPool { try pair.delivery(id.rawValue, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
         await pair.close()
     }
 }
