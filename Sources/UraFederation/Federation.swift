@@ -200,17 +200,17 @@ public final class Federation: Sendable {
         }
     }
 
-    /// Queues each delivered receipt of a message relayed by a peer for that peer (durably, in the
-    /// store) and wakes the returned forwarder, which posts it at once and retries until the peer
-    /// takes it; the daemon runs the forwarder as the `receipt-forwarding` service.
+    /// The forwarder of the delivered receipts of messages relayed by a peer (the store queues each
+    /// with the acknowledgement), woken by each delivered receipt recorded: it posts them at once and
+    /// retries until the peer takes them; the daemon runs it as the `receipt-forwarding` service.
     @discardableResult
     public func forwardReceipts(of gateway: Gateway) -> ReceiptForwarder {
         let forwarder = ReceiptForwarder(links: links, gateway: gateway)
         gateway.events.setHooks { hooks in
-            hooks.delivered = { message, recipient, receipt in
-                // Without foreign agencies no message came from a peer: no task, no store read.
+            hooks.delivered = { _, _, _ in
+                // Without foreign agencies no message came from a peer: nothing to wake for.
                 guard gateway.directory.snapshot.directory.agencies.contains(where: \.isForeign) else { return }
-                Task { await forwarder.queue(receipt, message: message, recipient: recipient) }
+                forwarder.wake()
             }
         }
         return forwarder

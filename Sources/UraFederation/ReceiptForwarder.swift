@@ -8,9 +8,9 @@ import UraProtocol
 import UraStore
 
 /// Brings the delivered receipts of messages a peer gateway relayed here back to that peer
-/// (`POST /v1/federation/receipts`), durably: each receipt is queued in the store
-/// (`Store.queueForward`) as soon as the recipient's acknowledgement is recorded, posted at once,
-/// and retried with the gateway's delivery backoff (full jitter up to `retry.maximumDelay`, no
+/// (`POST /v1/federation/receipts`), durably: the store queues each receipt in the transaction
+/// that records the recipient's acknowledgement (the message names the peer that relayed it,
+/// `AcceptedMessage.relayedBy`); the forwarder, woken then, posts it at once and retries it with the gateway's delivery backoff (full jitter up to `retry.maximumDelay`, no
 /// limit on attempts) until the peer takes it — across restarts of urad, since the queue is in the
 /// store. A peer that refuses it for good (a 4xx other than 408 and 429) ends it, logged.
 ///
@@ -19,7 +19,7 @@ import UraStore
 public final class ReceiptForwarder: Sendable {
     let links: PeerLinks
     let gateway: Gateway
-    let wake = WakeSignal()
+    let wakeSignal = WakeSignal()
     /// At most this long between passes when nothing is due (a forward queued by another node).
     let idle: Duration
 
@@ -35,24 +35,8 @@ public final class ReceiptForwarder: Sendable {
     var store: any Store { gateway.store }
     var events: GatewayEvents { gateway.events }
 
-    /// Queues `receipt` for the peer that relayed `message`, if one did, and wakes the forwarder.
-    /// Returns whether it was queued (false: not a relayed message, or queued before).
-    @discardableResult
-    public func queue(_ receipt: [UInt8], message: MessageID, recipient: AgencyID) async -> Bool {
-        let snapshot = gateway.directory.snapshot
-        guard let stored = try? store.message(message), let peer = snapshot[stored.metadata.from]?.via else { return false }
-        do {
-            let queued = try await store.queueForward(ReceiptForward(message: message, recipient: recipient, peer: peer, receipt: receipt,
-                                                                     queuedAt: gateway.clock.now))
-            if queued { wake.signal() }
-            return queued
-        } catch {
-            // The origin's next retry of the relay still fetches the receipt.
-            events.log.error("federation.receipt_not_queued", ["peer": .id(peer), "id": .id(message), "to": .id(recipient),
-                                                               "error": .string("\(error)")])
-            return false
-        }
-    }
+    /// A receipt was queued (a recipient acknowledged a relayed message): forward it now.
+    public func wake() { wakeSignal.signal() }
 
     /// Forwards every queued receipt that is due; returns how many the peers took.
     @discardableResult
@@ -73,7 +57,7 @@ public final class ReceiptForwarder: Sendable {
             await runOnce()
             var wait = idle.seconds
             if let next = (try? store.nextForwardTime()) ?? nil { wait = min(wait, max(next.timeIntervalSince(gateway.clock.now), 0.001)) }
-            await wake.wait(timeout: .milliseconds(Int(wait * 1000)))
+            await wakeSignal.wait(timeout: .milliseconds(Int(wait * 1000)))
         }
     }
 

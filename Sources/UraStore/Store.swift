@@ -60,12 +60,9 @@ public protocol Store: AnyObject, Sendable {
     /// and recipient. Returns false when it was already recorded.
     @discardableResult
     func recordRelayAccepted(_ receipt: [UInt8], by peer: AgencyID, at: Date, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool
-    /// Queues a recipient's delivered receipt for a message `forward.peer` relayed here, to be
-    /// posted back to that peer until it takes it: once per message and recipient (false when it
-    /// was queued before, whether forwarded since or not).
-    @discardableResult
-    func queueForward(_ forward: ReceiptForward) async throws(StoreError) -> Bool
-    /// Queued forwards due at or before `now`, earliest first.
+    /// Queued forwards due at or before `now`, earliest first: the delivered receipts of messages a
+    /// peer relayed here (`AcceptedMessage.relayedBy`), each queued once, in the transaction that
+    /// records it (`record(.delivered…)`), to be posted back to that peer until it takes it.
     func dueForwards(now: Date, limit: Int) throws(StoreError) -> [ReceiptForward]
     /// The earliest time a queued forward is due.
     func nextForwardTime() throws(StoreError) -> Date?
@@ -166,11 +163,15 @@ public struct AcceptedMessage: Sendable {
     /// Until when its deliveries are tried; nil: until the message expires. A message a peer
     /// gateway relays again after redriving it has the peer's new window (federation).
     public var deliverUntil: Date?
+    /// The peer gateway that relayed it (federation): each recipient's delivered receipt is then
+    /// queued for that peer in the transaction that records it (`dueForwards`).
+    public var relayedBy: AgencyID?
 
     public init(metadata: MessageMetadata, signedBytes: [UInt8], digest: String, acceptedAt: Date,
                 acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel], senderKind: AgencyKind,
-                deadlines: DeadlineEffects = DeadlineEffects(), deliverUntil: Date? = nil) {
+                deadlines: DeadlineEffects = DeadlineEffects(), deliverUntil: Date? = nil, relayedBy: AgencyID? = nil) {
         self.deliverUntil = deliverUntil
+        self.relayedBy = relayedBy
         self.metadata = metadata
         self.signedBytes = signedBytes
         self.digest = digest

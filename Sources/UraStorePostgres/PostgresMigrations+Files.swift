@@ -186,9 +186,11 @@ CREATE INDEX deliveries_given_up ON deliveries (settled_at) WHERE state = 'dead_
 """#),
         ("003_federation_receipts.sql", #"""
 -- Federation (SQLite's migration 10). A peer gateway's accepted receipt for a relayed message is an
--- `accepted` entry of the sender's feed, once per message and recipient; a delivered receipt for a
--- message a peer relayed here waits in receipt_forwards until that peer has taken it, retried with
--- backoff, across restarts.
+-- `accepted` entry of the sender's feed, once per message and recipient; a message a peer relayed
+-- here names that peer (relayed_by), and its recipient's delivered receipt is queued in
+-- receipt_forwards in the same transaction, until that peer has taken it (retried with backoff,
+-- across restarts).
+ALTER TABLE messages ADD COLUMN relayed_by text;
 CREATE UNIQUE INDEX receipts_relay_accepted ON receipts (message_id, recipient) WHERE kind = 'accepted';
 
 CREATE TABLE receipt_forwards (

@@ -28,16 +28,6 @@ extension PostgresStore {
         }
     }
 
-    public func queueForward(_ forward: ReceiptForward) async throws(StoreError) -> Bool {
-        try await writer.perform { tx throws(StoreError) in
-            try tx.db.run("""
-                INSERT INTO receipt_forwards (message_id, recipient, peer, receipt, queued_at, attempts, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING
-                """, [.text(forward.message.rawValue), .text(forward.recipient.rawValue), .text(forward.peer.rawValue), .blob(forward.receipt),
-                      .date(forward.queuedAt), .date(forward.nextAttemptAt)]) > 0
-        }
-    }
-
     public func dueForwards(now: Date, limit: Int) throws(StoreError) -> [ReceiptForward] {
         try read { (db) throws(StoreError) in
             var due: [ReceiptForward] = []

@@ -276,10 +276,12 @@ package enum Migrations {
         CREATE INDEX deliveries_given_up ON deliveries(settled_at) WHERE state = 'dead_letter';
         """,
         // 10: federation. A peer gateway's accepted receipt for a relayed message is an `accepted`
-        // entry of the sender's feed, once per message and recipient; a delivered receipt for a
-        // message a peer relayed here waits in receipt_forwards until that peer has taken it
+        // entry of the sender's feed, once per message and recipient; a message a peer relayed here
+        // names that peer (relayed_by), and its recipient's delivered receipt is queued in
+        // receipt_forwards in the same transaction, until that peer has taken it
         // (deploy/postgres/003_federation_receipts.sql is the same for PostgreSQL).
         """
+        ALTER TABLE messages ADD COLUMN relayed_by TEXT;
         CREATE UNIQUE INDEX receipts_relay_accepted ON receipts(message_id, recipient) WHERE kind = 'accepted';
 
         CREATE TABLE receipt_forwards (

@@ -35,15 +35,26 @@ extension StoreConformance {
             }
         },
 
-        StoreCheck("aQueuedForwardIsRetriedUntilTakenAndSurvivesARestart") { f in
+        StoreCheck("theDeliveredReceiptOfARelayedMessageIsQueuedForThePeerUntilTakenAcrossARestart") { f in
             let peer = AgencyID(validated: "xk.ura.gateway")
-            let id = MessageID.random(), other = MessageID.random()
+            var relayed = f.accepted(to: [StoreFixture.shelter, StoreFixture.secretariat])
+            relayed.relayedBy = peer
+            let local = f.accepted(to: [StoreFixture.shelter])
+            let id = relayed.metadata.id
             let t = f.start
+            _ = try await f.store.commit(relayed)
+            _ = try await f.store.commit(local)
+            _ = try await f.claim()
             #expect(try f.store.nextForwardTime() == nil)
-            #expect(try await f.store.queueForward(ReceiptForward(message: id, recipient: StoreFixture.shelter, peer: peer, receipt: [1], queuedAt: t)))
-            #expect(try await !f.store.queueForward(ReceiptForward(message: id, recipient: StoreFixture.shelter, peer: peer, receipt: [9], queuedAt: t)))
-            #expect(try await f.store.queueForward(ReceiptForward(message: other, recipient: StoreFixture.shelter, peer: peer, receipt: [2],
-                                                                  queuedAt: t.addingTimeInterval(1))))
+            // Recorded and queued in one transaction; a local message's receipt is owed to no one.
+            #expect(try await f.store.record(.delivered(receipt: [1], at: t), for: id, recipient: StoreFixture.shelter))
+            #expect(try await f.store.record(.delivered(receipt: [3], at: t), for: local.metadata.id, recipient: StoreFixture.shelter))
+            #expect(try await f.store.record(.delivered(receipt: [2], at: t.addingTimeInterval(1)), for: id, recipient: StoreFixture.secretariat))
+            #expect(try await !f.store.record(.delivered(receipt: [9], at: t.addingTimeInterval(2)), for: id, recipient: StoreFixture.shelter))
+            let queued = try f.store.dueForwards(now: t.addingTimeInterval(1), limit: 10)
+            #expect(queued.map(\.receipt) == [[1], [2]])
+            #expect(queued.first?.peer == peer && queued.first?.message == id && queued.first?.recipient == StoreFixture.shelter)
+            #expect(queued.first?.attempts == 0 && queued.first?.queuedAt == t)
             #expect(try f.store.dueForwards(now: t, limit: 10).map(\.receipt) == [[1]])
             #expect(try f.store.nextForwardTime() == t)
 
@@ -51,17 +62,24 @@ extension StoreConformance {
                                                    next: t.addingTimeInterval(30))
             try f.reopen()
             let due = try f.store.dueForwards(now: t.addingTimeInterval(30), limit: 10)
-            #expect(due.map(\.message) == [other, id])
+            #expect(due.map(\.recipient) == [StoreFixture.secretariat, StoreFixture.shelter])
             #expect(due.last?.attempts == 1 && due.last?.lastError == "connection refused" && due.last?.peer == peer)
             #expect(due.last?.nextAttemptAt == t.addingTimeInterval(30) && due.last?.queuedAt == t)
-            #expect(try f.store.dueForwards(now: t.addingTimeInterval(30), limit: 1).map(\.message) == [other])
+            #expect(try f.store.dueForwards(now: t.addingTimeInterval(30), limit: 1).map(\.recipient) == [StoreFixture.secretariat])
 
             try await f.store.recordForwardAttempt(message: id, recipient: StoreFixture.shelter, at: t.addingTimeInterval(31), error: nil, next: nil)
-            try await f.store.recordForwardAttempt(message: other, recipient: StoreFixture.shelter, at: t.addingTimeInterval(31), error: nil, next: nil)
+            try await f.store.recordForwardAttempt(message: id, recipient: StoreFixture.secretariat, at: t.addingTimeInterval(31), error: nil, next: nil)
             #expect(try f.store.dueForwards(now: t.addingTimeInterval(3600), limit: 10).isEmpty)
             #expect(try f.store.nextForwardTime() == nil)
-            // Once taken, the same receipt is not queued again.
-            #expect(try await !f.store.queueForward(ReceiptForward(message: id, recipient: StoreFixture.shelter, peer: peer, receipt: [1], queuedAt: t)))
+            // A delivered receipt after a dead letter is owed too, once.
+            var late = f.accepted(to: [StoreFixture.shelter])
+            late.relayedBy = peer
+            _ = try await f.store.commit(late)
+            _ = try await f.claim(at: t)
+            #expect(try await f.store.record(.failed(error: "expired", at: t, failedReceipt: [5]), for: late.metadata.id, recipient: StoreFixture.shelter))
+            #expect(try f.store.nextForwardTime() == nil)
+            #expect(try await f.store.record(.delivered(receipt: [6], at: t.addingTimeInterval(60)), for: late.metadata.id, recipient: StoreFixture.shelter))
+            #expect(try f.store.dueForwards(now: t.addingTimeInterval(60), limit: 10).map(\.receipt) == [[6]])
             await #expect(throws: StoreError.self) {
                 try await f.store.recordForwardAttempt(message: .random(), recipient: StoreFixture.shelter, at: t, error: nil, next: nil)
             }

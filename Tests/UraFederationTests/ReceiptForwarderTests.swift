@@ -14,8 +14,8 @@ import UraProtocol
 import UraStore
 import UraTestSupport
 
-/// The receiving side of a relay: the delivered receipt of a message a peer relayed here is queued
-/// in the store and posted back to that peer (real mutual TLS) until it takes it; the test clock
+/// The receiving side of a relay: the delivered receipt of a message a peer relayed here, queued by
+/// the store as it is recorded, is posted back to that peer (real mutual TLS) until it takes it; the test clock
 /// moves between attempts.
 @Suite struct ReceiptForwarderTests {
     final class Origin: Sendable {
@@ -66,13 +66,15 @@ import UraTestSupport
         }
     }
 
-    /// A message from the peer's social service to this gateway's, relayed in, and its recipient's delivered receipt.
+    /// A message from the peer's social service to this gateway's, relayed in, and its recipient's
+    /// delivered receipt, recorded (the store queues it for the peer).
     func relayed(_ gateway: Gateway) async throws -> (MessageID, [UInt8]) {
         let bytes = try f.message(from: xkSocial, to: [f.social])
         let id = try await gateway.intake.relay(bytes, from: peerID).messageID
         let digest = Base64URL.encode(SHA256.hash(try JWS.parse(bytes).signingInput()))
         let receipt = try Receipt(kind: .delivered, message: id, digest: digest, recipient: f.social.id, at: f.clock.now, by: f.social.id)
             .signed(with: f.social.signing).serialized()
+        #expect(try await f.store.record(.delivered(receipt: receipt, at: f.clock.now), for: id, recipient: f.social.id))
         return (id, receipt)
     }
 
@@ -80,9 +82,7 @@ import UraTestSupport
         let origin = Origin()
         try await withServer(handler: handler(origin)) { _, port in
             let (gateway, forwarder) = try gateway(peerPort: port)
-            let (id, receipt) = try await relayed(gateway)
-            #expect(await forwarder.queue(receipt, message: id, recipient: f.social.id))
-            #expect(await !forwarder.queue(receipt, message: id, recipient: f.social.id))
+            let (_, receipt) = try await relayed(gateway)
 
             // The origin is not taking anything: the forward stays queued, due again within the backoff.
             #expect(await forwarder.runOnce() == 0)
@@ -107,19 +107,20 @@ import UraTestSupport
         }
     }
 
-    @Test func aReceiptTheOriginRefusesForGoodIsNotSentAgainAndALocalMessageIsNotQueued() async throws {
+    @Test func aReceiptTheOriginRefusesForGoodIsNotSentAgainAndALocalMessagesIsOwedToNoOne() async throws {
         let origin = Origin()
         origin.status.withLock { $0 = 403 }
         try await withServer(handler: handler(origin)) { _, port in
             let (gateway, forwarder) = try gateway(peerPort: port)
-            let (id, receipt) = try await relayed(gateway)
-            #expect(await forwarder.queue(receipt, message: id, recipient: f.social.id))
+            _ = try await relayed(gateway)
+            #expect(try f.store.nextForwardTime() != nil)
             #expect(await forwarder.runOnce() == 0)
             #expect(try f.store.nextForwardTime() == nil)
+            #expect(origin.received.withLock { $0 }.isEmpty)
 
-            // A message of this gateway's own agency came from no peer: nothing to forward.
+            // A message of this gateway's own agency came from no peer: its receipt is owed to no one.
             let local = try await f.submit(try f.message(from: f.police, to: [f.social]), as: f.police).messageID
-            #expect(await !forwarder.queue(receipt, message: local, recipient: f.social.id))
+            #expect(try await f.store.record(.delivered(receipt: [1], at: f.clock.now), for: local, recipient: f.social.id))
             #expect(try f.store.nextForwardTime() == nil)
         }
     }

@@ -207,7 +207,7 @@ public final class Intake: Sendable {
             channels: Dictionary(uniqueKeysWithValues: recipients.map { ($0.id, $0.delivery.channel) }), senderKind: sender.kind,
             deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties),
                                        cancel: (try? policy.entry(for: metadata.type))?.closes ?? []),
-            deliverUntil: redriven)
+            deliverUntil: redriven, relayedBy: peer?.id)
         let outcome: CommitOutcome
         do { outcome = try await store.commit(accepted) } catch {
             throw GatewayError(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")
