@@ -1,4 +1,5 @@
 import Foundation
+import UraBasics
 import UraGatewayCore
 import UraHTTPClient
 import UraHTTPCore
@@ -10,9 +11,10 @@ import UraStore
 /// Brings the delivered receipts of messages a peer gateway relayed here back to that peer
 /// (`POST /v1/federation/receipts`), durably: the store queues each receipt in the transaction
 /// that records the recipient's acknowledgement (the message names the peer that relayed it,
-/// `AcceptedMessage.relayedBy`); the forwarder, woken then, posts it at once and retries it with the gateway's delivery backoff (full jitter up to `retry.maximumDelay`, no
-/// limit on attempts) until the peer takes it — across restarts of urad, since the queue is in the
-/// store. A peer that refuses it for good (a 4xx other than 408 and 429) ends it, logged.
+/// `AcceptedMessage.relayedBy`); the forwarder, woken then, posts it at once and retries it with
+/// the gateway's delivery backoff (full jitter up to `retry.maximumDelay`, no limit on attempts)
+/// until the peer takes it — across restarts of urad, since the queue is in the store. A peer that
+/// refuses it for good (a 4xx other than 408 and 429) ends it, logged.
 ///
 /// The origin's own retry of the relay stays a fallback (it fetches the receipt too), but with a
 /// long retry interval at the origin the forward is what settles the delivery.
@@ -115,9 +117,3 @@ public final class ReceiptForwarder: Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
