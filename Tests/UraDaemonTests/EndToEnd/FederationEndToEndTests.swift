@@ -241,6 +241,11 @@ struct PeeringFailed: Error { let output: String }
                                    form: try pair.example("notice", caseReference: "AL-2026-000103", marker: "x"))
         let relayed = try pair.relay(forged, recipient: "xk.social.prishtine")
         #expect(relayed.status == 403 && relayed.body.contains("relay-not-allowed"), "\(relayed.body)")
+        // A window to deliver that is not a time: a clear problem.
+        let badWindow = try pair.curl(data: pair.al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: pair.xk, "POST",
+                                      pair.xkDaemon.url + "/v1/federation/messages", body: forged,
+                                      headers: ["Ura-Recipient: xk.social.prishtine", "Ura-Deliver-Until: soon"])
+        #expect(badWindow.status == 400 && badWindow.body.contains("Ura-Deliver-Until must be an RFC 3339 time"), "\(badWindow.body)")
         // Albania's gateway forwards a "delivered receipt" of Kosovo's own agency: refused.
         let key = try SigningKey(contentsOfFile: pair.xk.appendingPathComponent("agencies/xk.social.prishtine/signing.key").path)
         let receipt = try MessageComposer.deliveredReceipt(for: .random(), digest: Base64URL.encode(SHA256.hash(Array("x".utf8))), by: AgencyID("xk.social.prishtine"), key: key)
