@@ -27,7 +27,9 @@ enum ReceiptsCommand {
                     Terminal.out(JSONValue.object(["cursor": entry.cursor.map { .number(Double($0)) } ?? .null,
                                                    "receipt": (try? JSONValue(parsing: JSONValueDecoder.reencode(receipt))) ?? .null]).serializedString())
                 } else {
-                    Terminal.out("\(receipt.kind.rawValue) \(receipt.message) → \(receipt.recipient?.rawValue ?? "?") at \(RFC3339.string(from: receipt.at))"
+                    // Across a border the peer gateway signs its own accepted receipt: say whose it is.
+                    let by = receipt.by == directory.gateway.id || receipt.kind == .delivered ? "" : " by \(receipt.by)"
+                    Terminal.out("\(receipt.kind.rawValue)\(by) \(receipt.message) → \((receipt.recipient ?? entry.recipient)?.rawValue ?? "?") at \(RFC3339.string(from: receipt.at))"
                                  + (receipt.reason.map { ": \($0)" } ?? ""))
                 }
             case .failure(let error):

@@ -8,8 +8,10 @@ package enum ReceiptCheck {
     /// A receipt from the feed (`ura receipts`, `ura verify`): the gateway's signature for
     /// `accepted` and `failed` (only it accepts a message or gives up on a recipient), the
     /// recipient's for `delivered`, with a key the directory lists for that signer, valid at the
-    /// receipt's time.
-    package static func verify(_ bytes: [UInt8], directory: Directory, now: Date = Date(),
+    /// receipt's time. Across a border the peer gateway a foreign recipient is `via` accepts (or
+    /// gives up) too: its `accepted` or `failed` receipt checks out against that peer's key.
+    /// `recipient` is the one the feed names: an accepted receipt covers all recipients and names none.
+    package static func verify(_ bytes: [UInt8], directory: Directory, recipient: AgencyID? = nil, now: Date = Date(),
                                skew: TimeInterval = SigningTime.skew) throws(ClientError) -> Receipt {
         let jws: ParsedJWS
         do { jws = try JWS.parse(bytes) } catch { throw ClientError("not a well-formed receipt: \(error)", .verificationFailed) }
@@ -18,7 +20,7 @@ package enum ReceiptCheck {
         do {
             checked = try SignedObjectCheck.verify(jws, payload: SignedObjectCheck.json(Receipt.self)) { kid, receipt throws(SignedObjectCheck.Failure) in
                 let signer: AgencyID? = switch receipt.kind {
-                case .accepted, .failed: directory.gateway.id
+                case .accepted, .failed: gatewaySigner(of: receipt, recipient: recipient, in: directory)
                 case .delivered: receipt.recipient
                 }
                 guard let signer, receipt.by == signer else {
@@ -35,6 +37,14 @@ package enum ReceiptCheck {
             try SigningTime.check("receipt", madeAt: checked.payload.at, key: listed.entry, of: listed.signer, now: now, skew: skew)
         }
         return checked.payload
+    }
+
+    /// Who may sign an `accepted` or `failed` receipt: this gateway, or the peer gateway the
+    /// directory lists as `via` for the receipt's recipient (a foreign agency).
+    static func gatewaySigner(of receipt: Receipt, recipient: AgencyID?, in directory: Directory) -> AgencyID {
+        guard receipt.by != directory.gateway.id, let about = receipt.recipient ?? recipient,
+              let peer = directory[about]?.via, peer == receipt.by, directory[peer]?.isPeerGateway == true else { return directory.gateway.id }
+        return peer
     }
 
     /// The gateway's answer to a submission: the signature, over this message's digest, of a

@@ -3,7 +3,8 @@ import UraJSON
 import UraModel
 import UraProtocol
 
-/// The delivered and failed receipts of the agency's messages, in the order the gateway recorded
+/// The delivered and failed receipts of the agency's messages (and, across a border, the peer
+/// gateway's accepted receipt), in the order the gateway recorded
 /// them, each checked (`ReceiptCheck.verify`), with a cursor kept in the state folder so that the
 /// next read starts where this one ended.
 public enum ReceiptFeed {
@@ -11,6 +12,8 @@ public enum ReceiptFeed {
     public struct Entry: Sendable {
         public let cursor: Int?
         public let result: Result<Receipt, ClientError>
+        /// The recipient the feed files it under (an accepted receipt names none itself).
+        public var recipient: AgencyID? = nil
     }
 
     /// Every receipt after `cursor`, page by page, and the cursor to continue from.
@@ -23,10 +26,14 @@ public enum ReceiptFeed {
             for item in items {
                 guard let signed = item["receipt"] else { continue }
                 let result: Result<Receipt, ClientError>
-                do { result = .success(try ReceiptCheck.verify(signed.serialized(), directory: directory, skew: connection.profile.clockSkew)) } catch {
+                let recipient = item["recipient"]?.stringValue.flatMap { try? AgencyID($0) }
+                do {
+                    result = .success(try ReceiptCheck.verify(signed.serialized(), directory: directory, recipient: recipient,
+                                                              skew: connection.profile.clockSkew))
+                } catch {
                     result = .failure(error)
                 }
-                entries.append(Entry(cursor: item["cursor"]?.intValue, result: result))
+                entries.append(Entry(cursor: item["cursor"]?.intValue, result: result, recipient: recipient))
             }
             guard let next = reply.json?["next"]?.intValue, items.count == 500 else {
                 return (entries, Int64(reply.json?["next"]?.intValue ?? Int(cursor)))

@@ -29,6 +29,8 @@ public final class Daemon: Sendable {
     let pushClient: HTTPClient
     /// Peer gateways: their signed directories and the relay transport (`UraFederation`).
     public let federation: Federation
+    /// Delivered receipts of relayed messages on their way back to the peer (service `receipt-forwarding`).
+    public let receiptForwarder: ReceiptForwarder
     /// Each background service's state, for `/readyz` and `ura_service_up`.
     public let services: ServiceStatus
     /// The background services' runner, from `start(background: true)` until `stop`.
@@ -73,9 +75,10 @@ public final class Daemon: Sendable {
             throw SetupError("the directory with the peers' agencies merged in cannot be used: \(error)")
         }
         gateway = Gateway(store: store, directory: book, catalogue: loaded.catalogue, signer: signer,
-                          transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book, clock: clock),
+                          transport: FederationTransport(local: PushTransport(client: pushClient), links: links, directory: book,
+                                                         store: store, clock: clock),
                           clock: clock, calendar: loaded.calendar, settings: configuration.gateway, events: events)
-        federation.forwardReceipts(of: gateway)
+        receiptForwarder = federation.forwardReceipts(of: gateway)
         if let postgres = store as? PostgresStore {
             // A message another node committed wakes the long polls this node holds.
             let inbox = gateway.inbox
@@ -290,7 +293,9 @@ public final class Daemon: Sendable {
         let peers = BackgroundService("federation") {
             try await Self.every(every, on: gateway.clock) { await federation.syncAll(gateway) }
         }
-        let runner = ServiceRunner(services: Self.backgroundServices(gateway, deadlineCheck: configuration.deadlineCheck) + [peers], status: services,
+        let forwarder = receiptForwarder
+        let forwarding = BackgroundService("receipt-forwarding") { await forwarder.run() }
+        let runner = ServiceRunner(services: Self.backgroundServices(gateway, deadlineCheck: configuration.deadlineCheck) + [peers, forwarding], status: services,
                                    clock: gateway.clock, log: log)
         runner.start()
         self.runner.withLock { $0 = runner }

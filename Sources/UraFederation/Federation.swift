@@ -200,39 +200,20 @@ public final class Federation: Sendable {
         }
     }
 
-    /// Forwards each delivered receipt of a message relayed by a peer back to that peer at once
-    /// (`POST /v1/federation/receipts`), so the origin need not wait for its next retry. Best
-    /// effort: when the peer cannot take it, the origin's next retry still fetches the receipt.
-    public func forwardReceipts(of gateway: Gateway) {
+    /// The forwarder of the delivered receipts of messages relayed by a peer (the store queues each
+    /// with the acknowledgement), woken by each delivered receipt recorded: it posts them at once and
+    /// retries until the peer takes them; the daemon runs it as the `receipt-forwarding` service.
+    @discardableResult
+    public func forwardReceipts(of gateway: Gateway) -> ReceiptForwarder {
+        let forwarder = ReceiptForwarder(links: links, gateway: gateway)
         gateway.events.setHooks { hooks in
-            hooks.delivered = { [self] message, recipient, receipt in
-                // Without foreign agencies no message came from a peer: no task, no store read.
+            hooks.delivered = { _, _, _ in
+                // Without foreign agencies no message came from a peer: nothing to wake for.
                 guard gateway.directory.snapshot.directory.agencies.contains(where: \.isForeign) else { return }
-                Task { await self.forward(receipt, message: message, recipient: recipient, gateway: gateway) }
+                forwarder.wake()
             }
         }
-        events.metrics.declare("ura_peer_receipts_forwarded_total", .counter, help: "Delivered receipts forwarded to the peer a message came from, by peer and outcome.",
-                               labels: ["peer", "outcome"])
-    }
-
-    func forward(_ receipt: [UInt8], message: MessageID, recipient: AgencyID, gateway: Gateway) async {
-        let snapshot = gateway.directory.snapshot
-        guard let stored = try? gateway.store.message(message), let peerID = snapshot[stored.metadata.from]?.via,
-              let peer = snapshot[peerID], let url = peer.delivery.url else { return }
-        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        do {
-            let response = try await links.send(HTTPClientRequest(method: "POST", url: base + "/v1/federation/receipts",
-                                                                  headers: ["Content-Type": "application/jose+json"], body: receipt), to: peerID)
-            guard (200..<300).contains(response.status) else {
-                throw FederationError("\(peerID) answered HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
-            }
-            events.metrics.increment("ura_peer_receipts_forwarded_total", [peerID.rawValue, "forwarded"])
-            events.log.info("federation.receipt_forwarded", ["peer": .id(peerID), "id": .id(message), "to": .id(recipient)])
-        } catch {
-            events.metrics.increment("ura_peer_receipts_forwarded_total", [peerID.rawValue, "failed"])
-            events.log.warning("federation.receipt_not_forwarded", ["peer": .id(peerID), "id": .id(message), "to": .id(recipient),
-                                                                    "error": .string("\(error)"), "then": "the peer fetches it with its next retry"])
-        }
+        return forwarder
     }
 
     /// Every peer's state, by id.

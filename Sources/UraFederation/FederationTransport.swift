@@ -17,14 +17,20 @@ import UraStore
 /// the scheduler, which checks it against the recipient's key), the peer's accepted receipt (not
 /// yet delivered: a failure to retry, so the scheduler asks again with backoff) or the peer's
 /// failed receipt (a final failure). A refusal of the message itself (403, 422) is final.
+///
+/// The peer's accepted receipt, checked against the peer's key from its signed directory, is
+/// recorded once (`Store.recordRelayAccepted`): the sender's receipts feed then shows a second
+/// accepted receipt, signed by the peer gateway, for that recipient.
 public struct FederationTransport: DeliveryTransport {
     let local: any DeliveryTransport
     let links: PeerLinks
     let directory: DirectoryBook
     let clock: any WallClock
+    let store: any Store
 
-    public init(local: any DeliveryTransport, links: PeerLinks, directory: DirectoryBook, clock: any WallClock) {
+    public init(local: any DeliveryTransport, links: PeerLinks, directory: DirectoryBook, store: any Store, clock: any WallClock) {
         self.local = local
+        self.store = store
         self.links = links
         self.directory = directory
         self.clock = clock
@@ -39,6 +45,8 @@ public struct FederationTransport: DeliveryTransport {
             response = try await links.send(HTTPClientRequest(method: "POST", url: url, headers: [
                 "Content-Type": "application/jose+json", "Accept": "application/jose+json",
                 "Ura-Message-Id": job.message.rawValue, "Ura-Recipient": agency.id.rawValue, "Ura-Attempt": String(job.attempt),
+                // After a redrive, past the message's expiry: the peer delivers until then.
+                "Ura-Deliver-Until": RFC3339.string(from: job.deliverUntil),
             ], body: job.signedBytes), to: peer)
         } catch {
             throw DeliveryFailure(error.description)
@@ -56,6 +64,8 @@ public struct FederationTransport: DeliveryTransport {
         case .delivered:
             return response.body
         case .accepted:
+            // Kept for the sender's feed once; a store that cannot take it now gets it with the next answer.
+            _ = try? await store.recordRelayAccepted(response.body, by: peer, at: receipt.at, for: job.message, recipient: agency.id)
             throw DeliveryFailure("accepted by \(peer) at \(RFC3339.string(from: receipt.at)); waiting for \(agency.id)'s delivered receipt")
         case .failed:
             throw DeliveryFailure("\(peer) gave up delivering to \(agency.id): \(receipt.reason ?? "no reason given")", final: true)

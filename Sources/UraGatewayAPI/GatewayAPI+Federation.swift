@@ -1,3 +1,4 @@
+import Foundation
 import UraCrypto
 import UraGatewayCore
 import UraHTTPCore
@@ -16,7 +17,14 @@ extension GatewayAPI {
         guard mediaType == "application/jose+json" else {
             throw GatewayError(.unsupportedMediaType, "relay a message with Content-Type: application/jose+json, not \(mediaType ?? "no Content-Type")")
         }
-        let submission = try await gateway.intake.relay(request.body, from: peer.id)
+        var window: Date?
+        if let text = request.headers["Ura-Deliver-Until"] {
+            guard let date = RFC3339.date(from: text) else {
+                throw GatewayError(.invalidRequest, "Ura-Deliver-Until must be an RFC 3339 time (the relaying gateway's window to deliver), not \(text.prefix(64))")
+            }
+            window = date
+        }
+        let submission = try await gateway.intake.relay(request.body, from: peer.id, deliverUntil: window)
         let headers: HTTPHeaders = ["Location": "/v1/messages/\(submission.messageID)"]
         if let text = request.headers["Ura-Recipient"], let recipient = try? AgencyID(text),
            let delivery = try gateway.store.deliveries(of: submission.messageID).first(where: { $0.recipient == recipient }),

@@ -53,6 +53,23 @@ public protocol Store: AnyObject, Sendable {
     /// Delivered and failed receipts for `sender`'s messages after `cursor`, oldest first.
     func receipts(forSender sender: AgencyID, after cursor: Int64, limit: Int) throws(StoreError) -> [FeedReceipt]
 
+    // MARK: Federation
+    /// Records a peer gateway's signed accepted receipt (`receipt`, by `peer`, made at `at`) for a
+    /// message this gateway relays to it for `recipient`, a foreign agency: an `accepted` entry of
+    /// the sender's receipts feed and a `delivery.relay_accepted` ledger event, once per message
+    /// and recipient. Returns false when it was already recorded.
+    @discardableResult
+    func recordRelayAccepted(_ receipt: [UInt8], by peer: AgencyID, at: Date, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool
+    /// Queued forwards due at or before `now`, earliest first: the delivered receipts of messages a
+    /// peer relayed here (`AcceptedMessage.relayedBy`), each queued once, in the transaction that
+    /// records it (`record(.delivered…)`), to be posted back to that peer until it takes it.
+    func dueForwards(now: Date, limit: Int) throws(StoreError) -> [ReceiptForward]
+    /// The earliest time a queued forward is due.
+    func nextForwardTime() throws(StoreError) -> Date?
+    /// What the attempt to forward the receipt of `message` for `recipient` came to: taken (or
+    /// refused for good) at `at` when `next` is nil, else tried again at `next`.
+    func recordForwardAttempt(message: MessageID, recipient: AgencyID, at: Date, error: String?, next: Date?) async throws(StoreError)
+
     // MARK: Ledger
     func ledgerSize() throws(StoreError) -> Int
     func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry]
@@ -143,10 +160,18 @@ public struct AcceptedMessage: Sendable {
     public var senderKind: AgencyKind
     /// Deadlines this message arms, and those a gateway notice reports overdue.
     public var deadlines: DeadlineEffects
+    /// Until when its deliveries are tried; nil: until the message expires. A message a peer
+    /// gateway relays again after redriving it has the peer's new window (federation).
+    public var deliverUntil: Date?
+    /// The peer gateway that relayed it (federation): each recipient's delivered receipt is then
+    /// queued for that peer in the transaction that records it (`dueForwards`).
+    public var relayedBy: AgencyID?
 
     public init(metadata: MessageMetadata, signedBytes: [UInt8], digest: String, acceptedAt: Date,
                 acceptedReceipt: [UInt8], channels: [AgencyID: DeliveryChannel], senderKind: AgencyKind,
-                deadlines: DeadlineEffects = DeadlineEffects()) {
+                deadlines: DeadlineEffects = DeadlineEffects(), deliverUntil: Date? = nil, relayedBy: AgencyID? = nil) {
+        self.deliverUntil = deliverUntil
+        self.relayedBy = relayedBy
         self.metadata = metadata
         self.signedBytes = signedBytes
         self.digest = digest
@@ -473,5 +498,35 @@ public struct MessageSummary: Sendable, Equatable {
         self.settledAt = settledAt
         self.purgedAt = purgedAt
         self.deliveries = deliveries
+    }
+}
+
+/// A recipient's delivered receipt on its way back to the peer gateway that relayed the message.
+public struct ReceiptForward: Sendable, Equatable {
+    public var message: MessageID
+    public var recipient: AgencyID
+    /// The peer gateway the message came from, which gets the receipt.
+    public var peer: AgencyID
+    /// The recipient's delivered receipt (a JWS), as recorded.
+    public var receipt: [UInt8]
+    public var queuedAt: Date
+    /// Attempts made so far.
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    /// When the peer took it (or refused it for good); nil while queued.
+    public var doneAt: Date?
+
+    public init(message: MessageID, recipient: AgencyID, peer: AgencyID, receipt: [UInt8], queuedAt: Date, attempts: Int = 0,
+                nextAttemptAt: Date? = nil, lastError: String? = nil, doneAt: Date? = nil) {
+        self.message = message
+        self.recipient = recipient
+        self.peer = peer
+        self.receipt = receipt
+        self.queuedAt = queuedAt
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt ?? queuedAt
+        self.lastError = lastError
+        self.doneAt = doneAt
     }
 }

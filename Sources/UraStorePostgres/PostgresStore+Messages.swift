@@ -23,7 +23,8 @@ extension PostgresStore {
             .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes), .blob(message.acceptedReceipt),
         ]
         let tail: [PostgresValue] = [.integer(m.priority.rank), PostgresValue.textArray(recipientNames), PostgresValue.textArray(channelNames),
-                                     .text(message.senderKind.rawValue)]
+                                     .text(message.senderKind.rawValue), .date(message.deliverUntil ?? m.expires),
+                                     message.relayedBy.map { .text($0.rawValue) } ?? .null]
         @Sendable func parameters(_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue] {
             fixed + [.integer(Int64(index)), .blob(leaf), .blob(hash)] + tail
         }
@@ -62,16 +63,16 @@ extension PostgresStore {
 
     /// Inserts a message (?1–?16), its ledger entry (?17 index, ?18 leaf, ?19 hash) and its
     /// deliveries (?20 priority rank, ?21 recipients, ?22 channels) when its id is new, and reads
-    /// the deadlines it may meet (?23 the sender's kind): rows of (seq or NULL, deadline id, series, due).
+    /// the deadlines it may meet (?23 the sender's kind), each delivery open until ?24, relayed by ?25 (or NULL): rows of (seq or NULL, deadline id, series, due).
     static let commitStatement = """
         WITH m AS (
             INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
-                participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index, relayed_by)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25)
             ON CONFLICT (id) DO NOTHING RETURNING seq),
         l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),
         d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
-              SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?13
+              SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?24
               FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
         SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
         FROM (SELECT 1) AS one LEFT JOIN (\(meetableDeadlines)) AS dl ON true

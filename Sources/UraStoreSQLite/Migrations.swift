@@ -275,6 +275,29 @@ package enum Migrations {
         CREATE INDEX messages_accepted ON messages(accepted_at, county, type, subject, case_ref);
         CREATE INDEX deliveries_given_up ON deliveries(settled_at) WHERE state = 'dead_letter';
         """,
+        // 10: federation. A peer gateway's accepted receipt for a relayed message is an `accepted`
+        // entry of the sender's feed, once per message and recipient; a message a peer relayed here
+        // names that peer (relayed_by), and its recipient's delivered receipt is queued in
+        // receipt_forwards in the same transaction, until that peer has taken it
+        // (deploy/postgres/003_federation_receipts.sql is the same for PostgreSQL).
+        """
+        ALTER TABLE messages ADD COLUMN relayed_by TEXT;
+        CREATE UNIQUE INDEX receipts_relay_accepted ON receipts(message_id, recipient) WHERE kind = 'accepted';
+
+        CREATE TABLE receipt_forwards (
+            message_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            receipt BLOB NOT NULL,
+            queued_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            done_at INTEGER,
+            PRIMARY KEY (message_id, recipient)
+        ) WITHOUT ROWID;
+        CREATE INDEX receipt_forwards_due ON receipt_forwards(next_attempt_at) WHERE done_at IS NULL;
+        """,
     ]
 
     /// Brings the database to the latest version; refuses a database written by a newer Ura.

@@ -87,12 +87,13 @@ extension SQLiteStore {
 
     public func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool {
         try await writer.perform { tx throws(StoreError) in
-            var current: (state: DeliveryState, sender: String, attempts: Int, seq: Int64)?
+            var current: (state: DeliveryState, sender: String, attempts: Int, seq: Int64, relayedBy: String?)?
             try tx.db.query("""
-                SELECT d.state, m.sender, d.attempts, m.seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                SELECT d.state, m.sender, d.attempts, m.seq, m.relayed_by FROM deliveries d JOIN messages m ON m.seq = d.message_seq
                 WHERE m.id = ? AND d.recipient = ?
                 """, [.text(message.rawValue), .text(recipient.rawValue)]) { (row) throws(StoreError) in
-                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0, row[3].int64 ?? -1)
+                current = (DeliveryState(rawValue: row[0].string ?? "") ?? .pending, row[1].string ?? "", row[2].int ?? 0, row[3].int64 ?? -1,
+                           row[4].string)
             }
             guard let current else { throw StoreError.notFound("message \(message) has no delivery to \(recipient)") }
             let seq = current.seq
@@ -105,6 +106,13 @@ extension SQLiteStore {
                     WHERE message_seq = ? AND recipient = ?
                     """, [.date(at), .blob(receipt)] + key)
                 try Self.appendFeed(tx, sender: current.sender, message: message, recipient: recipient, kind: .delivered, at: at, signed: receipt)
+                if let peer = current.relayedBy {
+                    // Relayed by a peer gateway: the receipt is owed to it, queued in this same transaction.
+                    try tx.db.run("""
+                        INSERT INTO receipt_forwards (message_id, recipient, peer, receipt, queued_at, attempts, next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING
+                        """, [.text(message.rawValue), .text(recipient.rawValue), .text(peer), .blob(receipt), .date(at), .date(at)])
+                }
                 try Self.noteHealth(tx, recipient, success: true, at: at, error: nil)
                 // After a dead letter (the recipient acknowledged, or its endpoint answered, after
                 // the gateway gave up) the recipient's signed receipt is the truth: the delivery is

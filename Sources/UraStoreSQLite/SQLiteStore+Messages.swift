@@ -17,15 +17,15 @@ extension SQLiteStore {
             // Insert first and look only when the id is taken: the common case costs one lookup, not two.
             let inserted = try tx.db.run("""
                 INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
-                    participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
+                    participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index, relayed_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
                 """, [
                     .text(m.id.rawValue), .text(message.digest), .text(m.type.rawValue), .text(m.from.rawValue), .text(recipients),
                     .text(m.caseReference.rawValue), .text(m.subject.rawValue), .text(m.priority.rawValue),
                     m.county.map { .text($0.rawValue) } ?? .null, m.inReplyTo.map { .text($0.rawValue) } ?? .null,
                     participants.map { .text($0) } ?? .null,
                     .date(m.created), .date(m.expires), .date(message.acceptedAt), .blob(message.signedBytes),
-                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)),
+                    .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), message.relayedBy.map { .text($0.rawValue) } ?? .null,
                 ])
             if inserted == 0 {
                 var existing: (digest: String, receipt: [UInt8])?
@@ -44,7 +44,7 @@ extension SQLiteStore {
                     INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
                     VALUES (?, ?, ?, 'pending', ?, ?, ?)
                     """, [.integer(seq), .text(recipient.rawValue), .text((message.channels[recipient] ?? .pull).rawValue),
-                          .integer(m.priority.rank), .date(message.acceptedAt), .date(m.expires)])
+                          .integer(m.priority.rank), .date(message.acceptedAt), .date(message.deliverUntil ?? m.expires)])
             }
             try Self.applyDeadlines(tx, message, seq: seq)
             return .committed(ledgerIndex: ledgerIndex)

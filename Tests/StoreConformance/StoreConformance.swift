@@ -14,5 +14,5 @@
 public enum StoreConformance {
     /// Every check, area by area.
     public static let checks: [StoreCheck] =
-        commit + delivery + receiptsFeed + retention + declarations + ledger + deadlines + monitoring
+        commit + delivery + receiptsFeed + retention + declarations + ledger + deadlines + monitoring + federation
 }

@@ -22,6 +22,7 @@ import UraTestSupport
     final class Peer: Sendable {
         let answer = Mutex<Answer>(.unavailable)
         let relayed = Mutex<[HTTPRequest]>([])
+        let lastAnswer = Mutex<[UInt8]>([])
     }
 
     let f: GatewayFixture
@@ -53,7 +54,8 @@ import UraTestSupport
         let links = PeerLinks(.init(certificate: URL(fileURLWithPath: TestPKI.shared.clientCertificate),
                                     privateKey: URL(fileURLWithPath: TestPKI.shared.clientKey), folder: folder))
         return Gateway(store: f.store, directory: f.book, catalogue: f.catalogue, signer: f.signer,
-                       transport: FederationTransport(local: ScriptedTransport([]), links: links, directory: f.book, clock: f.clock),
+                       transport: FederationTransport(local: ScriptedTransport([]), links: links, directory: f.book,
+                                                         store: f.store, clock: f.clock),
                        clock: f.clock, calendar: f.calendar, settings: settings, events: GatewayEvents(metrics: f.metrics), random: SplitMix64(seed: 1))
     }
 
@@ -69,6 +71,7 @@ import UraTestSupport
             func receipt(_ kind: Receipt.Kind, by: AgencyID, key: SigningKey, reason: String? = nil) -> HTTPResponse {
                 let signed = try! Receipt(kind: kind, message: id, digest: digest, recipient: kind == .accepted ? nil : social.id, at: Date(timeIntervalSince1970: 1_700_000_000),
                                           by: by, reason: reason).signed(with: key).serialized()
+                peer.lastAnswer.withLock { $0 = signed }
                 return HTTPResponse(status: kind == .accepted ? 202 : 200, headers: ["Content-Type": "application/jose+json"], body: signed)
             }
             switch peer.answer.withLock({ $0 }) {
@@ -101,6 +104,14 @@ import UraTestSupport
             #expect(await gateway.deliveries.runOnce() == 1)
             #expect(try delivery(id).state == .retryScheduled)
             #expect(try delivery(id).lastError?.contains("accepted by xk.ura.gateway") == true)
+            // The peer's accepted receipt is in the sender's feed, as it signed it, for that recipient.
+            let accepted = try f.store.receipts(forSender: f.police.id, after: 0, limit: 10)
+            #expect(accepted.map(\.kind) == [.accepted] && accepted.first?.recipient == xkSocial.id)
+            #expect(accepted.first?.signed == peer.lastAnswer.withLock { $0 })
+            // Answered accepted again: still one accepted receipt.
+            f.clock.advance(by: .seconds(61))
+            #expect(await gateway.deliveries.runOnce() == 1)
+            #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).count == 1)
             // The sender's JWS travelled unchanged, with the recipient named.
             let relayed = try #require(peer.relayed.withLock { $0.last })
             #expect(relayed.body == (try f.store.message(id))?.signedBytes)
@@ -111,7 +122,7 @@ import UraTestSupport
             #expect(await gateway.deliveries.runOnce() == 1)
             #expect(try delivery(id).state == .delivered)
             let feed = try f.store.receipts(forSender: f.police.id, after: 0, limit: 10)
-            #expect(feed.map(\.kind) == [.delivered] && feed.first?.recipient == xkSocial.id)
+            #expect(feed.map(\.kind) == [.accepted, .delivered] && feed.last?.recipient == xkSocial.id)
         }
     }
 
@@ -150,6 +161,7 @@ import UraTestSupport
             #expect(await gateway.deliveries.runOnce() == 1)
             #expect(try delivery(id).state == .retryScheduled)
             #expect(try delivery(id).lastError?.contains("accepted receipt does not check out") == true)
+            #expect(try f.store.receipts(forSender: f.police.id, after: 0, limit: 10).isEmpty)
         }
     }
 }

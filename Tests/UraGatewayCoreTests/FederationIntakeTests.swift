@@ -136,4 +136,34 @@ import UraProtocol
         await #expect(throws: GatewayError.self) { try await f.intake.relay(bytes, from: f.police.id) }
         #expect(await f.rejection(bytes, as: try TestAgency("xk.ura.gateway", .police))?.type == .forbidden)
     }
+
+    @Test func anExpiredMessageRelayedAfterThePeersRedriveIsTakenWithinItsNewWindowOnly() async throws {
+        // Kosovo's gateway could not reach this one before the message expired; its secretariat redrove it.
+        let bytes = try f.message(from: xkSocial, to: [f.social], lifetime: 60)
+        f.clock.advance(by: .seconds(120))
+        // Without a window, or with one that is closed or longer than a message may live: expired.
+        for window in [nil, f.clock.now, f.clock.now.addingTimeInterval(401 * 86_400)] as [Date?] {
+            do {
+                _ = try await f.intake.relay(bytes, from: peer, deliverUntil: window)
+                Issue.record("an expired message was taken with the window \(String(describing: window))")
+            } catch {
+                #expect(error.type == .messageExpired)
+            }
+        }
+        #expect(try f.store.message(try id(bytes)) == nil)
+        // A window still open: taken, and delivered here until the window closes.
+        let until = f.clock.now.addingTimeInterval(72 * 3600)
+        let relayed = try await f.intake.relay(bytes, from: peer, deliverUntil: until)
+        #expect(relayed.isNew)
+        #expect(try f.store.deliveries(of: relayed.messageID).map(\.deliverUntil) == [until])
+        // The same message submitted by an agency here (no peer, no window) stays expired.
+        #expect(await f.rejection(try f.message(from: f.police, to: [f.social], created: f.clock.now.addingTimeInterval(-120), lifetime: 60),
+                                 as: f.police)?.type == .messageExpired)
+    }
+
+    @Test func aMessageNotYetExpiredKeepsItsOwnExpiryWhateverWindowThePeerSends() async throws {
+        let bytes = try f.message(from: xkSocial, to: [f.social], lifetime: 3600)
+        let relayed = try await f.intake.relay(bytes, from: peer, deliverUntil: f.clock.now.addingTimeInterval(86_400))
+        #expect(try f.store.deliveries(of: relayed.messageID).map(\.deliverUntil) == [f.clock.now.addingTimeInterval(3600)])
+    }
 }

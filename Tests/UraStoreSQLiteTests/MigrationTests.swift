@@ -93,8 +93,9 @@ import UraStoreConformance
         #expect(try Self.rows(after, "SELECT * FROM deliveries ORDER BY message_seq, recipient") == deliveries)
         #expect(try Self.rows(after, "SELECT \(Self.version6DeadlineColumns) FROM deadlines ORDER BY id") == deadlines)
         // Migration 7 adds the obligation's indexes, 9 widens messages_accepted and adds the given-up
-        // deliveries' index; every other one is as it was.
-        let changed = ["deadlines_obligation", "deadline_triggers_trigger", "messages_accepted", "deliveries_given_up"]
+        // deliveries' index, 10 adds federation's; every other one is as it was.
+        let changed = ["deadlines_obligation", "deadline_triggers_trigger", "messages_accepted", "deliveries_given_up",
+                       "receipts_relay_accepted", "receipt_forwards_due"]
         #expect(try Self.indexes(after).filter { !changed.contains($0[0].string ?? "") } == indexes.filter { !changed.contains($0[0].string ?? "") })
         #expect(try Self.indexes(after).contains { $0[0].string == "messages_accepted" && ($0[2].string ?? "").contains("case_ref") })
         #expect(try after.scalar("PRAGMA integrity_check")?.string == "ok")

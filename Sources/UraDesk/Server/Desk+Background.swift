@@ -68,7 +68,8 @@ extension Desk {
                 guard case .success(let receipt) = entry.result else { continue }
                 var item = JSONObject()
                 item["kind"] = .string(receipt.kind.rawValue)
-                item["recipient"] = receipt.recipient.map { .string($0.rawValue) } ?? .null
+                item["recipient"] = (receipt.recipient ?? entry.recipient).map { .string($0.rawValue) } ?? .null
+                if receipt.by != directory.gateway.id && receipt.kind != .delivered { item["by"] = .string(receipt.by.rawValue) }
                 item["at"] = .string(RFC3339.string(from: receipt.at))
                 if let reason = receipt.reason { item["reason"] = .string(reason) }
                 byMessage[receipt.message.rawValue, default: []].append(.object(item))

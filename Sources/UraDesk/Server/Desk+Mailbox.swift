@@ -211,7 +211,9 @@ extension Desk {
     func receiptsTable(_ id: String) -> String {
         let rows = (files.receipts().byMessage[id] ?? []).map { r -> [String] in
             let kind = r["kind"]?.stringValue ?? ""
-            let words: (String, String) = kind == "delivered" ? ("Dorëzuar", "delivered") : kind == "failed" ? ("Dështoi", "failed") : (kind, kind)
+            var words: (String, String) = kind == "delivered" ? ("Dorëzuar", "delivered") : kind == "failed" ? ("Dështoi", "failed") : (kind, kind)
+            // Across a border: the peer gateway's own accepted receipt.
+            if kind == "accepted", let by = r["by"]?.stringValue { words = ("Pranuar nga porta \(by)", "accepted by gateway \(by)") }
             return [HTML.label(words.0, words.1), agenciesHTML([r["recipient"]?.stringValue ?? ""]), time(r["at"]?.stringValue), HTML.escape(r["reason"]?.stringValue ?? "")]
         }
         return HTML.table([("Dëftesa", "Receipt"), ("Marrësi", "Recipient"), ("Kur", "When"), ("Arsyeja", "Reason")], rows,

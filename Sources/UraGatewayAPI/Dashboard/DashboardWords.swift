@@ -78,6 +78,7 @@ struct DashboardWords: Sendable {
         "delivery.dead_letter": ("Dështoi përfundimisht", "given up (dead letter)"), "delivery.redriven": ("U ridërgua", "redriven"),
         "delivery.lease_expired": ("Dërgimi nuk u konfirmua; riprovohet", "delivery not confirmed; retried"),
         "delivery.channel_changed": ("Kanali u ndryshua", "delivery channel changed"), "delivery.failed": ("Dështoi", "failed"),
+        "delivery.relay_accepted": ("U pranua nga porta fqinje", "accepted by the peer gateway"),
         "message.body_purged": ("Përmbajtja u fshi (ruajtja)", "body purged (retention)"),
         "declaration.recorded": ("Deklarata u regjistrua", "declaration recorded"), "deadline.armed": ("Afati filloi", "deadline started"),
         "deadline.met": ("Afati u përmbush", "deadline met"), "deadline.overdue": ("Afati kaloi", "deadline overdue"),

@@ -62,7 +62,11 @@ public final class Intake: Sendable {
     /// this gateway's own agencies; it is then checked as any submission — the sender's signature
     /// against its key from that directory, this gateway's catalogue — and stored once. Only this
     /// gateway's own recipients get a delivery here (the signed envelope keeps them all).
-    public func relay(_ bytes: [UInt8], from peer: AgencyID) async throws(GatewayError) -> Submission {
+    ///
+    /// `deliverUntil` is the relaying peer's window to deliver (`Ura-Deliver-Until`): a message
+    /// that has expired is still taken when that window is open and no longer than a message may
+    /// live — the peer's secretariat redrove a dead letter — and delivered here until then.
+    public func relay(_ bytes: [UInt8], from peer: AgencyID, deliverUntil: Date? = nil) async throws(GatewayError) -> Submission {
         do throws(GatewayError) {
             let snapshot = directory.snapshot
             guard let relaying = snapshot[peer], relaying.isPeerGateway else {
@@ -77,14 +81,14 @@ public final class Intake: Sendable {
                 throw GatewayError(.relayNotAllowed, "\(peer) may relay only messages from its own agencies, and \(from) is not one of them "
                                    + "(its signed directory does not list it, or it is not \(peer)'s)")
             }
-            return try await accept(bytes, from: from, relayedBy: relaying)
+            return try await accept(bytes, from: from, relayedBy: relaying, window: deliverUntil)
         } catch {
             events.rejected(error)
             throw error
         }
     }
 
-    private func accept(_ bytes: [UInt8], from authenticated: AgencyID, relayedBy peer: Agency? = nil) async throws(GatewayError) -> Submission {
+    private func accept(_ bytes: [UInt8], from authenticated: AgencyID, relayedBy peer: Agency? = nil, window: Date? = nil) async throws(GatewayError) -> Submission {
         guard bytes.count <= settings.maxMessageBytes else {
             throw GatewayError(.payloadTooLarge, "the message has \(bytes.count) bytes; the limit is \(settings.maxMessageBytes)")
         }
@@ -100,7 +104,7 @@ public final class Intake: Sendable {
 
         let jws = try parse(bytes)
         do {
-            return try await accept(jws, bytes: bytes, from: sender, relayedBy: peer, snapshot: snapshot, now: now)
+            return try await accept(jws, bytes: bytes, from: sender, relayedBy: peer, window: window, snapshot: snapshot, now: now)
         } catch where Self.mayChangeAfterAcceptance.contains(error.type) {
             // A sender whose answer was lost sends again later (a mission's outbox): by then its key
             // may have been rotated, the message expired or a recipient suspended. What was
@@ -126,8 +130,8 @@ public final class Intake: Sendable {
         return Submission(messageID: id, receipt: stored.acceptedReceipt, isNew: false)
     }
 
-    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, relayedBy peer: Agency?, snapshot: DirectorySnapshot,
-                        now: Date) async throws(GatewayError) -> Submission {
+    private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, relayedBy peer: Agency?, window: Date? = nil,
+                        snapshot: DirectorySnapshot, now: Date) async throws(GatewayError) -> Submission {
         do {
             _ = try SignedObjectCheck.verify(jws) { kid throws(SignedObjectCheck.Failure) in
                 guard let key = snapshot.signingKey(kid: kid, agency: sender.id, at: now) else {
@@ -164,7 +168,10 @@ public final class Intake: Sendable {
         guard envelope.from == sender.id else {
             throw GatewayError(.senderMismatch, "the envelope says from \(envelope.from), but the client certificate is \(sender.id)'s; an agency sends only as itself")
         }
-        try checkTimes(envelope, now: now)
+        // A relayed message past its expiry, redriven by the peer: delivered within the peer's new window.
+        let redriven = peer != nil && envelope.expires <= now
+            ? window.flatMap { $0 > now && $0.timeIntervalSince(now) <= settings.maxLifetime.seconds ? $0 : nil } : nil
+        try checkTimes(envelope, now: now, expiredButRedriven: redriven != nil)
 
         var recipients: [Agency] = []
         for id in envelope.to {
@@ -199,7 +206,8 @@ public final class Intake: Sendable {
             metadata: metadata, signedBytes: bytes, digest: digest, acceptedAt: now, acceptedReceipt: receipt,
             channels: Dictionary(uniqueKeysWithValues: recipients.map { ($0.id, $0.delivery.channel) }), senderKind: sender.kind,
             deadlines: DeadlineEffects(arm: planner.deadlines(for: metadata, acceptedAt: now, parties: parties),
-                                       cancel: (try? policy.entry(for: metadata.type))?.closes ?? []))
+                                       cancel: (try? policy.entry(for: metadata.type))?.closes ?? []),
+            deliverUntil: redriven, relayedBy: peer?.id)
         let outcome: CommitOutcome
         do { outcome = try await store.commit(accepted) } catch {
             throw GatewayError(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")
@@ -262,7 +270,7 @@ public final class Intake: Sendable {
         return "the message is signed with key \(kid), which is not registered for \(sender); register it with `ura admin enrol` or sign with a registered key"
     }
 
-    private func checkTimes(_ envelope: Envelope, now: Date) throws(GatewayError) {
+    private func checkTimes(_ envelope: Envelope, now: Date, expiredButRedriven: Bool = false) throws(GatewayError) {
         let skew = settings.clockSkew.seconds
         if envelope.created.timeIntervalSince(now) > skew {
             throw GatewayError(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)) but the gateway's time is \(RFC3339.string(from: now)); more than \(Int(skew)) seconds ahead — check the sending computer's clock")
@@ -270,7 +278,7 @@ public final class Intake: Sendable {
         if now.timeIntervalSince(envelope.created) > settings.maxAge.seconds {
             throw GatewayError(.createdOutOfWindow, "created is \(RFC3339.string(from: envelope.created)), more than \(Int(settings.maxAge.seconds / 86_400)) days ago; seal the form again as a new message")
         }
-        if envelope.expires <= now {
+        if envelope.expires <= now && !expiredButRedriven {
             throw GatewayError(.messageExpired, "the message expired at \(RFC3339.string(from: envelope.expires))")
         }
         if envelope.expires.timeIntervalSince(envelope.created) > settings.maxLifetime.seconds {

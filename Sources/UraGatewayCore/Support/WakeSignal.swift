@@ -2,7 +2,7 @@ import Synchronization
 
 /// Lets one waiting task sleep until it is signalled or a timeout passes; a signal that arrives
 /// while nobody waits is remembered for the next wait.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -11,7 +11,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
             guard let w = s.waiter else {
                 s.pending = true
@@ -25,7 +27,7 @@ final class WakeSignal: Sendable {
 
     /// Returns when signalled (or a signal was remembered), after `timeout`, or when the task is
     /// cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let generation: Int? = state.withLock { s in
             if s.pending {
                 s.pending = false

@@ -14,6 +14,8 @@ public struct LedgerEvent: Sendable, Equatable {
         case deliveryRedriven = "delivery.redriven"
         case deliveryLeaseExpired = "delivery.lease_expired"
         case deliveryChannelChanged = "delivery.channel_changed"
+        /// A peer gateway accepted a message relayed to it (federation).
+        case deliveryRelayAccepted = "delivery.relay_accepted"
         case bodyPurged = "message.body_purged"
         case declarationRecorded = "declaration.recorded"
         case deadlineArmed = "deadline.armed"

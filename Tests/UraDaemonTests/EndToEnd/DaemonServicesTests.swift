@@ -32,7 +32,7 @@ import UraTestSupport
                                                           dataDirectory: data.path)
         let daemon = try Daemon(configuration: configuration)
         let port = try daemon.start()
-        let names = ["delivery", "deadlines", "retention", "checkpoints", "alerts", "ledger-verification", "federation"]
+        let names = ["delivery", "deadlines", "retention", "checkpoints", "alerts", "ledger-verification", "federation", "receipt-forwarding"]
 
         let readyz = try await Processes.runOffPool("/usr/bin/curl", ["-sS", "--cacert", data.appendingPathComponent("ca/ca.crt").path,
                                                                      "-w", "\n%{http_code}", "https://127.0.0.1:\(port)/readyz"])

@@ -17,7 +17,9 @@ final class GatewayPair: @unchecked Sendable {
     let root: URL
     let al: URL
     let xk: URL
-    let alDaemon: RunningDaemon
+    private(set) var alDaemon: RunningDaemon
+    /// Albania's own settings over `environment` (kept for a restart).
+    let alEnvironment: [String: String]
     private(set) var xkDaemon: RunningDaemon
     let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Schemas").standardized
     /// Retries every second, directories fetched every second: the hop settles in a few seconds.
@@ -31,6 +33,7 @@ final class GatewayPair: @unchecked Sendable {
         try DemoSetup.create(in: al, gatewayID: AgencyID("al.ura.gateway"), gatewayName: "Ura Shqipëri", gatewayURL: "https://127.0.0.1:1")
         try DemoSetup.create(in: xk, gatewayID: AgencyID("xk.ura.gateway"), gatewayName: "Ura Kosova", gatewayURL: "https://127.0.0.1:1",
                              agencies: DemoSetup.kosovoAgencies)
+        self.alEnvironment = alEnvironment
         alDaemon = try RunningDaemon(dataDirectory: al, environment: Self.environment.merging(alEnvironment) { $1 })
         xkDaemon = try RunningDaemon(dataDirectory: xk, environment: Self.environment.merging(["URA_GATEWAY__ID": "xk.ura.gateway"]) { $1 })
         // Each operator makes a card and the other adds it, telling the running urad (SIGHUP).
@@ -105,14 +108,16 @@ final class GatewayPair: @unchecked Sendable {
     /// A message sealed in process as `agency` of the gateway in `data`, with that gateway's
     /// directory as it serves it (foreign agencies included).
     func seal(_ data: URL, as agency: String, type: String, to: [String], caseReference: String, form: JSONValue,
-              id: MessageID = .random()) throws -> [UInt8] {
+              id: MessageID = .random(), lifetime: Duration? = nil) throws -> [UInt8] {
         let daemon = data == al ? alDaemon : xkDaemon
         let reply = try curl(data: data, cert: "agencies/\(agency)/tls.crt", key: "agencies/\(agency)/tls.key", ca: data, "GET", daemon.url + "/v1/directory")
         let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: try JWS.parse(Array(reply.body.utf8)).payload))
         let key = try SigningKey(contentsOfFile: data.appendingPathComponent("agencies/\(agency)/signing.key").path)
         let composer = MessageComposer(agency: try AgencyID(agency), signingKey: key, directory: directory, catalogue: try MessageCatalogue(directory: schemas))
-        return try composer.compose(MessageComposer.Draft(type: try MessageType(type), to: try to.map { try AgencyID($0) },
-                                                          caseReference: try CaseReference(caseReference), subject: .adult, form: form), id: id)
+        var draft = MessageComposer.Draft(type: try MessageType(type), to: try to.map { try AgencyID($0) },
+                                          caseReference: try CaseReference(caseReference), subject: .adult, form: form)
+        if let lifetime { draft.lifetime = lifetime }
+        return try composer.compose(draft, id: id)
     }
 
     func example(_ type: String, caseReference: String, marker: String) throws -> JSONValue {
@@ -182,9 +187,14 @@ struct PeeringFailed: Error { let output: String }
         #expect(delivered)
         let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--json"])
         #expect(receipts.status == 0, "\(receipts.stderr)")
-        let fromKosovo = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
-            .first { $0["receipt"]?["by"] == "xk.social.prishtine" }
+        let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+        let fromKosovo = lines.first { $0["receipt"]?["by"] == "xk.social.prishtine" }
         #expect(fromKosovo?["receipt"]?["receipt"] == "delivered", "\(receipts.stdout)")
+        // And Kosovo's gateway's own accepted receipt, relayed and verified with its key from the directory.
+        let acceptedByKosovo = lines.firstIndex { $0["receipt"]?["by"] == "xk.ura.gateway" && $0["receipt"]?["receipt"] == "accepted" }
+        #expect(acceptedByKosovo != nil, "\(receipts.stdout)")
+        let text = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all"])
+        #expect(text.status == 0 && text.stdout.contains("accepted by xk.ura.gateway \(id) → xk.social.prishtine"), "\(text)")
 
         // Relayed again (an answer lost): Kosovo answers with the same delivered receipt and stores nothing new.
         let bytes = Array(try Data(contentsOf: inbox.appendingPathComponent("\(id).jws")))
@@ -231,6 +241,11 @@ struct PeeringFailed: Error { let output: String }
                                    form: try pair.example("notice", caseReference: "AL-2026-000103", marker: "x"))
         let relayed = try pair.relay(forged, recipient: "xk.social.prishtine")
         #expect(relayed.status == 403 && relayed.body.contains("relay-not-allowed"), "\(relayed.body)")
+        // A window to deliver that is not a time: a clear problem.
+        let badWindow = try pair.curl(data: pair.al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: pair.xk, "POST",
+                                      pair.xkDaemon.url + "/v1/federation/messages", body: forged,
+                                      headers: ["Ura-Recipient: xk.social.prishtine", "Ura-Deliver-Until: soon"])
+        #expect(badWindow.status == 400 && badWindow.body.contains("Ura-Deliver-Until must be an RFC 3339 time"), "\(badWindow.body)")
         // Albania's gateway forwards a "delivered receipt" of Kosovo's own agency: refused.
         let key = try SigningKey(contentsOfFile: pair.xk.appendingPathComponent("agencies/xk.social.prishtine/signing.key").path)
         let receipt = try MessageComposer.deliveredReceipt(for: .random(), digest: Base64URL.encode(SHA256.hash(Array("x".utf8))), by: AgencyID("xk.social.prishtine"), key: key)
@@ -337,9 +352,103 @@ extension GatewayPair {
         xkDaemon = try await RunningDaemon.start(dataDirectory: xk, environment: environment)
     }
 
+    /// Starts Albania's urad again on `port` (where Kosovo's directory says it is), with its settings.
+    func restartAlbania(port: Int) async throws {
+        let environment = Self.environment.merging(alEnvironment) { $1 }.merging(["URA_LISTEN__PORT": "\(port)"]) { $1 }
+        alDaemon = try await RunningDaemon.start(dataDirectory: al, environment: environment)
+    }
+
+    /// The value of the counter `name{labels}` on the admin listener's /metrics of `daemon` (0 when absent).
+    func counter(_ daemon: RunningDaemon, _ name: String, _ labels: String) throws -> Double {
+        guard let admin = daemon.adminPort else { return 0 }
+        let metrics = try Processes.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(admin)/metrics"])
+        let prefix = "\(name){\(labels)} "
+        return metrics.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
+    }
+
     /// POST /v1/federation/messages to Kosovo's gateway with Albania's gateway certificate.
     func relay(_ bytes: [UInt8], recipient: String) throws -> (status: Int, body: String) {
         try curl(data: al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: xk, "POST", xkDaemon.url + "/v1/federation/messages",
                  body: bytes, headers: ["Ura-Recipient: \(recipient)"])
+    }
+}
+
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func theDeliveredReceiptIsForwardedWhenTheOriginReturnsEvenAfterThePeerRestarted() async throws {
+        // Albania asks again only after up to an hour: the receipt can only come back forwarded.
+        let pair = try await GatewayPair.start(alEnvironment: ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "3600", "URA_DELIVERY__RETRY_MAX_SECONDS": "3600"])
+        let formFile = pair.root.appendingPathComponent("e2.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000106", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
+                                                      "--case", "AL-2026-000106", "--subject", "adult", "--json"])
+        }
+        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        let scheduled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" } }
+        let nextAttempt = try #require(scheduled?["next_attempt_at"]?.stringValue.flatMap(RFC3339.date(from:)), "\(String(describing: scheduled))")
+
+        // Albania goes down; Kosovo's social service fetches and acknowledges; Kosovo cannot forward.
+        let alPort = pair.alDaemon.port, xkPort = pair.xkDaemon.port
+        await pair.alDaemon.stopOffPool()
+        _ = try await Processes.offPool { try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id) } }
+        let failed = try await Processes.offPool {
+            try pair.poll { try pair.counter(pair.xkDaemon, "ura_peer_receipts_forwarded_total", #"peer="al.ura.gateway",outcome="failed""#) >= 1 }
+        }
+        #expect(failed, "Kosovo never tried to forward the receipt")
+        // Kosovo restarts: what it still owes Albania is in its store, not in memory.
+        await pair.xkDaemon.stopOffPool()
+        try await pair.restartKosovo(port: xkPort)
+        try await pair.restartAlbania(port: alPort)
+
+        let settled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        let settledAt = try #require(settled?["settled_at"]?.stringValue.flatMap(RFC3339.date(from:)))
+        // Before Albania's own next attempt, with its one attempt: the restarted Kosovo forwarded it.
+        if settledAt < nextAttempt { #expect(settled?["attempts"] == 1, "\(String(describing: settled))") }
+        #expect(try pair.counter(pair.xkDaemon, "ura_peer_receipts_forwarded_total", #"peer="al.ura.gateway",outcome="forwarded""#) >= 1)
+        let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all", "--json"])
+        #expect(receipts.status == 0, "\(receipts.stderr)")
+        let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+        #expect(lines.contains { $0["receipt"]?["by"] == "xk.social.prishtine" && $0["receipt"]?["message"] == .string(id) }, "\(receipts.stdout)")
+        await pair.close()
+    }
+}
+
+extension FederationEndToEndTests {
+    @Test(.timeLimit(.minutes(5))) func aPeerDownPastTheExpiryIsADeadLetterWithAFailedReceiptAndARedriveDeliversItWhenItReturns() async throws {
+        let pair = try await GatewayPair.start()
+        let xkPort = pair.xkDaemon.port
+        await pair.xkDaemon.stopOffPool()
+        // An E2 that expires in a few seconds, while Kosovo is down.
+        let id = MessageID.random()
+        let e2 = try pair.seal(pair.al, as: "al.shssh.tirane", type: "avr.assessment-request", to: ["al.mpb.secretariat", "xk.social.prishtine"],
+                               caseReference: "AL-2026-000107", form: try pair.example("avr.assessment-request", caseReference: "AL-2026-000107", marker: "x"),
+                               id: id, lifetime: .seconds(4))
+        let accepted = try pair.curl(data: pair.al, cert: "agencies/al.shssh.tirane/tls.crt", key: "agencies/al.shssh.tirane/tls.key", ca: pair.al,
+                                     "POST", pair.alDaemon.url + "/v1/messages", body: e2)
+        #expect(accepted.status == 202, "\(accepted.body)")
+
+        // Retried until the message expired: a dead letter, and a failed receipt for the sender.
+        let dead = try await Processes.offPool { try pair.delivery(id.rawValue, to: "xk.social.prishtine") { $0["state"] == "dead_letter" } }
+        #expect(dead?["state"] == "dead_letter", "\(String(describing: dead))")
+        #expect((dead?["attempts"]?.intValue ?? 0) >= 1, "\(String(describing: dead))")
+        let receipts = try pair.ura(pair.al, "al.shssh.tirane", ["receipts", "--all", "--json"])
+        #expect(receipts.status == 0, "\(receipts.stderr)")
+        let failed = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+            .first { $0["receipt"]?["receipt"] == "failed" && $0["receipt"]?["recipient"] == "xk.social.prishtine" }
+        #expect(failed?["receipt"]?["by"] == "al.ura.gateway", "\(receipts.stdout)")
+
+        // Kosovo returns; Albania's secretariat redrives the dead letter; it is delivered.
+        try await pair.restartKosovo(port: xkPort)
+        let redriven = try pair.curl(data: pair.al, cert: "agencies/al.mpb.secretariat/tls.crt", key: "agencies/al.mpb.secretariat/tls.key", ca: pair.al,
+                                     "POST", pair.alDaemon.url + "/v1/monitor/dead-letters/\(id)/xk.social.prishtine/redrive")
+        #expect(redriven.status == 200, "\(redriven.body)")
+        let fetched = try await Processes.offPool {
+            try pair.poll { try pair.ura(pair.xk, "xk.social.prishtine", ["inbox", "--json"]).stdout.contains(id.rawValue) }
+        }
+        #expect(fetched, "Kosovo's social service never got the redriven message")
+        let settled = try await Processes.offPool { try pair.delivery(id.rawValue, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
+        #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        await pair.close()
     }
 }
