@@ -65,7 +65,7 @@ public final class PostgresServer: @unchecked Sendable {
         self.settings = settings
         guard let basebackup = Self.tool("pg_basebackup") else { throw Failure(description: "no pg_basebackup") }
         try runAsServerUser(basebackup, ["-D", dataDirectory, "-R", "-X", "stream", "--no-sync",
-                                         "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
+                                         "-c", "fast", "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
         try start()
     }
 
