@@ -62,6 +62,7 @@ import UraTestSupport
 
         var acknowledgedCount: Int { with { $0.acknowledged.count } }
         var acknowledgedIDs: Set<String> { with { Set($0.acknowledged.keys) } }
+        var foundStored: Int { with { $0.acknowledged.values.filter { $0 == 200 }.count } }
         var settledIDs: Set<String> { with { $0.settled } }
         var deliveries: [String: Int] { with { $0.delivered } }
         var unexpectedAnswers: [String] { with { $0.unexpected } }
@@ -234,7 +235,8 @@ import UraTestSupport
         #expect(settled == acknowledged)
         #expect(tally.refused > 0, "the failover was not seen by any client")
         let redelivered = deliveries.filter { $0.value > 1 }.count  // leases lost with a 503 that did commit: allowed, before an ack
-        print("failover: \(total) acknowledged, \(tally.refused) answers 503, \(redelivered) handed out again before an ack, 0 missing, 0 duplicates after ack")
+        print("failover: \(acknowledged.count) of \(total) acknowledged (\(tally.foundStored) of them 200 after a 503), \(tally.refused) answers 503, "
+              + "\(redelivered) handed out again before an ack, \(missing.count) missing, \(tally.duplicates) delivered again after an ack")
 
         // The promoted standby is the database now, and holds each message once.
         let promoted = try await Processes.offPool { (try standby.isInRecovery(), try standby.query("SELECT count(*) FROM messages")) }
