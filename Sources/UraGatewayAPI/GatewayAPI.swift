@@ -50,9 +50,12 @@ public struct GatewayAPI: HTTPHandler {
         case let problem as GatewayError:
             return APIResponse.problem(problem, instance: request.path)
         case StoreError.unavailable(let reason):
-            // The database is down or failing over (PostgreSQL): nothing was committed; try again shortly.
+            // The database is down or failing over (PostgreSQL). Usually nothing was committed, but a
+            // COMMIT whose answer was lost may have been (PostgresFailoverEndToEndTests sees it): the
+            // same request again is safe, and a resent message then answers 200 with its receipt.
             gateway.events.log.error("api.store_unavailable", ["path": .string(request.path), "error": .string(reason)])
-            return APIResponse.problem(GatewayError(.unavailable, "the gateway's store cannot be reached just now; nothing was changed — try again shortly"),
+            return APIResponse.problem(GatewayError(.unavailable, "the gateway's store cannot be reached just now; send the same request again shortly "
+                                                    + "(a message keeps its id: it is never stored twice)"),
                                        instance: request.path)
         default:
             let id = UUID().uuidString.lowercased()

@@ -65,7 +65,7 @@ public final class PostgresServer: @unchecked Sendable {
         self.settings = settings
         guard let basebackup = Self.tool("pg_basebackup") else { throw Failure(description: "no pg_basebackup") }
         try runAsServerUser(basebackup, ["-D", dataDirectory, "-R", "-X", "stream", "--no-sync",
-                                         "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
+                                         "-c", "fast", "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
         try start()
     }
 
@@ -155,6 +155,34 @@ public final class PostgresServer: @unchecked Sendable {
         }
         return name
     }
+
+    /// The rows `sql` returns on `database`, through `psql` (unaligned, tuples only: one line a
+    /// row, columns separated by `|`), trimmed.
+    public func query(_ sql: String, database: String = "postgres") throws -> String {
+        guard let psql = Self.tool("psql") else { throw Failure(description: "no psql found beside the server binaries or on PATH") }
+        let result = try ChildProcess.run(psql, ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port),
+                                                 "-U", user, "-d", database, "-c", sql])
+        guard result.status == 0 else {
+            throw Failure(description: "psql on port \(port) failed: \(String(decoding: result.errors, as: UTF8.self))")
+        }
+        return String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Blocks until this primary streams to the standby `name` synchronously (`sync_state = 'sync'`
+    /// in `pg_stat_replication`); throws with the server log when that has not happened within
+    /// `bound` (a bound for a broken setup, not a timing assumption).
+    public func waitUntilSynchronous(standby name: String, bound: Duration = .seconds(180)) throws {
+        let clock = ContinuousClock(), deadline = clock.now + bound
+        let sql = "SELECT count(*) FROM pg_stat_replication WHERE application_name = '\(name)' AND sync_state = 'sync'"
+        while clock.now < deadline {
+            if try query(sql) == "1" { return }
+            usleep(50_000)  // between polls of the condition; this thread is the caller's own
+        }
+        throw Failure(description: "the standby \(name) never became synchronous:\n\(log)")
+    }
+
+    /// Whether the server is a standby (still replaying WAL): `pg_is_in_recovery()`.
+    public func isInRecovery() throws -> Bool { try query("SELECT pg_is_in_recovery()") == "t" }
 
     /// A PostgreSQL client program (`psql`, `pg_dump`): beside the server binaries, under
     /// /usr/lib/postgresql/*/bin, or on PATH.

@@ -210,7 +210,8 @@ public final class Intake: Sendable {
             deliverUntil: redriven, relayedBy: peer?.id)
         let outcome: CommitOutcome
         do { outcome = try await store.commit(accepted) } catch {
-            throw GatewayError(.unavailable, "the gateway could not store the message (\(error)); it was not accepted — send it again later")
+            throw GatewayError(.unavailable, "the gateway could not store the message (\(error)); send it again later "
+                               + "(if its commit was under way it may be stored already: the same id is never stored twice)")
         }
         switch outcome {
         case .committed:
