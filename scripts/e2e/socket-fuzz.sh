@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The raw-socket fuzzer (scripts/fuzz-socket/fuzz.py) against a real urad in demo mode on a free
-# port for URA_SOCKET_FUZZ_SECONDS (default 60): malformed and cut TLS records and handshakes,
+# port for SOCKET_FUZZ_SECONDS (default 60): malformed and cut TLS records and handshakes,
 # hostile HTTP heads over mTLS, pipelining, slow and fast senders, clients that never read, stalls.
 # Fails when urad dies or logs an error, a healthy mTLS client waits more than 30 s or gets a wrong
 # answer, a well-formed request gets a 5xx, urad's descriptors do not come back to their starting
 # level after the fuzz connections close, or its RSS grows grossly. The header, body and idle
-# timeouts are shortened so stalled connections are closed within the run. URA_SOCKET_FUZZ_SEED
+# timeouts are shortened so stalled connections are closed within the run. SOCKET_FUZZ_SEED
 # replays a seed; URAD=path fuzzes another build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,11 +35,11 @@ port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])'
 agency="$work/data/agencies/al.mpb.secretariat"
 
 seed_option=()
-[[ -n "${URA_SOCKET_FUZZ_SEED:-}" ]] && seed_option=(--seed "$URA_SOCKET_FUZZ_SEED")
+[[ -n "${SOCKET_FUZZ_SEED:-}" ]] && seed_option=(--seed "$SOCKET_FUZZ_SEED")
 status=0
 python3 scripts/fuzz-socket/fuzz.py --port "$port" --pid "$urad_pid" --ca "$work/data/ca/ca.crt" \
-  --cert "$agency/tls.crt" --key "$agency/tls.key" --seconds "${URA_SOCKET_FUZZ_SECONDS:-60}" \
-  "${seed_option[@]}" ${URA_SOCKET_FUZZ_JSON:+--json "$URA_SOCKET_FUZZ_JSON"} > "$work/fuzz.log" 2>&1 || status=$?
+  --cert "$agency/tls.crt" --key "$agency/tls.key" --seconds "${SOCKET_FUZZ_SECONDS:-60}" \
+  "${seed_option[@]}" ${SOCKET_FUZZ_JSON:+--json "$SOCKET_FUZZ_JSON"} > "$work/fuzz.log" 2>&1 || status=$?
 if [[ $status -ne 0 ]]; then
   cat "$work/fuzz.log" >&2
   echo "socket fuzz: findings (above); urad's last log lines:" >&2

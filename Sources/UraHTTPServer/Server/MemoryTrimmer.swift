@@ -18,8 +18,8 @@ final class MemoryTrimmer: Sendable {
     static let shared = MemoryTrimmer()
 
     static let closesPerTrim = 256
-    /// The burst has settled when a second passes without this many further closes.
-    static let settleNanoseconds: UInt64 = 1_000_000_000
+    /// The burst has settled when this long passes without a further close.
+    static let settleNanoseconds: UInt64 = 200_000_000
     static let minimumInterval: UInt64 = 5_000_000_000
 
     private let closed = Atomic<Int>(0)
