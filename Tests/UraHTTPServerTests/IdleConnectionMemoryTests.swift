@@ -1,4 +1,5 @@
 import Testing
+import COpenSSL
 import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
@@ -62,12 +63,17 @@ import UraTestSupport
         }
     }
 
-    @Test func pipelinedRequestsAfterAReleasedBufferAreAllAnswered() async throws {
+    /// Over TLS 1.3 and 1.2: an idle connection's memory BIOs are swapped for empty ones, and the
+    /// records that follow must still decrypt in order.
+    @Test(arguments: [TLS1_3_VERSION, TLS1_2_VERSION])
+    func pipelinedRequestsAfterAReleasedBufferAreAllAnswered(maximumVersion: Int32) async throws {
         // Two requests in one write after the connection went idle: the second stays buffered
         // while the first is handled, and is answered after it.
+        let options = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate, certificateFile: TestPKI.shared.clientCertificate,
+                                           keyFile: TestPKI.shared.clientKey, maximumVersion: maximumVersion)
         try await withServer({ $0.eventLoops = 1 }, handler: echoHandler) { server, port in
             let statuses = try await blocking {
-                let client = try RawClient(port: port, tls: Self.mutualTLS)
+                let client = try RawClient(port: port, tls: options)
                 defer { client.close() }
                 try client.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n")
                 let first = try client.readResponse()

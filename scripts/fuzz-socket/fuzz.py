@@ -688,10 +688,16 @@ def main():
                 stats.finding("urad is not running")
                 stop.set()
                 return
+            try:
+                peaks["fds"] = max(peaks["fds"], open_fds(args.pid))
+                peaks["rss"] = max(peaks["rss"], rss_mb(args.pid))
+            except OSError:
+                pass
             problem = healthy(target, stats)
             if problem:
                 stats.finding(problem)
 
+    peaks = {"fds": fds_before, "rss": rss_before}
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(args.workers)]
     threads.append(threading.Thread(target=watchdog, daemon=True))
     started = time.monotonic()
@@ -730,7 +736,8 @@ def main():
         "connections": stats.connections, "bytes_sent": stats.bytes_sent, "bytes_received": stats.bytes_received,
         "cases": sum(stats.cases.values()), "per_case": stats.cases, "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
         "health_checks": stats.health_checks, "health_worst_seconds": round(stats.health_worst, 2),
-        "fds_before": fds_before, "fds_after": fds_after, "rss_before_mb": round(rss_before, 1),
+        "fds_before": fds_before, "fds_peak": peaks["fds"], "fds_after": fds_after,
+        "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(peaks["rss"], 1),
         "rss_after_mb": None if rss_after is None else round(rss_after, 1), "findings": stats.findings,
     }
     print(json.dumps(figures, indent=1))
