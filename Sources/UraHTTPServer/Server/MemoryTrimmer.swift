@@ -9,7 +9,8 @@ import UraHTTPCore
 /// server that once held a thousand connections would stay at that level for good.
 /// `malloc_trim(0)` returns the free pages; it walks and locks every arena, so it runs on a
 /// thread of its own (never on an event loop, whose allocations would wait behind it), once a
-/// burst of at least `closesPerTrim` closes has settled, and at most every `minimumInterval`.
+/// burst of at least `closesPerTrim` closes has settled (or after `maximumSettleNanoseconds` of
+/// closes that never pause), and at most every `minimumInterval`.
 ///
 /// One per process (the heap is the process's), started by the first server whose configuration
 /// asks for it (`HTTPServerConfiguration.releaseMemoryAfterCloses`); servers that don't ask
@@ -20,15 +21,13 @@ final class MemoryTrimmer: Sendable {
     static let closesPerTrim = 256
     /// The burst has settled when this long passes without a further close.
     static let settleNanoseconds: UInt64 = 200_000_000
+    /// Closes that never pause (a steady stream of short connections) are trimmed after this long.
+    static let maximumSettleNanoseconds: UInt64 = 2_000_000_000
     static let minimumInterval: UInt64 = 5_000_000_000
 
     private let closed = Atomic<Int>(0)
-    private let trims = Atomic<Int>(0)
     private let started = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
-
-    /// How many times memory was trimmed since the process started (for tests and diagnostics).
-    var trimCount: Int { trims.load(ordering: .relaxed) }
 
     /// Starts the thread on first use.
     func enable() {
@@ -47,17 +46,19 @@ final class MemoryTrimmer: Sendable {
             wake.wait()
             // Wait for the burst to end: trimming while connections still close would leave most
             // of their memory behind (and take the arenas' locks while the loops are busy).
+            let woken = SystemCall.monotonicNanoseconds()
             var seen = closed.load(ordering: .relaxed)
             while true {
                 _ = wake.wait(timeout: .now() + .nanoseconds(Int(Self.settleNanoseconds)))
-                let now = closed.load(ordering: .relaxed)
-                if now == seen && SystemCall.monotonicNanoseconds() >= lastTrim + Self.minimumInterval { break }
-                seen = now
+                let count = closed.load(ordering: .relaxed)
+                let now = SystemCall.monotonicNanoseconds()
+                let settled = count == seen || now >= woken + Self.maximumSettleNanoseconds
+                if settled && now >= lastTrim + Self.minimumInterval { break }
+                seen = count
             }
             closed.store(0, ordering: .relaxed)
             _ = ura_malloc_trim()
             lastTrim = SystemCall.monotonicNanoseconds()
-            trims.wrappingAdd(1, ordering: .relaxed)
         }
     }
 }
