@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory of idle mTLS connections (docs/benchmarks.md, "Idle connections"): starts a demo urad on
 # a free port, then four rounds of — open N mTLS connections (each makes one request and then stays
-# open, idle), read urad's RSS, close them all, read it again. Prints VmRSS in MB at each step.
+# open, idle), read urad's RSS, close them all, read it again (after 1 s and 5 s). Prints VmRSS in MB
+# at each step.
 #
 #   Benchmarks/idle-connections.sh [N=1000] [ROUNDS=4]     URAD=path/to/urad to measure another build
 set -euo pipefail
@@ -38,5 +39,7 @@ for round in range(1, rounds + 1):
     during = rss()
     for s in connections: s.close()
     after = rss()
-    print(f"round {round}: with {n} idle connections {during:.1f} MB, after they close {after:.1f} MB")
+    time.sleep(4)  # urad trims freed memory once a burst of closes has settled (MemoryTrimmer)
+    later = rss()
+    print(f"round {round}: with {n} idle connections {during:.1f} MB, after they close {after:.1f} MB (1 s), {later:.1f} MB (5 s)")
 PY

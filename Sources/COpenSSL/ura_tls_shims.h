@@ -11,6 +11,11 @@
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <malloc.h>
+/// glibc's malloc_trim: gives the free memory of every arena back to the kernel. Called only on
+/// UraHTTPServer's trimming thread (`MemoryTrimmer`), never on an event loop; glibc's Swift
+/// module map lacks malloc.h.
+static inline int ura_malloc_trim(void) { return malloc_trim(0); }
 /// accept4 is declared only under _GNU_SOURCE, which the Glibc module does not set. The address
 /// is untyped here so this header need not include <sys/socket.h> (whose enums Swift must keep
 /// seeing through Glibc).

@@ -95,7 +95,7 @@ public final class Daemon: Sendable {
             timeouts: HTTPServerTimeouts(header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout,
                                          unverifiedIdle: configuration.unverifiedIdleTimeout),
             eventLoops: configuration.eventLoops, maxConnections: configuration.maxConnections,
-            maxInFlightRequests: max(1024, configuration.maxConnections)), handler: GatewayAPI(gateway: gateway, services: services))
+            maxInFlightRequests: max(1024, configuration.maxConnections), releaseMemoryAfterCloses: true), handler: GatewayAPI(gateway: gateway, services: services))
         if configuration.adminEnabled {
             let access: DashboardAccess
             do { access = try DashboardAccess(tokenFile: configuration.dataDirectory.appendingPathComponent("run/admin-token"), clock: clock) } catch {

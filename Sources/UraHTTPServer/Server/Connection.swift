@@ -30,7 +30,7 @@ final class Connection {
     let ssl: OpaquePointer?
     let remoteAddress: String
     var phase: Phase
-    let input = ConnectionBuffer()
+    let input: ConnectionBuffer
     var parser: HTTPRequestHeadParser
     /// Bytes (ciphertext on TLS) that the socket did not take yet.
     var pendingOutput: [UInt8] = []
@@ -53,13 +53,14 @@ final class Connection {
     var handlerTask: Task<Void, Never>?
     var isOpen = true
 
-    init(id: UInt64, fd: Int32, ssl: OpaquePointer?, remoteAddress: String, limits: HTTPServerLimits) {
+    init(id: UInt64, fd: Int32, ssl: OpaquePointer?, remoteAddress: String, limits: HTTPServerLimits, counters: ServerCounters? = nil) {
         self.id = id
         self.fd = fd
         self.ssl = ssl
         self.remoteAddress = remoteAddress
         self.phase = ssl == nil ? .idle : .handshaking
         self.parser = HTTPRequestHeadParser(limits: limits)
+        self.input = ConnectionBuffer(counters: counters)
     }
 
     deinit {

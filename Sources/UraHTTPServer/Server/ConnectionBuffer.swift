@@ -10,8 +10,15 @@ final class ConnectionBuffer {
     private var writeIndex = 0
 
     static let initialCapacity = 16 * 1024
+    /// Where the capacity is added up for `HTTPServerStatistics.inputBufferBytes`.
+    private let counters: ServerCounters?
 
-    deinit { free(storage) }
+    init(counters: ServerCounters? = nil) { self.counters = counters }
+
+    deinit {
+        free(storage)
+        counters?.inputBufferBytes.wrappingSubtract(capacity, ordering: .relaxed)
+    }
 
     var readableCount: Int { writeIndex - readIndex }
 
@@ -33,6 +40,7 @@ final class ConnectionBuffer {
             if capacity - writeIndex < wanted {
                 let target = min(max(capacity * 2, unread + wanted, Self.initialCapacity), max(limit, unread + wanted))
                 storage = realloc(storage, target)
+                counters?.inputBufferBytes.wrappingAdd(target - capacity, ordering: .relaxed)
                 capacity = target
             }
         }
@@ -51,11 +59,13 @@ final class ConnectionBuffer {
 
     /// Releases the storage once every byte has been consumed: a keep-alive connection waiting
     /// for its next request (most of them, most of the time) then holds no buffer, and one that
-    /// grew for a large body gives it back. The next read allocates again.
+    /// grew for a large body gives it back. The next read allocates again. Called after a request
+    /// is taken out and whenever a read finds nothing to read (`EventLoop.drive`).
     func releaseIfEmpty() {
         guard readableCount == 0, storage != nil else { return }
         free(storage)
         storage = nil
+        counters?.inputBufferBytes.wrappingSubtract(capacity, ordering: .relaxed)
         capacity = 0
         readIndex = 0
         writeIndex = 0

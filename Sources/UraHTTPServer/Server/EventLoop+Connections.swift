@@ -30,7 +30,13 @@ extension EventLoop {
                 if processBufferedInput(connection) { continue }
                 switch fill(connection) {
                 case .bytes: continue
-                case .blocked: break steps
+                case .blocked:
+                    // Waiting for the client: hold no memory that waiting does not need.
+                    connection.input.releaseIfEmpty()
+                    if case .idle = connection.phase, let ssl = connection.ssl, !connection.hasPendingOutput {
+                        ServerTLSContext.releaseBIOBuffers(ssl)
+                    }
+                    break steps
                 case .endOfStream, .failed: return destroy(connection)
                 }
             case .waitingForCapacity, .handler:
@@ -101,6 +107,14 @@ extension EventLoop {
             minimum = max(minimum, head.length + head.contentLength - connection.input.readableCount)
         }
         if let ssl = connection.ssl {
+            // Nothing decrypted or buffered yet: see whether the socket has anything before
+            // taking an input buffer, so a wake-up with nothing to read does not allocate one.
+            if connection.input.capacity == 0 && SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0 {
+                switch readSocketIntoTLS(connection, ssl) {
+                case .bytes: break
+                case let other: return other
+                }
+            }
             while true {
                 let space = connection.input.writableSpace(minimum: minimum, limit: inputLimit(connection))
                 guard space.count > 0 else { return .blocked }  // cannot happen: the parser fails first

@@ -233,7 +233,7 @@ final class EventLoop: @unchecked Sendable {
             nextSerial += 1
             let id = UInt64(index + 1) << 48 | nextSerial
             let connection = Connection(id: id, fd: fd, ssl: ssl, remoteAddress: address.description,
-                                        limits: core.configuration.limits)
+                                        limits: core.configuration.limits, counters: core.counters)
             guard register(fd, token: id, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue) else {
                 close(fd)
                 continue
@@ -449,5 +449,6 @@ final class EventLoop: @unchecked Sendable {
         connection.handlerTask = nil
         close(connection.fd)
         core.counters.connectionClosed()
+        if core.configuration.releaseMemoryAfterCloses { MemoryTrimmer.shared.connectionClosed() }
     }
 }

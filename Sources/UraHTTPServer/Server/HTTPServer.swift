@@ -76,6 +76,7 @@ public final class HTTPServer: Sendable {
             for loop in loops { loop.closeWithoutRunning() }
             throw .alreadyStarted
         }
+        if configuration.releaseMemoryAfterCloses { MemoryTrimmer.shared.enable() }
         for loop in loops { loop.start() }
         return port
     }

@@ -18,11 +18,15 @@ public struct HTTPServerConfiguration: Sendable {
     /// handler finishes (connections wait, none is dropped). Long polls count against it.
     public var maxInFlightRequests: Int
     public var listenBacklog: Int
+    /// After a burst of closed connections, give the freed heap memory back to the kernel
+    /// (glibc `malloc_trim` on a thread of its own, `MemoryTrimmer`). For a daemon's one big
+    /// listener; off by default, as a process with many small servers (tests) gains nothing.
+    public var releaseMemoryAfterCloses: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 0, tls: TLSConfiguration? = nil,
                 limits: HTTPServerLimits = HTTPServerLimits(), timeouts: HTTPServerTimeouts = HTTPServerTimeouts(),
                 eventLoops: Int = 2, maxConnections: Int = 10_000, maxInFlightRequests: Int = 1_024,
-                listenBacklog: Int = 1_024) {
+                listenBacklog: Int = 1_024, releaseMemoryAfterCloses: Bool = false) {
         self.host = host
         self.port = port
         self.tls = tls
@@ -32,5 +36,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.maxInFlightRequests = maxInFlightRequests
         self.listenBacklog = listenBacklog
+        self.releaseMemoryAfterCloses = releaseMemoryAfterCloses
     }
 }

@@ -17,6 +17,9 @@ public struct HTTPServerStatistics: Sendable, Hashable {
     public var inFlightRequests: Int
     /// Connections holding a complete request that waits for a handler slot.
     public var waitingForCapacity: Int
+    /// Bytes the open connections hold in input buffers. A connection waiting for its next
+    /// request holds none, so with only idle connections open this is 0.
+    public var inputBufferBytes: Int
     /// Requests the server answered itself, by problem slug (`bad-request`, `request-timeout`, ...).
     public var rejected: [String: Int]
     /// False once shutdown has closed the listening socket.
@@ -24,7 +27,7 @@ public struct HTTPServerStatistics: Sendable, Hashable {
 
     public init(openConnections: Int = 0, peakOpenConnections: Int = 0, acceptedConnections: Int = 0,
                 refusedConnections: Int = 0, failedHandshakes: Int = 0, idleTimeouts: Int = 0, requestsServed: Int = 0,
-                inFlightRequests: Int = 0, waitingForCapacity: Int = 0, rejected: [String: Int] = [:], accepting: Bool = false) {
+                inFlightRequests: Int = 0, waitingForCapacity: Int = 0, inputBufferBytes: Int = 0, rejected: [String: Int] = [:], accepting: Bool = false) {
         self.openConnections = openConnections
         self.peakOpenConnections = peakOpenConnections
         self.acceptedConnections = acceptedConnections
@@ -34,6 +37,7 @@ public struct HTTPServerStatistics: Sendable, Hashable {
         self.requestsServed = requestsServed
         self.inFlightRequests = inFlightRequests
         self.waitingForCapacity = waitingForCapacity
+        self.inputBufferBytes = inputBufferBytes
         self.rejected = rejected
         self.accepting = accepting
     }

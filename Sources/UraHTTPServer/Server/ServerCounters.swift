@@ -11,6 +11,8 @@ final class ServerCounters: Sendable {
     let served = Atomic<Int>(0)
     let inFlight = Atomic<Int>(0)
     let waiting = Atomic<Int>(0)
+    /// Capacity of the connections' input buffers (`ConnectionBuffer`), in bytes.
+    let inputBufferBytes = Atomic<Int>(0)
     /// Loops that still have the listening socket in their epoll (it closes when none has).
     let listening = Atomic<Int>(0)
     private let rejections = Mutex<[String: Int]>([:])
@@ -35,7 +37,8 @@ final class ServerCounters: Sendable {
             acceptedConnections: accepted.load(ordering: .relaxed), refusedConnections: refused.load(ordering: .relaxed),
             failedHandshakes: failedHandshakes.load(ordering: .relaxed), idleTimeouts: idleTimeouts.load(ordering: .relaxed),
             requestsServed: served.load(ordering: .relaxed), inFlightRequests: inFlight.load(ordering: .relaxed),
-            waitingForCapacity: waiting.load(ordering: .relaxed), rejected: rejections.withLock { $0 },
+            waitingForCapacity: waiting.load(ordering: .relaxed), inputBufferBytes: inputBufferBytes.load(ordering: .relaxed),
+            rejected: rejections.withLock { $0 },
             accepting: listening.load(ordering: .relaxed) > 0)
     }
 }

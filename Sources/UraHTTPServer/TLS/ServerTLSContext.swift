@@ -104,19 +104,34 @@ final class ServerTLSContext: @unchecked Sendable {
     /// socket and the BIOs itself, so it controls every syscall.
     func makeConnection() -> OpaquePointer? {
         guard let ssl = SSL_new(context) else { return nil }
-        guard let input = BIO_new(BIO_s_mem()) else {
+        guard let (input, output) = Self.makeMemoryBIOs() else {
             SSL_free(ssl)
             return nil
         }
+        SSL_set_bio(ssl, input, output)
+        SSL_set_accept_state(ssl)
+        return ssl
+    }
+
+    /// Swaps the connection's memory BIOs for new, empty ones when both are drained. A memory
+    /// BIO keeps the capacity of the most it ever held (the handshake's flights, a large request
+    /// or response), which an idle connection would otherwise carry until it closes. Does nothing
+    /// while either holds bytes, or when no BIO can be allocated (the old ones stay).
+    static func releaseBIOBuffers(_ ssl: OpaquePointer) {
+        guard let input = SSL_get_rbio(ssl), let output = SSL_get_wbio(ssl),
+              BIO_ctrl_pending(input) == 0, BIO_ctrl_pending(output) == 0, SSL_has_pending(ssl) == 0,
+              let (newInput, newOutput) = makeMemoryBIOs() else { return }
+        SSL_set_bio(ssl, newInput, newOutput)  // frees the old pair
+    }
+
+    private static func makeMemoryBIOs() -> (input: OpaquePointer, output: OpaquePointer)? {
+        guard let input = BIO_new(BIO_s_mem()) else { return nil }
         guard let output = BIO_new(BIO_s_mem()) else {
             BIO_free(input)
-            SSL_free(ssl)
             return nil
         }
         _ = ura_bio_set_mem_eof_return(input, -1)
         _ = ura_bio_set_mem_eof_return(output, -1)
-        SSL_set_bio(ssl, input, output)
-        SSL_set_accept_state(ssl)
-        return ssl
+        return (input, output)
     }
 }
