@@ -161,9 +161,16 @@ import UraProtocol
                                  as: f.police)?.type == .messageExpired)
     }
 
-    @Test func aMessageNotYetExpiredKeepsItsOwnExpiryWhateverWindowThePeerSends() async throws {
-        let bytes = try f.message(from: xkSocial, to: [f.social], lifetime: 3600)
-        let relayed = try await f.intake.relay(bytes, from: peer, deliverUntil: f.clock.now.addingTimeInterval(86_400))
-        #expect(try f.store.deliveries(of: relayed.messageID).map(\.deliverUntil) == [f.clock.now.addingTimeInterval(3600)])
+    /// The peer gives up on a delivery as soon as its next attempt would come after the expiry, so
+    /// its secretariat may redrive a message that has not quite expired yet: that one gets the
+    /// window too. A window no later than the message's own expiry (every first relay) changes nothing.
+    @Test func aRedriveBeforeTheExpiryGetsItsWindowAndAPlainRelayKeepsTheExpiry() async throws {
+        let plain = try f.message(from: xkSocial, to: [f.social], lifetime: 3600)
+        let kept = try await f.intake.relay(plain, from: peer, deliverUntil: f.clock.now.addingTimeInterval(1800))
+        #expect(try f.store.deliveries(of: kept.messageID).map(\.deliverUntil) == [f.clock.now.addingTimeInterval(3600)])
+        let redriven = try f.message(from: xkSocial, to: [f.social], lifetime: 3600)
+        let until = f.clock.now.addingTimeInterval(86_400)
+        let extended = try await f.intake.relay(redriven, from: peer, deliverUntil: until)
+        #expect(try f.store.deliveries(of: extended.messageID).map(\.deliverUntil) == [until])
     }
 }

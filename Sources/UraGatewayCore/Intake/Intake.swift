@@ -168,9 +168,12 @@ public final class Intake: Sendable {
         guard envelope.from == sender.id else {
             throw GatewayError(.senderMismatch, "the envelope says from \(envelope.from), but the client certificate is \(sender.id)'s; an agency sends only as itself")
         }
-        // A relayed message past its expiry, redriven by the peer: delivered within the peer's new window.
-        let redriven = peer != nil && envelope.expires <= now
-            ? window.flatMap { $0 > now && $0.timeIntervalSince(now) <= settings.maxLifetime.seconds ? $0 : nil } : nil
+        // A relayed message the peer redrove: delivered within the peer's new window, which runs past
+        // the message's own expiry — whether that has passed yet or not (the peer gives up on a
+        // delivery as soon as its next attempt would come too late, so a redrive may come before).
+        let redriven = peer == nil ? nil : window.flatMap {
+            $0 > now && $0 > envelope.expires && $0.timeIntervalSince(now) <= settings.maxLifetime.seconds ? $0 : nil
+        }
         try checkTimes(envelope, now: now, expiredButRedriven: redriven != nil)
 
         var recipients: [Agency] = []
