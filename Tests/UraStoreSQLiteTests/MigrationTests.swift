@@ -24,7 +24,7 @@ import UraStoreConformance
     /// state and deadlines open and met.
     static func version5Database(at path: String) throws {
         // Made 0600 first, as an operator upgrading from a release that made it 0644 must (operations.md).
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]))
         let db = try SQLiteConnection(path: path)
         defer { db.close() }
         try db.execute("PRAGMA journal_mode = WAL")
@@ -128,7 +128,7 @@ import UraStoreConformance
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ura.sqlite").path
         // Made 0600 as urad makes its store (it refuses one others can read).
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]))
         do {
             let db = try SQLiteConnection(path: path)
             defer { db.close() }

@@ -108,11 +108,11 @@ final class GatewayPair: @unchecked Sendable {
     /// A message sealed in process as `agency` of the gateway in `data`, with that gateway's
     /// directory as it serves it (foreign agencies included).
     func seal(_ data: URL, as agency: String, type: String, to: [String], caseReference: String, form: JSONValue,
-              id: MessageID = .random(), lifetime: Duration? = nil) throws -> [UInt8] {
+              id: MessageID = .random(), lifetime: Duration? = nil, signingKeyFile: String? = nil) throws -> [UInt8] {
         let daemon = data == al ? alDaemon : xkDaemon
         let reply = try curl(data: data, cert: "agencies/\(agency)/tls.crt", key: "agencies/\(agency)/tls.key", ca: data, "GET", daemon.url + "/v1/directory")
         let directory = try JSONValueDecoder().decode(Directory.self, from: try JSONValue(parsing: try JWS.parse(Array(reply.body.utf8)).payload))
-        let key = try SigningKey(contentsOfFile: data.appendingPathComponent("agencies/\(agency)/signing.key").path)
+        let key = try SigningKey(contentsOfFile: signingKeyFile ?? data.appendingPathComponent("agencies/\(agency)/signing.key").path)
         let composer = MessageComposer(agency: try AgencyID(agency), signingKey: key, directory: directory, catalogue: try MessageCatalogue(directory: schemas))
         var draft = MessageComposer.Draft(type: try MessageType(type), to: try to.map { try AgencyID($0) },
                                           caseReference: try CaseReference(caseReference), subject: .adult, form: form)
@@ -366,6 +366,12 @@ extension GatewayPair {
         return metrics.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
     }
 
+    /// POST /v1/federation/messages to Albania's gateway with Kosovo's gateway certificate.
+    func relayToAlbania(_ bytes: [UInt8], recipient: String) throws -> (status: Int, body: String) {
+        try curl(data: xk, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: al, "POST", alDaemon.url + "/v1/federation/messages",
+                 body: bytes, headers: ["Ura-Recipient: \(recipient)"])
+    }
+
     /// POST /v1/federation/messages to Kosovo's gateway with Albania's gateway certificate.
     func relay(_ bytes: [UInt8], recipient: String) throws -> (status: Int, body: String) {
         try curl(data: al, cert: "gateway/tls.crt", key: "gateway/tls.key", ca: xk, "POST", xkDaemon.url + "/v1/federation/messages",
@@ -449,6 +455,74 @@ extension FederationEndToEndTests {
         #expect(fetched, "Kosovo's social service never got the redriven message")
         let settled = try await Processes.offPool { try pair.delivery(id.rawValue, to: "xk.social.prishtine") { $0["state"] == "delivered" } }
         #expect(settled?["state"] == "delivered", "\(String(describing: settled))")
+        await pair.close()
+    }
+}
+
+extension FederationEndToEndTests {
+    /// Kosovo re-enrols its social service with new keys: Albania learns the new key from Kosovo's
+    /// next signed directory and takes messages signed with it; a message signed with the key Kosovo
+    /// retired is refused; the delivered receipt that service signed with its old key, before,
+    /// still checks out for the Albanian sender.
+    @Test(.timeLimit(.minutes(5))) func anAgencysNewKeyCrossesTheBorderWithTheNextDirectory() async throws {
+        let pair = try await GatewayPair.start()
+        let social = "xk.social.prishtine", sender = "al.shssh.tirane"
+        // Before: an E2 from Albania, acknowledged by Kosovo's social service (its receipt signed with the old key).
+        let formFile = pair.root.appendingPathComponent("e2.json")
+        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000111", marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool {
+            try pair.ura(pair.al, sender, ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,\(social)",
+                                           "--case", "AL-2026-000111", "--subject", "adult", "--json"])
+        }
+        let before = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent.stderr)")
+        let delivered = try await Processes.offPool {
+            try pair.poll {
+                _ = try pair.ura(pair.xk, social, ["inbox", "--json"])
+                let status = try pair.ura(pair.al, sender, ["status", before, "--json"])
+                return ((try? JSONValue(parsing: status.stdout))?["deliveries"]?.arrayValue ?? [])
+                    .contains { $0["recipient"] == .string(social) && $0["state"] == "delivered" }
+            }
+        }
+        #expect(delivered)
+        let notice = try pair.example("notice", caseReference: "AL-2026-000111", marker: "x")
+        let signedWithTheOldKey = try pair.seal(pair.xk, as: social, type: "notice", to: [sender], caseReference: "AL-2026-000111", form: notice)
+
+        // Kosovo's operator re-enrols the service with new keys and tells its urad.
+        let folder = pair.root.appendingPathComponent("new-keys")
+        let rotated = try await Processes.offPool { () -> Processes.Result in
+            _ = try Processes.run("ura", ["keys", "generate", "--out", folder.path, "--agency", social])
+            _ = try Processes.run("ura", ["cert", "request", "--agency", social, "--key", folder.appendingPathComponent("tls.key").path,
+                                          "--out", folder.appendingPathComponent("tls.csr").path])
+            return try Processes.run("ura", ["admin", "enrol", "--data-dir", pair.xk.path, "--csr", folder.appendingPathComponent("tls.csr").path,
+                                             "--kind", "social", "--keys", folder.appendingPathComponent("keys.json").path,
+                                             "--out", folder.appendingPathComponent("tls.crt").path, "--reload"])
+        }
+        #expect(rotated.status == 0, "\(rotated.stdout) \(rotated.stderr)")
+
+        // Albania takes a message signed with the new key once Kosovo's next directory has reached it
+        // (refused until then: the key is unknown to it).
+        let newKey = folder.appendingPathComponent("signing.key").path
+        let accepted = try await Processes.offPool { () -> (status: Int, body: String) in
+            var answer: (status: Int, body: String) = (0, "")
+            _ = try pair.poll {
+                let fresh = try pair.seal(pair.xk, as: social, type: "notice", to: [sender], caseReference: "AL-2026-000111",
+                                          form: notice, signingKeyFile: newKey)
+                answer = try pair.relayToAlbania(fresh, recipient: sender)
+                return answer.status == 202
+            }
+            return answer
+        }
+        #expect(accepted.status == 202, "\(accepted.body)")
+        // The retired key signs nothing new.
+        let old = try pair.relayToAlbania(signedWithTheOldKey, recipient: sender)
+        #expect(old.status == 403 || old.status == 422, "\(old.status) \(old.body)")
+        #expect(old.body.contains("signing-key") || old.body.contains("retired"), "\(old.body)")
+        // The receipt signed with the old key before the rotation still checks out for the sender.
+        let receipts = try pair.ura(pair.al, sender, ["receipts", "--all", "--json"])
+        #expect(receipts.status == 0, "\(receipts.stderr)")
+        let lines = receipts.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+        #expect(lines.contains { $0["receipt"]?["receipt"] == "delivered" && $0["receipt"]?["by"] == .string(social)
+                                 && $0["receipt"]?["message"] == .string(before) }, "\(receipts.stdout)")
         await pair.close()
     }
 }
