@@ -63,9 +63,10 @@ public final class Intake: Sendable {
     /// against its key from that directory, this gateway's catalogue — and stored once. Only this
     /// gateway's own recipients get a delivery here (the signed envelope keeps them all).
     ///
-    /// `deliverUntil` is the relaying peer's window to deliver (`Ura-Deliver-Until`): a message
-    /// that has expired is still taken when that window is open and no longer than a message may
-    /// live — the peer's secretariat redrove a dead letter — and delivered here until then.
+    /// `deliverUntil` is the relaying peer's window to deliver (`Ura-Deliver-Until`). A window that
+    /// runs past the message's expiry means the peer's secretariat redrove a dead letter: the
+    /// message is then taken (expired or not) when the window is open and no longer than a message
+    /// may live, and delivered here until the window closes.
     public func relay(_ bytes: [UInt8], from peer: AgencyID, deliverUntil: Date? = nil) async throws(GatewayError) -> Submission {
         do throws(GatewayError) {
             let snapshot = directory.snapshot
