@@ -39,9 +39,7 @@ package enum Processes {
 
     /// Runs blocking `work` on a thread of its own and awaits its result.
     package static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
-        }
+        try await blocking(work)
     }
 }
 

@@ -215,6 +215,26 @@ public final class PostgresServer: @unchecked Sendable {
         try sharedServer.get()
     }
 
+    // From async code: the same, on a thread of its own. initdb, pg_ctl and psql take seconds (tens
+    // on a busy machine), and async tests that waited for them on the cooperative pool's two
+    // threads stalled every other test of the process for as long.
+
+    /// The shared server, started (the first time) off the cooperative pool.
+    public static func shared() async throws -> PostgresServer { try await blocking { try shared() } }
+
+    /// A new server of its own (see `init(settings:)`), made off the cooperative pool.
+    public static func start(settings: [String: String] = [:]) async throws -> PostgresServer {
+        try await blocking { try PostgresServer(settings: settings) }
+    }
+
+    /// A new streaming standby of `primary` (see `init(standbyOf:name:)`), made off the cooperative pool.
+    public static func standby(of primary: PostgresServer, name: String) async throws -> PostgresServer {
+        try await blocking { try PostgresServer(standbyOf: primary, name: name) }
+    }
+
+    /// `createDatabase()` off the cooperative pool.
+    public func createDatabase() async throws -> String { try await blocking { try self.createDatabase() } }
+
     private static let sharedServer: Result<PostgresServer, Error> = {
         do {
             let server = try PostgresServer()

@@ -1,3 +1,4 @@
+import UraTestSupport
 import Foundation
 import Testing
 import UraHTTPClient

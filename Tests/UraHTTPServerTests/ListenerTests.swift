@@ -1,3 +1,4 @@
+import UraTestSupport
 import Glibc
 import Testing
 import UraHTTPCore

@@ -1,3 +1,4 @@
+import UraTestSupport
 import Testing
 import UraHTTPCore
 import UraHTTPServer

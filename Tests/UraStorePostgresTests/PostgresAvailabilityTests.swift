@@ -23,8 +23,8 @@ import UraStoreConformance
 
     /// urad's connection defaults (timeouts, keepalives, application_name) apply unless the URL
     /// sets them; a `key=value` string works as a URI does.
-    @Test func theURLOverridesTheConnectionDefaults() throws {
-        let server = try PostgresServer.shared()
+    @Test func theURLOverridesTheConnectionDefaults() async throws {
+        let server = try await PostgresServer.shared()
         func setting(_ url: String, _ name: String) throws -> String? {
             let db = try PostgresConnection(url: url)
             defer { db.close() }
@@ -44,7 +44,7 @@ import UraStoreConformance
     /// The server stops under a running store: writes and reads fail with `unavailable`, nothing is
     /// reported committed; it starts again and the same store carries on, its ledger whole.
     @Test func aLostServerMakesCallsUnavailableAndTheStoreReconnects() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.start()
         defer { server.stop() }
         let url = server.url(parameters: ["connect_timeout": "5"])
         let store = try PostgresStore(url: url, ledger: StoreFixture.ledger)

@@ -11,11 +11,9 @@ import UraStoreConformance
 /// the store follows it by itself, and every commit it acknowledged is there, once.
 @Suite(.enabled(if: PostgresServer.available)) struct PostgresFailoverTests {
     @Test(.timeLimit(.minutes(5))) func aPromotedStandbyHasEveryAcknowledgedMessageOnce() async throws {
-        let primary = try await PostgresMigrationTests.onThread {
-            Result { try PostgresServer(settings: ["synchronous_standby_names": "standby1", "wal_level": "replica"]) }
-        }.get()
+        let primary = try await PostgresServer.start(settings: ["synchronous_standby_names": "standby1", "wal_level": "replica"])
         defer { primary.stop() }
-        let standby = try await PostgresMigrationTests.onThread { Result { try PostgresServer(standbyOf: primary, name: "standby1") } }.get()
+        let standby = try await PostgresServer.standby(of: primary, name: "standby1")
         defer { standby.stop() }
         try await Self.waitUntilSynchronous(primary)
 

@@ -16,7 +16,7 @@ import UraStoreConformance
             ("UPDATE ledger_head SET last_hash = '\\x\(String(repeating: "11", count: 32))'", "last hash is not the hash of the last entry"),
         ]
         for (edit, problem) in edits {
-            let storage = try PostgresStorage()
+            let storage = try await PostgresStorage.make()
             let f = try StoreFixture(storage: storage)
             let kept = f.accepted()
             _ = try await f.store.commit(kept)

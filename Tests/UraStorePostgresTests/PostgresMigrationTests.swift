@@ -25,7 +25,7 @@ import UraStoreConformance
     }
 
     @Test func aSchemaFromANewerVersionIsRefused() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         defer { storage.remove() }
         try storage.open(ledger: StoreFixture.ledger).close()
         let db = try storage.connection()
@@ -45,7 +45,7 @@ import UraStoreConformance
     /// Eight nodes start at once on an empty schema: one migrates, the others wait on the advisory
     /// lock and find it current (without the lock, the second CREATE TABLE fails).
     @Test func nodesStartingAtOnceMigrateOneAfterTheOther() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         defer { storage.remove() }
         let results = await withTaskGroup(of: Result<Void, Error>.self) { group in
             for _ in 0..<8 {

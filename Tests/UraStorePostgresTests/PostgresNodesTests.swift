@@ -19,7 +19,7 @@ import UraStoreConformance
     }
 
     @Test func twoNodesKeepOneLedgerOneMessagePerIDAndNeverLeaseTwice() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
         let fixture = try StoreFixture(storage: FixedStorage(store: a))
         defer { a.close(); b.close(); storage.remove() }
@@ -79,7 +79,7 @@ import UraStoreConformance
     /// mixed with repeats (same digest) and conflicts (another digest), which send their batch back
     /// to one job at a time, still get exactly what one-at-a-time commits give, and one ledger.
     @Test func concurrentCommitsMixedWithRepeatsAndConflictsEachGetTheirOutcome() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         let store = try Self.node(storage, "node-a")
         let fixture = try StoreFixture(storage: FixedStorage(store: store))
         defer { store.close(); storage.remove() }
@@ -126,7 +126,7 @@ import UraStoreConformance
 
     /// A lease that lapses on one node (it died) is put back by the other and claimed again there.
     @Test func aDeadNodesExpiredLeasesAreTakenOverByAnother() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
         let fixture = try StoreFixture(storage: FixedStorage(store: b))
         defer { a.close(); b.close(); storage.remove() }
@@ -153,7 +153,7 @@ import UraStoreConformance
     /// A message one node commits for a pull recipient wakes the other node's listener with that
     /// recipient (LISTEN/NOTIFY), once the transaction commits; a push recipient wakes nobody.
     @Test(.timeLimit(.minutes(2))) func aPullDeliveryCommittedOnOneNodeWakesTheOther() async throws {
-        let storage = try PostgresStorage()
+        let storage = try await PostgresStorage.make()
         let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
         let fixture = try StoreFixture(storage: FixedStorage(store: a))
         defer { a.close(); b.close(); storage.remove() }

@@ -21,6 +21,13 @@ final class PostgresStorage: StoreStorage {
         url = server.url(parameters: ["options": "-csearch_path=\(schema)"])
     }
 
+    /// A storage made from async code: the shared server is started (the first time) off the
+    /// cooperative pool, see `PostgresServer.shared()`.
+    static func make(options: PostgresStore.Options = PostgresStore.Options()) async throws -> PostgresStorage {
+        _ = try await PostgresServer.shared()
+        return try PostgresStorage(options: options)
+    }
+
     func open(ledger: LedgerConfiguration) throws -> any Store {
         try PostgresStore(url: url, ledger: ledger, options: options)
     }

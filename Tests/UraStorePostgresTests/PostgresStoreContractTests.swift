@@ -7,6 +7,7 @@ import UraStoreConformance
 @Suite(.enabled(if: PostgresServer.available)) struct PostgresStoreContractTests {
     @Test(arguments: StoreConformance.checks)
     func meetsTheStoreContract(_ check: StoreCheck) async throws {
+        _ = try await PostgresServer.shared()  // started off the cooperative pool, not by the first storage
         try await check.run { try PostgresStorage() }
     }
 }

@@ -26,8 +26,8 @@ import UraStorePostgres
     }
 
     @Test(.timeLimit(.minutes(3))) func theCheckSaysWhatTheServerHasAndChangesNothing() async throws {
-        let server = try PostgresServer.shared()
-        let url = server.url(database: try server.createDatabase())
+        let server = try await PostgresServer.shared()
+        let url = server.url(database: try await server.createDatabase())
         let (root, data) = try Self.demo()
         defer { try? FileManager.default.removeItem(at: root) }
         let env = Self.environment(url: url)
@@ -67,7 +67,7 @@ import UraStorePostgres
     }
 
     @Test(.timeLimit(.minutes(3))) func aLostDatabaseIs503WithRetryAfterAndUradCarriesOnWhenItIsBack() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.start()
         defer { server.stop() }
         let s = try await Scenario.start(environment: Self.environment(url: server.url(parameters: ["connect_timeout": "5"])))
         let form = try s.example("return.found-abroad", caseReference: "AL-2026-000044")
@@ -109,8 +109,8 @@ import UraStorePostgres
     /// the messages, their states and the receipts feed come along. A database that already holds
     /// Ura data is refused; one that does not answer is exit 69.
     @Test(.timeLimit(.minutes(4))) func migrateStoreMovesACountryFromSQLiteToPostgres() async throws {
-        let server = try PostgresServer.shared()
-        let url = server.url(database: try server.createDatabase())
+        let server = try await PostgresServer.shared()
+        let url = server.url(database: try await server.createDatabase())
         let s = try await Scenario.start()
         let mission = "al.mepj.mission.it-rome", secretariat = "al.mpb.secretariat"
         func send(_ reference: String) throws -> MessageID {

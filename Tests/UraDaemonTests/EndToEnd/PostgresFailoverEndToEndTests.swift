@@ -111,9 +111,9 @@ import UraTestSupport
 
     @Test(.timeLimit(.minutes(10))) func twoNodesFollowAPromotedStandbyAndLoseNothingAcknowledged() async throws {
         // Primary (waits for standby1 at every COMMIT) and its streaming standby, each on a free port.
-        let primary = try await Processes.offPool { try PostgresServer(settings: ["synchronous_standby_names": "standby1"]) }
+        let primary = try await PostgresServer.start(settings: ["synchronous_standby_names": "standby1"])
         defer { primary.stop() }
-        let standby = try await Processes.offPool { try PostgresServer(standbyOf: primary, name: "standby1") }
+        let standby = try await PostgresServer.standby(of: primary, name: "standby1")
         defer { standby.stop() }
         try await Processes.offPool { try primary.waitUntilSynchronous(standby: "standby1") }
 

@@ -27,8 +27,8 @@ import UraProtocol
     }
 
     @Test(.timeLimit(.minutes(5))) func twoNodesUnderLoadDeliverEachMessageOnceAndKeepOneLedger() async throws {
-        let server = try PostgresServer.shared()
-        let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try server.createDatabase())]
+        let server = try await PostgresServer.shared()
+        let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try await server.createDatabase())]
         let s = try await Scenario.start(environment: env)
         let secondData = s.root.appendingPathComponent("data-b")
         try FileManager.default.copyItem(at: s.data, to: secondData)
@@ -116,9 +116,9 @@ import UraProtocol
     /// A node killed (SIGKILL) while it holds inbox leases: the other node does not hand those
     /// messages out while the leases run, then puts them back and delivers each once more.
     @Test(.timeLimit(.minutes(5))) func aKilledNodesLeasesAreTakenOverByTheOther() async throws {
-        let server = try PostgresServer.shared()
+        let server = try await PostgresServer.shared()
         let lease = 15.0
-        let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try server.createDatabase()),
+        let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try await server.createDatabase()),
                    "URA_INBOX__LEASE_SECONDS": String(Int(lease))]
         let s = try await Scenario.start(environment: env)
         let secondData = s.root.appendingPathComponent("data-b")
