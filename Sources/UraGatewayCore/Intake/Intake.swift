@@ -214,10 +214,11 @@ public final class Intake: Sendable {
             deliverUntil: redriven, relayedBy: peer?.id)
         let outcome: CommitOutcome
         do { outcome = try await store.commit(accepted) } catch {
-            // The cause (a database host and port, a disk error) is the operator's, in the log; the
-            // agency learns what to do.
             events.log.error("intake.store_failed", ["message": .string(envelope.id.rawValue), "error": .string("\(error)")])
-            throw GatewayError(.unavailable, "the gateway could not store the message just now; send it again later "
+            // A database out of reach: where it is (hosts and ports) is the operator's, in the log;
+            // the agency learns what to do. A store that refuses writes says why (its ledger).
+            let why = if case .unavailable = error { "just now" } else { "(\(error))" }
+            throw GatewayError(.unavailable, "the gateway could not store the message \(why); send it again later "
                                + "(if its commit was under way it may be stored already: the same id is never stored twice)")
         }
         switch outcome {
