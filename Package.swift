@@ -97,6 +97,8 @@ let package = Package(
         // Test support: spawning the real binaries (posix_spawn; see ChildProcess.swift), a test
         // clock, seeded random numbers; and the processes the tests start (the crash-safety child, …).
         .target(name: "UraTestSupport", dependencies: ["UraBasics", "UraModel"], path: "Tests/Support", swiftSettings: strict),
+        // A Swift Testing trait every suite carries: tests run on threads of their own, off the cooperative pool.
+        .target(name: "UraTestTraits", dependencies: ["UraBasics"], path: "Tests/Traits", swiftSettings: strict),
         // What the HTTP tests share: a test PKI made with the openssl CLI, a server on an ephemeral
         // port, a raw socket client that sends exactly the bytes a test gives it.
         .target(name: "UraHTTPTestSupport", dependencies: ["UraHTTPCore", "UraHTTPServer", "COpenSSL", "UraTestSupport"],
@@ -111,41 +113,41 @@ let package = Package(
                           path: "Tests/TestKit", swiftSettings: strict),
 
         // Tests mirror the modules.
-        .testTarget(name: "UraJSONTests", dependencies: ["UraBasics", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraModelTests", dependencies: ["UraBasics", "UraModel"], swiftSettings: strict),
-        .testTarget(name: "UraSchemaTests", dependencies: ["UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
-        .testTarget(name: "UraCryptoTests", dependencies: ["UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraProtocolTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol"], swiftSettings: strict),
+        .testTarget(name: "UraJSONTests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraModelTests", dependencies: ["UraTestTraits", "UraBasics", "UraModel"], swiftSettings: strict),
+        .testTarget(name: "UraSchemaTests", dependencies: ["UraTestTraits", "UraBasics", "UraSchema", "UraModel", "UraJSON"], swiftSettings: strict),
+        .testTarget(name: "UraCryptoTests", dependencies: ["UraTestTraits", "UraBasics", "UraCrypto", "UraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraProtocolTests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol"], swiftSettings: strict),
         .testTarget(name: "UraStoreSQLiteTests",
-                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStoreConformance"],
+                    dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStoreConformance"],
                     swiftSettings: strict),
-        .testTarget(name: "UraHTTPServerTests", dependencies: ["UraHTTPCore", "UraHTTPServer", "UraJSON", "COpenSSL", "UraTestSupport", "UraHTTPTestSupport"],
+        .testTarget(name: "UraHTTPServerTests", dependencies: ["UraTestTraits", "UraHTTPCore", "UraHTTPServer", "UraJSON", "COpenSSL", "UraTestSupport", "UraHTTPTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "UraHTTPClientTests", dependencies: ["UraHTTPCore", "UraHTTPClient", "UraHTTPServer", "UraTestSupport", "UraHTTPTestSupport"],
+        .testTarget(name: "UraHTTPClientTests", dependencies: ["UraTestTraits", "UraHTTPCore", "UraHTTPClient", "UraHTTPServer", "UraTestSupport", "UraHTTPTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "UraLoadTests", dependencies: ["UraHTTPCore", "UraLoad", "UraHTTPTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraLoadTests", dependencies: ["UraTestTraits", "UraHTTPCore", "UraLoad", "UraHTTPTestSupport"], swiftSettings: strict),
         // What the gateway, daemon and CLI tests share: fixtures on a temporary gateway, the real
         // binaries as child processes, a push endpoint, scenarios.
         .target(name: "UraGatewayTestSupport", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport"],
                 path: "Tests/GatewaySupport", swiftSettings: strict),
-        .testTarget(name: "UraBasicsTests", dependencies: ["UraBasics"], swiftSettings: strict),
-        .testTarget(name: "UraGatewayCoreTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraFederationTests", dependencies: ["UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore", "UraHTTPServer", "UraGatewayCore", "UraFederation", "UraTestSupport", "UraHTTPTestSupport", "UraGatewayTestSupport", "UraStore"], swiftSettings: strict),
-        .testTarget(name: "UraGatewayAPITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraDaemonTests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStorePostgres", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport", "UraPostgresTestSupport"], swiftSettings: strict),
-        .testTarget(name: "UraCLITests", dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraBasicsTests", dependencies: ["UraTestTraits", "UraBasics"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayCoreTests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraFederationTests", dependencies: ["UraTestTraits", "UraJSON", "UraModel", "UraCrypto", "UraProtocol", "UraHTTPCore", "UraHTTPServer", "UraGatewayCore", "UraFederation", "UraTestSupport", "UraHTTPTestSupport", "UraGatewayTestSupport", "UraStore"], swiftSettings: strict),
+        .testTarget(name: "UraGatewayAPITests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraDaemonTests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraStorePostgres", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport", "UraPostgresTestSupport"], swiftSettings: strict),
+        .testTarget(name: "UraCLITests", dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraStore", "UraStoreSQLite", "UraHTTPCore", "UraHTTPServer", "UraHTTPClient", "UraGatewayCore", "UraGatewayAPI", "UraDaemon", "UraClient", "UraProvisioning", "UraCLI", "UraTestSupport", "UraGatewayTestSupport"], swiftSettings: strict),
         // A private PostgreSQL server (initdb + pg_ctl in a temporary directory, a free port) for the
         // PostgreSQL store's and the daemon's tests.
         .target(name: "UraPostgresTestSupport", dependencies: ["UraTestSupport"], path: "Tests/PostgresSupport", swiftSettings: strict),
         .testTarget(name: "UraStorePostgresTests",
-                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraProtocol", "UraStore", "UraStorePostgres", "UraStoreConformance",
+                    dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraProtocol", "UraStore", "UraStorePostgres", "UraStoreConformance",
                                    "UraPostgresTestSupport", "UraTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "UraProvisioningTests",
-                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
+                    dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraProvisioning"],
                     swiftSettings: strict),
         .testTarget(name: "UraDeskTests",
-                    dependencies: ["UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraHTTPCore", "UraHTTPServer",
+                    dependencies: ["UraTestTraits", "UraBasics", "UraJSON", "UraModel", "UraSchema", "UraCrypto", "UraProtocol", "UraClient", "UraHTTPCore", "UraHTTPServer",
                                    "UraDesk", "UraTestSupport", "UraGatewayTestSupport"],
                     swiftSettings: strict),
     ]

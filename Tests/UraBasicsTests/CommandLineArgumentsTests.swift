@@ -1,7 +1,8 @@
 import Testing
 import UraBasics
+import UraTestTraits
 
-@Suite struct CommandLineArgumentsTests {
+@Suite(.offThePool) struct CommandLineArgumentsTests {
     @Test func parsesPositionalsOptionsAndFlags() throws {
         let args = try CommandLineArguments(["send", "--to", "a.b", "form.json", "--to=c.d", "--json", "--", "--literal"],
                                             options: ["to"], flags: ["json"])

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import UraBasics
+import UraTestTraits
 
 /// `DurableFile.createFolder`: what a power loss does to a folder created without syncing its
 /// parent is shown by scripts/powerloss/run.sh (the outbox rounds lose every kept message on the
 /// code before it); here, what can be seen without a power cut.
-@Suite struct DurableFileTests {
+@Suite(.offThePool) struct DurableFileTests {
     private func temporary() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ura-durable-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)

@@ -2,10 +2,11 @@ import Foundation
 import Synchronization
 import Testing
 import UraBasics
+import UraTestTraits
 
 /// Threads started by name carry it from their first instruction — Foundation's own naming drops
 /// the name when the new thread runs before `start` returns, a few times in a hundred.
-@Suite struct NamedThreadTests {
+@Suite(.offThePool) struct NamedThreadTests {
     @Test func everyThreadStartedByNameHasItFromItsFirstInstruction() async {
         let count = 200
         let names = Mutex<[String]>([])

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import UraBasics
+import UraTestTraits
 
 /// Tasks that prefer a `ThreadPoolExecutor` run on its threads — their child tasks and resumptions
 /// too. (That they run while every cooperative thread is held is shown once, for the HTTP server,
 /// by `HandlerOffLoopTests.handlersAnswerWhileTheCooperativePoolIsHeld`: two tests each holding
 /// the whole pool at once would wait for each other.)
-@Suite struct ThreadPoolExecutorTests {
+@Suite(.offThePool) struct ThreadPoolExecutorTests {
     static let executor = ThreadPoolExecutor(name: "ura-test-pool", threads: 2)
 
     /// The name of the thread running the caller (a synchronous function: `Thread.current` is not

@@ -17,12 +17,13 @@ import UraProtocol
 @testable import UraProvisioning
 import UraSchema
 import UraStoreSQLite
+import UraTestTraits
 
 /// `ura admin enrol` on an agency already in the directory: a re-enrolment keeps the agency's
 /// standing (status, kind, delivery, county, parent), retires its old keys instead of dropping them
 /// and keeps its old certificate pins unless told to revoke them; a different kind is refused
 /// before anything is written.
-@Suite struct AdminCommandTests {
+@Suite(.offThePool) struct AdminCommandTests {
     let mission = "al.mepj.mission.gr-athens"
     let pushURL = "https://athens.mission.example.al/ura"
 

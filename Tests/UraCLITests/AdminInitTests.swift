@@ -13,11 +13,12 @@ import UraJSON
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// A production gateway from nothing, with the real binaries: `ura admin init`, the secretariat's
 /// keys, request and enrolment, urad started with a configuration file (not demo mode), and `ura`
 /// as the secretariat over TLS, verifying the gateway's certificate and its pinned signing key.
-@Suite struct AdminInitTests {
+@Suite(.offThePool) struct AdminInitTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-init-\(UUID().uuidString)")
     let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schemas").standardized
     var data: URL { root.appendingPathComponent("data") }

@@ -15,10 +15,11 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// What goes wrong reads as one sentence naming the file or field, with its documented exit code —
 /// never a raw error dump or the exit code of a bug.
-@Suite struct CLIErrorTests {
+@Suite(.offThePool) struct CLIErrorTests {
     func oneSentence(_ text: String) -> Bool { text.split(separator: "\n").count == 1 && text.hasPrefix("ura: ") }
 
     @Test func aKeysFileThatIsNotJSONIsBadInputNamedInOneSentence() async throws {

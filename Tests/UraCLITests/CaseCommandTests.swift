@@ -3,10 +3,11 @@ import Testing
 @testable import UraCLI
 import UraJSON
 import UraModel
+import UraTestTraits
 
 /// `ura case` as the secretariat reads it: times in Tirana with the offset, a deadline named by
 /// what it expects and what armed it, so "met by" says which deadline was met.
-@Suite struct CaseCommandTests {
+@Suite(.offThePool) struct CaseCommandTests {
     @Test func timesAreInTiranaAndAMetDeadlineIsNamed() throws {
         let armed = try JSONValue(parsing: """
             {"at": "2026-11-24T09:00:00Z", "event": "deadline.armed", "expected": ["protection.child-protection-plan"],

@@ -6,10 +6,11 @@ import UraGatewayTestSupport
 import UraJSON
 import UraModel
 import UraSchema
+import UraTestTraits
 
 /// What to type, without reading Schemas/: the agencies, the types with their forms and routes,
 /// a form per type that validates, and an unknown type answered with the known ones.
-@Suite struct DiscoveryTests {
+@Suite(.offThePool) struct DiscoveryTests {
     let mission = "al.mepj.mission.gr-athens"
 
     @Test func typesListFormTitlesRoutesAndDeadlines() async throws {

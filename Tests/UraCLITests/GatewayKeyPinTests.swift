@@ -15,13 +15,14 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// The profile's `gateway_key` pins the gateway's signing keys: without it `ura` refuses to act
 /// (a directory would vouch for itself), and a directory signed by any other key — or by another
 /// key listed under a pinned kid — does not check out. A list pins the next key before the gateway
 /// rotates to it. What else the gateway signs (receipts, tree heads) must be signed by a gateway
 /// key the checked directory lists, valid when it was made: a retired key need not stay pinned.
-@Suite struct GatewayKeyPinTests {
+@Suite(.offThePool) struct GatewayKeyPinTests {
     let mission = "al.mepj.mission.gr-athens"
 
     var profileFile: (OfflineDemo) -> URL { { $0.agencyFolder(mission).appendingPathComponent("profile.json") } }

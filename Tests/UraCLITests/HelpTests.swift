@@ -4,10 +4,11 @@ import UraGatewayTestSupport
 @testable import UraCLI
 import UraJSON
 import UraTestSupport
+import UraTestTraits
 
 /// `--help` for every command from one table, a bare `ura` that says how to use it (exit 64), a
 /// reader that stops reading treated as done, and `--json` where a command prints.
-@Suite struct HelpTests {
+@Suite(.offThePool) struct HelpTests {
     static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/cli.md").standardized
 
     @Test(arguments: CommandTable.all.map(\.name)) func everyCommandHasItsOwnHelp(_ name: String) async throws {

@@ -15,12 +15,13 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// `ura inbox` keeps each message — the signed original and the opened record, 0600 and synced, in
 /// the state folder or --out — before it acknowledges it: a message that cannot be kept is not
 /// acknowledged, so it comes back after its lease instead of being lost while its sender reads
 /// "delivered"; standard output only ever gets a summary, so losing it loses no message.
-@Suite(.serialized) struct InboxCommandTests {
+@Suite(.offThePool, .serialized) struct InboxCommandTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
 
     func deliveryState(_ s: Scenario, _ id: String) throws -> String? {

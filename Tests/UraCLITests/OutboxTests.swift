@@ -16,11 +16,12 @@ import UraSchema
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// What `ura send` and `ura outbox` do with a refusal: one that can pass (a busy gateway, a slow
 /// link, a suspension, a certificate being re-enrolled) keeps the message in the outbox for the
 /// next `ura outbox`; one about the message itself moves it to `rejected/`.
-@Suite(.serialized) struct OutboxTests {
+@Suite(.offThePool, .serialized) struct OutboxTests {
     let mission = "al.mepj.mission.gr-athens"
 
     @Test func whetherSendingAgainCanHelpFollowsTheProblemTypeThenTheStatus() {

@@ -8,11 +8,12 @@ import UraJSON
 import UraModel
 import UraProtocol
 import UraTestSupport
+import UraTestTraits
 
 /// The outbox sends by itself: a doubling backoff on an injected clock, kept across a restart,
 /// each recipient's messages in the order they were sealed, and `ura status ID` that knows a
 /// message the gateway has not seen.
-@Suite struct OutboxWatchTests {
+@Suite(.offThePool) struct OutboxWatchTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
 
     func keepTwo(_ demo: OfflineDemo) async throws -> [String] {

@@ -5,11 +5,12 @@ import UraJSON
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// `ura admin peer card|add|list|remove` on two offline demo data directories: the card of one is
 /// added to the other (a participant of kind gateway, its CA), listed and removed; bad cards and
 /// unknown peers are refused with a sentence and change nothing.
-@Suite struct PeerCommandTests {
+@Suite(.offThePool) struct PeerCommandTests {
     @Test func aPeerIsAddedFromItsCardListedAndRemoved() async throws {
         let albania = try OfflineDemo()
         let kosovo = try OfflineDemo()

@@ -6,10 +6,11 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// Across a border the peer gateway signs its own accepted receipt for a foreign recipient: the
 /// client takes it from the feed only when the directory lists that peer as the recipient's `via`.
-@Suite struct PeerReceiptCheckTests {
+@Suite(.offThePool) struct PeerReceiptCheckTests {
     let demo: OfflineDemo
     let peerKey = try! SigningKey.generate()
     let peer = try! AgencyID("xk.ura.gateway")

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import UraGatewayTestSupport
+import UraTestTraits
 
 /// The README's tour, run as printed against a demo gateway: only `ura`'s path, the data folder and
 /// the port are those of the test's gateway.
-@Suite struct ReadmeTourTests {
+@Suite(.offThePool) struct ReadmeTourTests {
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
 
     @Test(.timeLimit(.minutes(3))) func theTourWorksAsPrinted() async throws {

@@ -14,11 +14,12 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// `ura send` with the gateway out of reach: exit 69 means the message is in the outbox — whole,
 /// synced and 0600 — and when nothing could be sealed (no cached directory, a recipient without a
 /// current key) `ura` says so with exit 75 instead.
-@Suite struct SendCommandTests {
+@Suite(.offThePool) struct SendCommandTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
 
     func send(_ demo: OfflineDemo) async throws -> Processes.Result {

@@ -16,11 +16,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraSchema
 import UraStoreSQLite
+import UraTestTraits
 
 /// `ura verify` offline against the demo's directory: who may sign which receipt, with a key valid
 /// when, envelopes the gateway's strict parser would refuse, and a signed directory that does not
 /// check out — each exit 2 with one sentence.
-@Suite struct VerifyCommandTests {
+@Suite(.offThePool) struct VerifyCommandTests {
     let police = "al.police.dvp-tirane", shelter = "al.shelter.qkpvt", gateway = "al.ura.gateway"
 
     func receipt(_ kind: Receipt.Kind, by signer: String, recipient: String? = nil, key: SigningKey, in demo: OfflineDemo) throws -> String {

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraCrypto
 import UraTestSupport
+import UraTestTraits
 
 /// `Certificate.isCertified(privateKeyPEM:)`: any TLS key OpenSSL reads (RSA too), matched to its
 /// certificate, so `ura` can name a wrong or broken key file before curl fails on it.
-@Suite struct CertificateKeyMatchTests {
+@Suite(.offThePool) struct CertificateKeyMatchTests {
     func make(_ folder: URL, _ name: String, _ algorithm: [String]) throws -> (key: String, certificate: String) {
         let key = folder.appendingPathComponent("\(name).key").path, crt = folder.appendingPathComponent("\(name).crt").path
         _ = try ChildProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey"] + algorithm + ["-nodes", "-keyout", key, "-out", crt,

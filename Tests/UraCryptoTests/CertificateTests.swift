@@ -3,9 +3,10 @@ import UraBasics
 import UraTestSupport
 import Testing
 @testable import UraCrypto
+import UraTestTraits
 
 /// X.509 checked against the openssl command line tool.
-@Suite struct CertificateTests {
+@Suite(.offThePool) struct CertificateTests {
     let dir: URL
 
     init() throws {

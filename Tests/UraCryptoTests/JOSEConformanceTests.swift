@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraJSON
 @testable import UraCrypto
+import UraTestTraits
 
 /// The JOSE cookbook (RFC 7520) and the RFC 8037 examples, read from ../shared/vectors: every
 /// example whose algorithms Ura supports must verify or decrypt; the others are listed as skipped.
-@Suite(.serialized) struct JOSEConformanceTests {
+@Suite(.offThePool, .serialized) struct JOSEConformanceTests {
     nonisolated(unsafe) static var checked: [String] = []
 
     static let skipped: [(file: String, reason: String)] = [

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import UraJSON
 @testable import UraCrypto
+import UraTestTraits
 
-@Suite struct JWETests {
+@Suite(.offThePool) struct JWETests {
     let plaintext = Array(String(repeating: "referral ", count: 500).utf8)
 
     @Test(arguments: [KeyCurve.x25519, .p256, .p384, .p521])

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import UraJSON
 @testable import UraCrypto
+import UraTestTraits
 
-@Suite struct JWSTests {
+@Suite(.offThePool) struct JWSTests {
     @Test(arguments: SignatureAlgorithm.allCases)
     func signsAndVerifiesInEveryAlgorithm(_ algorithm: SignatureAlgorithm) throws {
         let key = try SigningKey.generate(algorithm)

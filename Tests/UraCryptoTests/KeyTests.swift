@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import UraJSON
 @testable import UraCrypto
+import UraTestTraits
 
-@Suite struct KeyTests {
+@Suite(.offThePool) struct KeyTests {
     @Test(arguments: SignatureAlgorithm.allCases)
     func signingKeysRoundTripThroughJWKAndPEM(_ algorithm: SignatureAlgorithm) throws {
         let key = try SigningKey.generate(algorithm)

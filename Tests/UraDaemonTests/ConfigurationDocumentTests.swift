@@ -13,8 +13,9 @@ import UraJSON
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct ConfigurationDocumentTests {
+@Suite(.offThePool) struct ConfigurationDocumentTests {
     let defaults: JSONValue = ["data_dir": "/var/lib/ura", "listen": ["host": "0.0.0.0", "port": 8443], "log_level": "info"]
 
     func file(_ text: String) throws -> URL {

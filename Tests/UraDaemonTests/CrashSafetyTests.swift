@@ -17,12 +17,13 @@ import UraProtocol
 import UraStore
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// Nothing accepted is ever lost: a child process submits through the real intake and prints every
 /// accepted receipt it was handed; it is killed with SIGKILL at random moments; after each kill the
 /// store must hold every printed message with all its deliveries, nothing half-written, and a
 /// ledger that verifies.
-@Suite struct CrashSafetyTests {
+@Suite(.offThePool) struct CrashSafetyTests {
     static let testkit: URL = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ura-testkit")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraGatewayTestSupport
 @testable import UraDaemon
+import UraTestTraits
 
 /// The hints the demo prints work as printed: run against a demo gateway, with only the port the
 /// test's gateway listens on (the demo's profiles name it; here `--gateway` does).
-@Suite struct DemoHintsTests {
+@Suite(.offThePool) struct DemoHintsTests {
     @Test(.timeLimit(.minutes(3))) func theDemoHintsWorkAsPrinted() async throws {
         let s = try await Scenario.start()
         let ura = Processes.products.appendingPathComponent("ura").path

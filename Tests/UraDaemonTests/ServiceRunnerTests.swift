@@ -16,12 +16,13 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 @testable import UraStoreSQLite
+import UraTestTraits
 
 /// Background services under one runner, on a real gateway (SQLite store, `GatewayAPI`) with a
 /// test clock: a failing service is logged, reported down to `/readyz` and `/metrics` while it
 /// waits out its pause on the clock, and started again when the test moves the clock past it;
 /// `stop` waits for the services, within a bound measured on the same clock.
-@Suite struct ServiceRunnerTests {
+@Suite(.offThePool) struct ServiceRunnerTests {
 
     /// A gate a test opens; `wait()` returns once it is open (cancellation does not end it).
     final class Gate: Sendable {

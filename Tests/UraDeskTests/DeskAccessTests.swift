@@ -6,11 +6,12 @@ import UraGatewayTestSupport
 import UraJSON
 import UraModel
 import UraSchema
+import UraTestTraits
 
 /// The desk refuses what is not its own person's request — a foreign Host (DNS rebinding) or
 /// Origin, no session, a reused login link, a missing or wrong CSRF token, an invalid form — with
 /// a clear page, and nothing is sealed or sent.
-@Suite struct DeskAccessTests {
+@Suite(.offThePool) struct DeskAccessTests {
     let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
     static let catalogue = try! MessageCatalogue(directory: MessageCatalogue.defaultDirectory())
 

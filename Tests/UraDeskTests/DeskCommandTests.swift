@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraGatewayTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// `ura desk` as a person starts it: one line with a one-time link, a listener on 127.0.0.1 that
 /// curl reaches, refusing a foreign Host and a reused link.
-@Suite struct DeskCommandTests {
+@Suite(.offThePool) struct DeskCommandTests {
     /// The first line the child prints (read off the cooperative pool).
     static func firstLine(_ process: ChildProcess) async throws -> String {
         try await Processes.offPool {

@@ -8,12 +8,13 @@ import UraJSON
 import UraModel
 import UraSchema
 import UraTestSupport
+import UraTestTraits
 
 /// The desks of two agencies against a real urad: what the mission types arrives at the
 /// secretariat as a form, is acknowledged once kept, and the mission sees it delivered; and what
 /// is submitted while the gateway is down waits in the outbox and goes by itself, in order, once
 /// for each message, when it is back.
-@Suite(.serialized) struct DeskFlowTests {
+@Suite(.offThePool, .serialized) struct DeskFlowTests {
     static let mission = "al.mepj.mission.gr-athens", secretariat = "al.mpb.secretariat"
     static let catalogue = try! MessageCatalogue(directory: MessageCatalogue.defaultDirectory())
 

@@ -4,11 +4,12 @@ import Testing
 import UraJSON
 import UraModel
 import UraSchema
+import UraTestTraits
 
 /// The schema→form generator over every schema in Schemas/messages: each form renders with a
 /// bound label per field, a filled form posts back (through URL encoding) to the same JSON that
 /// the project's validator accepts, and a wrong value is shown next to its own field.
-@Suite struct MessageFormTests {
+@Suite(.offThePool) struct MessageFormTests {
     static let schemas = MessageCatalogue.defaultDirectory()
     static let catalogue = try! MessageCatalogue(directory: schemas)
 

@@ -13,10 +13,11 @@ import UraModel
 import UraProtocol
 import UraStore
 import UraTestSupport
+import UraTestTraits
 
 /// A message for a foreign agency goes through the delivery scheduler like a push, over real mutual
 /// TLS to a peer that answers as the test says; the test clock moves between attempts.
-@Suite struct FederationTransportTests {
+@Suite(.offThePool) struct FederationTransportTests {
     enum Answer: Sendable { case unavailable, accepted, acceptedByStranger, delivered, failed, refused }
 
     final class Peer: Sendable {

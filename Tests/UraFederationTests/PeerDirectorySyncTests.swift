@@ -11,11 +11,12 @@ import UraHTTPTestSupport
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// A peer's signed directory fetched over real mutual TLS from a server on 127.0.0.1 that serves
 /// whatever the test wants: good copies are taken and merged, tampered, unknown-key, replayed and
 /// expired ones are refused, and the last good copy stays in use (and survives a restart).
-@Suite struct PeerDirectorySyncTests {
+@Suite(.offThePool) struct PeerDirectorySyncTests {
     final class Served: Sendable {
         let bytes = Mutex<[UInt8]>([])
         let status = Mutex<Int>(200)

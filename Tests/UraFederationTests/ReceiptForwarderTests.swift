@@ -13,11 +13,12 @@ import UraModel
 import UraProtocol
 import UraStore
 import UraTestSupport
+import UraTestTraits
 
 /// The receiving side of a relay: the delivered receipt of a message a peer relayed here, queued by
 /// the store as it is recorded, is posted back to that peer (real mutual TLS) until it takes it; the test clock
 /// moves between attempts.
-@Suite struct ReceiptForwarderTests {
+@Suite(.offThePool) struct ReceiptForwarderTests {
     final class Origin: Sendable {
         let status = Mutex(503)
         let received = Mutex<[[UInt8]]>([])

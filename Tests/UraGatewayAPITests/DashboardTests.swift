@@ -15,10 +15,11 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
 /// The dashboard in process: the one-time login link, sessions, CSRF and same-origin checks on the
 /// redrive, escaping, the pages' content, and nothing personal on any page.
-@Suite struct DashboardTests {
+@Suite(.offThePool) struct DashboardTests {
     final class Setup: @unchecked Sendable {
         let f: GatewayFixture
         let g: Gateway
@@ -258,7 +259,7 @@ import UraStoreSQLite
     }
 }
 
-@Suite struct DashboardPagerTests {
+@Suite(.offThePool) struct DashboardPagerTests {
     @Test func thePagerKeepsTheFiltersAndLinksOnlyWhereThereIsAPage() {
         #expect(HTML.pager("/messages", page: 1, hasNext: false, query: [("case", "AL-2026-000001")]) == "")
         let first = HTML.pager("/messages", page: 1, hasNext: true, query: [("case", "AL-2026-000001"), ("type", ""), ("agency", "a&b")])

@@ -17,10 +17,11 @@ import UraProtocol
 import UraBasics
 import UraCrypto
 @testable import UraStoreSQLite
+import UraTestTraits
 
 /// The API's answers as the handler gives them (the HTTP layer is tested in UraHTTPServerTests and the
 /// whole over TLS in the end-to-end suites).
-@Suite struct GatewayAPITests {
+@Suite(.offThePool) struct GatewayAPITests {
     /// The lines the gateway logged.
     /// The API over the fixture's store, logging into `log`.
     private func api(_ f: GatewayFixture, log lines: LogLines = LogLines()) -> GatewayAPI {

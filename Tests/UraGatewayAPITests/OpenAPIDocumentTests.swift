@@ -13,11 +13,12 @@ import UraJSON
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// Schemas/openapi.json stays in step with the code: the API's route table (`GatewayAPI.routes`),
 /// both ways, and every problem type it can return. (scripts/e2e/openapi.sh validates the document
 /// itself.)
-@Suite struct OpenAPIDocumentTests {
+@Suite(.offThePool) struct OpenAPIDocumentTests {
     let document: JSONValue = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schemas/openapi.json").standardized
         return (try? JSONValue(parsing: Array((try? Data(contentsOf: url)) ?? Data()))) ?? .null

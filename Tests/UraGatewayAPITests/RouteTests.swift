@@ -11,8 +11,9 @@ import UraHTTPServer
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct RouteTests {
+@Suite(.offThePool) struct RouteTests {
     @Test func segmentsAreSplitAndPercentDecodedOnlyWhereNeeded() {
         #expect(RequestPath("/v1/agencies/al.police.dvp-tirane/keys").segments == ["v1", "agencies", "al.police.dvp-tirane", "keys"])
         #expect(PathPattern("/v1/agencies/{agency}/keys").match(RequestPath("/v1/agencies/al%2Epolice.dvp-tirane/keys")) == ["agency": "al.police.dvp-tirane"])

@@ -6,11 +6,12 @@ import UraJSON
 import UraModel
 import UraProtocol
 import UraStore
+import UraTestTraits
 
 /// Deadlines are armed once per obligation: resending the trigger (three emergency measures for one
 /// child, four reports that a victim was found abroad) owes one follow-up, not one per message, and
 /// the secretariat hears once when it is late.
-@Suite struct DeadlineArmingTests {
+@Suite(.offThePool) struct DeadlineArmingTests {
     let caseReference = CaseReference(validated: "AL-2026-000042")
 
     func watcher(_ f: GatewayFixture) -> DeadlineWatcher {

@@ -14,8 +14,9 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct DeadlinePlannerTests {
+@Suite(.offThePool) struct DeadlinePlannerTests {
     static let catalogueText = """
     {"version": "test", "types": [
       {"type": "return.assessment-request", "title": "t", "title_sq": "t", "schema": "s", "from": ["secretariat"], "to": ["social", "child"],

@@ -16,8 +16,9 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct DeadlineWatcherTests {
+@Suite(.offThePool) struct DeadlineWatcherTests {
     func watcher(_ f: GatewayFixture) -> DeadlineWatcher {
         let events = GatewayEvents(metrics: f.metrics)
         return DeadlineWatcher(store: f.store, notices: NoticeSender(store: f.store, directory: f.book, signer: f.signer, clock: f.clock, events: events),

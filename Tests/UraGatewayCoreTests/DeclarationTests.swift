@@ -16,10 +16,11 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
 /// Confidentiality declarations (form A1): recorded only when signed by the declaring agency with
 /// the name encrypted to the secretariat; an interview record needs one per participant role.
-@Suite struct DeclarationTests {
+@Suite(.offThePool) struct DeclarationTests {
     let caseReference = try! CaseReference("AL-2026-000042")
 
     func desk(_ f: GatewayFixture) -> DeclarationDesk {

@@ -17,8 +17,9 @@ import UraProtocol
 @testable import UraStoreSQLite
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct DeliverySchedulerTests {
+@Suite(.offThePool) struct DeliverySchedulerTests {
     let policy = RetryPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, maximumAttempts: 5)
 
     func scheduler(_ f: GatewayFixture, _ transport: ScriptedTransport, perRecipient: Int = 4, seed: UInt64 = 1) -> DeliveryScheduler {

@@ -14,9 +14,10 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// A reloaded directory (SIGHUP, enrolment) passes the checks urad makes at start, or is not taken.
-@Suite struct DirectoryReloadTests {
+@Suite(.offThePool) struct DirectoryReloadTests {
     func gateway(_ f: GatewayFixture) -> Gateway {
         Gateway(store: f.store, directory: f.book, catalogue: f.catalogue, signer: f.signer, transport: ScriptedTransport([f.shelter]),
                 clock: f.clock, calendar: f.calendar, settings: Gateway.Settings(), events: GatewayEvents(metrics: f.metrics))

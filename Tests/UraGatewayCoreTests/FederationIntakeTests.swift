@@ -6,10 +6,11 @@ import UraGatewayTestSupport
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// Federation's rules at intake: what may be sent to a foreign agency, and what a peer gateway may
 /// relay in (docs/federation.md). The fixture is Albania's gateway with Kosovo's as its peer.
-@Suite struct FederationIntakeTests {
+@Suite(.offThePool) struct FederationIntakeTests {
     let f: GatewayFixture
     let xkSocial: TestAgency
     let xkPolice: TestAgency

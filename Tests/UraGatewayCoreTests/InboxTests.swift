@@ -16,8 +16,9 @@ import UraProtocol
 @testable import UraStoreSQLite
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct InboxTests {
+@Suite(.offThePool) struct InboxTests {
     func inbox(_ f: GatewayFixture) -> Inbox {
         Inbox(store: f.store, directory: f.book, clock: f.clock, settings: .init(lease: .seconds(300), maxWait: .seconds(30)),
               events: GatewayEvents(metrics: f.metrics))

@@ -16,8 +16,9 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct IntakeTests {
+@Suite(.offThePool) struct IntakeTests {
     @Test func aValidMessageIsCommittedWithASignedAcceptedReceipt() async throws {
         let f = try GatewayFixture()
         let id = MessageID.random()

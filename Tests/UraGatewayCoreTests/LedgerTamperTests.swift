@@ -18,9 +18,10 @@ import UraProtocol
 @testable import UraStoreSQLite
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
 /// Tamper evidence: any change made to the ledger behind the gateway's back is found.
-@Suite struct LedgerTamperTests {
+@Suite(.offThePool) struct LedgerTamperTests {
     /// A ledger of some messages and deliveries, closed so the test can edit the file.
     func populated() async throws -> (GatewayFixture, SQLiteConnection) {
         let f = try GatewayFixture()

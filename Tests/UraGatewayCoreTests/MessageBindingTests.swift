@@ -8,10 +8,11 @@ import UraModel
 import UraProtocol
 @testable import UraStoreSQLite
 import UraStore
+import UraTestTraits
 
 /// Message rows are bound to the ledger: a row or body changed in the database behind the
 /// gateway's back is found by the verification and never served, push or pull.
-@Suite struct MessageBindingTests {
+@Suite(.offThePool) struct MessageBindingTests {
     /// One message from the police to the shelter (push) and the secretariat (pull), not yet
     /// delivered; the store is closed so the test can edit the file.
     func accepted() async throws -> (GatewayFixture, MessageID, SQLiteConnection) {

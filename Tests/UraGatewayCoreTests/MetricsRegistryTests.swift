@@ -11,8 +11,9 @@ import UraHTTPServer
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct MetricsRegistryTests {
+@Suite(.offThePool) struct MetricsRegistryTests {
     @Test func rendersCountersGaugesAndHistogramsInTextFormat() {
         let metrics = MetricsRegistry()
         metrics.declare("ura_messages_accepted_total", .counter, help: "Messages accepted.", labels: ["type"])

@@ -16,11 +16,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
 /// The monitor's figures against a scenario with known counts: deliveries acknowledged, waiting,
 /// retrying at an unreachable push endpoint and given up; an overdue deadline; the alerts that
 /// follow; and nothing from a body, a name or a key in the figures or the metrics.
-@Suite struct MonitorTests {
+@Suite(.offThePool) struct MonitorTests {
     @Test func theFiguresMatchAScenarioWithKnownCounts() async throws {
         let f = try GatewayFixture()
         let transport = ScriptedTransport([f.shelter, f.secretariat], default: .fail("connection refused"))

@@ -16,11 +16,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
 /// Two whole flows of the SOP through the gateway with the real catalogue (`Schemas/`) and a test
 /// clock, each once with every deadline met and once with the deadlines missed: the notices the
 /// secretariat (and the responsible agency) receive are checked one by one.
-@Suite struct ProcedureFlowTests {
+@Suite(.offThePool) struct ProcedureFlowTests {
     /// A gateway core with the real catalogue, and the deadline watcher the daemon runs.
     final class Flow {
         let f: GatewayFixture

@@ -12,8 +12,9 @@ import UraHTTPServer
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct RetryPolicyTests {
+@Suite(.offThePool) struct RetryPolicyTests {
     let policy = RetryPolicy(initialDelay: .seconds(2), maximumDelay: .seconds(60), multiplier: 2, maximumAttempts: 8)
     let now = Date(timeIntervalSince1970: 1_795_425_300)
     let far = Date(timeIntervalSince1970: 1_795_425_300 + 86_400)

@@ -5,10 +5,11 @@ import UraGatewayCore
 import UraGatewayTestSupport
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// The directory a gateway publishes for its peers (federation): signed, with a validity window
 /// that a peer checks with `PeerDirectory.check`.
-@Suite struct SignedDirectoryTests {
+@Suite(.offThePool) struct SignedDirectoryTests {
     @Test func theServedDirectoryChecksOutForAPeerUntilItsValidityEnds() throws {
         let f = try GatewayFixture()
         var settings = Gateway.Settings()

@@ -14,8 +14,9 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct StatisticsReportTests {
+@Suite(.offThePool) struct StatisticsReportTests {
     let calendar = WorkingCalendar(timeZone: TimeZone(identifier: "Europe/Tirane")!, holidays: [])
     let start = Date(timeIntervalSince1970: 1_795_425_300)
 

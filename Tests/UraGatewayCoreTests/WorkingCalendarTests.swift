@@ -13,8 +13,9 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
-@Suite struct WorkingCalendarTests {
+@Suite(.offThePool) struct WorkingCalendarTests {
     static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/holidays-al.json")
     let calendar: WorkingCalendar
 

@@ -4,9 +4,10 @@ import Testing
 import UraHTTPClient
 import UraHTTPCore
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// The client's side of a certificate renewal (the server's is `TLSReloadTests`).
-@Suite struct ClientCertificateRenewalTests {
+@Suite(.offThePool) struct ClientCertificateRenewalTests {
     private let pki = TestPKI.shared
 
     /// The other side of a renewal: urad's push client gives its certificate and key as files, and

@@ -6,9 +6,10 @@ import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// `HTTPClient` (libcurl multi) against the real server over mutual TLS on 127.0.0.1.
-@Suite struct HTTPClientTests {
+@Suite(.offThePool) struct HTTPClientTests {
     private let pki = TestPKI.shared
 
     private func client(_ configure: (inout HTTPClientConfiguration) -> Void = { _ in }) -> HTTPClient {

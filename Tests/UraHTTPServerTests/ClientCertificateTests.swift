@@ -5,10 +5,11 @@ import UraHTTPCore
 import UraHTTPServer
 import UraTestSupport
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// Client certificates are requested, verified against the configured CA, never fatal to the
 /// handshake, and reported per request with hashes that match what the `openssl` CLI computes.
-@Suite struct ClientCertificateTests {
+@Suite(.offThePool) struct ClientCertificateTests {
     private let pki = TestPKI.shared
 
     private func peer(certificate: String? = nil, key: String? = nil, askForCertificates: Bool = true) async throws -> PeerCertificate? {

@@ -5,9 +5,10 @@ import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// What happens to handlers and connections at the edges: clients leaving, too many clients.
-@Suite struct ConnectionEdgeTests {
+@Suite(.offThePool) struct ConnectionEdgeTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
     /// A client whose long poll reached its handler (which waits on a gate until cancelled);

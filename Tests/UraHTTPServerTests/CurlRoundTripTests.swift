@@ -3,9 +3,10 @@ import Testing
 import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// The server against the real `curl` CLI over TLS on 127.0.0.1.
-@Suite struct CurlRoundTripTests {
+@Suite(.offThePool) struct CurlRoundTripTests {
     @Test func getWithQueryReachesTheHandler() async throws {
         try await withServer(handler: echoHandler) { _, port in
             let result = try await curl(["https://localhost:\(port)/v1/status?name=al%20police&x=1"])

@@ -4,10 +4,11 @@ import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// Shutdown stops accepting at once, closes idle connections, lets requests under way finish,
 /// and cancels handlers still running when the grace period ends.
-@Suite struct GracefulShutdownTests {
+@Suite(.offThePool) struct GracefulShutdownTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
     private static func handler(_ gate: Gate, cancelled: Locked<Bool> = Locked(false)) -> @Sendable (HTTPRequest) async -> HTTPResponse {

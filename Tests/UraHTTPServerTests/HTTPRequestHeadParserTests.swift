@@ -2,9 +2,10 @@ import Testing
 import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// The strict parser on its own: well-formed heads, incremental input, and every refusal.
-@Suite struct HTTPRequestHeadParserTests {
+@Suite(.offThePool) struct HTTPRequestHeadParserTests {
     private func parse(_ text: String, limits: HTTPServerLimits = HTTPServerLimits()) -> HTTPRequestHeadParser.Outcome {
         var parser = HTTPRequestHeadParser(limits: limits)
         return Array(text.utf8).withUnsafeBytes { parser.parse($0) }

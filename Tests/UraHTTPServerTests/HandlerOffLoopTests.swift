@@ -4,10 +4,11 @@ import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// Handlers run off the event loops: one that waits does not delay others, and the bound on
 /// requests in handlers makes connections wait instead of dropping them.
-@Suite struct HandlerOffLoopTests {
+@Suite(.offThePool) struct HandlerOffLoopTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
     private static func get(_ port: Int, _ path: String) throws -> RawResponse {

@@ -4,10 +4,11 @@ import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// An idle keep-alive connection holds no input buffer (issue 28: idle mTLS connections cost
 /// memory for nothing). `HTTPServerStatistics.inputBufferBytes` adds up what the connections hold.
-@Suite struct IdleConnectionMemoryTests {
+@Suite(.offThePool) struct IdleConnectionMemoryTests {
     private static let mutualTLS = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate,
                                                          certificateFile: TestPKI.shared.clientCertificate,
                                                          keyFile: TestPKI.shared.clientKey)

@@ -4,11 +4,12 @@ import Testing
 import UraHTTPCore
 import UraHTTPServer
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// One listening socket per server, shared by its event loops: a second server on the same port
 /// cannot bind it (no SO_REUSEPORT splitting connections between two processes), connections still
 /// reach every loop, and shutdown frees the port.
-@Suite struct ListenerTests {
+@Suite(.offThePool) struct ListenerTests {
     @Test func aSecondServerOnTheSamePortFailsToStart() async throws {
         let first = HTTPServer(configuration: .init(tls: nil, eventLoops: 2), handler: echoHandler)
         let port = try first.start()

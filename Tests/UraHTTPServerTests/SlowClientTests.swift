@@ -4,10 +4,11 @@ import UraHTTPServer
 import UraJSON
 import UraHTTPTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// Slow or silent clients (slow loris) hold only their own connection: everyone else is served,
 /// and each phase's deadline closes them.
-@Suite struct SlowClientTests {
+@Suite(.offThePool) struct SlowClientTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
     /// One GET over a fresh TLS connection (blocking; run through `blocking`).

@@ -4,10 +4,11 @@ import UraHTTPCore
 import UraHTTPServer
 import UraJSON
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// Malformed requests sent byte-exact over a real TLS connection: the server answers with an
 /// RFC 9457 problem, `Connection: close`, then closes; the handler never runs.
-@Suite struct StrictParsingOverTLSTests {
+@Suite(.offThePool) struct StrictParsingOverTLSTests {
     private static let tls = RawClient.TLSOptions(caFile: TestPKI.shared.caCertificate)
 
     @Test(arguments: [

@@ -4,11 +4,12 @@ import UraHTTPCore
 import UraHTTPServer
 import UraTestSupport
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// `HTTPServer.reloadTLS` (urad's SIGHUP after `ura admin renew-tls`): connections accepted after a
 /// reload get the new certificate, as the `openssl` CLI sees it; open keep-alive connections go
 /// on with the old; files that cannot be used are refused and the certificate in use stays.
-@Suite struct TLSReloadTests {
+@Suite(.offThePool) struct TLSReloadTests {
     private let pki = TestPKI.shared
 
     /// What a new connection to `port` is served, verified against the test CA.

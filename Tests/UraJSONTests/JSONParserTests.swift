@@ -1,7 +1,8 @@
 import Testing
 import UraJSON
+import UraTestTraits
 
-@Suite struct JSONParserTests {
+@Suite(.offThePool) struct JSONParserTests {
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSONValue(parsing: #"{"a":[1,-2.5,1e3,true,false,null],"b":"x\u00e9\n\ud83d\ude00"}"#)
         #expect(value["a"] == [1, -2.5, 1000, true, false, nil])

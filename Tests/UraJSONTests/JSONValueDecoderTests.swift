@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import UraJSON
+import UraTestTraits
 
-@Suite struct JSONValueDecoderTests {
+@Suite(.offThePool) struct JSONValueDecoderTests {
     struct Inner: Codable, Equatable { var n: Int; var tags: [String] }
     struct Outer: Codable, Equatable {
         var name: String

@@ -4,9 +4,10 @@ import UraHTTPCore
 import UraHTTPServer
 import UraLoad
 import UraHTTPTestSupport
+import UraTestTraits
 
 /// The TLS load generator against the real server, including 1,000 concurrent connections.
-@Suite struct LoadGeneratorTests {
+@Suite(.offThePool) struct LoadGeneratorTests {
     private let pki = TestPKI.shared
 
     private func generator(port: Int, connections: Int, threads: Int = 1, rate: Double? = nil, path: String = "/v1/messages") -> HTTPSLoadGenerator {

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import UraJSON
 import UraModel
+import UraTestTraits
 
-@Suite struct DirectoryTests {
+@Suite(.offThePool) struct DirectoryTests {
     static let text = """
     {"version":1,"issued":"2026-11-23T00:00:00Z",
      "gateway":{"id":"al.ura.gateway","name":"Ura","keys":[]},

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import UraJSON
 import UraModel
+import UraTestTraits
 
-@Suite struct EnvelopeTests {
+@Suite(.offThePool) struct EnvelopeTests {
     static let valid = """
     {"id":"0193b3c4-7d2e-4f6a-9b1c-2d3e4f5a6b7c","type":"avr.assessment-request","from":"al.shelter.qkpvt",
      "to":["al.mpb.secretariat","al.mepj"],"case":"AL-2026-000042","subject":"child","priority":"normal",

@@ -1,8 +1,9 @@
 import Testing
 import Foundation
 @testable import UraModel
+import UraTestTraits
 
-@Suite struct IdentifierTests {
+@Suite(.offThePool) struct IdentifierTests {
     @Test(arguments: ["al.police.dvp-tirane", "al.mepj.mission.gr-athens", "al.mpb.secretariat", "xk.mpb", "al.shelter.k1"])
     func acceptsAgencyIDs(_ text: String) throws {
         #expect(try AgencyID(text).rawValue == text)
@@ -84,7 +85,7 @@ import Foundation
 /// The one-pass syntax checks of agency ids and message types (run on every message) must agree
 /// with the checks that explain a rejection, on every string: both are run over a generated corpus
 /// of short strings from the characters that matter.
-@Suite struct IdentifierSyntaxAgreementTests {
+@Suite(.offThePool) struct IdentifierSyntaxAgreementTests {
     static func corpus(_ alphabet: [Character], count: Int) -> [String] {
         var generator = SeededGenerator(seed: 7)
         var strings = ["", ".", "-", "a", "a.b", "a-.b", "a.-b", "a.b-", String(repeating: "a", count: 63) + ".b",

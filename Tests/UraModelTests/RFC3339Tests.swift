@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import UraModel
+import UraTestTraits
 
-@Suite struct RFC3339Tests {
+@Suite(.offThePool) struct RFC3339Tests {
     @Test func writesUTCWithOptionalMilliseconds() {
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_795_425_300.25)) == "2026-11-23T09:15:00.250Z")
@@ -35,7 +36,7 @@ import UraModel
 }
 
 /// Legal dates and times people read are in Europe/Tirane.
-@Suite struct LocalTimeTests {
+@Suite(.offThePool) struct LocalTimeTests {
     @Test func aDeclarationJustAfterMidnightInTiranaIsDatedThatDay() {
         let signed = RFC3339.date(from: "2026-12-06T23:26:00Z")!  // 00:26 on 7 December in Tirana
         #expect(RFC3339.dateString(from: signed) == "2026-12-06")

@@ -4,10 +4,11 @@ import UraBasics
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// How a ledger event becomes a leaf: the writer splices the index and the previous hash into a
 /// prepared event, and the result must be the canonical JSON of the whole entry.
-@Suite struct LedgerEventTests {
+@Suite(.offThePool) struct LedgerEventTests {
     /// The leaf spliced from a prepared event is byte for byte the canonical JSON of the whole
     /// entry (sorted keys, no whitespace), whichever optional members the event has.
     @Test func aPreparedLeafIsTheCanonicalJSONOfTheEntry() throws {

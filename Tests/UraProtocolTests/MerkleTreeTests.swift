@@ -1,10 +1,11 @@
 import Testing
 import UraCrypto
 import UraProtocol
+import UraTestTraits
 
 /// RFC 9162 hashing, audit paths and consistency proofs, and the frontier the store keeps beside
 /// its signed head.
-@Suite struct MerkleTreeTests {
+@Suite(.offThePool) struct MerkleTreeTests {
     let tree = MerkleTree(hash: { SHA256.hash($0) })
     func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 

@@ -3,12 +3,13 @@ import Testing
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// A message's times as the ledger leaf holds them (RFC 3339, milliseconds, truncated) and as a
 /// store keeps them (whole milliseconds, rounded) agree: the gateway's own notices are made at
 /// the clock's full precision, and a verification that compared the texts failed on every notice
 /// whose time fell in the second half of a millisecond.
-@Suite struct MessageBindingTimeTests {
+@Suite(.offThePool) struct MessageBindingTimeTests {
     func metadata(created: Date) throws -> MessageMetadata {
         MessageMetadata(id: .random(), type: try MessageType("notice"), from: try AgencyID("al.ura.gateway"), to: [try AgencyID("al.mpb.secretariat")],
                         caseReference: try CaseReference("XX-0000-000000"), subject: .unknown, priority: .urgent, created: created,

@@ -4,9 +4,10 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// Sealing and opening a message, as both an agency's `ura send` and the gateway's notices do.
-@Suite struct MessageSealingTests {
+@Suite(.offThePool) struct MessageSealingTests {
     let sender = try! SigningKey.generate()
     let recipient = try! AgreementPrivateKey.generate()
 

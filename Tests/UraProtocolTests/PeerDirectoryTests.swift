@@ -4,10 +4,11 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// A peer gateway's signed directory (federation): what is taken, what is refused, and how its
 /// agencies are merged as foreign participants.
-@Suite struct PeerDirectoryTests {
+@Suite(.offThePool) struct PeerDirectoryTests {
     let peerKey = try! SigningKey.generate()
     let socialKey = try! SigningKey.generate()
     let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -4,10 +4,11 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// The one check behind messages, receipts, declarations, directories and tree heads, and the
 /// key sources an agency checks them with.
-@Suite struct SignedObjectCheckTests {
+@Suite(.offThePool) struct SignedObjectCheckTests {
     let gatewayKey = try! SigningKey.generate()
     let agencyKey = try! SigningKey.generate()
     let police = try! AgencyID("al.police.dvp-tirane")

@@ -4,11 +4,12 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// docs/wire-format.md's worked example, recomputed from the page: the keys' ids, the message's
 /// signature, the digest, the body decrypted, the delivered receipt. A change to the wire format
 /// that the page does not follow fails here.
-@Suite struct WireFormatExampleTests {
+@Suite(.offThePool) struct WireFormatExampleTests {
     static let page: String = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/wire-format.md").standardized
         return (try? String(contentsOf: url, encoding: .utf8)) ?? ""

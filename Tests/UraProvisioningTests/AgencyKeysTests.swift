@@ -4,10 +4,11 @@ import UraCrypto
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// `AgencyKeys`: what `ura keys generate` and `ura cert request` write — private keys owner-only,
 /// keys.json with the public halves, a request naming the agency — and never over existing files.
-@Suite struct AgencyKeysTests {
+@Suite(.offThePool) struct AgencyKeysTests {
     let agency = AgencyID(validated: "al.police.dvp-shkoder")
 
     @Test func generatedKeysArePrivateAndKeysJSONHoldsTheirPublicHalves() throws {

@@ -4,10 +4,11 @@ import UraCrypto
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// The demo is a gateway set up as an operator would — init, then per agency keys, request,
 /// enrolment — plus a `ura` profile per agency that names the files the agency was given.
-@Suite struct DemoSetupTests {
+@Suite(.offThePool) struct DemoSetupTests {
     @Test func everyDemoAgencyIsEnrolledWithTheFilesItsProfileNames() throws {
         let folder = TemporaryFolder()
         let data = folder.path("data")

@@ -4,10 +4,11 @@ import UraCrypto
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// `Enrolment`: the certificate issued by the gateway's CA and the agency's entry in the directory,
 /// written certificate first and directory second; what cannot be enrolled changes nothing.
-@Suite struct EnrolmentTests {
+@Suite(.offThePool) struct EnrolmentTests {
     let shelter = AgencyID(validated: "al.shelter.new-home")
 
     /// A gateway from `initialise`, and an agency's keys and certificate request.

@@ -4,10 +4,11 @@ import UraCrypto
 import UraJSON
 import UraModel
 import UraProtocol
+import UraTestTraits
 
 /// A keys file or profile that cannot be used is refused in one sentence that names the file and
 /// the field, and the schema refuses it too: reader and schema say the same thing.
-@Suite struct FileReadingTests {
+@Suite(.offThePool) struct FileReadingTests {
     static let signing = try! SigningKey.generate(.eddsa), encryption = try! AgreementPrivateKey.generate(.x25519)
 
     static let profile: JSONObject = [

@@ -5,10 +5,11 @@ import UraJSON
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// Every file Ura writes — the demo's, `ura admin init`'s, `ura keys generate`'s — is valid
 /// against its schema in `Schemas/files/`, so that what the docs promise is what the code writes.
-@Suite struct FileSchemaTests {
+@Suite(.offThePool) struct FileSchemaTests {
     @Test func everyFileTheDemoWritesMatchesItsSchema() throws {
         let folder = TemporaryFolder()
         let data = folder.path("data")

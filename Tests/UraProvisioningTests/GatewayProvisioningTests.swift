@@ -4,10 +4,11 @@ import UraCrypto
 import UraModel
 import UraProtocol
 import UraProvisioning
+import UraTestTraits
 
 /// `GatewayProvisioning`: a new gateway's files in the layout urad expects, private keys readable by
 /// the owner only, never replacing a gateway; a TLS renewal that changes the TLS files and nothing else.
-@Suite struct GatewayProvisioningTests {
+@Suite(.offThePool) struct GatewayProvisioningTests {
     let gatewayID = AgencyID(validated: "al.test.gateway")
 
     func initialise(_ folder: TemporaryFolder) throws -> GatewayProvisioning.Initialised {

@@ -3,10 +3,11 @@ import Testing
 import UraJSON
 import UraModel
 @testable import UraSchema
+import UraTestTraits
 
 /// `Schemas/` as shipped: every schema compiles, every example validates, broken bodies are
 /// rejected at the right place, and the catalogue says what the SOP says.
-@Suite struct CatalogueTests {
+@Suite(.offThePool) struct CatalogueTests {
     static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schemas").standardized
     static let loaded = Result { try MessageCatalogue(directory: schemas) }
 

@@ -1,10 +1,11 @@
 import Testing
 import UraJSON
 @testable import UraSchema
+import UraTestTraits
 
 /// `format` is asserted for Ura (date-time, date, email, uuid, and time, ipv4, ipv6), and stays an
 /// annotation when `formatAssertion` is off, as the specification's default wants.
-@Suite struct FormatAssertionTests {
+@Suite(.offThePool) struct FormatAssertionTests {
     func check(_ format: String, _ value: String) throws -> Bool {
         try validator(#"{"format": "\#(format)"}"#).isValid(.string(value))
     }

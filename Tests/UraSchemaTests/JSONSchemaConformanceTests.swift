@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import UraTestTraits
 
 /// The official JSON-Schema-Test-Suite, draft 2020-12. CI runs these with
 /// `swift test --filter Conformance` and shows the `CONFORMANCE` lines.
-@Suite struct JSONSchemaConformanceTests {
+@Suite(.offThePool) struct JSONSchemaConformanceTests {
     static let prefix = "CONFORMANCE json-schema-test-suite draft2020-12"
     /// The formats Ura's schemas rely on; their optional files run with assertion on.
     static let assertedFormats = ["date-time", "date", "email", "uuid"]

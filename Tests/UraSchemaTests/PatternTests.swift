@@ -1,9 +1,10 @@
 import Testing
 import UraJSON
 @testable import UraSchema
+import UraTestTraits
 
 /// `pattern` follows ECMA-262 where ICU, which runs it, differs.
-@Suite struct PatternTests {
+@Suite(.offThePool) struct PatternTests {
     func matches(_ pattern: String, _ text: String) throws -> Bool {
         try Pattern(pattern).matches(text)
     }

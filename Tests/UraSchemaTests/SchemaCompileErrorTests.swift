@@ -1,9 +1,10 @@
 import Testing
 import UraJSON
 @testable import UraSchema
+import UraTestTraits
 
 /// Problems with a schema are found when it is compiled, and say where and what to change.
-@Suite struct SchemaCompileErrorTests {
+@Suite(.offThePool) struct SchemaCompileErrorTests {
     @Test func unresolvableRefNamesTheReference() throws {
         let error = try #require(throws: SchemaError.self) {
             try validator(#"{"$id": "https://schemas.ura.al/a.json", "properties": {"to": {"$ref": "common.json#/$defs/agency"}}}"#)

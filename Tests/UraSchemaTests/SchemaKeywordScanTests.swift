@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import UraTestTraits
 
 /// The conformance test requires 100% on the suite files of the keywords `Schemas/` uses; this
 /// checks how it finds them, before `Schemas/` exists.
-@Suite struct SchemaKeywordScanTests {
+@Suite(.offThePool) struct SchemaKeywordScanTests {
     @Test func keywordsAreFoundBySchemaStructureNotByMemberNames() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -1,10 +1,11 @@
 import Testing
 import UraJSON
 import UraSchema
+import UraTestTraits
 
 /// `SchemaRegistry.schema(_:relativeTo:)`: a schema found by URI for tools that read its structure
 /// (the desk's form generator), with relative `$ref`s resolved against the right base.
-@Suite struct SchemaLookupTests {
+@Suite(.offThePool) struct SchemaLookupTests {
     @Test func aReferenceIsResolvedAgainstItsBaseAndAFragmentPointsInside() throws {
         var registry = SchemaRegistry()
         try registry.add(try JSONValue(parsing: #"{"$id": "https://example.test/common.json", "$defs": {"date": {"type": "string", "format": "date"}}}"#))

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import UraJSON
 @testable import UraSchema
+import UraTestTraits
 
 /// Registering documents and resolving `$ref` between them by `$id`, relative URIs and files.
-@Suite struct SchemaRegistryTests {
+@Suite(.offThePool) struct SchemaRegistryTests {
     static let common = """
     {
       "$schema": "https://json-schema.org/draft/2020-12/schema",

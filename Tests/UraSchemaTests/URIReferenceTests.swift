@@ -1,8 +1,9 @@
 import Testing
 @testable import UraSchema
+import UraTestTraits
 
 /// RFC 3986 §5.4 reference resolution, which `$id` and `$ref` rely on.
-@Suite struct URIReferenceTests {
+@Suite(.offThePool) struct URIReferenceTests {
     static let base = "http://a/b/c/d;p?q"
 
     // The examples of RFC 3986 §5.4.1 (normal) and §5.4.2 (abnormal).

@@ -1,9 +1,10 @@
 import Testing
 import UraJSON
 @testable import UraSchema
+import UraTestTraits
 
 /// What `validate` reports: where (instance path, keyword, schema path) and a sentence to act on.
-@Suite struct ValidationErrorTests {
+@Suite(.offThePool) struct ValidationErrorTests {
     static let envelope = """
     {
       "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -5,11 +5,12 @@ import UraPostgresTestSupport
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
+import UraTestTraits
 
 /// What the store does when the database is not there: a clear sentence naming where it tried,
 /// `unavailable` (never a commit that did not happen) while the server is down, and a reconnect by
 /// itself once it is back.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresAvailabilityTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresAvailabilityTests {
     @Test func noServerAtStartNamesTheHostAndPort() throws {
         let port = try PostgresServer.freePort()
         #expect { try PostgresStore(url: "postgresql://ura@127.0.0.1:\(port)/ura?connect_timeout=5", ledger: StoreFixture.ledger) } throws: {

@@ -5,11 +5,12 @@ import UraPostgresTestSupport
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
+import UraTestTraits
 
 /// A primary with a synchronous streaming standby, the store on a multi-host URL with
 /// `target_session_attrs=read-write`: the primary is killed under load and the standby promoted;
 /// the store follows it by itself, and every commit it acknowledged is there, once.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresFailoverTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresFailoverTests {
     @Test(.timeLimit(.minutes(5))) func aPromotedStandbyHasEveryAcknowledgedMessageOnce() async throws {
         let primary = try await PostgresServer.start(settings: ["synchronous_standby_names": "standby1", "wal_level": "replica"])
         defer { primary.stop() }

@@ -3,10 +3,11 @@ import UraPostgresTestSupport
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
+import UraTestTraits
 
 /// The ledger's signed head is checked when the store opens: a database edited behind urad's back
 /// (here with SQL on the schema) makes the store refuse writes; reads still work.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresLedgerHeadTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresLedgerHeadTests {
     @Test func aHeadThatDoesNotCheckOutMakesTheStoreRefuseWrites() async throws {
         let edits: [(String, String)] = [
             ("UPDATE ledger_head SET signed = NULL", "no signed head"),

@@ -4,10 +4,11 @@ import UraPostgresTestSupport
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
+import UraTestTraits
 
 /// The schema's versions on PostgreSQL: the binary carries deploy/postgres exactly, a schema from a
 /// newer urad is refused, and nodes starting at once migrate one after the other.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresMigrationTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresMigrationTests {
     /// deploy/postgres/*.sql, from this file's place in the repository.
     static let deployDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("deploy/postgres")

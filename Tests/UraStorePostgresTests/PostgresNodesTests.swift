@@ -8,10 +8,11 @@ import UraProtocol
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
+import UraTestTraits
 
 /// Two stores on one schema, as two `urad` nodes on one database: one ledger in one order, the same
 /// id at both at once is one message, and no delivery is leased by both.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresNodesTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresNodesTests {
     static func node(_ storage: PostgresStorage, _ name: String) throws -> PostgresStore {
         var options = PostgresStore.Options()
         options.node = name

@@ -4,10 +4,11 @@ import UraModel
 import UraStore
 @testable import UraStoreSQLite
 import UraStoreConformance
+import UraTestTraits
 
 /// SQLite's group commit: one writer thread commits concurrent submissions in one transaction,
 /// lets a batch gather under a stream, and keeps a failing job from taking its batch down.
-@Suite struct GroupCommitTests {
+@Suite(.offThePool) struct GroupCommitTests {
     @Test func concurrentCommitsShareOneTransaction() async throws {
         let f = try StoreFixture()
         f.sqlite.writer.pause()

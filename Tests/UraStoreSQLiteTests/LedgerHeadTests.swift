@@ -2,10 +2,11 @@ import Testing
 import UraStore
 import UraStoreConformance
 @testable import UraStoreSQLite
+import UraTestTraits
 
 /// The ledger's signed head is checked when the store opens: a database edited behind urad's back
 /// (here with SQL on the file) opens read-only.
-@Suite struct LedgerHeadTests {
+@Suite(.offThePool) struct LedgerHeadTests {
     /// Changed outside the store, the head no longer checks out: extending the ledger would sign
     /// the change, so every write is refused — reads (and so verification) still work.
     @Test func aHeadThatDoesNotCheckOutMakesTheStoreRefuseWrites() async throws {

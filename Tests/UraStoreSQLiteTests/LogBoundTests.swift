@@ -8,11 +8,12 @@ import UraProtocol
 import UraStore
 import UraStoreConformance
 import UraStoreSQLite
+import UraTestTraits
 
 /// Under a steady stream of commits SQLite's log never starts over by itself (the checkpointer
 /// never catches up with its end); the writer finishes a checkpoint between batches once the log
 /// is long, so the log stays bounded and nothing is lost.
-@Suite struct LogBoundTests {
+@Suite(.offThePool) struct LogBoundTests {
     @Test func theLogStartsOverUnderASteadyStreamOfCommits() async throws {
         var options = SQLiteStore.Options()
         options.logRestartFrames = 32

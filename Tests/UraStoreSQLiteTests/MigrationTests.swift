@@ -3,11 +3,12 @@ import Testing
 import UraStore
 import UraStoreConformance
 @testable import UraStoreSQLite
+import UraTestTraits
 
 /// The schema's versions: a database from a newer urad is refused, and migration 6 rebuilds
 /// deliveries and deadlines so their state CHECKs no longer cost a temporary b-tree on every write
 /// (a database written by the previous version keeps every row and index).
-@Suite struct MigrationTests {
+@Suite(.offThePool) struct MigrationTests {
     @Test func databaseFromANewerVersionIsRefused() async throws {
         let f = try StoreFixture()
         f.store.close()

@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import UraStoreConformance
 import UraStoreSQLite
+import UraTestTraits
 
 /// Closing a store closes every SQLite handle at once, not at some later deinit: SQLite keys its
 /// locks and shared memory by inode, so a handle left open on a database whose directory is then
 /// deleted can meet a new database that reuses the inode.
-@Suite struct StoreCloseTests {
+@Suite(.offThePool) struct StoreCloseTests {
     /// Descriptors of this process open on files under `prefix`.
     static func openFiles(under prefix: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { fd in

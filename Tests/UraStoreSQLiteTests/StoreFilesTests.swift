@@ -3,10 +3,11 @@ import Testing
 import UraStore
 import UraStoreConformance
 import UraStoreSQLite
+import UraTestTraits
 
 /// The store's files hold every message: created 0600 whatever the umask, and refused at open
 /// when others may read them, as urad refuses such a private key.
-@Suite struct StoreFilesTests {
+@Suite(.offThePool) struct StoreFilesTests {
     static func mode(_ path: String) throws -> Int {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }

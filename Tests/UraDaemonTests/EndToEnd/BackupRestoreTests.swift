@@ -3,11 +3,12 @@ import Testing
 import UraGatewayTestSupport
 import UraJSON
 import UraModel
+import UraTestTraits
 
 /// `ura-admin backup` while urad takes submissions, `ura-admin restore` into a fresh data directory, and
 /// the agencies' audit afterwards: a head kept before the backup is matched; a head kept after it
 /// (messages the backup does not hold) is not, and the audit says so.
-@Suite struct BackupRestoreTests {
+@Suite(.offThePool) struct BackupRestoreTests {
     @Test(.timeLimit(.minutes(4))) func aBackupTakenWhileSubmittingRestoresAndAuditsAgainstAHeadSavedBeforeIt() async throws {
         let s = try await Scenario.start()
         let mission = "al.mepj.mission.it-rome", secretariat = "al.mpb.secretariat", police = "al.police.dvp-tirane"

@@ -16,10 +16,11 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// Bad input over real TLS against the real urad: each gets its documented status and problem
 /// type, and nothing is stored (the ledger does not grow).
-@Suite(.serialized) struct BadInputTests {
+@Suite(.offThePool, .serialized) struct BadInputTests {
     static let problems = "https://ura.example/problems/"
 
     @Test(.timeLimit(.minutes(3))) func everyBadInputGetsItsProblemAndNothingIsStored() async throws {

@@ -15,11 +15,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// A client certificate verified at the handshake stays open on keep-alive; its validity is
 /// checked again on every request against the gateway's clock (a test clock here, moved instead
 /// of waited for), so one that expires meanwhile is refused from then on and its connection closed.
-@Suite struct CertificateExpiryTests {
+@Suite(.offThePool) struct CertificateExpiryTests {
     /// One TLS connection with `openssl s_client`: send a request, read its whole response, repeat.
     final class Connection: @unchecked Sendable {
         let process: ChildProcess

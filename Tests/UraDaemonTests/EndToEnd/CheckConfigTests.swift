@@ -13,10 +13,11 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// `urad --check-config` checks what a start checks, and changes nothing on disk: systemd runs it
 /// before every start, and an operator runs it beside a urad that is running.
-@Suite struct CheckConfigTests {
+@Suite(.offThePool) struct CheckConfigTests {
     private static func check(_ data: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Processes.Result {
         try Processes.run("urad", ["--data-dir", data.path, "--check-config"] + arguments,
                           environment: ["URA_LOG_LEVEL": "warning"].merging(environment) { $1 })

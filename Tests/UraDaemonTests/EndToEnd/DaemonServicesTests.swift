@@ -16,11 +16,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// urad's background services as a running daemon reports them: `/readyz` over TLS names each
 /// one running, the admin listener's `/metrics` has `ura_service_up` for each, and `stop` (the
 /// SIGTERM path) leaves every one stopped.
-@Suite struct DaemonServicesTests {
+@Suite(.offThePool) struct DaemonServicesTests {
     @Test(.timeLimit(.minutes(2))) func readyzAndMetricsReportEveryServiceAndStopEndsThem() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-services-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

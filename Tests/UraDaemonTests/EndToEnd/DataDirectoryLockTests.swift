@@ -14,9 +14,10 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// One urad per data directory: the second stops at once, names the first, and changes nothing.
-@Suite struct DataDirectoryLockTests {
+@Suite(.offThePool) struct DataDirectoryLockTests {
     private static func demo() throws -> (root: URL, data: URL) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-lock-\(UUID().uuidString)")
         let data = root.appendingPathComponent("data")

@@ -16,10 +16,11 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// The whole message path over real TLS on 127.0.0.1: the real urad, the real ura, curl with client
 /// certificates, and a shelter's push endpoint.
-@Suite(.serialized) struct EndToEndTests {
+@Suite(.offThePool, .serialized) struct EndToEndTests {
     @Test(.timeLimit(.minutes(3))) func aMissionReportsAFoundVictimAndTheSecretariatReadsIt() async throws {
         let s = try await Scenario.start()
         let marker = "MARKER-\(UUID().uuidString)"
@@ -112,7 +113,7 @@ import UraTestSupport
 }
 
 /// Signals reach urad at any moment: `systemctl reload` right after `start` must not kill it.
-@Suite struct DaemonSignalTests {
+@Suite(.offThePool) struct DaemonSignalTests {
     @Test(.timeLimit(.minutes(2))) func aReloadAskedForWhileStartingWaitsAndThenRuns() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ura-signal-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }

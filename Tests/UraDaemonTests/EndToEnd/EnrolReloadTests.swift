@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraGatewayTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// `ura admin enrol --reload` signals the urad that holds the data directory's lock, and nobody
 /// when no urad does, whatever pid a run/urad.json left behind names.
-@Suite(.serialized) struct EnrolReloadTests {
+@Suite(.offThePool, .serialized) struct EnrolReloadTests {
     /// Keys and a certificate request for `agency`, then `ura admin enrol … --reload`.
     private static func enrol(_ s: Scenario, _ agency: String) throws -> (result: Processes.Result, cert: String, key: String) {
         let folder = s.root.appendingPathComponent(agency)

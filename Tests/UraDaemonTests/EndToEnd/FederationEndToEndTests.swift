@@ -9,6 +9,7 @@ import UraProtocol
 import UraProvisioning
 import UraSchema
 import UraTestSupport
+import UraTestTraits
 
 /// Two national gateways, each a real urad with its own CA, on 127.0.0.1 with ports chosen by the
 /// system: Albania's (`ura-data-al`, the demo agencies) and Kosovo's (`ura-data-xk`), peered with
@@ -148,7 +149,7 @@ final class GatewayPair: @unchecked Sendable {
 struct PeeringFailed: Error { let output: String }
 
 /// Cross-border delivery through two real gateways (issue 22, docs/federation.md).
-@Suite(.serialized) struct FederationEndToEndTests {
+@Suite(.offThePool, .serialized) struct FederationEndToEndTests {
     @Test(.timeLimit(.minutes(5))) func anAlbanianSocialServiceSendsAnE2ToKosovoAndGetsTheDeliveredReceiptBack() async throws {
         let pair = try await GatewayPair.start()
         let marker = "MARKER-\(UUID().uuidString)"

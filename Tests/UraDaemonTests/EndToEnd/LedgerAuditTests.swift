@@ -16,12 +16,13 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStore
 @testable import UraStoreSQLite
+import UraTestTraits
 
 /// `ura audit` against a real urad: the first audit keeps the signed head, later ones check the
 /// consistency proof to the new head, and a history that changed or shrank is reported with exit 2
 /// while the kept head stays. The gateway's rewriting is played by a forged head that the
 /// gateway's own key signed (what a dishonest operator could make).
-@Suite(.serialized) struct LedgerAuditTests {
+@Suite(.offThePool, .serialized) struct LedgerAuditTests {
     private static let mission = "al.mepj.mission.gr-athens"
 
     private static func submit(_ s: Scenario, _ n: Int) throws {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import UraGatewayTestSupport
+import UraTestTraits
 
 /// The monitor over real TLS with the real urad: the secretariat's JSON API and `ura status`,
 /// refused to other agencies, and /metrics on the admin listener (plain HTTP on loopback).
-@Suite(.serialized) struct MonitorEndToEndTests {
+@Suite(.offThePool, .serialized) struct MonitorEndToEndTests {
     @Test(.timeLimit(.minutes(3))) func theSecretariatMonitorsDeliveryAndOthersCannot() async throws {
         let s = try await Scenario.start()
         let marker = "MARKER-\(UUID().uuidString)"

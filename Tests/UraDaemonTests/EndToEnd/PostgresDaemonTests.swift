@@ -8,12 +8,13 @@ import UraModel
 import UraPostgresTestSupport
 import UraStorePostgres
 @testable import UraProvisioning
+import UraTestTraits
 
 /// The real urad on a real PostgreSQL server (`store.backend = postgres`, set through the
 /// environment): what `--check-config` says, a database that is down at start (exit 69 naming host
 /// and port), and one lost while urad runs (503 with Retry-After, never a 202 that did not commit,
 /// and urad carries on by itself once it is back).
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresDaemonTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresDaemonTests {
     static func environment(url: String) -> [String: String] {
         ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": url, "URA_LOG_LEVEL": "warning"]
     }

@@ -7,6 +7,7 @@ import UraJSON
 import UraModel
 import UraPostgresTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// Issue 21's failover, with real urad processes under HTTPS load: a primary with a synchronous
 /// streaming standby, two urad nodes on the libpq multi-host URL (`target_session_attrs=read-write`),
@@ -15,7 +16,7 @@ import UraTestSupport
 /// nodes answer 503 problem+json with Retry-After meanwhile, reconnect by themselves, and carry on
 /// on the promoted standby. Nothing acknowledged (202/200) is missing afterwards, nothing is
 /// delivered again after its ack was answered 200, and the agencies' audit verifies the ledger.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresFailoverEndToEndTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresFailoverEndToEndTests {
     /// One HTTP answer: status, Content-Type, Retry-After (empty when absent), body.
     struct Reply: Sendable {
         let status: Int

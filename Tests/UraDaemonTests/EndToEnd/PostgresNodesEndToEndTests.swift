@@ -7,12 +7,13 @@ import UraJSON
 import UraModel
 import UraPostgresTestSupport
 import UraProtocol
+import UraTestTraits
 
 /// Two real urad processes (copies of one data directory: same keys, certificates and directory)
 /// on one PostgreSQL database, under concurrent submissions to both: every message reaches its
 /// recipient exactly once after acks, the same message sent to both nodes at once is stored once
 /// with one receipt, and the ledger both nodes serve is one ledger that the agencies' audit verifies.
-@Suite(.enabled(if: PostgresServer.available)) struct PostgresNodesEndToEndTests {
+@Suite(.offThePool, .enabled(if: PostgresServer.available)) struct PostgresNodesEndToEndTests {
     /// `curl` against `base` as `agency` (Scenario.curl talks to its own urad only).
     static func curl(_ s: Scenario, _ base: String, _ agency: String, _ method: String, _ path: String,
                      body: [UInt8]? = nil) throws -> (status: Int, body: JSONValue?, raw: String) {

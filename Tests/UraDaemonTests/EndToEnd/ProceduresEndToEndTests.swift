@@ -15,10 +15,11 @@ import UraModel
 import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
+import UraTestTraits
 
 /// The procedures over real TLS with the real urad and ura: confidentiality declarations before an
 /// interview record, the secretariat's case timeline, and statistics for a regional committee.
-@Suite(.serialized) struct ProceduresEndToEndTests {
+@Suite(.offThePool, .serialized) struct ProceduresEndToEndTests {
     let police = "al.police.dvp-tirane", secretariat = "al.mpb.secretariat", committee = "al.krat.tirane"
 
     @Test(.timeLimit(.minutes(3))) func declarationsBeforeAnInterviewAndTheSecretariatFollowsTheCase() async throws {

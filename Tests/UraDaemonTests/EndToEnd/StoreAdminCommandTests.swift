@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import UraGatewayTestSupport
 import UraTestSupport
+import UraTestTraits
 
 /// `ura-admin`'s bad command lines: a plain sentence, the usage, exit 64 — and nothing created.
 /// (What it does with good ones: BackupRestoreTests and PostgresDaemonTests.)
-@Suite struct StoreAdminCommandTests {
+@Suite(.offThePool) struct StoreAdminCommandTests {
     @Test(arguments: [
         ([], "say what to do"),
         (["dump", "x"], "there is no command 'dump'"),

@@ -15,11 +15,12 @@ import UraProtocol
 @testable import UraProvisioning
 import UraStoreSQLite
 import UraTestSupport
+import UraTestTraits
 
 /// Renewing the gateway's TLS certificate on a running urad: `ura admin renew-tls --reload`
 /// signals it, new connections get the new certificate (as `openssl s_client` sees it), the
 /// agencies' `ura` goes on working unchanged, and urad was not restarted.
-@Suite(.serialized) struct TLSRenewalTests {
+@Suite(.offThePool, .serialized) struct TLSRenewalTests {
     private static func fingerprint(ofFile path: String) async throws -> String {
         try await Processes.offPool { try OpenSSLFingerprint.ofCertificateFile(path) }
     }
