@@ -27,25 +27,30 @@ import UraTestTraits
         return (Int(lines.last ?? "") ?? -1, try? JSONValue(parsing: Array(text.utf8)), text)
     }
 
-    @Test(.timeLimit(.minutes(5))) func twoNodesUnderLoadDeliverEachMessageOnceAndKeepOneLedger() async throws {
+    /// Two and three urad nodes on one database.
+    @Test(.timeLimit(.minutes(5)), arguments: [2, 3])
+    func nodesUnderLoadDeliverEachMessageOnceAndKeepOneLedger(count: Int) async throws {
         let server = try await PostgresServer.shared()
         let env = ["URA_STORE__BACKEND": "postgres", "URA_STORE__URL": server.url(database: try await server.createDatabase())]
         let s = try await Scenario.start(environment: env)
-        let secondData = s.root.appendingPathComponent("data-b")
-        try FileManager.default.copyItem(at: s.data, to: secondData)
-        let b = try await RunningDaemon.start(dataDirectory: secondData, environment: env)
-        let nodes = [s.daemon.url, b.url]
+        var others: [RunningDaemon] = []
+        for k in 1..<count {
+            let data = s.root.appendingPathComponent("data-\(k)")
+            try FileManager.default.copyItem(at: s.data, to: data)
+            others.append(try await RunningDaemon.start(dataDirectory: data, environment: env))
+        }
+        let nodes = [s.daemon.url] + others.map(\.url)
         let senders = ["al.mepj.mission.it-rome", "al.mepj.mission.gr-athens"]
         let recipient = "al.mpb.secretariat"
 
-        // 60 messages from two senders, each to one node, 6 of them to both nodes at once.
+        // 60 messages from two senders, each to one node, 6 of them to every node at once.
         var messages: [(id: MessageID, bytes: [UInt8], nodes: [String])] = []
         for i in 0..<60 {
             let reference = String(format: "AL-2026-%06d", 800 + i)
             let id = MessageID.random()
             let bytes = try s.seal(as: senders[i % 2], type: "return.found-abroad", to: [recipient], caseReference: reference,
                                    subject: .child, form: try s.example("return.found-abroad", caseReference: reference), id: id)
-            messages.append((id, bytes, i % 10 == 0 ? nodes : [nodes[(i / 2) % 2]]))
+            messages.append((id, bytes, i % 10 == 0 ? nodes : [nodes[(i / 2) % count]]))
         }
         let answers = try await withThrowingTaskGroup(of: (Int, Int, JSONValue?).self) { group in
             for (index, message) in messages.enumerated() {
@@ -61,22 +66,22 @@ import UraTestTraits
         }
         for (index, message) in messages.enumerated() {
             let replies = answers[index] ?? []
-            if message.nodes.count == 2 {
-                // One node stored it (202); the other found it stored (200) with the same accepted receipt.
-                #expect(replies.map(\.0).sorted() == [200, 202], "\(message.id): \(replies.map(\.0))")
-                #expect(replies.count == 2 && replies[0].1 == replies[1].1 && replies[0].1 != nil)
+            if message.nodes.count > 1 {
+                // One node stored it (202); the others found it stored (200) with the same accepted receipt.
+                #expect(replies.map(\.0).sorted() == Array(repeating: 200, count: count - 1) + [202], "\(message.id): \(replies.map(\.0))")
+                #expect(replies.count == count && Set(replies.map { $0.1?.serializedString() ?? "" }).count == 1 && replies[0].1 != nil)
             } else {
                 #expect(replies.map(\.0) == [202], "\(message.id): \(replies)")
             }
         }
 
-        // The secretariat drains its inbox from both nodes in turn, acknowledging what it gets.
+        // The secretariat drains its inbox from the nodes in turn, acknowledging through the next one.
         var received: [String] = []
         var emptyInARow = 0
         var turn = 0
         let key = try s.signingKey(recipient)
         while emptyInARow < 2 {
-            let node = nodes[turn % 2]
+            let node = nodes[turn % count]
             turn += 1
             let inbox = try await Processes.offPool { try Self.curl(s, node, recipient, "GET", "/v1/inbox?limit=7") }
             #expect(inbox.status == 200, "\(inbox.raw)")
@@ -87,7 +92,7 @@ import UraTestTraits
                 let digest = try #require(item["digest"]?.stringValue)
                 received.append(id.rawValue)
                 let receipt = try MessageComposer.deliveredReceipt(for: id, digest: digest, by: AgencyID(recipient), key: key)
-                let other = nodes[turn % 2]  // acknowledged through the other node
+                let other = nodes[turn % count]  // acknowledged through the next node
                 let ack = try await Processes.offPool { try Self.curl(s, other, recipient, "POST", "/v1/inbox/\(id)/ack", body: receipt) }
                 #expect(ack.status == 200, "\(ack.raw)")
             }
@@ -96,21 +101,24 @@ import UraTestTraits
         #expect(Set(received) == Set(messages.map(\.id.rawValue)))
         #expect(Set(received).count == received.count, "a message was delivered twice")
 
-        // One ledger: the secretariat audits node A (keeping its head), then node B, which must
-        // extend or equal it, and recomputes every entry.
+        // One ledger: the secretariat audits the first node (keeping its head), then each other
+        // node, which must show the same, and recomputes every entry.
         let first = try await s.uraOffPool(recipient, ["audit", "--json"])
         #expect(first.status == 0, "\(first)")
-        let second = try await s.uraOffPool(recipient, ["audit", "--json"], gateway: b.url)
-        let secondJSON = try? JSONValue(parsing: Array(second.stdout.utf8))
-        #expect(second.status == 0 && secondJSON?["result"] == "unchanged", "\(second)")
-        let size = try #require(secondJSON?["tree_size"]?.intValue)
-        let entries = try await s.uraOffPool(recipient, ["audit", "--entries", "--from", "0", "--count", "1000", "--json"], gateway: b.url)
+        var size = 0
+        for other in others {
+            let audit = try await s.uraOffPool(recipient, ["audit", "--json"], gateway: other.url)
+            let auditJSON = try? JSONValue(parsing: Array(audit.stdout.utf8))
+            #expect(audit.status == 0 && auditJSON?["result"] == "unchanged", "\(audit)")
+            size = try #require(auditJSON?["tree_size"]?.intValue)
+        }
+        let entries = try await s.uraOffPool(recipient, ["audit", "--entries", "--from", "0", "--count", "1000", "--json"], gateway: nodes[count - 1])
         let entriesJSON = try? JSONValue(parsing: Array(entries.stdout.utf8))
         #expect(entries.status == 0 && entriesJSON?["checked"]?.intValue == size, "\(entries)")
         // accepted + leased + delivered for each of the 60 messages at least.
         #expect(size >= 180)
 
-        await b.stopOffPool()
+        for other in others { await other.stopOffPool() }
         await s.close()
     }
 
