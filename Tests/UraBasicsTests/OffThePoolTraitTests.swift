@@ -6,16 +6,8 @@ import UraTestTraits
 /// test run's own threads, so a test that blocks (a process, an fsync, a pipe) takes none of the
 /// cooperative pool's two threads from the others.
 @Suite(.offThePool) struct OffThePoolTraitTests {
-    static func threadName() -> String { Thread.current.name ?? "" }
-
     @Test func aTestItsResumptionsAndItsChildTasksRunOnTheTestThreads() async {
-        var names = [Self.threadName()]
-        await Task.yield()
-        names.append(Self.threadName())
-        names += await withTaskGroup(of: String.self) { group in
-            for _ in 0..<4 { group.addTask { Self.threadName() } }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
+        let names = await ThreadPoolExecutorTests.threadsOfATaskItsResumptionAndItsChildren()
         #expect(names.count == 6 && names.allSatisfy { $0.hasPrefix("ura-test-") }, "names: \(names)")
     }
 

@@ -14,17 +14,20 @@ import UraTestTraits
     /// for async contexts).
     static func threadName() -> String { Thread.current.name ?? "" }
 
+    /// The threads the caller runs on: before and after a suspension, and those of four child tasks.
+    static func threadsOfATaskItsResumptionAndItsChildren() async -> [String] {
+        var names = [threadName()]
+        await Task.yield()
+        names.append(threadName())
+        names += await withTaskGroup(of: String.self) { group in
+            for _ in 0..<4 { group.addTask { threadName() } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        return names
+    }
+
     @Test func tasksTheirChildrenAndTheirResumptionsRunOnTheExecutorsThreads() async {
-        let names = await Task(executorPreference: Self.executor) { () -> [String] in
-            var names = [Self.threadName()]
-            await Task.yield()
-            names.append(Self.threadName())
-            names += await withTaskGroup(of: String.self) { group in
-                for _ in 0..<4 { group.addTask { Self.threadName() } }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-            return names
-        }.value
+        let names = await Task(executorPreference: Self.executor) { await Self.threadsOfATaskItsResumptionAndItsChildren() }.value
         #expect(names.count == 6 && names.allSatisfy { $0.hasPrefix("ura-test-pool-") }, "names: \(names)")
     }
 }
