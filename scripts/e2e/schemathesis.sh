@@ -7,28 +7,14 @@
 # operation (URA_SCHEMATHESIS_EXAMPLES, default 40) with a fixed seed, so a run is reproducible.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-urad_pid=""
-cleanup() {
-  [[ -n "$urad_pid" ]] && kill "$urad_pid" 2>/dev/null && wait "$urad_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/e2e/lib/demo-urad.sh
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check schemathesis
 swift build --product urad >/dev/null
 urad="$(swift build --show-bin-path)/urad"
 
-# Port 0: the kernel picks a free port, which urad writes to run/urad.json before it says it
-# listens. A long poll is capped at 2 s, so no request outlasts the client's timeout.
-mkfifo "$work/urad.fifo"
-URA_LISTEN__PORT=0 URA_ADMIN__ENABLED=false URA_INBOX__MAX_WAIT_SECONDS=2 "$urad" --demo --data-dir "$work/data" > "$work/urad.fifo" 2> "$work/urad.err" &
-urad_pid=$!
-exec 3< "$work/urad.fifo"
-while IFS= read -r line <&3; do [[ "$line" == *"listening on https://"* ]] && break; done
-[[ "${line:-}" == *"listening on https://"* ]] || { echo "urad did not start:" >&2; cat "$work/urad.err" >&2; exit 1; }
-cat <&3 > "$work/urad.out" &
-port=$("$work/venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work/data/run/urad.json")
+# A long poll is capped at 2 s, so no request outlasts the client's timeout.
+start_demo_urad "$urad" URA_INBOX__MAX_WAIT_SECONDS=2
 
 agency="$work/data/agencies/al.mpb.secretariat"
 repo=$(pwd)

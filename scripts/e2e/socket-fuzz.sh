@@ -9,29 +9,15 @@
 # replays a seed; URAD=path fuzzes another build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-urad_pid=""
-cleanup() {
-  [[ -n "$urad_pid" ]] && kill "$urad_pid" 2>/dev/null && wait "$urad_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/e2e/lib/demo-urad.sh
 if [[ -z "${URAD:-}" ]]; then
   swift build --product urad >/dev/null
   URAD="$(swift build --show-bin-path)/urad"
 fi
 
-mkfifo "$work/urad.fifo"
-URA_LISTEN__PORT=0 URA_ADMIN__ENABLED=false URA_INBOX__MAX_WAIT_SECONDS=1 \
+start_demo_urad "$URAD" URA_INBOX__MAX_WAIT_SECONDS=1 \
   URA_HTTP__HEADER_TIMEOUT_SECONDS=2 URA_HTTP__BODY_TIMEOUT_SECONDS=3 URA_HTTP__IDLE_TIMEOUT_SECONDS=3 \
-  URA_HTTP__UNVERIFIED_IDLE_TIMEOUT_SECONDS=2 \
-  "$URAD" --demo --data-dir "$work/data" > "$work/urad.fifo" 2> "$work/urad.err" &
-urad_pid=$!
-exec 3< "$work/urad.fifo"
-while IFS= read -r line <&3; do [[ "$line" == *"listening on https://"* ]] && break; done
-[[ "${line:-}" == *"listening on https://"* ]] || { echo "urad did not start:" >&2; cat "$work/urad.err" >&2; exit 1; }
-cat <&3 > "$work/urad.out" &
-port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work/data/run/urad.json")
+  URA_HTTP__UNVERIFIED_IDLE_TIMEOUT_SECONDS=2
 agency="$work/data/agencies/al.mpb.secretariat"
 
 seed_option=()
