@@ -4,7 +4,8 @@
 # media type, header and body as the document says, no request the document forbids accepted and
 # none it allows refused (except where validity hangs on a signature or on a relation the document
 # cannot state: Tests/schemathesis/schemathesis.toml says which and why). Bounded in examples per
-# operation (URA_SCHEMATHESIS_EXAMPLES, default 40) with a fixed seed, so a run is reproducible.
+# operation (SCHEMATHESIS_EXAMPLES, default 40; not URA_…: urad refuses URA_ variables it does not
+# know) with a fixed seed, so a run is reproducible.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/e2e/lib/demo-urad.sh
@@ -25,7 +26,7 @@ status=0
 (cd "$work" && "$work/venv/bin/st" --config-file "$repo/Tests/schemathesis/schemathesis.toml" run "$repo/Schemas/openapi.json" \
   --url "https://127.0.0.1:$port" --tls-verify "$work/data/ca/ca.crt" \
   --request-cert "$agency/tls.crt" --request-cert-key "$agency/tls.key" --request-timeout 30 \
-  --max-examples "${URA_SCHEMATHESIS_EXAMPLES:-40}" --seed 20261207 --workers 1 --warnings off --no-color) \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --seed 20261207 --workers 1 --warnings off --no-color) \
   > "$work/st.log" 2>&1 || status=$?
 if [[ $status -ne 0 ]]; then
   cat "$work/st.log" >&2
