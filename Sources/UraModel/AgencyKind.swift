@@ -38,4 +38,27 @@ public enum AgencyKind: String, CaseIterable, Codable, Sendable, Comparable {
     case gateway
 
     public static func < (a: AgencyKind, b: AgencyKind) -> Bool { a.rawValue < b.rawValue }
+
+    /// The kind in words for people, Albanian and English (the dashboard, the desk).
+    public var words: (sq: String, en: String) {
+        switch self {
+        case .secretariat: ("Sekretariati", "secretariat")
+        case .police: ("Policia", "police")
+        case .border: ("Policia kufitare", "border police")
+        case .social: ("Shërbimi social", "social services")
+        case .child: ("Mbrojtja e fëmijës", "child protection")
+        case .foreign: ("Ministria e Jashtme", "foreign affairs")
+        case .mission: ("Përfaqësi diplomatike", "diplomatic mission")
+        case .shelter: ("Qendër strehimi", "shelter")
+        case .health: ("Shëndetësia", "health")
+        case .education: ("Arsimi", "education")
+        case .employment: ("Punësimi", "employment")
+        case .justice: ("Drejtësia", "justice")
+        case .prosecution: ("Prokuroria", "prosecution")
+        case .labour: ("Inspektorati i punës", "labour inspectorate")
+        case .counterpart: ("Autoritet i huaj", "foreign counterpart")
+        case .committee: ("KRAT", "regional committee")
+        case .gateway: ("Porta", "gateway")
+        }
+    }
 }

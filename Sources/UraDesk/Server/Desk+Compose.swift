@@ -185,7 +185,7 @@ extension Desk {
         html += "<fieldset class=\"\(fieldClass("to")) choices\" id=\"to\"\(invalid("to"))><legend>\(HTML.label("Marrësit", "Recipients")) <span class=\"req\">*</span></legend>"
         html += "<span class=\"help\">\(HTML.label("Vetëm institucionet që lejon PSV për këtë formular; të detyrueshmit janë zgjedhur.", "Only the agencies the SOP allows for this form; the required ones are ticked."))</span>"
         for (i, agency) in recipients(entry, directory).enumerated() {
-            let kind = Self.kinds[agency.kind].map { HTML.label($0.0, $0.1) } ?? HTML.escape(agency.kind.rawValue)
+            let kind = HTML.label(agency.kind.words.sq, agency.kind.words.en)
             html += "<label for=\"to#\(i)\"><input type=\"checkbox\" id=\"to#\(i)\" name=\"to\" value=\"\(HTML.escape(agency.id.rawValue))\"\(chosen.contains(agency.id.rawValue) ? " checked" : "")> \(HTML.escape(agency.name)) <span class=\"muted\">(\(kind))</span> <small class=\"id\">\(HTML.escape(agency.id.rawValue))</small></label><br>"
         }
         html += error("to") + "</fieldset>"
@@ -234,14 +234,4 @@ extension Desk {
         html += "<button type=\"submit\" name=\"action\" value=\"save\" formnovalidate>\(HTML.label("Ruaj draftin", "Save draft"))</button></div></form>"
         return page(status: status, (entry.titleSq, entry.title), current: "/compose", session: session, body: html)
     }
-
-    static let kinds: [AgencyKind: (String, String)] = [
-        .secretariat: ("Sekretariati", "secretariat"), .police: ("Policia", "police"), .border: ("Policia kufitare", "border police"),
-        .social: ("Shërbimi social", "social services"), .child: ("Mbrojtja e fëmijës", "child protection"),
-        .foreign: ("Ministria e Jashtme", "foreign affairs"), .mission: ("Përfaqësi diplomatike", "diplomatic mission"),
-        .shelter: ("Qendër strehimi", "shelter"), .health: ("Shëndetësia", "health"), .education: ("Arsimi", "education"),
-        .employment: ("Punësimi", "employment"), .justice: ("Drejtësia", "justice"), .prosecution: ("Prokuroria", "prosecution"),
-        .labour: ("Inspektorati i punës", "labour inspectorate"), .counterpart: ("Autoritet i huaj", "foreign counterpart"),
-        .committee: ("KRAT", "regional committee"), .gateway: ("Porta", "gateway"),
-    ]
 }

@@ -42,19 +42,8 @@ struct DashboardWords: Sendable {
     }
 
     func kind(_ kind: AgencyKind) -> String {
-        let (sq, en) = Self.kinds[kind] ?? (kind.rawValue, kind.rawValue)
-        return HTML.label(sq, en)
+        HTML.label(kind.words.sq, kind.words.en)
     }
-
-    static let kinds: [AgencyKind: (String, String)] = [
-        .secretariat: ("Sekretariati", "secretariat"), .police: ("Policia", "police"), .border: ("Policia kufitare", "border police"),
-        .social: ("Shërbimi social", "social services"), .child: ("Mbrojtja e fëmijës", "child protection"),
-        .foreign: ("Ministria e Jashtme", "foreign affairs"), .mission: ("Përfaqësi diplomatike", "diplomatic mission"),
-        .shelter: ("Qendër strehimi", "shelter"), .health: ("Shëndetësia", "health"), .education: ("Arsimi", "education"),
-        .employment: ("Punësimi", "employment"), .justice: ("Drejtësia", "justice"), .prosecution: ("Prokuroria", "prosecution"),
-        .labour: ("Inspektorati i punës", "labour inspectorate"), .counterpart: ("Autoritet i huaj", "foreign counterpart"),
-        .committee: ("KRAT", "regional committee"), .gateway: ("Porta", "gateway"),
-    ]
 
     // MARK: States and events
 
