@@ -7,10 +7,15 @@ import UraProtocol
 /// Building HTTP responses: JSON, problem documents, and JWS bodies exactly as stored.
 enum APIResponse {
     static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        json(value.serialized(), status: status, headers: headers)
+    }
+
+    /// JSON already serialized (a ledger receipt), byte for byte.
+    static func json(_ bytes: [UInt8], status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         var headers = headers
         headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
-        return HTTPResponse(status: status, headers: headers, body: value.serialized())
+        return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
     /// A JWS (flattened JSON) as stored, byte for byte.

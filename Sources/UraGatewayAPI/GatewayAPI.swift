@@ -129,8 +129,9 @@ public struct GatewayAPI: HTTPHandler {
             throw GatewayError(.unsupportedMediaType, "submit a message with Content-Type: application/jose+json, not \(mediaType ?? "no Content-Type")")
         }
         let submission = try await gateway.intake.submit(request.body, from: agency.id)
-        return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200,
-                                headers: ["Location": "/v1/messages/\(submission.messageID)"])
+        let headers: HTTPHeaders = ["Location": "/v1/messages/\(submission.messageID)"]
+        guard submission.isLedgerReceipt else { return APIResponse.jose(submission.receipt, status: submission.isNew ? 202 : 200, headers: headers) }
+        return APIResponse.json(submission.receipt, status: submission.isNew ? 202 : 200, headers: headers)
     }
 
     func messageID(_ text: String) throws(GatewayError) -> MessageID {

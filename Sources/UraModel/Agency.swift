@@ -19,10 +19,22 @@ public struct Agency: Codable, Sendable, Equatable {
     /// The peer gateway this agency is reached through (federation): set on the agencies merged from
     /// a peer's signed directory, never on this gateway's own agencies.
     public var via: AgencyID?
+    /// How the gateway signs this agency's accepted receipts: one signature per message (the
+    /// default), or one tree head per commit batch with the message's inclusion proof
+    /// (`LedgerReceipt`), which the agency chooses in its profile.
+    public var receipts: ReceiptSigning
+
+    /// How accepted receipts are signed (docs/wire-format.md, "Receipts signed per batch").
+    public enum ReceiptSigning: String, Codable, Sendable, CaseIterable {
+        /// A JWS per message (`ura-receipt+json`).
+        case perMessage = "per_message"
+        /// The batch's signed tree head with the message's audit path (`ura-ledger-receipt+json`).
+        case perBatch = "per_batch"
+    }
 
     public init(id: AgencyID, kind: AgencyKind, name: String, county: County? = nil, parent: AgencyID? = nil,
                 status: Status = .active, keys: [DirectoryKey] = [], certificates: [CertificatePin] = [],
-                delivery: DeliveryMode = .pull, via: AgencyID? = nil) {
+                delivery: DeliveryMode = .pull, via: AgencyID? = nil, receipts: ReceiptSigning = .perMessage) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -33,9 +45,10 @@ public struct Agency: Codable, Sendable, Equatable {
         self.certificates = certificates
         self.delivery = delivery
         self.via = via
+        self.receipts = receipts
     }
 
-    enum CodingKeys: String, CodingKey { case id, kind, name, county, parent, status, keys, certificates, delivery, via }
+    enum CodingKeys: String, CodingKey { case id, kind, name, county, parent, status, keys, certificates, delivery, via, receipts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +62,7 @@ public struct Agency: Codable, Sendable, Equatable {
         certificates = try c.decodeIfPresent([CertificatePin].self, forKey: .certificates) ?? []
         delivery = try c.decodeIfPresent(DeliveryMode.self, forKey: .delivery) ?? .pull
         via = try c.decodeIfPresent(AgencyID.self, forKey: .via)
+        receipts = try c.decodeIfPresent(ReceiptSigning.self, forKey: .receipts) ?? .perMessage
         // A participant of kind gateway is a peer gateway (federation): reached at its URL, never
         // itself behind another gateway.
         if kind == .gateway {
@@ -62,6 +76,22 @@ public struct Agency: Codable, Sendable, Equatable {
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "must not be empty")
         }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(county, forKey: .county)
+        try c.encodeIfPresent(parent, forKey: .parent)
+        try c.encode(status, forKey: .status)
+        try c.encode(keys, forKey: .keys)
+        try c.encode(certificates, forKey: .certificates)
+        try c.encode(delivery, forKey: .delivery)
+        try c.encodeIfPresent(via, forKey: .via)
+        // The default is left out: a directory of agencies that chose nothing reads as before.
+        if receipts != .perMessage { try c.encode(receipts, forKey: .receipts) }
     }
 
     /// True for an agency of another country, reached through a peer gateway.

@@ -152,7 +152,8 @@ public struct AcceptedMessage: Sendable {
     /// base64url SHA-256 of the JWS signing input.
     public var digest: String
     public var acceptedAt: Date
-    /// The gateway-signed accepted receipt (a JWS) handed back to the sender.
+    /// The gateway-signed accepted receipt (a JWS) handed back to the sender; empty when the
+    /// sender's receipts are signed per batch (its receipt is then made from the ledger).
     public var acceptedReceipt: [UInt8]
     /// One entry per recipient, with how it receives.
     public var channels: [AgencyID: DeliveryChannel]
@@ -206,12 +207,24 @@ public struct DeadlineEffects: Sendable, Equatable {
 }
 
 public enum CommitOutcome: Sendable, Equatable {
-    /// Newly committed; the ledger entry's index.
-    case committed(ledgerIndex: Int)
+    /// Newly committed; the ledger entry's index, and the batch it was committed in (sealed with
+    /// the batch's signed head), from which a receipt signed per batch proves the entry.
+    case committed(ledgerIndex: Int, batch: LedgerBatch? = nil)
     /// Already committed with the same digest: the original accepted receipt.
     case duplicate(acceptedReceipt: [UInt8])
     /// Already committed with a different digest.
     case conflict(existingDigest: String)
+
+    /// Outcomes are the same when they say the same; the batch an entry was committed in is how
+    /// it can be proven, not part of what happened.
+    public static func == (a: CommitOutcome, b: CommitOutcome) -> Bool {
+        switch (a, b) {
+        case (.committed(let i, _), .committed(let j, _)): i == j
+        case (.duplicate(let r), .duplicate(let s)): r == s
+        case (.conflict(let d), .conflict(let e)): d == e
+        default: false
+        }
+    }
 }
 
 /// A stored message: its metadata, its signed bytes (until purged) and its accepted receipt.

@@ -54,10 +54,10 @@ extension PostgresStore {
                 return existing.digest == message.digest
                     ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
             }
-            try tx.advance(entry.hash)
+            try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in pull { tx.notifyInbox(recipient) }
             try Self.applyDeadlines(tx, message, seq: seq, matches: deadlines)
-            return .committed(ledgerIndex: ledgerIndex)
+            return .committed(ledgerIndex: ledgerIndex, batch: tx.batch)
         }
     }
 

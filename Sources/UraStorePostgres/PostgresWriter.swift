@@ -95,7 +95,7 @@ final class PostgresWriter: @unchecked Sendable {
                     case .failure(let error): continuation.resume(returning: .failure(error))
                     }
                 })
-            if let pipelined { job.pipelined = (pipelined, { box.value = .committed(ledgerIndex: $0) }) }
+            if let pipelined { job.pipelined = (pipelined, { box.value = .committed(ledgerIndex: $0, batch: $1) }) }
             enqueue(job)
         }
         return try result.get()
@@ -220,12 +220,12 @@ final class PostgresWriter: @unchecked Sendable {
                     for job in batch { job.finish(.failure(error)) }
                     return .finished
                 }
-                tx.head = saved
+                tx.rollBack(to: saved)
                 outcomes[i] = .failure(error)
             }
         }
         do {
-            if tx.head.nextIndex != startSize { try signHead(tx.head) }
+            if tx.head.nextIndex != startSize { try signHead(tx.head, batch: tx.batch) }
             if !tx.inboxNotifications.isEmpty {
                 try connection.run("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
                                    [.text(inboxChannel), PostgresValue.textArray(tx.inboxNotifications.sorted())])
@@ -259,14 +259,14 @@ final class PostgresWriter: @unchecked Sendable {
     private func runPipelined(_ jobs: ArraySlice<PostgresJob>, _ tx: PostgresTransaction) throws(StoreError) -> Bool {
         var index = tx.head.nextIndex
         var previous = tx.head.lastHash
-        var entries: [(index: Int, hash: [UInt8])] = []
+        var entries: [(index: Int, leaf: [UInt8], hash: [UInt8])] = []
         var statements: [(sql: String, values: [PostgresValue])] = []
         for job in jobs {
             let commit = job.pipelined!.commit
             let leaf = commit.event.leaf(index: index, previous: previous)
             let hash = chain.leafHash(leaf)
             statements.append((commit.sql, commit.parameters(index, leaf, hash)))
-            entries.append((index, hash))
+            entries.append((index, leaf, hash))
             index += 1
             previous = hash
         }
@@ -278,9 +278,9 @@ final class PostgresWriter: @unchecked Sendable {
             guard rows.count == 1, rows[0][0] != .null, rows[0][1] == .null else { return false }
         }
         for (job, entry) in zip(jobs, entries) {
-            try tx.advance(entry.hash)
+            try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
-            job.pipelined!.complete(entry.index)
+            job.pipelined!.complete(entry.index, tx.batch)
         }
         return true
     }
@@ -290,11 +290,12 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     /// Signs the tree head over everything this batch appended, in the batch's transaction.
-    private func signHead(_ head: PostgresLedgerHead) throws(StoreError) {
+    private func signHead(_ head: PostgresLedgerHead, batch: LedgerBatch) throws(StoreError) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
         try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, last_hash = ?, signed = ? WHERE id = 1",
                            [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(head.lastHash), .blob(signed)])
+        batch.seal(treeSize: head.frontier.size, root: root, signedHead: signed)
     }
 }
 
@@ -306,7 +307,7 @@ private struct PostgresJob {
     let run: (PostgresTransaction) throws(StoreError) -> Void
     let finish: (Result<Void, StoreError>) -> Void
     /// For a commit that may go in a pipelined run: its statement, and what to record when it does.
-    var pipelined: (commit: PipelinedCommit, complete: (Int) -> Void)? = nil
+    var pipelined: (commit: PipelinedCommit, complete: (Int, LedgerBatch) -> Void)? = nil
 }
 
 /// A message's commit as one statement whose parameters depend only on its ledger entry: a run of
@@ -373,6 +374,8 @@ final class PostgresTransaction: @unchecked Sendable {
     var head: PostgresLedgerHead
     /// The node that leases deliveries in this transaction (`leased_by`).
     let node: String
+    /// The entries this batch appends, sealed with its signed head (for receipts signed per batch).
+    let batch: LedgerBatch
 
     init(connection: PostgresConnection, chain: LedgerChain, tree: MerkleTree, head: PostgresLedgerHead, node: String) {
         self.db = connection
@@ -380,6 +383,13 @@ final class PostgresTransaction: @unchecked Sendable {
         self.tree = tree
         self.head = head
         self.node = node
+        self.batch = LedgerBatch(after: head.frontier)
+    }
+
+    /// Undoes a job's appends: the head as it was before the job.
+    func rollBack(to saved: PostgresLedgerHead) {
+        head = saved
+        batch.truncate(to: saved.nextIndex)
     }
 
     @discardableResult
@@ -391,7 +401,7 @@ final class PostgresTransaction: @unchecked Sendable {
         let next = nextEntry(event)
         try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
                    [.integer(Int64(next.index)), .blob(next.leaf), .blob(next.hash), messageSeq.map { .integer($0) } ?? .null])
-        try advance(next.hash)
+        try advance(next.hash, leaf: next.leaf)
         return next.index
     }
 
@@ -403,9 +413,10 @@ final class PostgresTransaction: @unchecked Sendable {
     }
 
     /// Moves the head past the entry of `hash` just stored, keeping the subtrees it completes.
-    func advance(_ hash: [UInt8]) throws(StoreError) {
+    func advance(_ hash: [UInt8], leaf: [UInt8]) throws(StoreError) {
         head.nextIndex += 1
         head.lastHash = hash
+        batch.append(leaf: leaf, hash: hash)
         let completed = head.frontier.append(hash, tree: tree)
         for node in completed where node.height >= PostgresStore.lowestStoredNode {
             try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",

@@ -249,12 +249,12 @@ package final class GroupCommitWriter: @unchecked Sendable {
                     for job in batch { job.finish(.failure(error)) }
                     return .finished
                 }
-                tx.head = saved
+                tx.rollBack(to: saved)
                 outcomes[i] = .failure(error)
             }
         }
         do {
-            if tx.head.nextIndex != head.nextIndex { try signHead(tx.head) }
+            if tx.head.nextIndex != head.nextIndex { try signHead(tx.head, batch: tx.batch) }
             let committing = ContinuousClock.now
             try connection.run("COMMIT")
             let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
@@ -284,12 +284,13 @@ package final class GroupCommitWriter: @unchecked Sendable {
 
     /// Signs the tree head over everything this batch appended, in the batch's transaction: an
     /// entry added to the database behind the gateway's back is never covered by a signed head.
-    private func signHead(_ head: LedgerHead) throws(StoreError) {
+    private func signHead(_ head: LedgerHead, batch: LedgerBatch) throws(StoreError) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
         try connection.run(
             "INSERT OR REPLACE INTO ledger_head (id, tree_size, root, frontier, signed) VALUES (1, ?, ?, ?, ?)",
             [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(signed)])
+        batch.seal(treeSize: head.frontier.size, root: root, signedHead: signed)
     }
 }
 
@@ -368,12 +369,21 @@ package final class WriteTransaction: @unchecked Sendable {
     let chain: LedgerChain
     let tree: MerkleTree
     var head: LedgerHead
+    /// The entries this batch appends, sealed with its signed head (for receipts signed per batch).
+    package let batch: LedgerBatch
 
     init(connection: SQLiteConnection, chain: LedgerChain, tree: MerkleTree, head: LedgerHead) {
         self.db = connection
         self.chain = chain
         self.tree = tree
         self.head = head
+        self.batch = LedgerBatch(after: head.frontier)
+    }
+
+    /// Undoes a job's appends: the head as it was before the job.
+    func rollBack(to saved: LedgerHead) {
+        head = saved
+        batch.truncate(to: saved.nextIndex)
     }
 
     /// Appends `event` to the ledger, linked to the previous entry; returns its index. `messageSeq`
@@ -392,6 +402,7 @@ package final class WriteTransaction: @unchecked Sendable {
                    [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
         head.nextIndex = index + 1
         head.lastHash = hash
+        batch.append(leaf: leaf, hash: hash)
         let completed = head.frontier.append(hash, tree: tree)
         if !completed.isEmpty { try LedgerNodes.record(completed, size: head.frontier.size, in: db) }
         return index

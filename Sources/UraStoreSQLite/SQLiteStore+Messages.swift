@@ -47,7 +47,7 @@ extension SQLiteStore {
                           .integer(m.priority.rank), .date(message.acceptedAt), .date(message.deliverUntil ?? m.expires)])
             }
             try Self.applyDeadlines(tx, message, seq: seq)
-            return .committed(ledgerIndex: ledgerIndex)
+            return .committed(ledgerIndex: ledgerIndex, batch: tx.batch)
         }
     }
 

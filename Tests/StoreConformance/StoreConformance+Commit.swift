@@ -49,7 +49,7 @@ extension StoreConformance {
                 for message in messages { group.addTask { try await f.store.commit(message) } }
                 var indexes: [Int] = []
                 for try await outcome in group {
-                    guard case .committed(let index) = outcome else { Issue.record("unexpected \(outcome)"); continue }
+                    guard case .committed(let index, _) = outcome else { Issue.record("unexpected \(outcome)"); continue }
                     indexes.append(index)
                 }
                 return indexes

@@ -97,7 +97,7 @@ import UraTestTraits
         var indexes: Set<Int> = []
         for (kind, message, outcome) in outcomes {
             switch (kind, outcome) {
-            case (.fresh, .committed(let index)):
+            case (.fresh, .committed(let index, _)):
                 indexes.insert(index)
                 #expect(try store.ledgerIndexes(forMessage: message.metadata.id) == [index])
             case (.repeated, .duplicate(let receipt)): #expect(receipt == message.acceptedReceipt)

@@ -19,7 +19,7 @@ import UraTestTraits
             f.sqlite.writer.resume()
             var indexes = Set<Int>()
             for try await outcome in group {
-                guard case .committed(let index) = outcome else { Issue.record("unexpected \(outcome)"); continue }
+                guard case .committed(let index, _) = outcome else { Issue.record("unexpected \(outcome)"); continue }
                 indexes.insert(index)
             }
             #expect(indexes == Set(0..<50))

@@ -25,6 +25,7 @@ public final class Intake: Sendable {
     let clock: any WallClock
     let settings: IntakeSettings
     let events: GatewayEvents
+    let tree = MerkleTree(hash: { SHA256.hash($0) })
 
     public init(store: any Store, directory: DirectoryBook, catalogue: MessageCatalogue, planner: DeadlinePlanner,
                 signer: GatewaySigner, clock: any WallClock, settings: IntakeSettings = IntakeSettings(), events: GatewayEvents) {
@@ -42,10 +43,14 @@ public final class Intake: Sendable {
     /// The outcome of a submission that was not rejected.
     public struct Submission: Sendable {
         public let messageID: MessageID
-        /// The accepted receipt (a flattened JWS, exactly as stored).
+        /// The accepted receipt: a flattened JWS exactly as stored, or for a sender whose receipts
+        /// are signed per batch a `LedgerReceipt` (JSON).
         public let receipt: [UInt8]
         /// False when this was a resubmission of a message already accepted.
         public let isNew: Bool
+
+        /// True when `receipt` is a ledger receipt (`application/json`), not a JWS.
+        public var isLedgerReceipt: Bool { LedgerReceipt.isLedgerReceipt(receipt) }
     }
 
     public func submit(_ bytes: [UInt8], from authenticated: AgencyID) async throws(GatewayError) -> Submission {
@@ -127,8 +132,9 @@ public final class Intake: Sendable {
     private func acceptedEarlier(_ jws: ParsedJWS, from sender: AgencyID) -> Submission? {
         guard let payload = try? JSONValue(parsing: jws.payload), let text = payload["id"]?.stringValue, let id = try? MessageID(text),
               let stored = try? store.message(id), stored.metadata.from == sender,
-              stored.digest == Base64URL.encode(SHA256.hash(jws.signingInput())) else { return nil }
-        return Submission(messageID: id, receipt: stored.acceptedReceipt, isNew: false)
+              stored.digest == Base64URL.encode(SHA256.hash(jws.signingInput())),
+              let receipt = try? original(stored.acceptedReceipt, of: id) else { return nil }
+        return Submission(messageID: id, receipt: receipt, isNew: false)
     }
 
     private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, relayedBy peer: Agency?, window: Date? = nil,
@@ -198,9 +204,13 @@ public final class Intake: Sendable {
         }
 
         let digest = Base64URL.encode(SHA256.hash(signingInput))
+        // A sender whose receipts are signed per batch gets the batch's signed head and the
+        // message's audit path after the commit; nothing is signed for it here, and the stored
+        // receipt stays empty (a repeat gets a ledger receipt again, under the head of its time).
+        let perBatch = peer == nil && sender.receipts == .perBatch
         let receipt: [UInt8]
         do {
-            receipt = try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
+            receipt = perBatch ? [] : try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
         } catch {
             throw GatewayError(.internalError, "the gateway could not sign the receipt")
         }
@@ -222,15 +232,45 @@ public final class Intake: Sendable {
                                + "(if its commit was under way it may be stored already: the same id is never stored twice)")
         }
         switch outcome {
-        case .committed:
+        case .committed(let index, let batch):
             events.committed(metadata, channels: accepted.channels)
-            return Submission(messageID: envelope.id, receipt: receipt, isNew: true)
-        case .duplicate(let original):
+            guard perBatch else { return Submission(messageID: envelope.id, receipt: receipt, isNew: true) }
+            // The message is stored: if its receipt cannot be made from the batch (never expected),
+            // it is made from the store, and failing that the sender's retry gets it.
+            let fromBatch = batch?.sealed.flatMap { sealed in
+                sealed.leaf(index).flatMap { leaf in
+                    sealed.auditPath(index, tree: tree).flatMap { path in
+                        LedgerReceipt(index: index, leaf: leaf, path: path, treeSize: sealed.treeSize, signedHead: sealed.signedHead, by: signer.id)
+                    }
+                }
+            }
+            let answer = if let fromBatch { fromBatch.serialized() } else { try ledgerReceipt(of: envelope.id) }
+            return Submission(messageID: envelope.id, receipt: answer, isNew: true)
+        case .duplicate(let stored):
             events.duplicate(envelope.id)
-            return Submission(messageID: envelope.id, receipt: original, isNew: false)
+            return Submission(messageID: envelope.id, receipt: try original(stored, of: envelope.id), isNew: false)
         case .conflict:
             throw GatewayError(.idConflict, "message id \(envelope.id) is already used by a different message; a new message needs a new id")
         }
+    }
+
+    /// The receipt to give again for a message already accepted: the signed receipt as stored, or
+    /// (stored empty: its sender's receipts are signed per batch) a ledger receipt under the
+    /// current signed head.
+    private func original(_ stored: [UInt8], of id: MessageID) throws(GatewayError) -> [UInt8] {
+        stored.isEmpty ? try ledgerReceipt(of: id) : stored
+    }
+
+    /// A ledger receipt for message `id` under the current signed head, from the store.
+    private func ledgerReceipt(of id: MessageID) throws(GatewayError) -> [UInt8] {
+        let proof = try Ledger(store: store, signer: signer).proof(for: id)
+        for entry in proof.entries {
+            if let receipt = LedgerReceipt(index: entry.index, leaf: entry.leaf, path: entry.path, treeSize: proof.treeSize,
+                                           signedHead: proof.signedHead, by: signer.id) {
+                return receipt.serialized()
+            }
+        }
+        throw GatewayError(.unavailable, "the ledger has no message.accepted entry of message \(id) under its signed head yet; send it again")
     }
 
     private func parse(_ bytes: [UInt8]) throws(GatewayError) -> ParsedJWS {
