@@ -25,7 +25,7 @@ package enum AdminCommand {
         if raw.first == "renew-tls" {
             return try AdminInit.renewTLS(try CommandLineArguments(raw, options: ["data-dir", "host"], flags: ["reload", "json"]))
         }
-        let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "out"],
+        let args = try CommandLineArguments(raw, options: ["data-dir", "csr", "kind", "name", "keys", "county", "parent", "push-url", "receipts", "out"],
                                             flags: ["reload", "pull", "revoke-old-certificates", "json"])
         if args.positionals.first == "login-link" { return try loginLink(args) }
         guard args.positionals.first == "enrol" else {
@@ -59,7 +59,13 @@ package enum AdminCommand {
         let parent = try args.option("parent").map { text throws -> AgencyID in
             do { return try AgencyID(text) } catch { throw UsageError("--parent: \(error)") }
         }
-        let enrolment = Enrolment(kind: kind, name: args.option("name"), county: county, parent: parent, delivery: delivery,
+        let receipts = try args.option("receipts").map { text throws -> Agency.ReceiptSigning in
+            guard let style = Agency.ReceiptSigning(rawValue: text) else {
+                throw UsageError("--receipts: '\(text)' is neither per_message (a signature per message) nor per_batch (the batch's signed tree head and the message's audit path)")
+            }
+            return style
+        }
+        let enrolment = Enrolment(kind: kind, name: args.option("name"), county: county, parent: parent, delivery: delivery, receipts: receipts,
                                   revokeOldCertificates: args.flag("revoke-old-certificates"))
         let enrolled = try provisioning { () throws(ProvisioningError) in
             try enrolment.apply(request: request, keys: keys, in: data, certificateFile: args.option("out").map { URL(fileURLWithPath: $0) }, now: Date())

@@ -126,6 +126,7 @@ enum CommandTable {
                               ("--kind KIND", "the agency's kind (police, mission, shelter, …)"), ("--name NAME", "its name (required for a new agency)"),
                               ("--keys FILE", "its keys.json"), ("--county C", "its county"), ("--parent ID", "its parent agency"),
                               ("--push-url URL", "push delivery to URL"), ("--pull", "pull delivery (the default for a new agency)"),
+                              ("--receipts per_message|per_batch", "accepted receipts signed per message (the default for a new agency) or per commit batch"),
                               ("--revoke-old-certificates", "drop the older certificate pins"), ("--out FILE", "where to write the certificate"),
                               ("--reload", "tell the running urad (SIGHUP)"), ("--json", "the result as JSON")],
                     example: "ura admin enrol --data-dir /var/lib/ura --csr agency.csr --kind shelter --name \"Tjetër Vizion\" --keys keys/keys.json",

@@ -28,13 +28,14 @@ enum DirectoryCommand {
                 Terminal.out(JSONValue.object([
                     "id": .string(agency.id.rawValue), "name": .string(agency.name), "kind": .string(agency.kind.rawValue),
                     "county": agency.county.map { .string($0.rawValue) } ?? .null, "status": .string(agency.status.rawValue), "delivery": .string(delivery),
+                    "receipts": .string(agency.receipts.rawValue),
                     "keys": .array(agency.keys.map { .object(["kid": .string($0.kid), "use": .string($0.use.rawValue),
                                                                "not_after": $0.notAfter.map { .string(RFC3339.string(from: $0)) } ?? .null]) }),
                 ]).serializedString())
             } else {
                 let keys = agency.keys.map { "\($0.kid) (\($0.use.rawValue)\($0.notAfter.map { _ in ", retired" } ?? ""))" }.joined(separator: ", ")
                 Terminal.out("\(agency.id)  \(agency.name)  [\(agency.kind.rawValue)\(agency.county.map { ", \($0.rawValue)" } ?? "")]  "
-                             + "\(delivery)\(agency.status == .suspended ? "  SUSPENDED" : "")  keys: \(keys)")
+                             + "\(delivery)\(agency.receipts == .perBatch ? "  receipts per batch" : "")\(agency.status == .suspended ? "  SUSPENDED" : "")  keys: \(keys)")
             }
         }
     }

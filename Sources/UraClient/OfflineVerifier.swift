@@ -30,6 +30,9 @@ public enum OfflineVerifier {
             }
             return .inclusionProof(entries: proof.entries.count, treeSize: proof.treeSize)
         }
+        if json["typ"]?.stringValue == LedgerReceipt.type {
+            return .receipt(try ReceiptCheck.verify(bytes, directory: directory, skew: skew))
+        }
         let jws: ParsedJWS
         do { jws = try JWS.parse(bytes) } catch { throw ClientError("\(path) is not a JWS: \(error)", .dataError) }
         switch jws.signature.type {

@@ -16,6 +16,10 @@ public enum Outbox {
         public let warning: String?
     }
 
+    /// Tree heads of ledger receipts already checked in this process: the receipts of one commit
+    /// batch share their head, so a sender that submits many checks its signature once.
+    static let heads = TreeHeadCache()
+
     /// The outbox folder of `profile` (`state/outbox`), created 0700 if needed.
     public static func folder(of profile: AgencyProfile) throws(ClientError) -> URL { try profile.stateFolder("outbox") }
 
@@ -71,7 +75,7 @@ public enum Outbox {
             throw ClientError("\(refusal.message)\nSending the message \(id) again cannot help: it was moved to \(rejected.path); send a corrected message.",
                            .rejected)
         }
-        let receipt = try ReceiptCheck.accepted(reply.body, message: bytes, directory: directory)
+        let receipt = try ReceiptCheck.accepted(reply.body, message: bytes, directory: directory, heads: heads)
         var warning: String?
         do { try DurableFile.remove(file) } catch {
             warning = "\(error.message); the message \(id) was accepted all the same (`ura outbox` would only fetch its receipt again)"

@@ -6,7 +6,7 @@ import UraProtocol
 
 /// What the operator asks for one agency when enrolling it, and the directory entry it makes. A
 /// new agency gets a new entry. An agency already enrolled is re-enrolled: its status and kind
-/// stay, what the operator does not give (name, delivery, county, parent) stays, its old keys are
+/// stay, what the operator does not give (name, delivery, receipts, county, parent) stays, its old keys are
 /// retired rather than dropped (what they signed still verifies; nobody encrypts to them), and its
 /// old certificate pins stay unless revoked.
 public struct Enrolment: Sendable {
@@ -16,15 +16,18 @@ public struct Enrolment: Sendable {
     public var parent: AgencyID?
     /// nil: keep the agency's delivery mode (pull for a new agency).
     public var delivery: DeliveryMode?
+    /// nil: keep how its accepted receipts are signed (per message for a new agency).
+    public var receipts: Agency.ReceiptSigning?
     public var revokeOldCertificates: Bool
 
     public init(kind: AgencyKind, name: String? = nil, county: County? = nil, parent: AgencyID? = nil, delivery: DeliveryMode? = nil,
-                revokeOldCertificates: Bool = false) {
+                receipts: Agency.ReceiptSigning? = nil, revokeOldCertificates: Bool = false) {
         self.kind = kind
         self.name = name
         self.county = county
         self.parent = parent
         self.delivery = delivery
+        self.receipts = receipts
         self.revokeOldCertificates = revokeOldCertificates
     }
 
@@ -101,7 +104,7 @@ public struct Enrolment: Sendable {
         guard let existing else {
             guard let name else { throw ProvisioningError(.invalidArgument, "name is required to enrol \(id), which is not in the directory yet") }
             return (Agency(id: id, kind: kind, name: name, county: county, parent: parent, keys: keys, certificates: [pin],
-                           delivery: delivery ?? .pull), [])
+                           delivery: delivery ?? .pull, receipts: receipts ?? .perMessage), [])
         }
         guard existing.kind == kind else {
             throw ProvisioningError(.invalidArgument, "kind: \(id) is enrolled as \(existing.kind.rawValue), not \(kind.rawValue); the kind decides "
@@ -116,6 +119,10 @@ public struct Enrolment: Sendable {
         if let delivery, delivery != existing.delivery {
             agency.delivery = delivery
             changes.append("delivery: \(existing.delivery.summary) is now \(delivery.summary)")
+        }
+        if let receipts, receipts != existing.receipts {
+            agency.receipts = receipts
+            changes.append("receipts: \(existing.receipts.rawValue) is now \(receipts.rawValue)")
         }
         if let county, county != existing.county {
             agency.county = county

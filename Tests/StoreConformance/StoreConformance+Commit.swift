@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import UraBasics
+import UraCrypto
 import UraJSON
+import UraProtocol
 import UraStore
 
 extension StoreConformance {
@@ -57,6 +59,33 @@ extension StoreConformance {
             #expect(indexes.sorted() == Array(0..<50))
             #expect(try f.store.ledgerSize() == 50)
             for message in messages { #expect(try f.store.message(message.metadata.id) != nil) }
+        },
+
+        /// Each commit comes with its batch, sealed with the head signed over the batch's end,
+        /// from which the entry's audit path is computed without reading the store (receipts
+        /// signed per batch): the path leads from the stored leaf to the batch's root.
+        StoreCheck("eachCommitCarriesItsBatchSealedWithItsSignedHead") { f in
+            for _ in 0..<7 { _ = try await f.store.commit(f.accepted()) }
+            let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+                for message in (0..<30).map({ _ in f.accepted() }) { group.addTask { try await f.store.commit(message) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let tree = MerkleTree(hash: { SHA256.hash($0) })
+            var sizes = Set<Int>()
+            for outcome in outcomes {
+                guard case .committed(let index, let batch) = outcome, let sealed = batch?.sealed else {
+                    Issue.record("a commit without a sealed batch: \(outcome)")
+                    continue
+                }
+                let stored = try #require(try f.store.ledgerEntries(from: index, count: 1).first)
+                #expect(sealed.leaf(index) == stored.leaf)
+                let path = try #require(sealed.auditPath(index, tree: tree))
+                #expect(tree.verifyInclusion(leafHash: stored.hash, index: index, treeSize: sealed.treeSize, proof: path, root: sealed.root))
+                #expect(sealed.signedHead == StoreFixture.head(sealed.treeSize, sealed.root))
+                sizes.insert(sealed.treeSize)
+            }
+            // The last batch's head is the store's.
+            #expect(try f.store.signedHead()?.treeSize == sizes.max() && sizes.max() == 37)
         },
 
         StoreCheck("reopenedStoreKeepsEverythingAndContinuesTheChain") { f in
