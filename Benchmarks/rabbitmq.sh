@@ -16,8 +16,11 @@
 #
 #   Benchmarks/rabbitmq.sh --install        # once, as root: apt-get install rabbitmq-server librabbitmq-dev
 #   Benchmarks/rabbitmq.sh [--pairs 3] [--seconds 12] [--connections 64] [--messages N]
-#                          [--paced-seconds 10] [--window 32] [--no-extras]
+#                          [--paced-seconds 10] [--window 32] [--no-extras] [--receipts per_message|per_batch|both]
 #
+# --receipts: how the sending agency's accepted receipts are signed in the Ura legs — per message
+# (the default), per commit batch, or both (each pair then runs A as per_message, A' as per_batch,
+# then B; the ratio printed is per_batch's and the per_message one is printed beside it).
 # --seconds is the RabbitMQ leg's measured time (after 2 s of warm-up); --messages the Ura leg's
 # closed-loop message count (default 3,000 × --seconds: about as long at this machine's 2,000–3,500
 # msg/s; the Ura leg also warms up on 8,000 messages). Every port is picked free at start;
@@ -26,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-pairs=3 seconds=12 connections=64 messages="" paced=10 window=32 extras=1 install=0
+pairs=3 seconds=12 connections=64 messages="" paced=10 window=32 extras=1 install=0 receipts=per_message
 while [ $# -gt 0 ]; do
     case "$1" in
         --install) install=1; shift ;;
@@ -37,10 +40,12 @@ while [ $# -gt 0 ]; do
         --paced-seconds) paced=$2; shift 2 ;;
         --window) window=$2; shift 2 ;;
         --no-extras) extras=0; shift ;;
+        --receipts) receipts=$2; shift 2 ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "rabbitmq.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
+case "$receipts" in per_message|per_batch|both) ;; *) echo "rabbitmq.sh: --receipts is per_message, per_batch or both, not \"$receipts\"" >&2; exit 64 ;; esac
 for n in "$pairs" "$seconds" "$connections" "$paced" "$window" ${messages:+"$messages"}; do
     case "$n" in ''|*[!0-9]*|0) echo "rabbitmq.sh: options take whole numbers above 0, not \"$n\"" >&2; exit 64 ;; esac
 done
@@ -149,20 +154,34 @@ publisher() {
 }
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-ratios=() cpuratios=() p99s=() uracpus=() urarates=()
-for i in $(seq 1 "$pairs"); do
+# One Ura leg with the sender's receipts signed $1: sets $https and $pacedline.
+ura_leg() {
     # The gateway suite also runs its in-process and accept-to-push phases (about 20 s more a leg);
     # only its closed-loop and paced lines are used here.
-    if ! a=$("$bench" gateway --messages "$messages" --connections "$connections" --paced-seconds "$paced" --pause-seconds 2 2>"$work/ura.err"); then
+    local a
+    if ! a=$("$bench" gateway --messages "$messages" --connections "$connections" --paced-seconds "$paced" --pause-seconds 2 \
+             --receipts "$1" 2>"$work/ura.err"); then
         echo "rabbitmq.sh: ura-bench gateway failed:" >&2; tail -n 5 "$work/ura.err" >&2; exit 1
     fi
     https=$(grep '"case":"https-accepted-[0-9]*conn"' <<< "$a")
     pacedline=$(grep '"case":"https-accepted-1000rps"' <<< "$a")
-    echo "A$i ura   $https"
-    echo "A$i ura   $pacedline"
+}
+main_receipts=$receipts
+[ "$receipts" = both ] && main_receipts=per_batch
+ratios=() cpuratios=() p99s=() uracpus=() urarates=() messageratios=()
+for i in $(seq 1 "$pairs"); do
+    if [ "$receipts" = both ]; then
+        ura_leg per_message
+        echo "A'$i ura per_message $https"
+        permessage=$(field rate <<< "$https")
+    fi
+    ura_leg "$main_receipts"
+    echo "A$i ura $main_receipts  $https"
+    echo "A$i ura $main_receipts  $pacedline"
     b=$(publisher --queue-type quorum)
     echo "B$i rabbit $b"
     ura=$(field rate <<< "$https") mq=$(field rate <<< "$b")
+    [ "$receipts" = both ] && messageratios+=("$(awk -v u="$permessage" -v r="$mq" 'BEGIN { printf "%.2f", u / r }')")
     ratio=$(awk -v u="$ura" -v r="$mq" 'BEGIN { printf "%.2f", u / r }')
     ucpu=$(field cpu_us_per_msg <<< "$https") mcpu=$(field cpu_us_per_msg <<< "$b")
     # On a shared machine each leg gets the share of the two cores the scheduler gives it, so the
@@ -185,7 +204,10 @@ if [ "$extras" = 1 ]; then
     echo "extra  $(publisher --queue-type quorum --window "$window")"
 fi
 
-echo "== median ratio Ura/RabbitMQ quorum over $pairs pairs: $(printf '%s\n' "${ratios[@]}" | median) (pairs: ${ratios[*]})"
+echo "== median ratio Ura ($main_receipts receipts)/RabbitMQ quorum over $pairs pairs: $(printf '%s\n' "${ratios[@]}" | median) (pairs: ${ratios[*]})"
+if [ "$receipts" = both ]; then
+    echo "== with receipts signed per message, the same pairs: median $(printf '%s\n' "${messageratios[@]}" | median) (pairs: ${messageratios[*]})"
+fi
 echo "== median ratio of messages per CPU-second: $(printf '%s\n' "${cpuratios[@]}" | median) (pairs: ${cpuratios[*]})"
 ceilingrate=$(field rate <<< "$ceiling") ceilingcpu=$(field cpu_us_per_msg <<< "$ceiling")
 median_ura=$(printf '%s\n' "${urarates[@]}" | median) median_cpu=$(printf '%s\n' "${uracpus[@]}" | median)

@@ -22,7 +22,10 @@ import UraStoreSQLite
 /// generator with distinct pre-signed messages from the police's certificate.
 ///
 ///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--paced-seconds 60] [--push-rate 500]
-///                     [--per-recipient 4] [--pause-seconds 3]
+///                     [--per-recipient 4] [--pause-seconds 3] [--receipts per_message|per_batch]
+///
+/// `--receipts per_batch`: the police's directory entry asks for accepted receipts signed per commit
+/// batch (the batch's tree head and the message's audit path; one signature a batch, not a message).
 ///
 /// 1. throughput: closed loop, 64 keep-alive connections, messages to the secretariat (pull), after
 ///    8,000 warm-up messages; then `openssl speed ed25519` (4 s), the crypto reference, and the
@@ -37,6 +40,7 @@ import UraStoreSQLite
 enum GatewayBench {
     static func run(_ arguments: [String]) throws {
         var messages = 20_000, connections = 64, pacedRate = 1000.0, pacedSeconds = 60.0, pushRate = 500.0, perRecipient = 4, pause = 3.0
+        var receipts = Agency.ReceiptSigning.perMessage
         var i = 0
         while i < arguments.count {
             let value = i + 1 < arguments.count ? arguments[i + 1] : ""
@@ -48,6 +52,9 @@ enum GatewayBench {
             case "--push-rate": pushRate = Double(value) ?? pushRate
             case "--per-recipient": perRecipient = Int(value) ?? perRecipient
             case "--pause-seconds": pause = Double(value) ?? pause
+            case "--receipts":
+                guard let style = Agency.ReceiptSigning(rawValue: value) else { throw BenchError("--receipts is per_message or per_batch, not \(value)") }
+                receipts = style
             default: throw BenchError("unknown option \(arguments[i])")
             }
             i += 2
@@ -62,6 +69,10 @@ enum GatewayBench {
         if var shelter = directory[AgencyID(validated: "al.shelter.qkpvt")] {
             shelter.delivery = .push(url: "https://127.0.0.1:\(push.port)/ura/inbox")
             directory.upsert(shelter)
+        }
+        if var police = directory[AgencyID(validated: "al.police.dvp-tirane")] {
+            police.receipts = receipts
+            directory.upsert(police)
         }
         try DirectoryFile.write(directory, to: directoryFile)
 
@@ -140,6 +151,7 @@ enum GatewayBench {
         // The crypto reference right after, as this machine's speed drifts from minute to minute.
         let speed = try OpenSSLSpeed.measure()
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
+            "receipts": .string(receipts.rawValue),
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
             "avg_batch": averageBatch,
