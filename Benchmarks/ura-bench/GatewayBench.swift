@@ -151,7 +151,7 @@ enum GatewayBench {
         // The crypto reference right after, as this machine's speed drifts from minute to minute.
         let speed = try OpenSSLSpeed.measure()
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
-            "receipts": .string(receipts.rawValue),
+            "receipts": receipts.rawValue,
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
             "avg_batch": averageBatch,
