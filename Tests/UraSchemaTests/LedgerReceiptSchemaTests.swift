@@ -52,3 +52,27 @@ import UraTestTraits
         }
     }
 }
+
+extension LedgerReceiptSchemaTests {
+    /// Schemas/openapi.json repeats the schema as its `LedgerReceipt` (the document stands alone):
+    /// the same members, the same required ones.
+    @Test func theOpenAPIDocumentDescribesTheSameMembers() throws {
+        let read = { (name: String) throws -> JSONValue in
+            try JSONValue(parsing: Array(try Data(contentsOf: CatalogueTests.schemas.appendingPathComponent(name))))
+        }
+        let schema = try read("ledger-receipt.schema.json")
+        let openAPI = try read("openapi.json")
+        let component = try #require(openAPI["components"]?["schemas"]?["LedgerReceipt"])
+        let documented: [String] = component["properties"]?.objectValue.map { Array($0.keys) } ?? []
+        let defined: [String] = schema["properties"]?.objectValue.map { Array($0.keys) } ?? []
+        #expect(Set(documented) == Set(defined))
+        #expect(defined.count == 11)
+        #expect(component["required"] == schema["required"])
+        #expect(component["additionalProperties"] == false)
+        for status in ["200", "202"] {
+            let content = openAPI["paths"]?["/v1/messages"]?["post"]?["responses"]?[status]?["content"]
+            #expect(content?["application/json"]?["schema"]?["$ref"] == "#/components/schemas/LedgerReceipt", "\(status)")
+            #expect(content?["application/jose+json"] != nil, "\(status)")
+        }
+    }
+}
