@@ -2,8 +2,9 @@
 code, only jwcrypto and requests (both from PyPI). docs/integration.md walks through it.
 
 It acts as two agencies of a gateway: the sender submits a form and checks the gateway's accepted
-receipt; the recipient long-polls its inbox, verifies, decrypts, checks the bindings and
-acknowledges with its own signed delivered receipt; the sender then reads that receipt from its
+receipt (a signed receipt, or a ledger receipt when its receipts are signed per batch) and the
+answer to the same message sent again; the recipient long-polls its inbox, verifies, decrypts,
+checks the bindings and acknowledges with its own signed delivered receipt; the sender then reads that receipt from its
 feed and checks that the message is in the ledger the gateway signed (an RFC 9162 inclusion proof).
 
 usage: ura_client.py AGENCIES_DIR CA_FILE GATEWAY_URL SENDER RECIPIENT FORM.json TYPE CASE
@@ -132,6 +133,74 @@ def check_receipt(receipt: dict, directory: Directory, kind: str, message_id: st
     return payload
 
 
+class TreeHeads:
+    """Tree heads whose signature was checked, by their exact JSON: every ledger receipt of a commit
+    batch carries the same head, so its signature is checked once."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        self.checked: dict[str, dict] = {}
+
+    def payload(self, head: dict) -> dict:
+        key = json.dumps(head, sort_keys=True)
+        if key not in self.checked:
+            kid = json.loads(unb64u(head["protected"]))["kid"]
+            self.checked[key] = verify(head, self.directory.signing_key(self.directory.gateway_id, kid), "ura-tree-head+json")
+        return self.checked[key]
+
+
+def included(leaf: bytes, index: int, tree_size: int, path: list[str], root: str) -> bool:
+    """True when the audit path leads from the leaf to the root (RFC 9162 §2.1.3.2)."""
+    if not 0 <= index < tree_size:
+        return False
+    node = hashlib.sha256(b"\x00" + leaf).digest()
+    fn, sn = index, tree_size - 1
+    for sibling in map(unb64u, path):
+        if sn == 0:
+            return False  # the path is longer than the tree
+        if fn % 2 == 1 or fn == sn:
+            node = hashlib.sha256(b"\x01" + sibling + node).digest()
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            node = hashlib.sha256(b"\x01" + node + sibling).digest()
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and b64u(node) == root
+
+
+def instant(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def check_ledger_receipt(receipt: dict, heads: TreeHeads, message_id: str, expected_digest: str) -> dict:
+    """A receipt signed per batch (ura-ledger-receipt+json): the signed head, the leaf's audit path
+    to its root, the leaf saying what the receipt claims, and the claims naming our message."""
+    head = heads.payload(receipt["signed_head"])
+    assert head["tree_size"] == receipt["tree_size"] and head["gateway"] == receipt["by"] == heads.directory.gateway_id, \
+        f"the tree head is over {head['tree_size']} entries by {head['gateway']}, the receipt says {receipt['tree_size']} by {receipt['by']}"
+    leaf = unb64u(receipt["leaf"])
+    assert included(leaf, receipt["index"], receipt["tree_size"], receipt["path"], head["root"]), \
+        f"the receipt's leaf {receipt['index']} is not in the tree the gateway signed"
+    entry = json.loads(leaf)
+    assert entry["kind"] == "message.accepted" and entry["index"] == receipt["index"], f"the leaf is a {entry['kind']} entry"
+    assert entry["message"] == receipt["message"] and entry["data"]["digest"] == receipt["digest"] \
+        and instant(entry["at"]) == instant(receipt["at"]), "the receipt claims what its leaf does not say"
+    assert receipt["receipt"] == "accepted" and receipt["message"] == message_id, receipt
+    assert receipt["digest"] == expected_digest, "the receipt names another digest"
+    return receipt
+
+
+def check_accepted(response: requests.Response, directory: Directory, heads: TreeHeads, message_id: str, expected_digest: str) -> str:
+    """The answer to POST /v1/messages: a signed receipt (a JWS, application/jose+json) or, for an
+    agency whose receipts are signed per batch, a ledger receipt (application/json). Says which."""
+    body = response.json()
+    if response.headers["Content-Type"].startswith("application/json") and body.get("typ") == "ura-ledger-receipt+json":
+        check_ledger_receipt(body, heads, message_id, expected_digest)
+        return f"ledger receipt (entry {body['index']} under the head over {body['tree_size']} entries)"
+    check_receipt(body, directory, "accepted", message_id, expected_digest)
+    return "signed receipt"
+
+
 def receive(recipient: Agency, directory: Directory) -> list[tuple[dict, dict]]:
     """Long-polls the inbox; verifies, decrypts and checks each message, then acknowledges it."""
     received = []
@@ -161,18 +230,8 @@ def in_ledger(agency: Agency, directory: Directory, message_id: str) -> int:
     signed_head = verify(head, directory.signing_key(directory.gateway_id, json.loads(unb64u(head["protected"]))["kid"]), "ura-tree-head+json")
     assert signed_head["tree_size"] == proof["tree_size"] and signed_head["root"] == proof["root"]
     for entry in proof["entries"]:
-        node = hashlib.sha256(b"\x00" + unb64u(entry["leaf"])).digest()
-        fn, sn = entry["index"], proof["tree_size"] - 1
-        for sibling in map(unb64u, entry["path"]):
-            assert sn != 0, "the path is longer than the tree"
-            if fn % 2 == 1 or fn == sn:
-                node = hashlib.sha256(b"\x01" + sibling + node).digest()
-                while fn % 2 == 0 and fn != 0:
-                    fn, sn = fn >> 1, sn >> 1
-            else:
-                node = hashlib.sha256(b"\x01" + node + sibling).digest()
-            fn, sn = fn >> 1, sn >> 1
-        assert sn == 0 and b64u(node) == proof["root"], f"entry {entry['index']} is not in the signed tree"
+        assert included(unb64u(entry["leaf"]), entry["index"], proof["tree_size"], entry["path"], proof["root"]), \
+            f"entry {entry['index']} is not in the signed tree"
     return len(proof["entries"])
 
 
@@ -185,9 +244,16 @@ def main(agencies_dir, ca, gateway, sender_id, recipient_id, form_file, kind, ca
     form["case"] = case
 
     message, message_id = seal(sender, directory, form, kind, [recipient_id], case)
+    heads = TreeHeads(directory)
     accepted = sender.call("POST", "/v1/messages", message)
-    check_receipt(accepted.json(), directory, "accepted", message_id, digest(json.loads(message)))
-    print(f"submitted {message_id}: {accepted.status_code}, accepted receipt checked")
+    assert accepted.status_code == 202, accepted.status_code
+    checked = check_accepted(accepted, directory, heads, message_id, digest(json.loads(message)))
+    print(f"submitted {message_id}: {accepted.status_code}, accepted receipt checked: {checked}")
+    # Sent again (a retry after a lost answer): 200 with the same claims; a ledger receipt comes under the current head.
+    again = sender.call("POST", "/v1/messages", message)
+    assert again.status_code == 200, again.status_code
+    checked = check_accepted(again, directory, heads, message_id, digest(json.loads(message)))
+    print(f"sent {message_id} again: {again.status_code}, receipt checked: {checked}")
 
     received = receive(recipient, Directory(recipient))
     assert [e["id"] for e, _ in received] == [message_id], received
