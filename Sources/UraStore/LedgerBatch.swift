@@ -17,9 +17,11 @@ public final class LedgerBatch: Sendable, CustomStringConvertible {
         public let root: [UInt8]
         public let signedHead: [UInt8]
         let start: Int
-        let before: MerkleFrontier
         let leaves: [[UInt8]]
         let hashes: [[UInt8]]
+        /// The roots of the perfect subtrees a path may need (`start << 6 | height`): the frontier's
+        /// before the batch and every one the batch completed, as the writer computed them.
+        let nodes: [Int: [UInt8]]
 
         /// The leaf of entry `index` when this batch appended it.
         public func leaf(_ index: Int) -> [UInt8]? {
@@ -30,34 +32,34 @@ public final class LedgerBatch: Sendable, CustomStringConvertible {
         /// `MerkleTree.inclusionProof` gives it from the whole tree.
         public func auditPath(_ index: Int, tree: MerkleTree) -> [[UInt8]]? {
             guard (start..<treeSize).contains(index) else { return nil }
-            var known: [Int: [UInt8]] = [:]
-            for (start, subtree) in zip(before.starts, before.subtrees) { known[start << 6 | subtree.height] = subtree.hash }
-            // A perfect subtree is either one of the frontier's (left of the batch), within the
-            // batch, or straddles the batch's start — then its halves are asked for in turn.
+            // A path needs perfect subtrees left of the batch (the frontier's) and ones that end in
+            // it (completed as the batch appended); a leaf of the batch is its own. Anything else
+            // would be a subtree of those, which a path never asks for — computed all the same.
             func perfect(_ start: Int, _ height: Int) -> [UInt8] {
-                if let hash = known[start << 6 | height] { return hash }
-                if height == 0 { return hashes[start - self.start] }
+                if let hash = nodes[start << 6 | height] { return hash }
+                if height == 0, start >= self.start { return hashes[start - self.start] }
                 let half = 1 << (height - 1)
-                let hash = tree.node(perfect(start, height - 1), perfect(start + half, height - 1))
-                known[start << 6 | height] = hash
-                return hash
+                return tree.node(perfect(start, height - 1), perfect(start + half, height - 1))
             }
             return tree.inclusionProof(index: index, size: treeSize, perfect: perfect)
         }
     }
 
-    private let state: Mutex<(start: Int, before: MerkleFrontier, leaves: [[UInt8]], hashes: [[UInt8]], sealed: Sealed?)>
+    private let state: Mutex<(start: Int, before: MerkleFrontier, leaves: [[UInt8]], hashes: [[UInt8]], completed: [[(height: Int, hash: [UInt8])]],
+                              sealed: Sealed?)>
 
     /// A batch that appends after the tree `before` (of `before.size` entries).
     public init(after before: MerkleFrontier) {
-        state = Mutex((before.size, before, [], [], nil))
+        state = Mutex((before.size, before, [], [], [], nil))
     }
 
-    /// Records the next entry (index `start + count`), as the writer stores it.
-    public func append(leaf: [UInt8], hash: [UInt8]) {
+    /// Records the next entry (index `start + count`), as the writer stores it, with the perfect
+    /// subtrees of height 1 and more it completed (`MerkleFrontier.append`'s answer).
+    public func append(leaf: [UInt8], hash: [UInt8], completed: [(height: Int, hash: [UInt8])]) {
         state.withLock {
             $0.leaves.append(leaf)
             $0.hashes.append(hash)
+            $0.completed.append(completed)
         }
     }
 
@@ -68,6 +70,7 @@ public final class LedgerBatch: Sendable, CustomStringConvertible {
             if $0.leaves.count > keep {
                 $0.leaves.removeLast($0.leaves.count - keep)
                 $0.hashes.removeLast($0.hashes.count - keep)
+                $0.completed.removeLast($0.completed.count - keep)
             }
         }
     }
@@ -76,8 +79,13 @@ public final class LedgerBatch: Sendable, CustomStringConvertible {
     public func seal(treeSize: Int, root: [UInt8], signedHead: [UInt8]) {
         state.withLock {
             precondition(treeSize == $0.start + $0.leaves.count, "a batch's head covers exactly the entries it appended")
-            $0.sealed = Sealed(treeSize: treeSize, root: root, signedHead: signedHead, start: $0.start, before: $0.before,
-                               leaves: $0.leaves, hashes: $0.hashes)
+            var nodes: [Int: [UInt8]] = [:]
+            for (start, subtree) in zip($0.before.starts, $0.before.subtrees) { nodes[start << 6 | subtree.height] = subtree.hash }
+            for (offset, completed) in $0.completed.enumerated() {
+                let end = $0.start + offset + 1
+                for subtree in completed { nodes[(end - (1 << subtree.height)) << 6 | subtree.height] = subtree.hash }
+            }
+            $0.sealed = Sealed(treeSize: treeSize, root: root, signedHead: signedHead, start: $0.start, leaves: $0.leaves, hashes: $0.hashes, nodes: nodes)
         }
     }
 

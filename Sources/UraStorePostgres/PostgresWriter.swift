@@ -416,8 +416,8 @@ final class PostgresTransaction: @unchecked Sendable {
     func advance(_ hash: [UInt8], leaf: [UInt8]) throws(StoreError) {
         head.nextIndex += 1
         head.lastHash = hash
-        batch.append(leaf: leaf, hash: hash)
         let completed = head.frontier.append(hash, tree: tree)
+        batch.append(leaf: leaf, hash: hash, completed: completed)
         for node in completed where node.height >= PostgresStore.lowestStoredNode {
             try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",
                        [.integer(Int64(node.height)), .integer(Int64(head.frontier.size - (1 << node.height))), .blob(node.hash)])

@@ -402,8 +402,8 @@ package final class WriteTransaction: @unchecked Sendable {
                    [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
         head.nextIndex = index + 1
         head.lastHash = hash
-        batch.append(leaf: leaf, hash: hash)
         let completed = head.frontier.append(hash, tree: tree)
+        batch.append(leaf: leaf, hash: hash, completed: completed)
         if !completed.isEmpty { try LedgerNodes.record(completed, size: head.frontier.size, in: db) }
         return index
     }

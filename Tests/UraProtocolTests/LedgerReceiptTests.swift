@@ -54,6 +54,8 @@ import UraTestTraits
         let (receipt, metadata) = try receipt()
         #expect(receipt.claims == Receipt(kind: .accepted, message: metadata.id, digest: String(repeating: "A", count: 43),
                                           at: RFC3339.date(from: "2026-12-07T09:00:01.250Z")!, by: gateway))
+        // The bytes spliced together are the JSON value's serialization.
+        #expect(receipt.serialized() == receipt.json.serialized())
         let parsed = try LedgerReceipt(parsing: receipt.serialized())
         #expect(parsed == receipt)
         #expect(LedgerReceipt.isLedgerReceipt(receipt.serialized()))

@@ -20,7 +20,7 @@ import UraTestTraits
                 var frontier = MerkleFrontier()
                 for h in hashes[..<before] { frontier.append(h, tree: tree) }
                 let batch = LedgerBatch(after: frontier)
-                for i in before..<(before + count) { batch.append(leaf: all[i], hash: hashes[i]) }
+                for i in before..<(before + count) { batch.append(leaf: all[i], hash: hashes[i], completed: frontier.append(hashes[i], tree: tree)) }
                 let size = before + count
                 let root = tree.root(hashes[..<size])
                 batch.seal(treeSize: size, root: root, signedHead: [])
@@ -44,13 +44,17 @@ import UraTestTraits
         var frontier = MerkleFrontier()
         for h in hashes[..<5] { frontier.append(h, tree: tree) }
         let batch = LedgerBatch(after: frontier)
-        batch.append(leaf: all[5], hash: hashes[5])
-        // A job appended two entries, then its savepoint was rolled back.
-        batch.append(leaf: Array("undone".utf8), hash: tree.hash(Array("x".utf8)))
-        batch.append(leaf: Array("undone".utf8), hash: tree.hash(Array("y".utf8)))
+        batch.append(leaf: all[5], hash: hashes[5], completed: frontier.append(hashes[5], tree: tree))
+        // A job appended two entries, then its savepoint was rolled back: the writer's frontier
+        // goes back to where it was (the head saved before the job).
+        var undone = frontier
+        for name in ["x", "y"] {
+            let hash = tree.hash(Array(name.utf8))
+            batch.append(leaf: Array("undone".utf8), hash: hash, completed: undone.append(hash, tree: tree))
+        }
         batch.truncate(to: 6)
         #expect(batch.sealed == nil)
-        for i in 6..<9 { batch.append(leaf: all[i], hash: hashes[i]) }
+        for i in 6..<9 { batch.append(leaf: all[i], hash: hashes[i], completed: frontier.append(hashes[i], tree: tree)) }
         batch.seal(treeSize: 9, root: tree.root(hashes[..<9]), signedHead: [])
         for i in 5..<9 { #expect(batch.sealed?.auditPath(i, tree: tree) == tree.inclusionProof(index: i, hashes[..<9])) }
     }

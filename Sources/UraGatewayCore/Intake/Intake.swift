@@ -48,9 +48,12 @@ public final class Intake: Sendable {
         public let receipt: [UInt8]
         /// False when this was a resubmission of a message already accepted.
         public let isNew: Bool
-
         /// True when `receipt` is a ledger receipt (`application/json`), not a JWS.
-        public var isLedgerReceipt: Bool { LedgerReceipt.isLedgerReceipt(receipt) }
+        public let isLedgerReceipt: Bool
+
+        init(messageID: MessageID, receipt: [UInt8], isNew: Bool, isLedgerReceipt: Bool = false) {
+            (self.messageID, self.receipt, self.isNew, self.isLedgerReceipt) = (messageID, receipt, isNew, isLedgerReceipt)
+        }
     }
 
     public func submit(_ bytes: [UInt8], from authenticated: AgencyID) async throws(GatewayError) -> Submission {
@@ -134,7 +137,7 @@ public final class Intake: Sendable {
               let stored = try? store.message(id), stored.metadata.from == sender,
               stored.digest == Base64URL.encode(SHA256.hash(jws.signingInput())),
               let receipt = try? original(stored.acceptedReceipt, of: id) else { return nil }
-        return Submission(messageID: id, receipt: receipt, isNew: false)
+        return Submission(messageID: id, receipt: receipt, isNew: false, isLedgerReceipt: stored.acceptedReceipt.isEmpty)
     }
 
     private func accept(_ jws: ParsedJWS, bytes: [UInt8], from sender: Agency, relayedBy peer: Agency?, window: Date? = nil,
@@ -235,20 +238,22 @@ public final class Intake: Sendable {
         case .committed(let index, let batch):
             events.committed(metadata, channels: accepted.channels)
             guard perBatch else { return Submission(messageID: envelope.id, receipt: receipt, isNew: true) }
-            // The message is stored: if its receipt cannot be made from the batch (never expected),
-            // it is made from the store, and failing that the sender's retry gets it.
+            // The claims are the leaf's (the leaf was made from them); the message is stored: if its
+            // receipt cannot be made from the batch (never expected), it is made from the store,
+            // and failing that the sender's retry gets it.
+            let claims = Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)
             let fromBatch = batch?.sealed.flatMap { sealed in
                 sealed.leaf(index).flatMap { leaf in
-                    sealed.auditPath(index, tree: tree).flatMap { path in
-                        LedgerReceipt(index: index, leaf: leaf, path: path, treeSize: sealed.treeSize, signedHead: sealed.signedHead, by: signer.id)
+                    sealed.auditPath(index, tree: tree).map { path in
+                        LedgerReceipt(claims: claims, index: index, leaf: leaf, path: path, treeSize: sealed.treeSize, signedHead: sealed.signedHead)
                     }
                 }
             }
             let answer = if let fromBatch { fromBatch.serialized() } else { try ledgerReceipt(of: envelope.id) }
-            return Submission(messageID: envelope.id, receipt: answer, isNew: true)
+            return Submission(messageID: envelope.id, receipt: answer, isNew: true, isLedgerReceipt: true)
         case .duplicate(let stored):
             events.duplicate(envelope.id)
-            return Submission(messageID: envelope.id, receipt: try original(stored, of: envelope.id), isNew: false)
+            return Submission(messageID: envelope.id, receipt: try original(stored, of: envelope.id), isNew: false, isLedgerReceipt: stored.isEmpty)
         case .conflict:
             throw GatewayError(.idConflict, "message id \(envelope.id) is already used by a different message; a new message needs a new id")
         }

@@ -45,7 +45,26 @@ public struct LedgerReceipt: Sendable, Equatable {
         return .object(object)
     }
 
-    public func serialized() -> [UInt8] { json.serialized() }
+    /// `json` serialized, with the signed head's bytes spliced in as they are (the intake makes
+    /// one of these per message: no parsing of the head or the leaf on that path).
+    public func serialized() -> [UInt8] {
+        var out = claims.json.serialized()
+        out.removeLast()  // the claims' closing brace
+        out.reserveCapacity(out.count + leaf.count * 4 / 3 + path.count * 46 + signedHead.count + 120)
+        out.append(contentsOf: #","typ":"\#(Self.type)","index":\#(index),"leaf":""#.utf8)
+        out.append(contentsOf: Base64URL.encode(leaf).utf8)
+        out.append(contentsOf: #"","path":["#.utf8)
+        for (i, hash) in path.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: Base64URL.encode(hash).utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(contentsOf: #"],"tree_size":\#(treeSize),"signed_head":"#.utf8)
+        out.append(contentsOf: signedHead)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// True when `bytes` claim to be a ledger receipt (a JSON object whose `typ` says so); a signed
     /// receipt is a JWS, whose `typ` is in its protected header.
