@@ -184,9 +184,10 @@ final class BenchWorld: @unchecked Sendable {
         let source = MessageCatalogue.defaultDirectory()
         let target = dir.appendingPathComponent("Schemas")
         try FileManager.default.createDirectory(at: target.appendingPathComponent("messages"), withIntermediateDirectories: true)
-        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration"] {
+        for name in ["common", "envelope", "receipt", "directory", "catalogue", "declaration", "words"] {
             try FileManager.default.copyItem(at: source.appendingPathComponent("\(name).schema.json"), to: target.appendingPathComponent("\(name).schema.json"))
         }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("words.sq.json"), to: target.appendingPathComponent("words.sq.json"))
         try Data(#"{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://ura.example/schemas/v1/messages/bench.schema.json","type":"object"}"#.utf8)
             .write(to: target.appendingPathComponent("messages/bench.schema.json"))
         try Data(#"{"version":"bench","types":[{"type":"notice","title":"Notice","title_sq":"Njoftim","schema":"https://ura.example/schemas/v1/messages/bench.schema.json","from":["police"],"to":["secretariat"],"urgency":"routine"}]}"#.utf8)
