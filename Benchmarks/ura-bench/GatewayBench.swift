@@ -22,8 +22,10 @@ import UraStoreSQLite
 /// generator with distinct pre-signed messages from the police's certificate.
 ///
 ///   ura-bench gateway [--messages N] [--connections 64] [--paced-rate 1000] [--paced-seconds 60] [--push-rate 500]
-///                     [--per-recipient 4] [--pause-seconds 3] [--receipts per_message|per_batch]
+///                     [--per-recipient 4] [--pause-seconds 3] [--receipts per_message|per_batch] [--sender-key EdDSA|ES256]
 ///
+/// `--sender-key ES256`: the police sign with a P-256 key (registered in the directory beside their
+/// Ed25519 one) instead of the demo's Ed25519 key: the gateway then verifies ES256.
 /// `--receipts per_batch`: the police's directory entry asks for accepted receipts signed per commit
 /// batch (the batch's tree head and the message's audit path; one signature a batch, not a message).
 ///
@@ -41,6 +43,7 @@ enum GatewayBench {
     static func run(_ arguments: [String]) throws {
         var messages = 20_000, connections = 64, pacedRate = 1000.0, pacedSeconds = 60.0, pushRate = 500.0, perRecipient = 4, pause = 3.0
         var receipts = Agency.ReceiptSigning.perMessage
+        var senderKey = SignatureAlgorithm.eddsa
         var i = 0
         while i < arguments.count {
             let value = i + 1 < arguments.count ? arguments[i + 1] : ""
@@ -55,6 +58,9 @@ enum GatewayBench {
             case "--receipts":
                 guard let style = Agency.ReceiptSigning(rawValue: value) else { throw BenchError("--receipts is per_message or per_batch, not \(value)") }
                 receipts = style
+            case "--sender-key":
+                guard let algorithm = SignatureAlgorithm(rawValue: value) else { throw BenchError("--sender-key is EdDSA or ES256, not \(value)") }
+                senderKey = algorithm
             default: throw BenchError("unknown option \(arguments[i])")
             }
             i += 2
@@ -70,8 +76,14 @@ enum GatewayBench {
             shelter.delivery = .push(url: "https://127.0.0.1:\(push.port)/ura/inbox")
             directory.upsert(shelter)
         }
+        let policeFolder = data.appendingPathComponent("agencies/al.police.dvp-tirane")
+        var signingKey = try SigningKey(contentsOfFile: policeFolder.appendingPathComponent("signing.key").path)
+        if senderKey != signingKey.algorithm { signingKey = try SigningKey.generate(senderKey) }
         if var police = directory[AgencyID(validated: "al.police.dvp-tirane")] {
             police.receipts = receipts
+            if !police.keys.contains(where: { $0.kid == signingKey.keyID }) {
+                police.keys.append(DirectoryKey(kid: signingKey.keyID, use: .sig, jwk: signingKey.publicKey.jwk))
+            }
             directory.upsert(police)
         }
         try DirectoryFile.write(directory, to: directoryFile)
@@ -93,8 +105,7 @@ enum GatewayBench {
 
         let police = AgencyID(validated: "al.police.dvp-tirane")
         let folder = data.appendingPathComponent("agencies/\(police)")
-        let composer = MessageComposer(agency: police, signingKey: try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path),
-                                       directory: directory, catalogue: try MessageCatalogue(directory: schemas))
+        let composer = MessageComposer(agency: police, signingKey: signingKey, directory: directory, catalogue: try MessageCatalogue(directory: schemas))
         // The example risk assessment with longer free text: a signed message of about 4 KiB (4.1 KB,
         // the size of the intake benchmark's), as the issue asks.
         guard case .object(var riskForm) = try JSONValue(parsing: Array(try Data(contentsOf: schemas.appendingPathComponent("examples/risk.assessment.json"))))
@@ -151,7 +162,7 @@ enum GatewayBench {
         // The crypto reference right after, as this machine's speed drifts from minute to minute.
         let speed = try OpenSSLSpeed.measure()
         report(suite: "gateway", case: "https-accepted-\(connections)conn", rate: throughput.throughput, unit: "msg/s", extra: [
-            "receipts": receipts.rawValue,
+            "receipts": receipts.rawValue, "sender_key": senderKey.rawValue,
             "bytes": "\(size)", "p50_ms": ms(throughput.latency.p50), "p99_ms": ms(throughput.latency.p99), "fsync": "on",
             "cpu_us_per_msg": String(format: "%.0f", cpuPerMessage), "kernel_us_per_msg": String(format: "%.0f", systemPerMessage),
             "avg_batch": averageBatch,
