@@ -217,4 +217,35 @@ import UraTestTraits
         let good = try await verify(try demo.file("good-directory.jws", try demo.signed(try demo.directory())), in: demo)
         #expect(good.status == 0, "\(good)")
     }
+
+    /// A receipt signed per batch: the gateway's tree head over a two-entry ledger whose second
+    /// entry accepts the message.
+    func ledgerReceipt(in demo: OfflineDemo, headKey: SigningKey? = nil, tamper: Bool = false) throws -> String {
+        let metadata = MessageMetadata(
+            id: .random(), type: MessageType(validated: "notice"), from: try AgencyID(police), to: [try AgencyID(shelter)],
+            caseReference: CaseReference(validated: "AL-2026-000042"), subject: .child, priority: .normal, created: Date(),
+            expires: Date().addingTimeInterval(86_400), inReplyTo: nil, participants: nil, county: nil)
+        let chain = LedgerChain(hash: { SHA256.hash($0) })
+        let tree = MerkleTree(hash: { SHA256.hash($0) })
+        let first = chain.leaf(index: 0, previous: LedgerChain.genesis, event: LedgerEvent(.deadlineArmed, at: Date()))
+        let second = chain.leaf(index: 1, previous: chain.leafHash(first),
+                                event: MessageBinding.acceptedEvent(metadata, digest: Base64URL.encode(SHA256.hash(Array("a message".utf8))), at: Date()))
+        let hashes = [first, second].map(chain.leafHash)
+        let payload: JSONValue = ["gateway": .string(gateway), "root": .string(Base64URL.encode(tree.root(hashes[...]))), "tree_size": 2]
+        let head = try JWS.sign(payload: payload.serialized(options: .sortedKeys), header: ["typ": "ura-tree-head+json"],
+                                with: try headKey ?? demo.gatewayKey()).serialized()
+        let path = tamper ? [[UInt8](repeating: 1, count: 32)] : tree.inclusionProof(index: 1, hashes[...])
+        let receipt = try #require(LedgerReceipt(index: 1, leaf: second, path: path, treeSize: 2, signedHead: head, by: try AgencyID(gateway)))
+        return try demo.file("ledger-receipt-\(UUID().uuidString).json", receipt.serialized())
+    }
+
+    @Test func aLedgerReceiptChecksOutAgainstTheGatewaysKeyAndItsAuditPath() async throws {
+        let demo = try OfflineDemo()
+        let good = try await verify(try ledgerReceipt(in: demo), in: demo)
+        #expect(good.status == 0 && good.stdout.contains("valid: accepted receipt for") && good.stdout.contains("signed by \(gateway)"), "\(good)")
+        let tampered = try await verify(try ledgerReceipt(in: demo, tamper: true), in: demo)
+        #expect(tampered.status == 2 && tampered.stderr.contains("the audit path does not lead from its leaf to the root"), "\(tampered)")
+        let otherKey = try await verify(try ledgerReceipt(in: demo, headKey: try SigningKey.generate()), in: demo)
+        #expect(otherKey.status == 2 && otherKey.stderr.contains("does not list that key"), "\(otherKey)")
+    }
 }
