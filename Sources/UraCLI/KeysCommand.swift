@@ -1,5 +1,6 @@
 import Foundation
 import UraBasics
+import UraCrypto
 import UraJSON
 import UraModel
 import UraProvisioning
@@ -7,18 +8,24 @@ import UraProvisioning
 /// `ura keys generate --out DIR`: an agency's keys and `keys.json` (`AgencyKeys.generate`).
 enum KeysCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) throws {
-        let args = try CommandLineArguments(raw, options: ["out", "agency"], flags: ["json"])
-        guard args.positionals.first == "generate" else { throw UsageError("usage: ura keys generate --out DIR [--agency ID]") }
+        let args = try CommandLineArguments(raw, options: ["out", "agency", "signing"], flags: ["json"])
+        guard args.positionals.first == "generate" else { throw UsageError("usage: ura keys generate --out DIR [--agency ID] [--signing EdDSA|ES256]") }
         let out = URL(fileURLWithPath: try args.requiredOption("out"))
         let agency = try args.option("agency").map(agencyID)
-        let keys = try provisioning { () throws(ProvisioningError) in try AgencyKeys.generate(in: out, agency: agency) }
+        let signing = try args.option("signing").map { text throws -> SignatureAlgorithm in
+            guard let algorithm = SignatureAlgorithm(rawValue: text) else {
+                throw UsageError("--signing: '\(text)' is not a signature algorithm Ura accepts; give EdDSA (Ed25519, the default) or ES256 (P-256)")
+            }
+            return algorithm
+        } ?? .eddsa
+        let keys = try provisioning { () throws(ProvisioningError) in try AgencyKeys.generate(in: out, agency: agency, signing: signing) }
         if args.flag("json") {
             Terminal.out(JSONValue.object(["folder": .string(out.path), "signing_kid": .string(keys.signing.keyID), "encryption_kid": .string(keys.encryption.keyID),
                                            "keys_json": .string(out.appendingPathComponent("keys.json").path)]).serializedString())
             return
         }
         Terminal.out("""
-        wrote \(out.path)/signing.key (Ed25519, kid \(keys.signing.keyID)), encryption.key (X25519, kid \(keys.encryption.keyID)) \
+        wrote \(out.path)/signing.key (\(signing == .es256 ? "P-256, ES256" : "Ed25519"), kid \(keys.signing.keyID)), encryption.key (X25519, kid \(keys.encryption.keyID)) \
         and tls.key (P-256), each readable by you only; public keys in \(out.path)/keys.json
         next: ura cert request --agency ID --key \(out.path)/tls.key --out \(out.path)/agency.csr
         """)

@@ -4,7 +4,7 @@ import UraCrypto
 import UraModel
 import UraProtocol
 
-/// An agency's three keys — Ed25519 to sign, X25519 to receive encrypted forms, P-256 for its TLS
+/// An agency's three keys — Ed25519 (or P-256, ES256) to sign, X25519 to receive encrypted forms, P-256 for its TLS
 /// client certificate — as `ura keys generate` and the demo make them: private keys 0600 in a 0700
 /// folder, never overwritten, and `keys.json` with the public halves for enrolment.
 public struct AgencyKeys: Sendable {
@@ -17,11 +17,13 @@ public struct AgencyKeys: Sendable {
     public var publicKeys: KeysFile { KeysFile(agency: agency, signing: signing.publicKey, encryption: encryption.publicKey) }
 
     /// Generates the keys into `folder` (created 0700 if needed): `signing.key`, `encryption.key`,
-    /// `tls.key` and `keys.json`. Refuses to replace any of them: use an empty folder.
-    public static func generate(in folder: URL, agency: AgencyID?) throws(ProvisioningError) -> AgencyKeys {
+    /// `tls.key` and `keys.json`. Refuses to replace any of them: use an empty folder. `signing` is
+    /// the signature algorithm: EdDSA (Ed25519, the default) or ES256, which the gateway verifies
+    /// in about two thirds of the time (docs/benchmarks.md).
+    public static func generate(in folder: URL, agency: AgencyID?, signing: SignatureAlgorithm = .eddsa) throws(ProvisioningError) -> AgencyKeys {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let keys = AgencyKeys(agency: agency, signing: try SigningKey.generate(.eddsa), encryption: try AgreementPrivateKey.generate(.x25519),
+            let keys = AgencyKeys(agency: agency, signing: try SigningKey.generate(signing), encryption: try AgreementPrivateKey.generate(.x25519),
                                   tls: try SigningKey.generate(.es256))
             try keys.signing.writePrivateKey(to: folder.appendingPathComponent("signing.key").path)
             try keys.encryption.writePrivateKey(to: folder.appendingPathComponent("encryption.key").path)

@@ -166,4 +166,38 @@ import UraTestTraits
         let result = try await demo.ura(nil, ["admin", "login-link", "--data-dir", demo.data.path])
         #expect(result.status == 69 && result.stderr.contains("urad does not run") && result.stdout.isEmpty, "\(result)")
     }
+
+    /// The operator chooses how an agency's accepted receipts are signed; a re-enrolment that does
+    /// not say keeps the choice; a word that is neither is refused before anything is written.
+    @Test func theReceiptsChoiceIsSetAtEnrolmentKeptAfterAndCheckedFirst() async throws {
+        let demo = try OfflineDemo()
+        #expect(try #require(try demo.directory()[AgencyID(mission)]).receipts == .perMessage)
+        let version = try demo.directory().version
+        let wrong = try await enrol(["--kind", "mission", "--receipts", "per_day"], keys: try await newKeys(for: mission, in: demo), in: demo)
+        #expect(wrong.status == 64 && wrong.stderr.contains("--receipts: 'per_day' is neither per_message"), "\(wrong)")
+        #expect(try demo.directory().version == version)
+
+        let chosen = try await enrol(["--kind", "mission", "--receipts", "per_batch"], keys: try await newKeys(for: mission, in: demo), in: demo)
+        #expect(chosen.status == 0 && chosen.stdout.contains("receipts: per_message is now per_batch"), "\(chosen)")
+        #expect(try #require(try demo.directory()[AgencyID(mission)]).receipts == .perBatch)
+
+        let kept = try await enrol(["--kind", "mission"], keys: try await newKeys(for: mission, in: demo), in: demo)
+        #expect(kept.status == 0 && !kept.stdout.contains("receipts:"), "\(kept)")
+        #expect(try #require(try demo.directory()[AgencyID(mission)]).receipts == .perBatch)
+    }
+
+    /// `ura keys generate --signing ES256`: a P-256 signing key the directory lists as such.
+    @Test func anAgencyMayChooseAnES256SigningKey() async throws {
+        let demo = try OfflineDemo()
+        let folder = demo.root.appendingPathComponent("keys-\(UUID().uuidString)")
+        let generated = try await demo.ura(nil, ["keys", "generate", "--out", folder.path, "--signing", "ES256"])
+        #expect(generated.status == 0 && generated.stdout.contains("signing.key (P-256, ES256"), "\(generated)")
+        let key = try SigningKey(contentsOfFile: folder.appendingPathComponent("signing.key").path)
+        #expect(key.algorithm == .es256)
+        let keys = try JSONValue(parsing: Array(try Data(contentsOf: folder.appendingPathComponent("keys.json"))))
+        #expect(try VerificationKey(jwk: try #require(keys["signing"])).algorithm == .es256)
+        let wrong = try await demo.ura(nil, ["keys", "generate", "--out", folder.path + "-2", "--signing", "RS256"])
+        #expect(wrong.status == 64 && wrong.stderr.contains("give EdDSA (Ed25519, the default) or ES256"), "\(wrong)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "-2"))
+    }
 }
