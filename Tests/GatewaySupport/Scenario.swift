@@ -25,10 +25,21 @@ package final class Scenario: @unchecked Sendable {
     package private(set) var daemon: RunningDaemon!
     package private(set) var push: PushEndpoint?
 
-    package init(pushShelter: Bool = false, environment: [String: String] = [:]) throws {
+    /// `receiptsPerBatch`: agencies whose accepted receipts are signed per commit batch.
+    package init(pushShelter: Bool = false, receiptsPerBatch: [String] = [], environment: [String: String] = [:]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ura-e2e-\(UUID().uuidString)")
         data = root.appendingPathComponent("data")
         try DemoSetup.create(in: data, gatewayID: AgencyID(validated: "al.ura.gateway"), gatewayName: "Ura", gatewayURL: "https://127.0.0.1:1")
+        if !receiptsPerBatch.isEmpty {
+            let file = data.appendingPathComponent("directory.json")
+            var directory = try DirectoryFile.read(file)
+            for id in receiptsPerBatch {
+                var agency = try #require(directory[AgencyID(id)])
+                agency.receipts = .perBatch
+                directory.upsert(agency)
+            }
+            try DirectoryFile.write(directory, to: file)
+        }
         if pushShelter {
             let endpoint = try PushEndpoint(data: data, agency: "al.shelter.qkpvt")
             let file = data.appendingPathComponent("directory.json")
@@ -46,8 +57,8 @@ package final class Scenario: @unchecked Sendable {
     /// and waiting for urad to say it listens take seconds on a busy machine, and a pool thread
     /// held that long is one the in-process servers of other tests (one thread per core) cannot
     /// use to answer — the cause of the 20-second curl timeouts of issue 28.
-    package static func start(pushShelter: Bool = false, environment: [String: String] = [:]) async throws -> Scenario {
-        try await Processes.offPool { try Scenario(pushShelter: pushShelter, environment: environment) }
+    package static func start(pushShelter: Bool = false, receiptsPerBatch: [String] = [], environment: [String: String] = [:]) async throws -> Scenario {
+        try await Processes.offPool { try Scenario(pushShelter: pushShelter, receiptsPerBatch: receiptsPerBatch, environment: environment) }
     }
 
     package func close() async {

@@ -52,6 +52,23 @@ import UraTestTraits
         await s.close()
     }
 
+    /// A mission whose receipts are signed per batch, against a real urad: `ura send` checks the
+    /// ledger receipt (the batch's head, its path, its claims) against the signed directory.
+    @Test(.timeLimit(.minutes(3))) func aMissionWhoseReceiptsAreSignedPerBatchChecksItsLedgerReceipt() async throws {
+        let mission = "al.mepj.mission.gr-athens"
+        let s = try await Scenario.start(receiptsPerBatch: [mission])
+        let form = try s.example("return.found-abroad", caseReference: "AL-2026-000042", marker: "M")
+        let formFile = s.root.appendingPathComponent("found.json")
+        try Data(form.serialized()).write(to: formFile)
+        let sent = try s.ura(mission, ["send", formFile.path, "--type", "return.found-abroad", "--to", "al.mpb.secretariat",
+                                       "--case", "AL-2026-000042", "--subject", "child", "--json"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let answer = try JSONValue(parsing: sent.stdout)
+        #expect(answer["receipt"]?["typ"] == "ura-ledger-receipt+json" && answer["receipt"]?["signed_head"]?["protected"] != nil, "\(sent.stdout)")
+        #expect(answer["receipt"]?["message"] == answer["message"] && answer["status"] == 202)
+        await s.close()
+    }
+
     @Test(.timeLimit(.minutes(3))) func aShelterWithAPushEndpointReceivesAReferral() async throws {
         let s = try await Scenario.start(pushShelter: true)
         let marker = "MARKER-\(UUID().uuidString)"
