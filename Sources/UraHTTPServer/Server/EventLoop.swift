@@ -28,6 +28,8 @@ final class EventLoop: @unchecked Sendable {
         var messages: [Message] = []
         var wakePending = false
         var closed = false
+        /// Posters that are writing the eventfd (outside the lock): it stays open until they are done.
+        var waking = 0
     }
 
     static let listenerToken: UInt64 = 0
@@ -101,21 +103,37 @@ final class EventLoop: @unchecked Sendable {
     func closeWithoutRunning() {
         listener?.release()
         listener = nil
-        close(wakeFD)
+        closeMailbox()
         close(epoll)
     }
 
-    /// Hands a message to the loop from any thread.
+    /// Hands a message to the loop from any thread. The first message after the loop emptied the
+    /// mailbox wakes it; the eventfd is written outside the lock — under it, the handler threads
+    /// answering at the same time queued behind a system call (3% of the CPU at 8,000 msg/s).
     func post(_ message: Message) {
-        mailbox.withLock { box in
-            guard !box.closed else { return }
+        let wake = mailbox.withLock { box -> Bool in
+            guard !box.closed else { return false }
             box.messages.append(message)
-            guard !box.wakePending else { return }
+            guard !box.wakePending else { return false }
             box.wakePending = true
-            // Written under the lock so the loop cannot have closed the eventfd in between.
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
+            box.waking += 1
+            return true
         }
+        guard wake else { return }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+        mailbox.withLock { $0.waking -= 1 }
+    }
+
+    /// Refuses further messages and closes the eventfd once no poster is still writing it (a
+    /// write takes microseconds; the descriptor number must not be reused under it).
+    private func closeMailbox() {
+        mailbox.withLock { box in
+            box.closed = true
+            box.messages = []
+        }
+        while mailbox.withLock({ $0.waking }) > 0 { sched_yield() }
+        close(wakeFD)
     }
 
     // MARK: - The loop
@@ -139,12 +157,8 @@ final class EventLoop: @unchecked Sendable {
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
         for connection in Array(connections.values) { destroy(connection) }
-        mailbox.withLock { box in
-            box.closed = true
-            box.messages = []
-        }
+        closeMailbox()
         closeListener()
-        close(wakeFD)
         close(epoll)
         core.loopExited()
     }
