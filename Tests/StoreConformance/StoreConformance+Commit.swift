@@ -34,6 +34,16 @@ extension StoreConformance {
             #expect(try f.store.messageCount() == 1, "a duplicate is not a second message")
         },
 
+        /// A sender whose receipts are signed per batch has nothing signed to store: the empty
+        /// receipt is kept as empty (not NULL, not refused) and a repeat hears it back.
+        StoreCheck("anEmptyAcceptedReceiptIsStoredAndGivenBackEmpty") { f in
+            var message = f.accepted()
+            message.acceptedReceipt = []
+            guard case .committed = try await f.store.commit(message) else { Issue.record("not committed"); return }
+            #expect(try f.store.message(message.metadata.id)?.acceptedReceipt == [])
+            #expect(try await f.store.commit(message) == .duplicate(acceptedReceipt: []))
+        },
+
         StoreCheck("sameIDWithAnotherDigestIsAConflict") { f in
             let message = f.accepted()
             _ = try await f.store.commit(message)
