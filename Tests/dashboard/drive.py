@@ -1,48 +1,16 @@
 """Drives headless Chromium through the DevTools protocol over the dashboard: logs in with the
 one-time link, opens every page, checks its text, saves a screenshot of each, clicks a dead
 letter's redrive button and checks that it worked. Usage: drive.py CHROMIUM BASE_URL TOKEN SHOTS_DIR"""
-import base64, json, os, subprocess, sys, tempfile, time, urllib.request
+import base64, os, sys, time
 
-import websocket  # websocket-client, installed into a throwaway venv by scripts/e2e/dashboard.sh
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser"))
+from cdp import Checks, Chromium  # noqa: E402  (websocket-client: installed into a throwaway venv by scripts/e2e/dashboard.sh)
 
 chromium, base, token, shots = sys.argv[1:5]
-profile = tempfile.mkdtemp(prefix="ura-chromium-")
-browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                            "--remote-debugging-port=0", f"--user-data-dir={profile}", "--window-size=1400,1000", "about:blank"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-failures = []
+check = Checks()
 
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
-
-
-try:
-    port_file = os.path.join(profile, "DevToolsActivePort")
-    for _ in range(600):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            break
-        time.sleep(0.05)
-    port = open(port_file).read().split()[0]
-    targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-    page = next(t for t in targets if t["type"] == "page")
-    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
-    counter = [0]
-
-    def call(method, **params):
-        counter[0] += 1
-        ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
-        while True:
-            message = json.loads(ws.recv())
-            if message.get("id") == counter[0]:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-
-    def evaluate(expression):
-        return call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+with Chromium(chromium, window="1400,1000", timeout=30) as browser:
+    call, evaluate = browser.call, browser.evaluate
 
     def wait_loaded(previous_url=None):
         for _ in range(400):
@@ -119,10 +87,6 @@ try:
     screenshot("dead-letters-after-redrive")
     text = open_page("/messages?state=pending&agency=al.shelter.tjeter-vizion")
     check("AL-2026-000903" in text, "the redriven message is pending again")
-    ws.close()
-finally:
-    browser.terminate()
-    browser.wait(timeout=30)
 
 print(f"screenshots in {shots}")
-sys.exit(1 if failures else 0)
+sys.exit(1 if check.failures else 0)

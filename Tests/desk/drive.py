@@ -5,63 +5,18 @@ with the form's own button), sends it; the secretariat's desk fetches it and sho
 page. Usage: drive.py CHROMIUM MISSION_LINK SECRETARIAT_LINK SHOTS_DIR"""
 import base64, html, json, os, re, socket, subprocess, sys, tempfile, time, urllib.request
 
-import websocket  # websocket-client, installed into a throwaway venv by scripts/e2e/desk.sh
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser"))
+from cdp import Checks, Chromium  # noqa: E402  (websocket-client: installed into a throwaway venv by scripts/e2e/desk.sh)
 
 chromium, mission_link, secretariat_link, shots = sys.argv[1:5]
-profile = tempfile.mkdtemp(prefix="ura-chromium-")
-browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                            "--remote-debugging-port=0", f"--user-data-dir={profile}", "--window-size=1280,900", "about:blank"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-failures = []
+check = Checks()
 
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
-
-
-try:
-    port_file = os.path.join(profile, "DevToolsActivePort")
-    for _ in range(600):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            break
-        time.sleep(0.05)
-    port = open(port_file).read().split()[0]
-    targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-    page = next(t for t in targets if t["type"] == "page")
-    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
-    counter = [0]
-    events = []
-
-    def call(method, **params):
-        counter[0] += 1
-        ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
-        while True:
-            message = json.loads(ws.recv())
-            if message.get("id") == counter[0]:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            if "method" in message:
-                events.append(message["method"])
+with Chromium(chromium, window="1280,900", timeout=60) as browser:
+    call, events = browser.call, browser.events
 
     def wait_load():
         """Waits for the next page load (no script runs on the pages: the load event is the end)."""
-        for _ in range(1200):
-            if "Page.loadEventFired" in events:
-                events.clear()
-                return
-            ws.settimeout(0.1)
-            try:
-                message = json.loads(ws.recv())
-                if "method" in message:
-                    events.append(message["method"])
-            except websocket.WebSocketTimeoutException:
-                pass
-            finally:
-                ws.settimeout(60)
-        raise RuntimeError("the page did not load")
+        browser.wait_event("Page.loadEventFired")
 
     def open_page(url):
         events.clear()
@@ -307,11 +262,8 @@ try:
         finally:
             restarted.terminate()
             restarted.wait()
-finally:
-    browser.terminate()
-    browser.wait()
 
-if failures:
-    print(f"{len(failures)} check(s) failed", file=sys.stderr)
+if check.failures:
+    print(f"{len(check.failures)} check(s) failed", file=sys.stderr)
     sys.exit(1)
 print("desk: every check passed")
