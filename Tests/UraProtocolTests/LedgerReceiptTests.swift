@@ -139,6 +139,18 @@ import UraTestTraits
         #expect(throws: LedgerReceipt.Failure.notIncluded) {
             try counting(LedgerReceipt(claims: good.claims, index: good.index, leaf: good.leaf, path: path, treeSize: 6, signedHead: good.signedHead))
         }
+        // Nor does it lend its root to a receipt that claims another size or another gateway.
+        if case .headMismatch? = failureOf({ () throws(LedgerReceipt.Failure) -> Receipt in try counting(LedgerReceipt(claims: good.claims, index: good.index, leaf: good.leaf, path: good.path,
+                                                                       treeSize: 7, signedHead: good.signedHead)) }) {} else {
+            Issue.record("a cached head over 6 entries must not prove a receipt of tree_size 7")
+        }
+        var claims = good.claims
+        claims.by = try AgencyID("xk.ura.gateway")
+        if case .headMismatch? = failureOf({ () throws(LedgerReceipt.Failure) -> Receipt in try counting(LedgerReceipt(claims: claims, index: good.index, leaf: good.leaf, path: good.path,
+                                                                       treeSize: 6, signedHead: good.signedHead)) }) {} else {
+            Issue.record("a cached head of al.ura.gateway must not prove a receipt by another gateway")
+        }
+        #expect(checks == 1)
         // Bounded: the oldest head is forgotten.
         _ = try counting(try receipt().0)
         _ = try counting(try receipt().0)
@@ -163,5 +175,9 @@ import UraTestTraits
         #expect(member { $0["digest"] = "short" } == "")
         #expect(throws: ModelError.self) { try LedgerReceipt(parsing: Array("[1]".utf8)) }
         #expect(!LedgerReceipt.isLedgerReceipt(Array(#"{"protected":"e30","payload":"","signature":""}"#.utf8)))
+    }
+
+    func failureOf(_ body: () throws(LedgerReceipt.Failure) -> Receipt) -> LedgerReceipt.Failure? {
+        do { _ = try body(); return nil } catch { return error }
     }
 }

@@ -133,8 +133,13 @@ public struct LedgerReceipt: Sendable, Equatable {
     public func verify(key: (_ kid: String) throws(SignedObjectCheck.Failure) -> VerificationKey,
                        verifiedHeads: TreeHeadCache? = nil) throws(Failure) -> Receipt {
         let root: [UInt8]
-        if let known = verifiedHeads?.root(of: signedHead) {
-            root = known
+        if let known = verifiedHeads?.head(signedHead) {
+            // A head checked before says what it said then: its size and gateway still must match.
+            guard known.size == treeSize else { throw .headMismatch("its tree head is over \(known.size) entries, but the receipt says tree_size \(treeSize)") }
+            guard known.gateway == claims.by.rawValue else {
+                throw .headMismatch("its tree head is signed by \(known.gateway), but the receipt says by \(claims.by)")
+            }
+            root = known.root
         } else {
             let jws: ParsedJWS
             do { jws = try JWS.parse(signedHead) } catch { throw .head(.payload("is not a flattened JWS: \(error)")) }
@@ -152,7 +157,7 @@ public struct LedgerReceipt: Sendable, Equatable {
                 throw .headMismatch("its tree head is signed by \(payload["gateway"]?.stringValue ?? "no gateway"), but the receipt says by \(claims.by)")
             }
             root = signedRoot
-            verifiedHeads?.remember(signedHead, root: root)
+            verifiedHeads?.remember(signedHead, as: (size, signedRoot, claims.by.rawValue))
         }
         let tree = MerkleTree(hash: { SHA256.hash($0) })
         guard tree.verifyInclusion(leafHash: tree.hash([0x00] + leaf), index: index, treeSize: treeSize, proof: path, root: root) else {
@@ -177,28 +182,30 @@ public struct LedgerReceipt: Sendable, Equatable {
     }
 }
 
-/// Tree heads whose signature was checked, by their exact bytes, with the root they sign: a client
-/// checking many ledger receipts checks each batch's head once. Bounded; thread-safe.
+/// Tree heads whose signature was checked, by their exact bytes, with what they sign (size, root,
+/// gateway): a client checking many ledger receipts checks each batch's head once. Bounded;
+/// thread-safe. Share one only among checks that trust the same gateway keys.
 public final class TreeHeadCache: @unchecked Sendable {
+    typealias Head = (size: Int, root: [UInt8], gateway: String)
     private let lock = NSLock()
-    private var roots: [[UInt8]: [UInt8]] = [:]
+    private var heads: [[UInt8]: Head] = [:]
     private var order: [[UInt8]] = []
     private let capacity: Int
 
     public init(capacity: Int = 64) { self.capacity = capacity }
 
-    func root(of signedHead: [UInt8]) -> [UInt8]? {
+    func head(_ signedHead: [UInt8]) -> Head? {
         lock.lock()
         defer { lock.unlock() }
-        return roots[signedHead]
+        return heads[signedHead]
     }
 
-    func remember(_ signedHead: [UInt8], root: [UInt8]) {
+    func remember(_ signedHead: [UInt8], as head: Head) {
         lock.lock()
         defer { lock.unlock() }
-        guard roots[signedHead] == nil else { return }
-        roots[signedHead] = root
+        guard heads[signedHead] == nil else { return }
+        heads[signedHead] = head
         order.append(signedHead)
-        if order.count > capacity { roots[order.removeFirst()] = nil }
+        if order.count > capacity { heads[order.removeFirst()] = nil }
     }
 }
