@@ -158,6 +158,23 @@ import UraTestTraits
         #expect(checks == 4)
     }
 
+    /// The fuzzer's first finding (`Tests/Fuzz/seeds/ledger-receipt/finding-sub-millisecond-at.json`):
+    /// an `at` finer than a millisecond reads, but the format writes milliseconds, so it reads back
+    /// truncated — once, then stably — and a claim finer than its leaf's time does not check out.
+    @Test func aTimeFinerThanAMillisecondReadsBackTruncatedAndDoesNotMatchItsLeaf() throws {
+        let (good, _) = try receipt()
+        guard case .object(var object) = good.json else { return }
+        object["at"] = "2026-12-07T09:00:01.2504Z"
+        let fine = try LedgerReceipt(parsing: JSONValue.object(object).serialized())
+        #expect(fine.claims.at == RFC3339.date(from: "2026-12-07T09:00:01.2504Z"))
+        let once = try LedgerReceipt(parsing: fine.serialized())
+        #expect(once.claims.at == RFC3339.date(from: "2026-12-07T09:00:01.250Z") && once == good)
+        #expect(try LedgerReceipt(parsing: once.serialized()) == once)
+        if case .claims? = failureOf({ () throws(LedgerReceipt.Failure) -> Receipt in try verify(fine) }) {} else {
+            Issue.record("a claimed time 0.4 ms off its leaf's must be refused")
+        }
+    }
+
     @Test func malformedReceiptsAreRefusedWithTheMemberNamed() throws {
         let (good, _) = try receipt()
         func member(_ change: (inout JSONObject) -> Void) -> String? {
