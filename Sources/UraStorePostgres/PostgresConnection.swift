@@ -8,7 +8,9 @@ import UraStore
 /// turned into PostgreSQL's `$N`. A lost connection is reset before the next statement (libpq tries
 /// every host of a multi-host URL again, so it follows a promoted standby). No libpq pointer leaves
 /// this file.
-package final class PostgresConnection: @unchecked Sendable {
+package final class PostgresConnection: SQLDatabase, @unchecked Sendable {
+    package static var dialect: SQLDialect { .postgresql }
+
     private var handle: OpaquePointer?
     private var prepared: [String: String] = [:]
     /// Where it connects, without the password (for error messages).
@@ -317,7 +319,7 @@ package final class PostgresConnection: @unchecked Sendable {
 }
 
 /// One row of a result, read by column index; valid only inside the `query` closure.
-package struct PostgresRow {
+package struct PostgresRow: SQLRow {
     fileprivate let result: OpaquePointer?
     fileprivate let row: Int32
 
@@ -338,7 +340,7 @@ package struct PostgresRow {
 
 /// A value bound to or read from PostgreSQL. Read values are `.text` (numbers and booleans in
 /// PostgreSQL's text form), `.blob` (bytea) or `.null`.
-package enum PostgresValue: Sendable, Equatable {
+package enum PostgresValue: SQLValue {
     case null
     case integer(Int64)
     case text(String)
@@ -387,6 +389,8 @@ package enum PostgresValue: Sendable, Equatable {
 
     /// PostgreSQL's text form of a boolean.
     package var bool: Bool { string == "t" || string == "true" }
+    /// A boolean parameter in text form (the server infers `boolean` from where it is used).
+    package static func boolean(_ value: Bool) -> PostgresValue { .text(value ? "true" : "false") }
 }
 
 enum ByteaHex {

@@ -10,7 +10,9 @@ final class WALFrameCount: @unchecked Sendable {
 
 /// One SQLite connection, used by one thread at a time (the writer thread, or a reader checked out
 /// of the pool). Statements are prepared once and cached by their SQL text.
-package final class SQLiteConnection: @unchecked Sendable {
+package final class SQLiteConnection: SQLDatabase, @unchecked Sendable {
+    package static var dialect: SQLDialect { .sqlite }
+
     private var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
     let path: String
@@ -108,7 +110,7 @@ package final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs a statement that changes rows; returns how many it changed.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
+    package func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -117,7 +119,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// The first column of the first row, if any.
-    func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> SQLiteValue? {
+    package func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> SQLiteValue? {
         var result: SQLiteValue?
         try query(sql, values) { (row) throws(StoreError) in if result == nil { result = row[0] } }
         return result
@@ -132,7 +134,7 @@ package final class SQLiteConnection: @unchecked Sendable {
 }
 
 /// A value bound to or read from SQLite.
-package enum SQLiteValue: Sendable, Equatable {
+package enum SQLiteValue: SQLValue {
     case null
     case integer(Int64)
     case real(Double)
@@ -140,15 +142,18 @@ package enum SQLiteValue: Sendable, Equatable {
     case blob([UInt8])
 
     package var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
-    var int64: Int64? { if case .integer(let v) = self { v } else { nil } }
-    var string: String? { if case .text(let v) = self { v } else { nil } }
-    var bytes: [UInt8]? {
+    package var int64: Int64? { if case .integer(let v) = self { v } else { nil } }
+    package var string: String? { if case .text(let v) = self { v } else { nil } }
+    package var bytes: [UInt8]? {
         switch self {
         case .blob(let b): b
         case .text(let t): Array(t.utf8)
         default: nil
         }
     }
+    /// Booleans are stored as 0 and 1.
+    package static func boolean(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
+    package var bool: Bool { int == 1 }
 }
 
 protocol SQLiteBindable { var sqliteValue: SQLiteValue { get } }
