@@ -56,7 +56,7 @@ extension PostgresStore {
             }
             try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in pull { tx.notifyInbox(recipient) }
-            try Self.applyDeadlines(tx, message, seq: seq, matches: deadlines)
+            try Self.applyDeadlines(PostgresSQLTransaction(tx: tx), message, seq: seq) { deadlines }
             return .committed(ledgerIndex: ledgerIndex, batch: tx.batch)
         }
     }
