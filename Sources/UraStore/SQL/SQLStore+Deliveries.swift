@@ -4,11 +4,75 @@ import UraJSON
 import UraModel
 import UraProtocol
 
-/// What happens to a delivery after its claim — its outcome, an expired lease, a redrive, a
-/// channel change — and the reads of open deliveries, the same on both backends. Claiming and
-/// leasing differ (PostgreSQL leases with `FOR UPDATE SKIP LOCKED` for several nodes) and stay in
-/// each backend.
+/// Deliveries: claims (the backend marks each lease: `SQLStore.markLeased`), outcomes, expired
+/// leases, redrives, channel changes and the reads of open deliveries, the same on both backends.
 extension SQLStore {
+    @inlinable public func claimDue(_ request: ClaimRequest) async throws(StoreError) -> [DeliveryJob] {
+        try await write { tx throws(StoreError) in
+            var picked: [(seq: Int64, recipient: String)] = []
+            // Each agency gets what its parallel limit leaves beside its deliveries in flight, so a
+            // backlog to one agency (its endpoint down for a day) never hides the others' behind it.
+            // An agency already at its limit is left out before the sort: its backlog costs a scan,
+            // not a sort.
+            try tx.database.query(Database.dialect.claimDue, [
+                .text(request.channel.rawValue), .date(request.now), .integer(Int64(request.perRecipientLimit)), .integer(Int64(request.limit)),
+            ]) { (row) throws(StoreError) in
+                picked.append((row[0].int64 ?? -1, row[1].string ?? ""))
+            }
+            var jobs: [DeliveryJob] = []
+            for pick in picked {
+                if let job = try Self.lease(tx, seq: pick.seq, recipient: pick.recipient, now: request.now, until: request.leaseUntil) { jobs.append(job) }
+            }
+            return jobs
+        }
+    }
+
+    @inlinable public func claimInbox(recipient: AgencyID, now: Date, limit: Int, maxBytes: Int, leaseUntil: Date) async throws(StoreError) -> [DeliveryJob] {
+        try await write { tx throws(StoreError) in
+            var picked: [Int64] = []
+            var bytes = 0, full = false
+            try tx.database.query(Database.dialect.claimInbox, [.text(recipient.rawValue), .date(now), .date(now), .integer(Int64(limit))]) { (row) throws(StoreError) in
+                let size = row[1].int ?? 0
+                guard !full, picked.isEmpty || bytes + size <= maxBytes else {
+                    full = true  // in order: a large message is not overtaken by smaller ones
+                    return
+                }
+                bytes += size
+                picked.append(row[0].int64 ?? -1)
+            }
+            var jobs: [DeliveryJob] = []
+            for seq in picked {
+                if let job = try Self.lease(tx, seq: seq, recipient: recipient.rawValue, now: now, until: leaseUntil) { jobs.append(job) }
+            }
+            return jobs
+        }
+    }
+
+    /// Leases one delivery (`markLeased`, the backend's) and returns what is needed to hand it
+    /// over; nil when the backend could not lease it.
+    @inlinable package static func lease(_ tx: Transaction, seq: Int64, recipient: String, now: Date, until: Date) throws(StoreError) -> DeliveryJob? {
+        guard try markLeased(tx, seq: seq, recipient: recipient, now: now, until: until) else { return nil }
+        var job: DeliveryJob?
+        try tx.database.query("""
+            SELECT m.id, d.recipient, m.sender, m.type, m.priority, m.digest, m.jws, d.attempts, d.deliver_until, m.accepted_at
+            FROM deliveries d JOIN messages m ON m.seq = d.message_seq WHERE d.message_seq = ? AND d.recipient = ?
+            """, [.integer(seq), .text(recipient)]) { (row) throws(StoreError) in
+            guard let id = try? MessageID(row[0].string ?? ""), let to = try? AgencyID(row[1].string ?? ""),
+                  let from = try? AgencyID(row[2].string ?? ""), let type = try? MessageType(row[3].string ?? ""),
+                  let bytes = row[6].bytes
+            else { throw StoreError.corrupt("delivery \(seq) → \(recipient) has no message to deliver") }
+            job = DeliveryJob(message: id, recipient: to, sender: from, type: type,
+                              priority: Priority(rawValue: row[4].string ?? "") ?? .normal, digest: row[5].string ?? "",
+                              signedBytes: bytes, attempt: row[7].int ?? 1, deliverUntil: row[8].date ?? now,
+                              acceptedAt: row[9].date ?? now)
+        }
+        guard let job else { throw StoreError.notFound("delivery of message \(seq) to \(recipient)") }
+        try tx.appendToLedger(LedgerEvent(.deliveryLeased, at: now, message: job.message, agency: job.recipient,
+                                          data: ["attempt": .number(Double(job.attempt)), "lease_until": .string(RFC3339.string(from: until))]),
+                              messageSeq: seq)
+        return job
+    }
+
     @inlinable public func record(_ outcome: DeliveryOutcome, for message: MessageID, recipient: AgencyID) async throws(StoreError) -> Bool {
         try await write { tx throws(StoreError) in
             var current: (state: DeliveryState, sender: String, attempts: Int, seq: Int64, relayedBy: String?)?

@@ -16,6 +16,10 @@ package protocol SQLStore: Store {
     /// Runs `body` in the writer's next batch; returns once the batch is durably committed.
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws(StoreError) -> T) async throws(StoreError) -> T
+    /// Marks the delivery of message row `seq` to `recipient` in flight, leased until `until`
+    /// (one more attempt, last attempted `now`); false when it cannot be leased now (PostgreSQL:
+    /// another node holds the row, or it is no longer due).
+    static func markLeased(_ tx: Transaction, seq: Int64, recipient: String, now: Date, until: Date) throws(StoreError) -> Bool
 }
 
 /// What a write job of the shared SQL sees: the writer's connection, inside the batch's
