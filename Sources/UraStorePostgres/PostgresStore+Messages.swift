@@ -6,12 +6,9 @@ import UraStore
 
 extension PostgresStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
-        // Everything that does not depend on the batch is built here, on the submitter's thread:
-        // the single writer only binds values and chains the ledger entry.
+        // Everything that does not depend on the batch is built here, on the submitter's thread.
         let m = message.metadata
-        let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
-        let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
-        let accepted = PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt))
+        let (recipients, participants, accepted) = Self.prepareCommit(message)
         let recipientNames = m.to.map(\.rawValue)
         let channelNames = m.to.map { (message.channels[$0] ?? .pull).rawValue }
         let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
@@ -46,13 +43,7 @@ extension PostgresStore {
                 if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
             }
             guard let seq = inserted else {
-                var existing: (digest: String, receipt: [UInt8])?
-                try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
-                    existing = (row[0].string ?? "", row[1].bytes ?? [])
-                }
-                guard let existing else { throw StoreError.corrupt("message \(m.id) is neither new nor stored") }
-                return existing.digest == message.digest
-                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+                return try Self.repeatedCommit(tx.db, message)
             }
             try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in pull { tx.notifyInbox(recipient) }

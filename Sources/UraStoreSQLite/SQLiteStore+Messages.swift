@@ -6,12 +6,9 @@ import UraStore
 
 extension SQLiteStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
-        // Everything that does not depend on the batch is built here, on the submitter's thread:
-        // the single writer only binds values and chains the ledger entry.
+        // Everything that does not depend on the batch is built here, on the submitter's thread.
         let m = message.metadata
-        let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
-        let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
-        let accepted = PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt))
+        let (recipients, participants, accepted) = Self.prepareCommit(message)
         return try await writer.perform { tx throws(StoreError) in
             let ledgerIndex = tx.head.nextIndex
             // Insert first and look only when the id is taken: the common case costs one lookup, not two.
@@ -28,13 +25,7 @@ extension SQLiteStore {
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), message.relayedBy.map { .text($0.rawValue) } ?? .null,
                 ])
             if inserted == 0 {
-                var existing: (digest: String, receipt: [UInt8])?
-                try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
-                    existing = (row[0].string ?? "", row[1].bytes ?? [])
-                }
-                guard let existing else { throw StoreError.corrupt("message \(m.id) is neither new nor stored") }
-                return existing.digest == message.digest
-                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+                return try Self.repeatedCommit(tx.db, message)
             }
             let seq = tx.db.lastInsertRowID
             let appended = try tx.appendLedger(accepted, messageSeq: seq)

@@ -6,6 +6,30 @@ import UraProtocol
 /// Reading messages and their deliveries back, the same on both backends (the commit is each
 /// backend's own: its statements and batching differ).
 extension SQLStore {
+    /// What a commit prepares before its batch, on the submitter's thread (the writer then only
+    /// binds values and chains the ledger entry): the recipients and participants as the JSON
+    /// lists the messages table keeps, and the ledger event that records the acceptance.
+    @inlinable package static func prepareCommit(_ message: AcceptedMessage)
+        -> (recipients: String, participants: String?, accepted: PreparedLedgerEvent) {
+        let m = message.metadata
+        return (JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString(),
+                m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() },
+                PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt)))
+    }
+
+    /// The answer to a commit whose id is already stored: the stored accepted receipt for the same
+    /// digest, a conflict for another.
+    @inlinable package static func repeatedCommit(_ db: Database, _ message: AcceptedMessage) throws(StoreError) -> CommitOutcome {
+        let id = message.metadata.id
+        var existing: (digest: String, receipt: [UInt8])?
+        try db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(id.rawValue)]) { (row) throws(StoreError) in
+            existing = (row[0].string ?? "", row[1].bytes ?? [])
+        }
+        guard let existing else { throw StoreError.corrupt("message \(id) is neither new nor stored") }
+        return existing.digest == message.digest
+            ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+    }
+
     /// The columns `storedMessage(_:)` reads, for a query `FROM messages m`.
     @inlinable package static var messageColumns: String {
         """
