@@ -8,7 +8,7 @@ extension PostgresStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
         // Everything that does not depend on the batch is built here, on the submitter's thread.
         let m = message.metadata
-        let (recipients, participants, accepted) = Self.prepareCommit(message)
+        let (recipients, participants, accepted) = PostgresStore.prepareCommit(message)
         let recipientNames = m.to.map(\.rawValue)
         let channelNames = m.to.map { (message.channels[$0] ?? .pull).rawValue }
         let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
@@ -43,11 +43,11 @@ extension PostgresStore {
                 if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
             }
             guard let seq = inserted else {
-                return try Self.repeatedCommit(tx.db, message)
+                return try PostgresStore.repeatedCommit(tx.db, message)
             }
             try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in pull { tx.notifyInbox(recipient) }
-            try Self.applyDeadlines(PostgresSQLTransaction(tx: tx), message, seq: seq) { deadlines }
+            try PostgresStore.applyDeadlines(PostgresSQLTransaction(tx: tx), message, seq: seq) { deadlines }
             return .committed(ledgerIndex: ledgerIndex, batch: tx.batch)
         }
     }

@@ -22,7 +22,7 @@ public final class PostgresStore: SQLStore {
     static let lowestStoredNode = LedgerConfiguration.keptNodeHeight
 
     let url: String
-    package let ledgerTree: MerkleTree
+    @usableFromInline package let ledgerTree: MerkleTree
     let writer: PostgresWriter
     let readers: PostgresReaderPool
     /// Where the store connects, without the password ("db1 port 5432").
@@ -80,13 +80,13 @@ public final class PostgresStore: SQLStore {
         listeners.withLock { $0.append(listener) }
     }
 
-    package func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    @usableFromInline package func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try readers.read(body)
     }
 
 
     @discardableResult
-    package func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSQLTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+    @usableFromInline package func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSQLTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
         try await writer.perform { tx throws(StoreError) in try body(PostgresSQLTransaction(tx: tx)) }
     }
 

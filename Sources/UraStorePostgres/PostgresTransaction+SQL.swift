@@ -3,17 +3,17 @@ import UraStore
 
 /// The writer's transaction (`PostgresTransaction`, which the writer keeps to its module) as the
 /// shared SQL of `SQLStore` sees it.
-package struct PostgresSQLTransaction: SQLTransaction {
+@usableFromInline package struct PostgresSQLTransaction: SQLTransaction {
     let tx: PostgresTransaction
 
-    package var database: PostgresConnection { tx.db }
-    package var ledgerChain: LedgerChain { tx.chain }
+    @usableFromInline package var database: PostgresConnection { tx.db }
+    @usableFromInline package var ledgerChain: LedgerChain { tx.chain }
 
     @discardableResult
-    package func appendToLedger(_ event: LedgerEvent, messageSeq: Int64?) throws(StoreError) -> Int {
+    @usableFromInline package func appendToLedger(_ event: LedgerEvent, messageSeq: Int64?) throws(StoreError) -> Int {
         try tx.appendLedger(event, messageSeq: messageSeq)
     }
 
     /// `NOTIFY` on the inbox channel as the batch commits: a long poll held by any node wakes.
-    package func notifyInboxAfterCommit(_ recipient: String) { tx.notifyInbox(recipient) }
+    @usableFromInline package func notifyInboxAfterCommit(_ recipient: String) { tx.notifyInbox(recipient) }
 }

@@ -8,7 +8,7 @@ extension SQLiteStore {
     static func applyDeadlines(_ tx: WriteTransaction, _ message: AcceptedMessage, seq: Int64) throws(StoreError) {
         let m = message.metadata
         let at = message.acceptedAt
-        try applyDeadlines(tx, message, seq: seq) { () throws(StoreError) in
+        try applyDeadlines(SQLiteSQLTransaction(tx: tx), message, seq: seq) { () throws(StoreError) in
             // Runs for every message: one equality probe per open state, sorted here. `state IN (...)` would
             // make SQLite build a temporary b-tree for the list on every run, and a bound state would make it
             // prepare the statement again whenever the value changes (it is compared with partial indexes).

@@ -8,7 +8,7 @@ extension SQLiteStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
         // Everything that does not depend on the batch is built here, on the submitter's thread.
         let m = message.metadata
-        let (recipients, participants, accepted) = Self.prepareCommit(message)
+        let (recipients, participants, accepted) = SQLiteStore.prepareCommit(message)
         return try await writer.perform { tx throws(StoreError) in
             let ledgerIndex = tx.head.nextIndex
             // Insert first and look only when the id is taken: the common case costs one lookup, not two.
@@ -25,7 +25,7 @@ extension SQLiteStore {
                     .blob(message.acceptedReceipt), .integer(Int64(ledgerIndex)), message.relayedBy.map { .text($0.rawValue) } ?? .null,
                 ])
             if inserted == 0 {
-                return try Self.repeatedCommit(tx.db, message)
+                return try SQLiteStore.repeatedCommit(tx.db, message)
             }
             let seq = tx.db.lastInsertRowID
             let appended = try tx.appendLedger(accepted, messageSeq: seq)

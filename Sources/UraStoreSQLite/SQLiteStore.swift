@@ -27,7 +27,7 @@ public final class SQLiteStore: SQLStore {
 
     let path: String
     /// The ledger's hash, for the subtrees below `LedgerNodes.lowest`.
-    package let ledgerTree: MerkleTree
+    @usableFromInline package let ledgerTree: MerkleTree
     package let writer: GroupCommitWriter
     let readers: ReaderPool
 
@@ -72,14 +72,14 @@ public final class SQLiteStore: SQLStore {
         readers.closeAll()
     }
 
-    package func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    @usableFromInline package func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try readers.read(body)
     }
 
 
     @discardableResult
-    package func write<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
-        try await writer.perform(body)
+    @usableFromInline package func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteSQLTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await writer.perform { tx throws(StoreError) in try body(SQLiteSQLTransaction(tx: tx)) }
     }
 
     /// How the writer has batched so far (for benchmarks and metrics).

@@ -5,7 +5,7 @@ import UraModel
 /// `SQLiteValue` and `PostgresValue`. Each backend keeps its own enum and its own reading of a
 /// column (PostgreSQL returns text); the shared code only builds parameters and reads columns
 /// through these members, specialised for the backend's type (no per-row dynamic dispatch).
-package protocol SQLValue: Sendable, Equatable {
+@usableFromInline package protocol SQLValue: Sendable, Equatable {
     static var null: Self { get }
     static func integer(_ value: Int64) -> Self
     static func text(_ value: String) -> Self
@@ -27,7 +27,7 @@ extension SQLValue {
 }
 
 /// The current row of a result, read by column index; valid only inside the `query` closure.
-package protocol SQLRow {
+@usableFromInline package protocol SQLRow {
     associatedtype Value: SQLValue
     subscript(_ index: Int) -> Value { get }
 }
@@ -35,7 +35,7 @@ package protocol SQLRow {
 /// One connection to a SQL database, used by one thread at a time: what the shared SQL runs on.
 /// Parameters are written `?` (or `?N` for the Nth), as SQLite takes them; PostgreSQL's connection
 /// numbers them.
-package protocol SQLDatabase {
+@usableFromInline package protocol SQLDatabase {
     associatedtype Value: SQLValue
     associatedtype Row: SQLRow where Row.Value == Value
     /// How this database's SQL differs from the other's.

@@ -1,6 +1,6 @@
 /// Where the stores' SQL differs between SQLite and PostgreSQL, each text written out in full:
 /// a statement whose text a backend's partial index or plan depends on stays exactly what it was.
-package enum SQLDialect: Sendable {
+@usableFromInline package enum SQLDialect: Sendable {
     case sqlite
     case postgresql
 

@@ -1,4 +1,5 @@
 import Foundation
+import UraJSON
 import UraModel
 import UraProtocol
 

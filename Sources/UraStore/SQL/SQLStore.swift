@@ -6,7 +6,7 @@ import UraProtocol
 /// (`SQLStore+….swift`); a backend supplies its connections, its writer and what genuinely
 /// differs (the commit, the claims and leases, its transactions). The extensions are `@inlinable`
 /// so that each backend gets them specialised for its own connection type.
-package protocol SQLStore: Store {
+@usableFromInline package protocol SQLStore: Store {
     associatedtype Database: SQLDatabase
     associatedtype Transaction: SQLTransaction where Transaction.Database == Database
     /// The hash of the ledger's Merkle tree (for the subtrees no row keeps).
@@ -24,7 +24,7 @@ package protocol SQLStore: Store {
 
 /// What a write job of the shared SQL sees: the writer's connection, inside the batch's
 /// transaction, and the ledger to append to.
-package protocol SQLTransaction {
+@usableFromInline package protocol SQLTransaction {
     associatedtype Database: SQLDatabase
     var database: Database { get }
     /// The ledger's hash chain (for hashing receipts recorded in the ledger).
