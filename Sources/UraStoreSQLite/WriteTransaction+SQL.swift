@@ -13,6 +13,6 @@ import UraStore
         try tx.appendLedger(event, messageSeq: messageSeq)
     }
 
-    /// Nothing to send: the one node's gateway wakes its own inbox when a write returns.
+    /// Nothing to send: there is no other node, and the gateway wakes its inbox itself after its writes.
     @usableFromInline package func notifyInboxAfterCommit(_ recipient: String) {}
 }

@@ -4,8 +4,9 @@ import UraProtocol
 /// A `Store` on a SQL database. The `Store` methods whose SQL is the same on SQLite and PostgreSQL
 /// (or differs only in a `SQLDialect` detail) are written once, in the extensions of this protocol
 /// (`SQLStore+….swift`); a backend supplies its connections, its writer and what genuinely
-/// differs (the commit, the claims and leases, its transactions). The extensions are `@inlinable`
-/// so that each backend gets them specialised for its own connection type.
+/// differs (the message commit, how a lease is marked, its transactions). The extensions are
+/// `@inlinable`, and what they touch `@usableFromInline` (in the backends too), so that each
+/// backend's release build specialises them for its own connection, value and row types.
 @usableFromInline package protocol SQLStore: Store {
     associatedtype Database: SQLDatabase
     associatedtype Transaction: SQLTransaction where Transaction.Database == Database
