@@ -4,7 +4,7 @@ import Foundation
 /// written once for the SQL backends (SQLite and PostgreSQL accept the same text: `?` parameters,
 /// `CAST`, window functions). A backend binds `periodValues` in order and hands the decoded columns
 /// back.
-package enum StatisticsQueries {
+@usableFromInline package enum StatisticsQueries {
     /// `WITH p(label, s, e) AS (VALUES …)`: the periods as a table to join on; its parameters are,
     /// per period, the label (text) and the start and end (milliseconds since 1970).
     static func periods(_ count: Int) -> String {
@@ -14,7 +14,7 @@ package enum StatisticsQueries {
 
     /// Accepted messages and their distinct cases per combination of `dimensions`; columns: each
     /// dimension's value, then the two counts. The covering index on acceptance answers it.
-    package static func counts(periods: Int, by dimensions: [StatisticsDimension]) -> String {
+    @usableFromInline package static func counts(periods: Int, by dimensions: [StatisticsDimension]) -> String {
         let grouped = dimensions.map { d in
             switch d {
             case .period: "p.label"
@@ -30,7 +30,7 @@ package enum StatisticsQueries {
 
     /// One row of `counts`, or nil for the row of zeros a count without dimension gives when
     /// nothing was accepted.
-    package static func count(_ dimensions: [StatisticsDimension], values: [String?], messages: Int, cases: Int) -> StatisticsCount? {
+    @usableFromInline package static func count(_ dimensions: [StatisticsDimension], values: [String?], messages: Int, cases: Int) -> StatisticsCount? {
         guard messages > 0 else { return nil }
         var byDimension: [StatisticsDimension: String] = [:]
         for (d, value) in zip(dimensions, values) { byDimension[d] = value ?? "unknown" }
@@ -48,14 +48,14 @@ package enum StatisticsQueries {
     }
 
     /// Given-up deliveries per period; columns: label, count.
-    package static func givenUp(periods: Int) -> String {
+    @usableFromInline package static func givenUp(periods: Int) -> String {
         "\(Self.periods(periods)) SELECT label, count(*) FROM (\(settled("dead_letter"))) AS s GROUP BY label"
     }
 
     /// Delivered deliveries per period in one pass: for the rows at the nearest ranks of p50 and p99
     /// (the ⌈q·n⌉-th smallest, in integers ⌈n/2⌉ = (n+1)/2 and ⌈99n/100⌉ = (99n+99)/100): label,
     /// rank, n (the period's delivered count), milliseconds.
-    package static func deliveredRanks(periods: Int) -> String {
+    @usableFromInline package static func deliveredRanks(periods: Int) -> String {
         """
         \(Self.periods(periods)) SELECT label, rn, n, ms FROM (
             SELECT label, ms, row_number() OVER (PARTITION BY label ORDER BY ms) AS rn, count(*) OVER (PARTITION BY label) AS n
@@ -66,7 +66,7 @@ package enum StatisticsQueries {
 
     /// The settlement counts of `periods` (in their order) from the rows of `givenUp` and
     /// `deliveredRanks`.
-    package static func settlements(_ periods: [CountingPeriod], givenUp: [(label: String, count: Int)],
+    @usableFromInline package static func settlements(_ periods: [CountingPeriod], givenUp: [(label: String, count: Int)],
                                     ranks: [(label: String, rank: Int, n: Int, milliseconds: Int64)]) -> [SettlementCount] {
         var counts: [String: SettlementCount] = [:]
         for p in periods { counts[p.label] = SettlementCount(period: p.label, delivered: 0, failed: 0, p50: nil, p99: nil) }

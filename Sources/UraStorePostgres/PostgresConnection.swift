@@ -8,7 +8,9 @@ import UraStore
 /// turned into PostgreSQL's `$N`. A lost connection is reset before the next statement (libpq tries
 /// every host of a multi-host URL again, so it follows a promoted standby). No libpq pointer leaves
 /// this file.
-package final class PostgresConnection: @unchecked Sendable {
+@usableFromInline package final class PostgresConnection: SQLDatabase, @unchecked Sendable {
+    @usableFromInline package static var dialect: SQLDialect { .postgresql }
+
     private var handle: OpaquePointer?
     private var prepared: [String: String] = [:]
     /// Where it connects, without the password (for error messages).
@@ -100,7 +102,7 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs `sql` with `values` and calls `row` for every row of the result.
-    package func query(_ sql: String, _ values: [PostgresValue] = [], row: (PostgresRow) throws(StoreError) -> Void) throws(StoreError) {
+    @usableFromInline package func query(_ sql: String, _ values: [PostgresValue] = [], row: (PostgresRow) throws(StoreError) -> Void) throws(StoreError) {
         let result = try executePrepared(sql, values)
         defer { PQclear(result) }
         let rows = PQntuples(result)
@@ -109,14 +111,14 @@ package final class PostgresConnection: @unchecked Sendable {
 
     /// Runs a statement that changes rows; returns how many it changed.
     @discardableResult
-    package func run(_ sql: String, _ values: [PostgresValue] = []) throws(StoreError) -> Int {
+    @usableFromInline package func run(_ sql: String, _ values: [PostgresValue] = []) throws(StoreError) -> Int {
         let result = try executePrepared(sql, values)
         defer { PQclear(result) }
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
     /// The first column of the first row, if any (nil also for SQL NULL).
-    package func scalar(_ sql: String, _ values: [PostgresValue] = []) throws(StoreError) -> PostgresValue? {
+    @usableFromInline package func scalar(_ sql: String, _ values: [PostgresValue] = []) throws(StoreError) -> PostgresValue? {
         var value: PostgresValue?
         try query(sql, values) { (row) throws(StoreError) in if value == nil { value = row[0] } }
         if case .null = value { return nil }
@@ -317,11 +319,11 @@ package final class PostgresConnection: @unchecked Sendable {
 }
 
 /// One row of a result, read by column index; valid only inside the `query` closure.
-package struct PostgresRow {
+@usableFromInline package struct PostgresRow: SQLRow {
     fileprivate let result: OpaquePointer?
     fileprivate let row: Int32
 
-    package subscript(_ column: Int) -> PostgresValue {
+    @usableFromInline package subscript(_ column: Int) -> PostgresValue {
         let c = Int32(column)
         guard PQgetisnull(result, row, c) == 0 else { return .null }
         let length = Int(PQgetlength(result, row, c))
@@ -338,7 +340,7 @@ package struct PostgresRow {
 
 /// A value bound to or read from PostgreSQL. Read values are `.text` (numbers and booleans in
 /// PostgreSQL's text form), `.blob` (bytea) or `.null`.
-package enum PostgresValue: Sendable, Equatable {
+@usableFromInline package enum PostgresValue: SQLValue {
     case null
     case integer(Int64)
     case text(String)
@@ -357,22 +359,22 @@ package enum PostgresValue: Sendable, Equatable {
         }
     }
 
-    package var int64: Int64? {
+    @usableFromInline package var int64: Int64? {
         switch self {
         case .integer(let v): v
         case .text(let t): Int64(t)
         default: nil
         }
     }
-    package var int: Int? { int64.map { Int($0) } }
-    package var string: String? {
+    @usableFromInline package var int: Int? { int64.map { Int($0) } }
+    @usableFromInline package var string: String? {
         switch self {
         case .text(let t): t
         case .integer(let v): String(v)
         default: nil
         }
     }
-    package var bytes: [UInt8]? {
+    @usableFromInline package var bytes: [UInt8]? {
         switch self {
         case .blob(let b): b
         case .text(let t): Array(t.utf8)
@@ -386,7 +388,9 @@ package enum PostgresValue: Sendable, Equatable {
     }
 
     /// PostgreSQL's text form of a boolean.
-    package var bool: Bool { string == "t" || string == "true" }
+    @usableFromInline package var bool: Bool { string == "t" || string == "true" }
+    /// A boolean parameter in text form (the server infers `boolean` from where it is used).
+    @usableFromInline package static func boolean(_ value: Bool) -> PostgresValue { .text(value ? "true" : "false") }
 }
 
 enum ByteaHex {

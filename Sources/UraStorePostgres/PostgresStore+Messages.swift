@@ -6,12 +6,9 @@ import UraStore
 
 extension PostgresStore {
     public func commit(_ message: AcceptedMessage) async throws(StoreError) -> CommitOutcome {
-        // Everything that does not depend on the batch is built here, on the submitter's thread:
-        // the single writer only binds values and chains the ledger entry.
+        // Everything that does not depend on the batch is built here, on the submitter's thread.
         let m = message.metadata
-        let recipients = JSONValue.array(m.to.map { .string($0.rawValue) }).serializedString()
-        let participants = m.participants.map { JSONValue.array($0.map { .string($0.rawValue) }).serializedString() }
-        let accepted = PreparedLedgerEvent(MessageBinding.acceptedEvent(m, digest: message.digest, at: message.acceptedAt))
+        let (recipients, participants, accepted) = PostgresStore.prepareCommit(message)
         let recipientNames = m.to.map(\.rawValue)
         let channelNames = m.to.map { (message.channels[$0] ?? .pull).rawValue }
         let pull = m.to.filter { (message.channels[$0] ?? .pull) == .pull }.map(\.rawValue)
@@ -46,17 +43,11 @@ extension PostgresStore {
                 if let id = row[1].string { deadlines.append((id, row[2].string ?? "", row[3].date ?? message.acceptedAt)) }
             }
             guard let seq = inserted else {
-                var existing: (digest: String, receipt: [UInt8])?
-                try tx.db.query("SELECT digest, accepted_receipt FROM messages WHERE id = ?", [.text(m.id.rawValue)]) { (row) throws(StoreError) in
-                    existing = (row[0].string ?? "", row[1].bytes ?? [])
-                }
-                guard let existing else { throw StoreError.corrupt("message \(m.id) is neither new nor stored") }
-                return existing.digest == message.digest
-                    ? .duplicate(acceptedReceipt: existing.receipt) : .conflict(existingDigest: existing.digest)
+                return try PostgresStore.repeatedCommit(tx.db, message)
             }
             try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in pull { tx.notifyInbox(recipient) }
-            try Self.applyDeadlines(tx, message, seq: seq, matches: deadlines)
+            try PostgresStore.applyDeadlines(PostgresSQLTransaction(tx: tx), message, seq: seq) { deadlines }
             return .committed(ledgerIndex: ledgerIndex, batch: tx.batch)
         }
     }
@@ -77,76 +68,4 @@ extension PostgresStore {
         SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
         FROM (SELECT 1) AS one LEFT JOIN (\(meetableDeadlines)) AS dl ON true
         """
-
-    /// The columns `storedMessage(_:)` reads, for a query `FROM messages m`.
-    static let messageColumns = """
-        m.id, m.digest, m.type, m.sender, m.recipients, m.case_ref, m.subject, m.priority, m.county, m.in_reply_to, m.participants,
-        m.created_at, m.expires_at, m.accepted_at, m.settled_at, m.purged_at, m.jws, m.accepted_receipt, m.ledger_index
-        """
-
-    public func messageCount() throws(StoreError) -> Int {
-        try read { (db) throws(StoreError) in try db.scalar("SELECT count(*) FROM messages")?.int ?? 0 }
-    }
-
-    public func message(_ id: MessageID) throws(StoreError) -> StoredMessage? {
-        try read { (db) throws(StoreError) in
-            var result: StoredMessage?
-            try db.query("SELECT \(Self.messageColumns) FROM messages m WHERE m.id = ?", [.text(id.rawValue)]) { (row) throws(StoreError) in
-                result = try Self.storedMessage(row)
-            }
-            return result
-        }
-    }
-
-    static func storedMessage(_ row: PostgresRow) throws(StoreError) -> StoredMessage {
-        func parse<T>(_ what: String, _ make: () throws -> T) throws(StoreError) -> T {
-            do { return try make() } catch { throw StoreError.corrupt("message row has an invalid \(what): \(error)") }
-        }
-        func list(_ value: PostgresValue) throws(StoreError) -> [String]? {
-            guard let text = value.string else { return nil }
-            return try parse("list") { try JSONValue(parsing: text).arrayValue?.compactMap(\.stringValue) ?? [] }
-        }
-        let metadata = try parse("envelope") { () throws -> MessageMetadata in
-            try MessageMetadata(
-                id: MessageID(row[0].string ?? ""), type: MessageType(row[2].string ?? ""), from: AgencyID(row[3].string ?? ""),
-                to: (list(row[4]) ?? []).map { try AgencyID($0) }, caseReference: CaseReference(row[5].string ?? ""),
-                subject: SubjectCategory(rawValue: row[6].string ?? "") ?? .unknown,
-                priority: Priority(rawValue: row[7].string ?? "") ?? .normal,
-                created: row[11].date ?? .distantPast, expires: row[12].date ?? .distantPast,
-                inReplyTo: row[9].string.map { try MessageID($0) },
-                participants: list(row[10])?.compactMap(DeclarantRole.init(rawValue:)),
-                county: row[8].string.flatMap(County.init(rawValue:)))
-        }
-        return StoredMessage(
-            metadata: metadata, digest: row[1].string ?? "", acceptedAt: row[13].date ?? .distantPast,
-            settledAt: row[14].date, purgedAt: row[15].date, signedBytes: row[16].bytes,
-            acceptedReceipt: row[17].bytes ?? [], ledgerIndex: row[18].int ?? -1)
-    }
-
-    public func deliveries(of id: MessageID) throws(StoreError) -> [DeliveryRecord] {
-        try read { (db) throws(StoreError) in
-            var records: [DeliveryRecord] = []
-            try db.query("SELECT \(Self.deliveryColumns) FROM deliveries d JOIN messages m ON m.seq = d.message_seq WHERE m.id = ? ORDER BY d.recipient",
-                         [.text(id.rawValue)]) { (row) throws(StoreError) in
-                records.append(try Self.deliveryRecord(row))
-            }
-            return records
-        }
-    }
-
-    /// The columns `deliveryRecord(_:)` reads, for a query `FROM deliveries d JOIN messages m ON m.seq = d.message_seq`.
-    static let deliveryColumns = """
-        m.id, d.recipient, d.channel, d.state, d.attempts, d.next_attempt_at, d.leased_until, d.last_attempt_at, d.last_error,
-        d.settled_at, d.receipt, d.deliver_until
-        """
-
-    static func deliveryRecord(_ row: PostgresRow) throws(StoreError) -> DeliveryRecord {
-        guard let message = try? MessageID(row[0].string ?? ""), let recipient = try? AgencyID(row[1].string ?? ""),
-              let channel = DeliveryChannel(rawValue: row[2].string ?? ""), let state = DeliveryState(rawValue: row[3].string ?? "")
-        else { throw StoreError.corrupt("a delivery row has an invalid id, recipient, channel or state") }
-        return DeliveryRecord(
-            message: message, recipient: recipient, channel: channel, state: state, attempts: row[4].int ?? 0,
-            nextAttemptAt: row[5].date ?? .distantPast, leaseUntil: row[6].date, lastAttemptAt: row[7].date,
-            lastError: row[8].string, settledAt: row[9].date, receipt: row[10].bytes, deliverUntil: row[11].date ?? .distantPast)
-    }
 }

@@ -7,7 +7,7 @@ import UraStore
 /// The store on PostgreSQL: several `urad` nodes on one database. Each node has one writer thread
 /// doing group commit (`PostgresWriter`) and a small pool of read connections; the schema is
 /// migrated at open (`PostgresMigrations`). Behaves as `SQLiteStore` does, check for check.
-public final class PostgresStore: Store {
+public final class PostgresStore: SQLStore {
     public struct Options: Sendable {
         /// Most jobs per transaction.
         public var maxBatch = 512
@@ -22,7 +22,7 @@ public final class PostgresStore: Store {
     static let lowestStoredNode = LedgerConfiguration.keptNodeHeight
 
     let url: String
-    let ledgerTree: MerkleTree
+    @usableFromInline package let ledgerTree: MerkleTree
     let writer: PostgresWriter
     let readers: PostgresReaderPool
     /// Where the store connects, without the password ("db1 port 5432").
@@ -80,8 +80,14 @@ public final class PostgresStore: Store {
         listeners.withLock { $0.append(listener) }
     }
 
-    func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    @usableFromInline package func read<T>(_ body: (PostgresConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try readers.read(body)
+    }
+
+
+    @discardableResult
+    @usableFromInline package func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSQLTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await writer.perform { tx throws(StoreError) in try body(PostgresSQLTransaction(tx: tx)) }
     }
 
     /// How the writer has batched so far (for benchmarks and metrics).
@@ -153,25 +159,5 @@ final class PostgresReaderPool: Sendable {
             return pool.connections
         }
         for connection in connections { connection.close() }
-    }
-}
-
-extension Date {
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}
-
-extension PostgresValue {
-    var date: Date? { int64.map(Date.init(millis:)) }
-    static func date(_ date: Date?) -> PostgresValue { date.map { .integer($0.millis) } ?? .null }
-}
-
-extension Priority {
-    var rank: Int64 {
-        switch self {
-        case .normal: 0
-        case .urgent: 1
-        case .immediate: 2
-        }
     }
 }

@@ -10,7 +10,9 @@ final class WALFrameCount: @unchecked Sendable {
 
 /// One SQLite connection, used by one thread at a time (the writer thread, or a reader checked out
 /// of the pool). Statements are prepared once and cached by their SQL text.
-package final class SQLiteConnection: @unchecked Sendable {
+@usableFromInline package final class SQLiteConnection: SQLDatabase, @unchecked Sendable {
+    @usableFromInline package static var dialect: SQLDialect { .sqlite }
+
     private var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
     let path: String
@@ -99,7 +101,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Prepares, binds, and steps through every row, calling `row` for each.
-    package func query(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteRow) throws(StoreError) -> Void) throws(StoreError) {
+    @usableFromInline package func query(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteRow) throws(StoreError) -> Void) throws(StoreError) {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -108,7 +110,7 @@ package final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs a statement that changes rows; returns how many it changed.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
+    @usableFromInline package func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -117,7 +119,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// The first column of the first row, if any.
-    func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> SQLiteValue? {
+    @usableFromInline package func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> SQLiteValue? {
         var result: SQLiteValue?
         try query(sql, values) { (row) throws(StoreError) in if result == nil { result = row[0] } }
         return result
@@ -132,23 +134,26 @@ package final class SQLiteConnection: @unchecked Sendable {
 }
 
 /// A value bound to or read from SQLite.
-package enum SQLiteValue: Sendable, Equatable {
+@usableFromInline package enum SQLiteValue: SQLValue {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
     case blob([UInt8])
 
-    package var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
-    var int64: Int64? { if case .integer(let v) = self { v } else { nil } }
-    var string: String? { if case .text(let v) = self { v } else { nil } }
-    var bytes: [UInt8]? {
+    @usableFromInline package var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
+    @usableFromInline package var int64: Int64? { if case .integer(let v) = self { v } else { nil } }
+    @usableFromInline package var string: String? { if case .text(let v) = self { v } else { nil } }
+    @usableFromInline package var bytes: [UInt8]? {
         switch self {
         case .blob(let b): b
         case .text(let t): Array(t.utf8)
         default: nil
         }
     }
+    /// Booleans are stored as 0 and 1.
+    @usableFromInline package static func boolean(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
+    @usableFromInline package var bool: Bool { int == 1 }
 }
 
 protocol SQLiteBindable { var sqliteValue: SQLiteValue { get } }

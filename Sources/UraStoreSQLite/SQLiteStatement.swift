@@ -65,8 +65,8 @@ final class SQLiteStatement {
 }
 
 /// The current row of a statement, read by column index.
-package struct SQLiteRow {
+@usableFromInline package struct SQLiteRow: SQLRow {
     let statement: SQLiteStatement
-    package subscript(_ index: Int) -> SQLiteValue { statement.column(index) }
+    @usableFromInline package subscript(_ index: Int) -> SQLiteValue { statement.column(index) }
     package var count: Int { statement.columnCount }
 }

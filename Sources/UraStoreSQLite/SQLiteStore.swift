@@ -5,7 +5,7 @@ import UraStore
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, one writer thread doing
 /// group commit, and a pool of read-only connections.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: SQLStore {
     public struct Options: Sendable {
         /// Most jobs per transaction.
         public var maxBatch = 512
@@ -27,7 +27,7 @@ public final class SQLiteStore: Store {
 
     let path: String
     /// The ledger's hash, for the subtrees below `LedgerNodes.lowest`.
-    let ledgerTree: MerkleTree
+    @usableFromInline package let ledgerTree: MerkleTree
     package let writer: GroupCommitWriter
     let readers: ReaderPool
 
@@ -72,8 +72,14 @@ public final class SQLiteStore: Store {
         readers.closeAll()
     }
 
-    func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    @usableFromInline package func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try readers.read(body)
+    }
+
+
+    @discardableResult
+    @usableFromInline package func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteSQLTransaction) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await writer.perform { tx throws(StoreError) in try body(SQLiteSQLTransaction(tx: tx)) }
     }
 
     /// How the writer has batched so far (for benchmarks and metrics).
@@ -81,24 +87,4 @@ public final class SQLiteStore: Store {
 
     /// Starts the `longest…` figures of `commitStatistics` afresh.
     public func resetCommitPeaks() { writer.resetPeaks() }
-}
-
-extension Date {
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}
-
-extension SQLiteValue {
-    var date: Date? { int64.map(Date.init(millis:)) }
-    static func date(_ date: Date?) -> SQLiteValue { date.map { .integer($0.millis) } ?? .null }
-}
-
-extension Priority {
-    var rank: Int64 {
-        switch self {
-        case .normal: 0
-        case .urgent: 1
-        case .immediate: 2
-        }
-    }
 }

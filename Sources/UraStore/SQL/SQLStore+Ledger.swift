@@ -1,10 +1,10 @@
 import Foundation
 import UraModel
 import UraProtocol
-import UraStore
 
-extension SQLiteStore {
-    public func receipts(forSender sender: AgencyID, after cursor: Int64, limit: Int) throws(StoreError) -> [FeedReceipt] {
+/// The ledger's reads (entries, kept subtree roots, heads, checkpoints) and its checkpoints.
+extension SQLStore {
+    @inlinable public func receipts(forSender sender: AgencyID, after cursor: Int64, limit: Int) throws(StoreError) -> [FeedReceipt] {
         try read { (db) throws(StoreError) in
             var feed: [FeedReceipt] = []
             try db.query("""
@@ -20,11 +20,11 @@ extension SQLiteStore {
         }
     }
 
-    public func ledgerSize() throws(StoreError) -> Int {
-        try read { (db) throws(StoreError) in try (db.scalar("SELECT max(idx) FROM ledger")?.int).map { $0 + 1 } ?? 0 }
+    @inlinable public func ledgerSize() throws(StoreError) -> Int {
+        try read { (db) throws(StoreError) in try (db.scalar("SELECT max(idx) FROM ledger", [])?.int).map { $0 + 1 } ?? 0 }
     }
 
-    public func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry] {
+    @inlinable public func ledgerEntries(from index: Int, count: Int) throws(StoreError) -> [LedgerEntry] {
         try read { (db) throws(StoreError) in
             var entries: [LedgerEntry] = []
             entries.reserveCapacity(min(count, 100_000))
@@ -36,18 +36,18 @@ extension SQLiteStore {
         }
     }
 
-    public func ledgerNode(start: Int, height: Int) throws(StoreError) -> [UInt8] {
+    @inlinable public func ledgerNode(start: Int, height: Int) throws(StoreError) -> [UInt8] {
         guard height >= 0, height < 62, start >= 0, start % (1 << height) == 0 else {
             throw StoreError.notFound("no ledger node of height \(height) starts at \(start): the start must be a multiple of \(height < 62 ? 1 << height : 0)")
         }
         return try read { (db) throws(StoreError) in
-            if height >= LedgerNodes.lowest,
+            if height >= LedgerConfiguration.keptNodeHeight,
                let hash = try db.scalar("SELECT hash FROM ledger_nodes WHERE height = ? AND start = ?",
                                         [.integer(Int64(height)), .integer(Int64(start))])?.bytes {
                 return hash
             }
             var hashes: [[UInt8]] = []
-            hashes.reserveCapacity(min(1 << height, 1 << LedgerNodes.lowest))
+            hashes.reserveCapacity(min(1 << height, 1 << LedgerConfiguration.keptNodeHeight))
             try db.query("SELECT hash FROM ledger WHERE idx >= ? AND idx < ? ORDER BY idx",
                          [.integer(Int64(start)), .integer(Int64(start + (1 << height)))]) { (row) throws(StoreError) in
                 hashes.append(row[0].bytes ?? [])
@@ -59,7 +59,7 @@ extension SQLiteStore {
         }
     }
 
-    public func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int] {
+    @inlinable public func ledgerIndexes(forMessage id: MessageID) throws(StoreError) -> [Int] {
         try read { (db) throws(StoreError) in
             var indexes: [Int] = []
             try db.query("""
@@ -71,31 +71,31 @@ extension SQLiteStore {
         }
     }
 
-    public func signedHead() throws(StoreError) -> Checkpoint? {
+    @inlinable public func signedHead() throws(StoreError) -> Checkpoint? {
         try read { (db) throws(StoreError) in try Self.head(db, at: Date()) }
     }
 
-    private static func head(_ db: SQLiteConnection, at: Date) throws(StoreError) -> Checkpoint? {
+    @inlinable package static func head(_ db: Database, at: Date) throws(StoreError) -> Checkpoint? {
         var head: Checkpoint?
-        try db.query("SELECT tree_size, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
+        try db.query(Database.dialect.signedHead, []) { (row) throws(StoreError) in
             head = Checkpoint(treeSize: row[0].int ?? -1, root: row[1].bytes ?? [], at: at, signed: row[2].bytes ?? [])
         }
         return head
     }
 
-    public func saveCheckpoint(now: Date) async throws(StoreError) -> Checkpoint? {
-        try await writer.perform { tx throws(StoreError) in
-            guard let head = try Self.head(tx.db, at: now) else { return nil }
-            try tx.db.run("INSERT OR IGNORE INTO checkpoints (tree_size, root, at, signed) VALUES (?, ?, ?, ?)",
+    @inlinable public func saveCheckpoint(now: Date) async throws(StoreError) -> Checkpoint? {
+        try await write { tx throws(StoreError) in
+            guard let head = try Self.head(tx.database, at: now) else { return nil }
+            try tx.database.run(Database.dialect.insertCheckpoint,
                           [.integer(Int64(head.treeSize)), .blob(head.root), .date(now), .blob(head.signed)])
             return head
         }
     }
 
-    public func checkpoints() throws(StoreError) -> [Checkpoint] {
+    @inlinable public func checkpoints() throws(StoreError) -> [Checkpoint] {
         try read { (db) throws(StoreError) in
             var all: [Checkpoint] = []
-            try db.query("SELECT tree_size, root, at, signed FROM checkpoints ORDER BY tree_size") { (row) throws(StoreError) in
+            try db.query("SELECT tree_size, root, at, signed FROM checkpoints ORDER BY tree_size", []) { (row) throws(StoreError) in
                 all.append(Checkpoint(treeSize: row[0].int ?? -1, root: row[1].bytes ?? [], at: row[2].date ?? .distantPast,
                                       signed: row[3].bytes ?? []))
             }

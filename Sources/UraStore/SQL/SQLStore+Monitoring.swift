@@ -2,13 +2,13 @@ import Foundation
 import UraJSON
 import UraModel
 import UraProtocol
-import UraStore
 
-extension PostgresStore {
-    public func deliveryCounts() throws(StoreError) -> [DeliveryCount] {
+/// The monitoring and statistics queries of `Store`, the same on both backends.
+extension SQLStore {
+    @inlinable public func deliveryCounts() throws(StoreError) -> [DeliveryCount] {
         try read { (db) throws(StoreError) in
             var counts: [DeliveryCount] = []
-            try db.query("SELECT recipient, state, count(*) FROM deliveries GROUP BY recipient, state ORDER BY recipient, state") { (row) throws(StoreError) in
+            try db.query("SELECT recipient, state, count(*) FROM deliveries GROUP BY recipient, state ORDER BY recipient, state", []) { (row) throws(StoreError) in
                 guard let agency = try? AgencyID(row[0].string ?? ""), let state = DeliveryState(rawValue: row[1].string ?? "") else { return }
                 counts.append(DeliveryCount(recipient: agency, state: state, count: row[2].int ?? 0))
             }
@@ -16,13 +16,13 @@ extension PostgresStore {
         }
     }
 
-    public func agencyHealth() throws(StoreError) -> [AgencyHealth] {
+    @inlinable public func agencyHealth() throws(StoreError) -> [AgencyHealth] {
         try read { (db) throws(StoreError) in
             var all: [AgencyHealth] = []
             try db.query("""
                 SELECT agency, last_success_at, last_failure_at, failing_since, consecutive_failures, last_error, last_seen_at, alerted_at
                 FROM agency_health ORDER BY agency
-                """) { (row) throws(StoreError) in
+                """, []) { (row) throws(StoreError) in
                 guard let agency = try? AgencyID(row[0].string ?? "") else { return }
                 all.append(AgencyHealth(agency: agency, lastSuccessAt: row[1].date, lastFailureAt: row[2].date, failingSince: row[3].date,
                                         consecutiveFailures: row[4].int ?? 0, lastError: row[5].string, lastSeenAt: row[6].date,
@@ -32,25 +32,25 @@ extension PostgresStore {
         }
     }
 
-    public func recordPoll(by agency: AgencyID, at: Date) async throws(StoreError) {
-        try await writer.perform { tx throws(StoreError) in
-            try tx.db.run("""
+    @inlinable public func recordPoll(by agency: AgencyID, at: Date) async throws(StoreError) {
+        try await write { tx throws(StoreError) in
+            try tx.database.run("""
                 INSERT INTO agency_health (agency, last_seen_at) VALUES (?, ?)
                 ON CONFLICT(agency) DO UPDATE SET last_seen_at = excluded.last_seen_at
                 """, [.text(agency.rawValue), .date(at)])
         }
     }
 
-    public func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError) {
-        try await writer.perform { tx throws(StoreError) in
-            try tx.db.run("""
+    @inlinable public func markAlerted(_ agency: AgencyID, at: Date?) async throws(StoreError) {
+        try await write { tx throws(StoreError) in
+            try tx.database.run("""
                 INSERT INTO agency_health (agency, alerted_at) VALUES (?, ?)
                 ON CONFLICT(agency) DO UPDATE SET alerted_at = excluded.alerted_at
                 """, [.text(agency.rawValue), .date(at)])
         }
     }
 
-    public func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double] {
+    @inlinable public func deliveryLatencies(since: Date, limit: Int) throws(StoreError) -> [Double] {
         try read { (db) throws(StoreError) in
             var latencies: [Double] = []
             try db.query("""
@@ -63,7 +63,7 @@ extension PostgresStore {
         }
     }
 
-    public func settlementCounts(periods: [CountingPeriod]) throws(StoreError) -> [SettlementCount] {
+    @inlinable public func settlementCounts(periods: [CountingPeriod]) throws(StoreError) -> [SettlementCount] {
         guard !periods.isEmpty else { return [] }
         let values = Self.periodValues(periods)
         return try read { (db) throws(StoreError) in
@@ -79,9 +79,9 @@ extension PostgresStore {
         }
     }
 
-    public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary] {
+    @inlinable public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageSummary] {
         var clauses: [String] = []
-        var values: [PostgresValue] = []
+        var values: [Database.Value] = []
         if let c = filter.caseReference { clauses.append("m.case_ref = ?"); values.append(.text(c.rawValue)) }
         if let t = filter.type { clauses.append("m.type = ?"); values.append(.text(t.rawValue)) }
         if let a = filter.agency {
@@ -107,11 +107,11 @@ extension PostgresStore {
         }
     }
 
-    public func deadLetters(limit: Int) throws(StoreError) -> [DeliveryRecord] {
+    @inlinable public func deadLetters(limit: Int) throws(StoreError) -> [DeliveryRecord] {
         try read { (db) throws(StoreError) in
             var records: [DeliveryRecord] = []
             try db.query("""
-                SELECT \(Self.deliveryColumns) FROM deliveries d JOIN messages m ON m.seq = d.message_seq
+                SELECT \(Database.dialect.deliveryColumns) FROM deliveries d JOIN messages m ON m.seq = d.message_seq
                 WHERE d.state = 'dead_letter' ORDER BY d.settled_at DESC LIMIT ?
                 """,
                          [.integer(Int64(limit))]) { (row) throws(StoreError) in
@@ -121,7 +121,7 @@ extension PostgresStore {
         }
     }
 
-    public func statisticsCounts(periods: [CountingPeriod], by dimensions: [StatisticsDimension]) throws(StoreError) -> [StatisticsCount] {
+    @inlinable public func statisticsCounts(periods: [CountingPeriod], by dimensions: [StatisticsDimension]) throws(StoreError) -> [StatisticsCount] {
         guard !periods.isEmpty else { return [] }
         return try read { (db) throws(StoreError) in
             var counts: [StatisticsCount] = []
@@ -135,7 +135,7 @@ extension PostgresStore {
     }
 
     /// The parameters of `StatisticsQueries`' periods table: per period, its label, start and end.
-    private static func periodValues(_ periods: [CountingPeriod]) -> [PostgresValue] {
+    @inlinable package static func periodValues(_ periods: [CountingPeriod]) -> [Database.Value] {
         periods.flatMap { [.text($0.label), .date($0.start), .date($0.end)] }
     }
 }

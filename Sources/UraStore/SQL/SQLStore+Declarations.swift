@@ -1,18 +1,19 @@
 import Foundation
+import UraJSON
 import UraModel
 import UraProtocol
-import UraStore
 
-extension PostgresStore {
-    public func recordDeclaration(_ d: DeclarationRecord) async throws(StoreError) {
-        try await writer.perform { tx throws(StoreError) in
-            let exists = try tx.db.scalar("SELECT 1 FROM declarations WHERE id = ?", [.text(d.id)]) != nil
+/// Declarations on file and the purge of settled bodies.
+extension SQLStore {
+    @inlinable public func recordDeclaration(_ d: DeclarationRecord) async throws(StoreError) {
+        try await write { tx throws(StoreError) in
+            let exists = try tx.database.scalar("SELECT 1 FROM declarations WHERE id = ?", [.text(d.id)]) != nil
             guard !exists else { throw StoreError.invalidState("declaration \(d.id) is already on file") }
-            let index = try tx.appendLedger(LedgerEvent(.declarationRecorded, at: d.recordedAt, agency: d.agency, data: [
+            let index = try tx.appendToLedger(LedgerEvent(.declarationRecorded, at: d.recordedAt, agency: d.agency, data: [
                 "id": .string(d.id), "case": .string(d.caseReference.rawValue), "role": .string(d.role.rawValue),
                 "declared_on": .string(d.declaredOn), "form_digest": .string(d.formDigest),
             ]))
-            try tx.db.run("""
+            try tx.database.run("""
                 INSERT INTO declarations (id, case_ref, role, agency, declared_on, form_digest, encrypted_name, recorded_at, ledger_index, signed)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(d.id), .text(d.caseReference.rawValue), .text(d.role.rawValue), .text(d.agency.rawValue),
@@ -21,7 +22,7 @@ extension PostgresStore {
         }
     }
 
-    public func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord] {
+    @inlinable public func declarations(forCase caseReference: CaseReference) throws(StoreError) -> [DeclarationRecord] {
         try read { (db) throws(StoreError) in
             var all: [DeclarationRecord] = []
             try db.query("""
@@ -39,15 +40,15 @@ extension PostgresStore {
         }
     }
 
-    public func purgeBodies(settledBefore cutoff: Date, now: Date) async throws(StoreError) -> Int {
-        try await writer.perform { tx throws(StoreError) in
+    @inlinable public func purgeBodies(settledBefore cutoff: Date, now: Date) async throws(StoreError) -> Int {
+        try await write { tx throws(StoreError) in
             var due: [(seq: Int64, id: String)] = []
-            try tx.db.query("""
+            try tx.database.query("""
                 SELECT seq, id FROM messages WHERE purged_at IS NULL AND settled_at IS NOT NULL AND settled_at < ? LIMIT 10000
                 """, [.date(cutoff)]) { (row) throws(StoreError) in due.append((row[0].int64 ?? -1, row[1].string ?? "")) }
             for message in due {
-                try tx.db.run("UPDATE messages SET jws = NULL, purged_at = ? WHERE seq = ?", [.date(now), .integer(message.seq)])
-                try tx.appendLedger(LedgerEvent(.bodyPurged, at: now, message: try? MessageID(message.id)), messageSeq: message.seq)
+                try tx.database.run("UPDATE messages SET jws = NULL, purged_at = ? WHERE seq = ?", [.date(now), .integer(message.seq)])
+                try tx.appendToLedger(LedgerEvent(.bodyPurged, at: now, message: try? MessageID(message.id)), messageSeq: message.seq)
             }
             return due.count
         }
