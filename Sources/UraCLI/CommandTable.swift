@@ -95,7 +95,7 @@ enum CommandTable {
                     options: [("--declarations", "the declarations, names decrypted locally"), ("--json", "the answer as JSON")],
                     example: "ura case AL-2026-000061", exits: [.rejected] + gatewayExits),
         CommandHelp(name: "directory", synopsis: "[--kind KIND] [--json]",
-                    summary: "The agencies of the signed directory: id, name, kind, county, delivery (push or pull), key ids. The cached copy when the gateway cannot be reached.",
+                    summary: "The agencies of the signed directory: id, name, kind, county, delivery (push or pull), receipts (when signed per batch), key ids. The cached copy when the gateway cannot be reached.",
                     options: [("--kind KIND", "only agencies of this kind (police, mission, shelter, …)"), ("--json", "one JSON document per agency")],
                     example: "ura directory --kind secretariat", exits: gatewayExits),
         CommandHelp(name: "types", synopsis: "[--from KIND] [--json]",

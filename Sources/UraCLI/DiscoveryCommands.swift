@@ -5,7 +5,7 @@ import UraJSON
 import UraModel
 import UraSchema
 
-/// `ura directory`: the agencies one can send to — id, name, kind, county, delivery, key ids —
+/// `ura directory`: the agencies one can send to — id, name, kind, county, delivery, receipts, key ids —
 /// from the signed directory (the cached copy when the gateway cannot be reached).
 enum DirectoryCommand {
     static func run(_ raw: [String], _ context: UraCLI.Context) async throws {

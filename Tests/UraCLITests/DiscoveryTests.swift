@@ -52,14 +52,25 @@ import UraTestTraits
         let demo = try OfflineDemo()
         let folder = demo.agencyFolder(mission).appendingPathComponent("state/cache")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(try demo.signed(try demo.directory())).write(to: folder.appendingPathComponent("directory.jws"))
+        // The secretariat's accepted receipts are signed per batch: the listing says so.
+        var directory = try demo.directory()
+        var chosen = try #require(directory[AgencyID("al.mpb.secretariat")])
+        chosen.receipts = .perBatch
+        directory.upsert(chosen)
+        try Data(try demo.signed(directory)).write(to: folder.appendingPathComponent("directory.jws"))
         let secretariat = try #require(try demo.directory()[AgencyID("al.mpb.secretariat")])
         let text = try await demo.ura(mission, ["directory"])
         #expect(text.status == 0 && text.stderr.contains("cached directory"), "\(text)")
         let line = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("al.mpb.secretariat ") })
         #expect(line.contains(secretariat.name) && line.contains("[secretariat") && line.contains(secretariat.keys[0].kid), "\(line)")
+        #expect(line.contains("receipts per batch"), "\(line)")
+        #expect(!text.stdout.split(separator: "\n").contains { $0.hasPrefix("\(mission) ") && $0.contains("receipts per batch") })
         let json = try await demo.ura(mission, ["directory", "--kind", "mission", "--json"])
         let lines = try json.stdout.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
-        #expect(!lines.isEmpty && lines.allSatisfy { $0["kind"] == "mission" && $0["delivery"]?.stringValue != nil && $0["keys"]?[0]?["kid"] != nil })
+        #expect(!lines.isEmpty && lines.allSatisfy { $0["kind"] == "mission" && $0["delivery"]?.stringValue != nil && $0["keys"]?[0]?["kid"] != nil
+            && $0["receipts"] == "per_message" })
+        let all = try await demo.ura(mission, ["directory", "--json"])
+        let listed = try all.stdout.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(listed.first { $0["id"] == "al.mpb.secretariat" }?["receipts"] == "per_batch")
     }
 }
