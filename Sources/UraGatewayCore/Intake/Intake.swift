@@ -211,9 +211,10 @@ public final class Intake: Sendable {
         // message's audit path after the commit; nothing is signed for it here, and the stored
         // receipt stays empty (a repeat gets a ledger receipt again, under the head of its time).
         let perBatch = peer == nil && sender.receipts == .perBatch
+        let claims = Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)
         let receipt: [UInt8]
         do {
-            receipt = perBatch ? [] : try signer.sign(Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)).serialized()
+            receipt = perBatch ? [] : try signer.sign(claims).serialized()
         } catch {
             throw GatewayError(.internalError, "the gateway could not sign the receipt")
         }
@@ -241,7 +242,6 @@ public final class Intake: Sendable {
             // The claims are the leaf's (the leaf was made from them); the message is stored: if its
             // receipt cannot be made from the batch (never expected), it is made from the store,
             // and failing that the sender's retry gets it.
-            let claims = Receipt(kind: .accepted, message: envelope.id, digest: digest, at: now, by: signer.id)
             let fromBatch = batch?.sealed.flatMap { sealed in
                 sealed.leaf(index).flatMap { leaf in
                     sealed.auditPath(index, tree: tree).map { path in
