@@ -34,9 +34,7 @@ import UraTestTraits
 
     init() throws {
         f = try GatewayFixture()
-        folder = f.directoryURL.appendingPathComponent("peers")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent(peerID.rawValue), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: TestPKI.shared.caCertificate, toPath: folder.appendingPathComponent("\(peerID)/ca.pem").path)
+        folder = try f.peersFolder(trusting: peerID)
     }
 
     /// Albania's gateway with Kosovo's at `port` as its peer and Kosovo's social service behind it.

@@ -32,9 +32,7 @@ import UraTestTraits
     init() throws {
         f = try GatewayFixture()
         gateway = f.monitoredGateway(transport: ScriptedTransport([]))
-        folder = f.directoryURL.appendingPathComponent("peers")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent(peer.rawValue), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: TestPKI.shared.caCertificate, toPath: folder.appendingPathComponent("\(peer)/ca.pem").path)
+        folder = try f.peersFolder(trusting: peer)
     }
 
     /// Albania's directory with Kosovo's gateway as its peer at `port`.

@@ -31,9 +31,7 @@ import UraTestTraits
 
     init() throws {
         f = try GatewayFixture()
-        folder = f.directoryURL.appendingPathComponent("peers")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent(peerID.rawValue), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: TestPKI.shared.caCertificate, toPath: folder.appendingPathComponent("\(peerID)/ca.pem").path)
+        folder = try f.peersFolder(trusting: peerID)
     }
 
     /// This gateway with the peer (the message's origin) at `port` and its social service behind it.
