@@ -121,6 +121,18 @@ final class GatewayPair: @unchecked Sendable {
         return try composer.compose(draft, id: id)
     }
 
+    /// An E2 (avr.assessment-request) for `caseReference` that Albania's social service sends with
+    /// `ura send` to the secretariat and to Kosovo's social service; the message id.
+    func sendAssessmentRequest(caseReference: String) async throws -> String {
+        let formFile = root.appendingPathComponent("e2.json")
+        try Data(try example("avr.assessment-request", caseReference: caseReference, marker: "x").serialized()).write(to: formFile)
+        let sent = try await Processes.offPool { [self] in
+            try ura(al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
+                                           "--case", caseReference, "--subject", "adult", "--json"])
+        }
+        return try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+    }
+
     func example(_ type: String, caseReference: String, marker: String) throws -> JSONValue {
         var form = try JSONValue(parsing: Array(try Data(contentsOf: schemas.appendingPathComponent("examples/\(type).json"))))
         guard case .object(var object) = form else { return form }
@@ -285,13 +297,7 @@ extension FederationEndToEndTests {
     @Test(.timeLimit(.minutes(5))) func kosovoForwardsTheDeliveredReceiptAtOnceWithoutWaitingForAlbaniasRetry() async throws {
         // Albania asks again only after up to an hour: a receipt much sooner came forwarded.
         let pair = try await GatewayPair.start(alEnvironment: ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "3600", "URA_DELIVERY__RETRY_MAX_SECONDS": "3600"])
-        let formFile = pair.root.appendingPathComponent("e2.json")
-        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000104", marker: "x").serialized()).write(to: formFile)
-        let sent = try await Processes.offPool {
-            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
-                                                      "--case", "AL-2026-000104", "--subject", "adult", "--json"])
-        }
-        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        let id = try await pair.sendAssessmentRequest(caseReference: "AL-2026-000104")
         // The first attempt relayed it; Kosovo accepted; Albania's next attempt is scheduled.
         let scheduled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" } }
         let nextAttempt = try #require(scheduled?["next_attempt_at"]?.stringValue.flatMap(RFC3339.date(from:)), "\(String(describing: scheduled))")
@@ -313,13 +319,7 @@ extension FederationEndToEndTests {
         let pair = try await GatewayPair.start()
         let port = pair.xkDaemon.port
         await pair.xkDaemon.stopOffPool()
-        let formFile = pair.root.appendingPathComponent("e2.json")
-        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000105", marker: "x").serialized()).write(to: formFile)
-        let sent = try await Processes.offPool {
-            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
-                                                      "--case", "AL-2026-000105", "--subject", "adult", "--json"])
-        }
-        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        let id = try await pair.sendAssessmentRequest(caseReference: "AL-2026-000105")
         // Kosovo is down: Albania's attempts fail and are rescheduled.
         let retried = try await Processes.offPool {
             try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" && ($0["attempts"]?.intValue ?? 0) >= 2 }
@@ -384,13 +384,7 @@ extension FederationEndToEndTests {
     @Test(.timeLimit(.minutes(5))) func theDeliveredReceiptIsForwardedWhenTheOriginReturnsEvenAfterThePeerRestarted() async throws {
         // Albania asks again only after up to an hour: the receipt can only come back forwarded.
         let pair = try await GatewayPair.start(alEnvironment: ["URA_DELIVERY__RETRY_INITIAL_SECONDS": "3600", "URA_DELIVERY__RETRY_MAX_SECONDS": "3600"])
-        let formFile = pair.root.appendingPathComponent("e2.json")
-        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000106", marker: "x").serialized()).write(to: formFile)
-        let sent = try await Processes.offPool {
-            try pair.ura(pair.al, "al.shssh.tirane", ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,xk.social.prishtine",
-                                                      "--case", "AL-2026-000106", "--subject", "adult", "--json"])
-        }
-        let id = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent)")
+        let id = try await pair.sendAssessmentRequest(caseReference: "AL-2026-000106")
         let scheduled = try await Processes.offPool { try pair.delivery(id, to: "xk.social.prishtine") { $0["state"] == "retry_scheduled" } }
         let nextAttempt = try #require(scheduled?["next_attempt_at"]?.stringValue.flatMap(RFC3339.date(from:)), "\(String(describing: scheduled))")
 
@@ -469,13 +463,7 @@ extension FederationEndToEndTests {
         let pair = try await GatewayPair.start()
         let social = "xk.social.prishtine", sender = "al.shssh.tirane"
         // Before: an E2 from Albania, acknowledged by Kosovo's social service (its receipt signed with the old key).
-        let formFile = pair.root.appendingPathComponent("e2.json")
-        try Data(try pair.example("avr.assessment-request", caseReference: "AL-2026-000111", marker: "x").serialized()).write(to: formFile)
-        let sent = try await Processes.offPool {
-            try pair.ura(pair.al, sender, ["send", formFile.path, "--type", "avr.assessment-request", "--to", "al.mpb.secretariat,\(social)",
-                                           "--case", "AL-2026-000111", "--subject", "adult", "--json"])
-        }
-        let before = try #require(try JSONValue(parsing: sent.stdout)["message"]?.stringValue, "\(sent.stderr)")
+        let before = try await pair.sendAssessmentRequest(caseReference: "AL-2026-000111")
         let delivered = try await Processes.offPool {
             try pair.poll {
                 _ = try pair.ura(pair.xk, social, ["inbox", "--json"])
