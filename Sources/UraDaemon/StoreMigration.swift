@@ -36,7 +36,7 @@ enum StoreMigration {
     private static let tables: [Table] = [
         Table(name: "messages", columns: ["seq", "id", "digest", "type", "sender", "recipients", "case_ref", "subject", "priority", "county",
                                           "in_reply_to", "participants", "created_at", "expires_at", "accepted_at", "settled_at", "purged_at",
-                                          "jws", "accepted_receipt", "ledger_index"], order: "seq", overriding: true),
+                                          "jws", "accepted_receipt"], order: "seq", overriding: true),  // the ledger index: in `ledger`
         Table(name: "deliveries", columns: ["message_seq", "recipient", "channel", "state", "priority", "attempts", "next_attempt_at", "lease_until",
                                             "last_attempt_at", "last_error", "settled_at", "receipt", "deliver_until"],
               target: ["message_seq", "recipient", "channel", "state", "priority", "attempts", "next_attempt_at", "leased_until",

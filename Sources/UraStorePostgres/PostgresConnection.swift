@@ -383,8 +383,34 @@ import UraStore
     }
     /// A `text[]` parameter (cast it in the SQL: `?::text[]`), each element quoted.
     package static func textArray(_ items: [String]) -> PostgresValue {
-        .text("{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}")
+        .text("{" + items.map { item in
+            // Escaping (a backslash or quote before each) is rare and slow: only where one is found.
+            guard item.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + item + "\"" }
+            return "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}")
+    }
+
+    /// A `bigint[]` parameter (cast it in the SQL: `?::bigint[]`).
+    package static func bigintArray(_ items: [Int64]) -> PostgresValue {
+        .text("{" + items.map(String.init).joined(separator: ",") + "}")
+    }
+
+    /// A `bytea[]` parameter (cast it in the SQL: `?::bytea[]`), each element in bytea's hex form.
+    package static func byteaArray(_ items: [[UInt8]]) -> PostgresValue {
+        let digits = Array("0123456789abcdef".utf8)
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(2 + items.reduce(0) { $0 + 2 * $1.count + 6 })
+        for (i, item) in items.enumerated() {
+            if i > 0 { literal.append(UInt8(ascii: ",")) }
+            literal += [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")]  // "\\x…": \x once unquoted
+            for byte in item {
+                literal.append(digits[Int(byte >> 4)])
+                literal.append(digits[Int(byte & 0x0F)])
+            }
+            literal.append(UInt8(ascii: "\""))
+        }
+        literal.append(UInt8(ascii: "}"))
+        return .text(String(decoding: literal, as: UTF8.self))
     }
 
     /// PostgreSQL's text form of a boolean.

@@ -25,11 +25,12 @@ extension PostgresStore {
         @Sendable func parameters(_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue] {
             fixed + [.integer(Int64(index)), .blob(leaf), .blob(hash)] + tail
         }
-        // A message that arms, reports or cancels no deadline may be sent with others of its batch in
-        // one go (`PostgresWriter`'s pipelined run), as long as each turns out new and meets no deadline.
+        // A message that arms, reports or cancels no deadline may be inserted with the others of its
+        // batch in one go, before the ledger head is locked (`PostgresWriter`), as long as each turns
+        // out new and meets no deadline.
         let effects = message.deadlines
         let pipelined = effects.arm.isEmpty && effects.reportOverdue.isEmpty && effects.cancel.isEmpty
-            ? PipelinedCommit(event: accepted, sql: Self.commitStatement, parameters: parameters, pull: pull) : nil
+            ? PipelinedCommit(id: m.id.rawValue, event: accepted, parameters: parameters, pull: pull) : nil
         return try await writer.performCommit(pipelined: pipelined) { tx throws(StoreError) in
             // The message, its ledger entry and its deliveries in one statement (one round trip): the
             // entry and the deliveries are inserted only when the message is (a new id); the same
@@ -55,17 +56,26 @@ extension PostgresStore {
     /// Inserts a message (?1–?16), its ledger entry (?17 index, ?18 leaf, ?19 hash) and its
     /// deliveries (?20 priority rank, ?21 recipients, ?22 channels) when its id is new, and reads
     /// the deadlines it may meet (?23 the sender's kind), each delivery open until ?24, relayed by ?25 (or NULL): rows of (seq or NULL, deadline id, series, due).
-    static let commitStatement = """
-        WITH m AS (
-            INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
-                participants, created_at, expires_at, accepted_at, jws, accepted_receipt, ledger_index, relayed_by)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25)
-            ON CONFLICT (id) DO NOTHING RETURNING seq),
-        l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),
-        d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
-              SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?24
-              FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
-        SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
-        FROM (SELECT 1) AS one LEFT JOIN (\(meetableDeadlines)) AS dl ON true
-        """
+    static let commitStatement = commitStatement(withLedgerEntry: true)
+
+    /// `commitStatement` without the ledger entry, for a message inserted before the ledger head is
+    /// locked (?17–?19 are not used): the writer appends the entry, which refers to the message by
+    /// its `seq`, once it holds the head, in the same transaction.
+    static let insertBeforeLockingStatement = commitStatement(withLedgerEntry: false)
+
+    private static func commitStatement(withLedgerEntry: Bool) -> String {
+        let ledgerEntry = withLedgerEntry ? "l AS (INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT ?17, ?18, ?19, seq FROM m),\n" : ""
+        return """
+            WITH m AS (
+                INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, county, in_reply_to,
+                    participants, created_at, expires_at, accepted_at, jws, accepted_receipt, relayed_by)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?25)
+                ON CONFLICT (id) DO NOTHING RETURNING seq),
+            \(ledgerEntry)d AS (INSERT INTO deliveries (message_seq, recipient, channel, state, priority, next_attempt_at, deliver_until)
+                  SELECT m.seq, r.recipient, r.channel, 'pending', ?20, ?14, ?24
+                  FROM m, unnest(?21::text[], ?22::text[]) AS r(recipient, channel))
+            SELECT (SELECT seq FROM m), dl.id, dl.series, dl.due_at
+            FROM (SELECT 1) AS one LEFT JOIN (\(meetableDeadlines)) AS dl ON true
+            """
+    }
 }

@@ -8,9 +8,15 @@ import UraStore
 /// COMMIT, then resumes every waiting caller (group commit, as `GroupCommitWriter` does for SQLite).
 /// libpq blocks, so it runs here and never on Swift's cooperative pool: callers await a continuation.
 ///
-/// Every batch first locks the one `ledger_head` row (`FOR UPDATE`) and reads the ledger's head from
-/// it: batches of all nodes on the database commit one after the other, in one total order of the
-/// ledger, and each signs the head it leaves. A job that throws is undone alone (the batch runs
+/// Every batch locks the one `ledger_head` row (`FOR UPDATE`) and reads the ledger's head from it
+/// before it appends to the ledger, and holds it to its COMMIT: the ledger entries of all nodes on
+/// the database follow one total order, the order in which their batches commit, and each batch
+/// signs the head it leaves. The batch's plain commits (new messages that meet no deadline: the bulk
+/// of the traffic) insert their message and delivery rows *before* the lock, so another node's batch
+/// can insert its rows while this one holds the head; everything else runs after it. The rows'
+/// `seq` (identity) values are therefore given in insert order, not commit order, across nodes;
+/// nothing reads messages by a `seq` cursor (the receipts feed's `receipts.seq` is inserted under
+/// the lock, so it still follows commit order). A job that throws is undone alone (the batch runs
 /// again with a savepoint per job). When the connection is lost, the batch's callers get
 /// `unavailable` (never a success that did not commit) and the next batch reconnects.
 final class PostgresWriter: @unchecked Sendable {
@@ -169,41 +175,53 @@ final class PostgresWriter: @unchecked Sendable {
     private func attempt(_ batch: [PostgresJob], isolated: Bool, pipelining: Bool) -> Attempt {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let began = ContinuousClock.now
+        // With pipelining, the batch's plain commits insert their rows before the head is locked.
+        let early = pipelining ? batch.filter { $0.pipelined != nil } : []
+        var inserted: [Int64] = []
+        if !early.isEmpty {
+            do {
+                guard let seqs = try insertBeforeLocking(early) else {
+                    _ = try? connection.execute("ROLLBACK")
+                    return .pipelineDeclined
+                }
+                inserted = seqs
+            } catch {
+                if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                return .pipelineDeclined
+            }
+        }
         let tx: PostgresTransaction
         do {
             let head: PostgresLedgerHead
-            do {
-                head = try PostgresLedgerHead.begin(connection, tree: tree)
-            } catch .unavailable where !connection.isConnected {
-                // The server went away since the last batch (restarted, failed over): nothing of
-                // this batch has run yet, so connect again (every host of the URL) and begin there.
-                head = try PostgresLedgerHead.begin(connection, tree: tree)
+            if !early.isEmpty {
+                head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: false)
+            } else {
+                do {
+                    head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: true)
+                } catch .unavailable where !connection.isConnected {
+                    // The server went away since the last batch (restarted, failed over): nothing of
+                    // this batch has run yet, so connect again (every host of the URL) and begin there.
+                    head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: true)
+                }
             }
             tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
         } catch {
             if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+            if !early.isEmpty { return .pipelineDeclined }
             for job in batch { job.finish(.failure(error)) }
             return .finished
         }
         let startSize = tx.head.nextIndex
-        var i = 0
-        while i < batch.count {
-            if pipelining, batch[i].pipelined != nil {
-                var end = i
-                while end < batch.count, batch[end].pipelined != nil { end += 1 }
-                if end - i >= 2 {
-                    let ran: Bool
-                    do { ran = try runPipelined(batch[i..<end], tx) } catch { ran = false }
-                    guard ran else {
-                        _ = try? connection.execute("ROLLBACK")
-                        return .pipelineDeclined
-                    }
-                    i = end
-                    continue
-                }
+        if !early.isEmpty {
+            do {
+                try appendEntries(for: early, seqs: inserted, tx)
+            } catch {
+                if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                return .pipelineDeclined
             }
+        }
+        for i in batch.indices where early.isEmpty || batch[i].pipelined == nil {
             let job = batch[i]
-            defer { i += 1 }
             let saved = tx.head
             do {
                 if isolated { try connection.execute("SAVEPOINT job") }
@@ -224,14 +242,18 @@ final class PostgresWriter: @unchecked Sendable {
                 outcomes[i] = .failure(error)
             }
         }
-        do {
-            if tx.head.nextIndex != startSize { try signHead(tx.head, batch: tx.batch) }
+        do throws(StoreError) {
+            // The signed head, the inbox notifications and the COMMIT in one round trip.
+            var closing: [(sql: String, values: [PostgresValue])] = []
+            if tx.head.nextIndex != startSize { closing.append(signHead(tx.head, batch: tx.batch)) }
             if !tx.inboxNotifications.isEmpty {
-                try connection.run("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
-                                   [.text(inboxChannel), PostgresValue.textArray(tx.inboxNotifications.sorted())])
+                closing.append(("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
+                                [.text(inboxChannel), PostgresValue.textArray(tx.inboxNotifications.sorted())]))
             }
+            closing.append(("COMMIT", []))
             let committing = ContinuousClock.now
-            try connection.execute("COMMIT")
+            _ = try connection.pipeline(closing)
+            if connection.isInTransaction { throw StoreError.unavailable("PostgreSQL did not commit the batch") }
             let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
             condition.lock()
             counters.batches += 1
@@ -253,49 +275,60 @@ final class PostgresWriter: @unchecked Sendable {
         }
     }
 
-    /// Sends a run of commits in one go, each chained as the next ledger entry; true when every
-    /// message was new and meets no deadline (then the head moves past them all), false otherwise
-    /// (the caller rolls back and runs the batch one job at a time).
-    private func runPipelined(_ jobs: ArraySlice<PostgresJob>, _ tx: PostgresTransaction) throws(StoreError) -> Bool {
-        var index = tx.head.nextIndex
-        var previous = tx.head.lastHash
-        var entries: [(index: Int, leaf: [UInt8], hash: [UInt8])] = []
-        var statements: [(sql: String, values: [PostgresValue])] = []
-        for job in jobs {
-            let commit = job.pipelined!.commit
-            let leaf = commit.event.leaf(index: index, previous: previous)
-            let hash = chain.leafHash(leaf)
-            statements.append((commit.sql, commit.parameters(index, leaf, hash)))
-            entries.append((index, leaf, hash))
-            index += 1
-            previous = hash
-        }
+    /// Begins the batch's transaction and inserts its plain commits (message and delivery rows) in
+    /// one go, in the order of their ids, before the head is locked: the part of a batch that
+    /// another node's batches can overlap. Returns the messages' `seq` in the order of `jobs`, or nil
+    /// when one turned out not new or meets a deadline (the caller rolls back and runs the batch one
+    /// job at a time). In the order of ids, two nodes that insert the same ids at once wait for each
+    /// other in one direction only.
+    private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> [Int64]? {
+        let order = jobs.indices.sorted { jobs[$0].pipelined!.commit.id < jobs[$1].pipelined!.commit.id }
+        var statements: [(sql: String, values: [PostgresValue])] = [("BEGIN", [])]
+        for i in order { statements.append((PostgresStore.insertBeforeLockingStatement, jobs[i].pipelined!.commit.parameters(-1, [], []))) }
         let results = try connection.pipeline(statements)
         condition.lock()
         runsSent += 1
         condition.unlock()
-        for rows in results {
-            guard rows.count == 1, rows[0][0] != .null, rows[0][1] == .null else { return false }
+        var seqs = [Int64](repeating: 0, count: jobs.count)
+        for (i, rows) in zip(order, results.dropFirst()) {
+            guard rows.count == 1, let seq = rows[0][0].int64, rows[0][1] == .null else { return nil }
+            seqs[i] = seq
+        }
+        return seqs
+    }
+
+    /// With the head locked: the ledger entries of the messages inserted before it, chained in the
+    /// batch's order, each referring to its message, in one statement.
+    private func appendEntries(for jobs: [PostgresJob], seqs: [Int64], _ tx: PostgresTransaction) throws(StoreError) {
+        var entries: [(index: Int, leaf: [UInt8], hash: [UInt8])] = []
+        for job in jobs {
+            let entry = tx.nextEntry(job.pipelined!.commit.event)
+            entries.append(entry)
+            try tx.advance(entry.hash, leaf: entry.leaf)
+        }
+        let appended = try connection.run(
+            "INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::bigint[])",
+            [.bigintArray(entries.map { Int64($0.index) }), .byteaArray(entries.map(\.leaf)), .byteaArray(entries.map(\.hash)), .bigintArray(seqs)])
+        guard appended == jobs.count else {
+            throw StoreError.invalidState("\(appended) ledger entries were stored for \(jobs.count) messages")
         }
         for (job, entry) in zip(jobs, entries) {
-            try tx.advance(entry.hash, leaf: entry.leaf)
             for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
             job.pipelined!.complete(entry.index, tx.batch)
         }
-        return true
     }
 
     private static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// Signs the tree head over everything this batch appended, in the batch's transaction.
-    private func signHead(_ head: PostgresLedgerHead, batch: LedgerBatch) throws(StoreError) {
+    /// The statement that stores the tree head signed over everything this batch appended.
+    private func signHead(_ head: PostgresLedgerHead, batch: LedgerBatch) -> (sql: String, values: [PostgresValue]) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
-        try connection.run("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, last_hash = ?, signed = ? WHERE id = 1",
-                           [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(head.lastHash), .blob(signed)])
         batch.seal(treeSize: head.frontier.size, root: root, signedHead: signed)
+        return ("UPDATE ledger_head SET tree_size = ?, root = ?, frontier = ?, last_hash = ?, signed = ? WHERE id = 1",
+                [.integer(Int64(head.frontier.size)), .blob(root), .blob(head.frontier.serialized), .blob(head.lastHash), .blob(signed)])
     }
 }
 
@@ -306,16 +339,19 @@ private final class PostgresResultBox<T>: @unchecked Sendable {
 private struct PostgresJob {
     let run: (PostgresTransaction) throws(StoreError) -> Void
     let finish: (Result<Void, StoreError>) -> Void
-    /// For a commit that may go in a pipelined run: its statement, and what to record when it does.
+    /// For a commit that may be inserted before the head is locked: its statement, and what to
+    /// record once its ledger entry is appended.
     var pipelined: (commit: PipelinedCommit, complete: (Int, LedgerBatch) -> Void)? = nil
 }
 
-/// A message's commit as one statement whose parameters depend only on its ledger entry: a run of
-/// them in one batch is sent in one go, each entry chained as if every message were new. If one
-/// turns out a duplicate, or meets a deadline, the batch starts again one job at a time.
+/// A plain message commit (new, no deadline to arm, meet or cancel) that the writer may insert
+/// before it locks the head, with the batch's other plain commits in one go: its id (they go in the
+/// order of ids), its ledger event, the parameters of its statement (`PostgresStore.commitStatement`
+/// with the entry's index, leaf and hash) and its pull recipients. If one turns out not new, or
+/// meets a deadline, the batch starts again one job at a time.
 struct PipelinedCommit: Sendable {
+    let id: String
     let event: PreparedLedgerEvent
-    let sql: String
     let parameters: @Sendable (_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue]
     let pull: [String]
 }
@@ -326,13 +362,14 @@ struct PostgresLedgerHead: Sendable {
     var lastHash: [UInt8]
     var frontier: MerkleFrontier
 
-    /// Begins the batch's transaction and, in the same round trip, locks the head row (other nodes'
-    /// batches wait here) and reads it with the last entry's hash.
-    static func begin(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+    /// Locks the head row (other nodes' batches wait here until this one commits) and reads it with
+    /// the last entry's hash; when `beginning`, begins the batch's transaction in the same round trip.
+    static func lock(_ db: PostgresConnection, tree: MerkleTree, beginning: Bool) throws(StoreError) -> PostgresLedgerHead {
         // Only columns of the locked row: READ COMMITTED reads the row again once the lock is
         // granted, but a subquery here would still see the snapshot from before the wait.
         var stored: (size: Int, frontier: [UInt8], lastHash: [UInt8])?
-        try db.simpleQuery("BEGIN; SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE") { (row) throws(StoreError) in
+        let select = "SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
+        try db.simpleQuery(beginning ? "BEGIN; " + select : select) { (row) throws(StoreError) in
             stored = (row[0].int ?? -1, row[1].bytes ?? [], row[2].bytes ?? [])
         }
         guard let stored else { throw StoreError.corrupt("the ledger_head row is missing") }

@@ -38,7 +38,8 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     public let directory: URL
-    public let port: Int
+    /// The server's port; chosen again only while the first start finds it taken (see `firstStart`).
+    public private(set) var port: Int
     public let user = "ura"
     private let binaries: String
     private let lock = NSLock()
@@ -52,7 +53,7 @@ public final class PostgresServer: @unchecked Sendable {
         port = try Self.freePort()
         self.settings = settings
         try runAsServerUser("initdb", ["-D", dataDirectory, "-U", user, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
-        try start()
+        try firstStart()
     }
 
     /// A streaming standby of `primary`, made with `pg_basebackup -R` (its `primary_conninfo` names
@@ -66,7 +67,7 @@ public final class PostgresServer: @unchecked Sendable {
         guard let basebackup = Self.tool("pg_basebackup") else { throw Failure(description: "no pg_basebackup") }
         try runAsServerUser(basebackup, ["-D", dataDirectory, "-R", "-X", "stream", "--no-sync",
                                          "-c", "fast", "-d", "host=127.0.0.1 port=\(primary.port) user=\(primary.user) application_name=\(name)"])
-        try start()
+        try firstStart()
     }
 
     private static func makeDirectory() throws -> URL {
@@ -106,6 +107,24 @@ public final class PostgresServer: @unchecked Sendable {
 
     static func percentEncoded(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
+    }
+
+    /// Starts the server for the first time. The port `freePort()` chose may be taken by the time
+    /// the server binds it (another process's connection got it as its own port meanwhile): then
+    /// another free port is chosen, a few times, before giving up.
+    private func firstStart() throws {
+        var attempt = 1
+        while true {
+            do {
+                return try start()
+            } catch let failure as Failure {
+                let taken = log.contains("could not bind") || log.contains("Address already in use")
+                guard taken, attempt < 5 else { throw failure }
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("server.log"))
+                port = try Self.freePort()
+                attempt += 1
+            }
+        }
     }
 
     /// Starts the server (again) and waits until it accepts connections.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UraPostgresTestSupport
+import UraModel
 import UraStore
 import UraStoreConformance
 @testable import UraStorePostgres
@@ -41,6 +42,50 @@ import UraTestTraits
         #expect(try db.scalar("SELECT count(*) FROM ura_schema_migrations")?.int == PostgresMigrations.latest + 1)
         try db.execute("DELETE FROM ura_schema_migrations WHERE version = 99")
         try storage.open(ledger: StoreFixture.ledger).close()
+    }
+
+    /// Version 4 keeps a message's ledger index only in its entry: a database at version 3 whose
+    /// messages name their acceptance entries is brought to it, and reads the same indexes; one whose
+    /// stored index names another entry is refused with a sentence, and left at version 3.
+    @Test func version4KeepsTheLedgerIndexInTheLedgerAndRefusesADatabaseWhereTheyDiffer() async throws {
+        let storage = try await PostgresStorage.make()
+        defer { storage.remove() }
+        let store = try storage.open(ledger: StoreFixture.ledger)
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        var ids: [MessageID] = []
+        for _ in 0..<5 {
+            let message = fixture.accepted()
+            _ = try await store.commit(message)
+            ids.append(message.metadata.id)
+        }
+        #expect(try await store.record(.delivered(receipt: [1], at: fixture.start), for: ids[0], recipient: StoreFixture.secretariat))
+        store.close()
+        let db = try storage.connection()
+        defer { db.close() }
+        // The database as version 3 left it: the index in the message's row too.
+        func downgrade() throws {
+            try db.execute("""
+                ALTER TABLE messages ADD COLUMN ledger_index bigint;
+                UPDATE messages m SET ledger_index = (SELECT min(l.idx) FROM ledger l WHERE l.message_seq = m.seq);
+                ALTER TABLE messages ALTER COLUMN ledger_index SET NOT NULL;
+                DELETE FROM ura_schema_migrations WHERE version >= 4
+                """)
+        }
+        try downgrade()
+        let reopened = try storage.open(ledger: StoreFixture.ledger)
+        #expect(try ids.map { try reopened.message($0)?.ledgerIndex } == Array(0..<5))
+        #expect(try reopened.ledgerIndexes(forMessage: ids[0]).count == 2, "the acceptance and the delivery")
+        reopened.close()
+        #expect(try PostgresMigrations.version(of: db) == PostgresMigrations.latest)
+        #expect(try db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'messages' AND column_name = 'ledger_index'")?.int == 0)
+
+        try downgrade()
+        try db.execute("UPDATE messages SET ledger_index = ledger_index + 1 WHERE id = '\(ids[2].rawValue)'")
+        #expect { try storage.open(ledger: StoreFixture.ledger) } throws: {
+            "\($0)".contains("1 messages name a ledger entry that is not the first entry referring to them")
+        }
+        #expect(try PostgresMigrations.version(of: db) == 3)
+        #expect(try db.scalar("SELECT ledger_index FROM messages WHERE id = '\(ids[2].rawValue)'")?.int == 3)
     }
 
     /// Eight nodes start at once on an empty schema: one migrates, the others wait on the advisory

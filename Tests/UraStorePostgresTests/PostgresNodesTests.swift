@@ -125,6 +125,101 @@ import UraTestTraits
         try Self.verifyLedger(store)
     }
 
+    /// A plain commit inserts its message and delivery rows before its batch waits for the ledger
+    /// head, so a node's batch does that work while another node's batch holds the head; the entry
+    /// is appended, referring to the message, once the head is free.
+    @Test(.timeLimit(.minutes(2))) func aPlainCommitInsertsItsRowsWhileAnotherBatchHoldsTheHead() async throws {
+        let storage = try await PostgresStorage.make()
+        let store = try Self.node(storage, "node-a")
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        defer { store.close(); storage.remove() }
+        _ = try await store.commit(fixture.accepted())
+        let holder = try storage.connection(), observer = try storage.connection()
+        defer { holder.close(); observer.close() }
+        try holder.execute("BEGIN")
+        #expect(try holder.scalar("SELECT tree_size FROM ledger_head WHERE id = 1 FOR UPDATE")?.int == 1)
+
+        let message = fixture.accepted()
+        let commit = Task { try await store.commit(message) }
+        #expect(try await Self.writerWaitsForTheHeadWithItsRowsInserted(observer), "the writer did not wait for the head with its message rows inserted")
+        try holder.execute("COMMIT")
+
+        guard case .committed(let index, _) = try await commit.value else { Issue.record("not committed"); return }
+        #expect(index == 1)
+        #expect(try store.ledgerIndexes(forMessage: message.metadata.id) == [1])
+        #expect(try store.message(message.metadata.id)?.ledgerIndex == 1)
+        try Self.verifyLedger(store)
+    }
+
+    /// Whether another backend comes to wait for a lock while it holds one on `messages` (rows
+    /// inserted) and `deliveries`, and none yet on `ledger` (no entry appended before the head is
+    /// held): a writer whose plain commits wait for the ledger head. Polled until it does, within a
+    /// bound for a broken writer (not a timing assumption).
+    static func writerWaitsForTheHeadWithItsRowsInserted(_ observer: PostgresConnection) async throws -> Bool {
+        let waiting = """
+            SELECT count(*) FROM pg_locks w
+            WHERE NOT w.granted AND w.pid <> pg_backend_pid()
+              AND EXISTS (SELECT 1 FROM pg_locks m WHERE m.pid = w.pid AND m.granted AND m.relation = 'messages'::regclass AND m.mode = 'RowExclusiveLock')
+              AND EXISTS (SELECT 1 FROM pg_locks d WHERE d.pid = w.pid AND d.granted AND d.relation = 'deliveries'::regclass)
+              AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = w.pid AND l.relation = 'ledger'::regclass)
+            """
+        let clock = ContinuousClock(), bound = clock.now + .seconds(60)
+        while clock.now < bound {
+            if try await PostgresMigrationTests.onThread({ Result { try observer.scalar(waiting)?.int == 1 } }).get() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// A batch whose messages are inserted waits for the head held by another node's batch, which
+    /// then inserts one of the same ids: each waits for the other. PostgreSQL breaks the cycle by
+    /// failing one of them — whichever's `deadlock_timeout` runs out first — and the message is
+    /// committed once either way: when the other batch fails, this one takes the head and commits;
+    /// when this one fails, the writer runs it again one job at a time, behind the other batch.
+    @Test(.timeLimit(.minutes(3)), arguments: [false, true])
+    func aDeadlockOverTheSameIDWithAnotherNodesBatchEndsInOneCommit(writerIsTheVictim: Bool) async throws {
+        let storage = try await PostgresStorage.make()
+        // The side that breaks the cycle is the one whose deadlock check runs first after both wait:
+        // the writer waits first, so its check (at 10 s) finds the cycle if the other side waits
+        // within those 10 s; the other's check (at 10 ms) always finds it.
+        let writerTimeout = writerIsTheVictim ? "10s" : "120s", holderTimeout = writerIsTheVictim ? "120s" : "10ms"
+        let store = try PostgresStore(url: storage.server.url(parameters: ["options": "-csearch_path=\(storage.schema) -cdeadlock_timeout=\(writerTimeout)"]),
+                                      ledger: StoreFixture.ledger, options: PostgresStore.Options())
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        defer { store.close(); storage.remove() }
+        _ = try await store.commit(fixture.accepted())
+        let holder = try storage.connection(), observer = try storage.connection()
+        defer { holder.close(); observer.close() }
+        try holder.execute("BEGIN; SET LOCAL deadlock_timeout = '\(holderTimeout)'; SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE")
+
+        let message = fixture.accepted()
+        let commit = Task { try await store.commit(message) }
+        #expect(try await Self.writerWaitsForTheHeadWithItsRowsInserted(observer))
+        let id = message.metadata.id.rawValue
+        let inserted = await PostgresMigrationTests.onThread {
+            Result { () throws -> Void in
+                try holder.execute("""
+                    INSERT INTO messages (id, digest, type, sender, recipients, case_ref, subject, priority, created_at, expires_at, accepted_at, accepted_receipt)
+                    VALUES ('\(id)', 'other', 'notice', 'al.police.test', '[]', 'AL-2026-000001', 'x', 'normal', 0, 0, 0, '\\x00')
+                    """)
+            }
+        }
+        switch inserted {
+        case .success: #expect(writerIsTheVictim, "the writer's batch gave way, not the other")
+        case .failure(let error):
+            #expect("\(error)".contains("deadlock"), "\(error)")
+            // Where the writer should give way, the other side may only do so on a machine too
+            // slow to reach its insert within 10 s; the outcome below must be the same.
+            if writerIsTheVictim { print("note: the other batch gave way (its insert came more than 10 s after the writer waited)") }
+        }
+        try holder.execute("ROLLBACK")
+        guard case .committed(let index, _) = try await commit.value else { Issue.record("not committed"); return }
+        #expect(index == 1)
+        #expect(try store.message(message.metadata.id)?.ledgerIndex == 1)
+        #expect(try store.messageCount() == 2)
+        try Self.verifyLedger(store)
+    }
+
     /// A lease that lapses on one node (it died) is put back by the other and claimed again there.
     @Test func aDeadNodesExpiredLeasesAreTakenOverByAnother() async throws {
         let storage = try await PostgresStorage.make()

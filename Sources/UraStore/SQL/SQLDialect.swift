@@ -77,6 +77,17 @@
 
     /// The columns `SQLStore.deliveryRecord(_:)` reads, for a query
     /// `FROM deliveries d JOIN messages m ON m.seq = d.message_seq`.
+    /// A message's ledger index (the entry that records its acceptance), in a query `FROM messages m`.
+    /// SQLite keeps it in the message's row. PostgreSQL keeps it once, in the entry (`message_seq`):
+    /// a node inserts the row before its batch holds the ledger head, and the first entry that
+    /// refers to a message is its acceptance (later ones record its deliveries).
+    @inlinable package var messageLedgerIndex: String {
+        switch self {
+        case .sqlite: "m.ledger_index"
+        case .postgresql: "(SELECT min(l.idx) FROM ledger l WHERE l.message_seq = m.seq)"
+        }
+    }
+
     @inlinable package var deliveryColumns: String {
         switch self {
         case .sqlite: """

@@ -34,7 +34,7 @@ extension SQLStore {
     @inlinable package static var messageColumns: String {
         """
         m.id, m.digest, m.type, m.sender, m.recipients, m.case_ref, m.subject, m.priority, m.county, m.in_reply_to, m.participants,
-        m.created_at, m.expires_at, m.accepted_at, m.settled_at, m.purged_at, m.jws, m.accepted_receipt, m.ledger_index
+        m.created_at, m.expires_at, m.accepted_at, m.settled_at, m.purged_at, m.jws, m.accepted_receipt, \(Database.dialect.messageLedgerIndex)
         """
     }
 
