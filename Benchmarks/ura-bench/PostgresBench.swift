@@ -7,9 +7,10 @@ import UraStore
 import UraStorePostgres
 import UraStoreSQLite
 
-/// `ura-bench postgres --url URL [--count N] [--concurrency C]`: store commits/s and p99 of one
-/// commit for SQLite, PostgreSQL with one node and with two nodes on one database, side by side in
-/// one run (the same 4 KiB messages, C submitters in all); and the anchor: a plain
+/// `ura-bench postgres --url URL [--count N] [--concurrency C] [--nodes 1,2]`: store commits/s and
+/// p99 of one commit for SQLite, PostgreSQL with one node and with two (or the `--nodes` counts) on
+/// one database, side by side in one run (the same 4 KiB messages, C submitters in all, spread over
+/// the nodes); and the anchor: a plain
 /// `INSERT` of a 4 KiB row + `COMMIT` per row through libpq on C connections, what the engine
 /// itself does on this machine. `Benchmarks/postgres.sh` starts a private server and runs it.
 enum PostgresBench {
@@ -20,6 +21,10 @@ enum PostgresBench {
         guard let url = option("url") else { throw BenchError("give --url postgresql://… of an empty database (Benchmarks/postgres.sh does)") }
         let count = Int(option("count") ?? "") ?? 4000
         let concurrency = Int(option("concurrency") ?? "") ?? 64
+        let nodeCounts = try (option("nodes") ?? "1,2").split(separator: ",").map { text -> Int in
+            guard let n = Int(text), (1...8).contains(n) else { throw BenchError("--nodes takes node counts from 1 to 8, as 1,2,3") }
+            return n
+        }
         let signer = GatewaySigner(id: AgencyID(validated: "al.ura.gateway"), key: try SigningKey.generate())
         let ledger = Gateway.ledgerConfiguration(signer)
 
@@ -39,7 +44,7 @@ enum PostgresBench {
         report(suite: "postgres", case: "sqlite-c\(concurrency)", rate: sqliteResult.rate, unit: "msg/s",
                extra: ["p99_ms": String(format: "%.2f", sqliteResult.p99 * 1000)])
 
-        for nodes in [1, 2] {
+        for nodes in nodeCounts {
             let schema = "bench_\(nodes)_\(UInt32.random(in: 0...UInt32.max))"
             try setup.execute("CREATE SCHEMA \(schema)")
             let schemaURL = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
