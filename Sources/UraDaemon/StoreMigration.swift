@@ -4,10 +4,11 @@ import UraStore
 import UraStorePostgres
 import UraStoreSQLite
 
-/// `urad --migrate-store postgres:URL`: copies a country's SQLite store (urad stopped) into an empty
+/// `ura-admin migrate-store postgres:URL`: copies a country's SQLite store (urad stopped) into an empty
 /// PostgreSQL database, table by table and row for row — messages with their signed bytes,
 /// deliveries, the receipts feed, the ledger with its subtree nodes, signed head and checkpoints,
-/// deadlines, declarations, agency health — in one PostgreSQL transaction, so a failed copy leaves
+/// deadlines, declarations, the delivered receipts still owed to peer gateways (and which peer
+/// relayed each message), agency health — in one PostgreSQL transaction, so a failed copy leaves
 /// the target empty. The ledger keeps every entry and its signed head, so `ura audit` afterwards
 /// sees the same ledger continue.
 enum StoreMigration {
@@ -36,7 +37,7 @@ enum StoreMigration {
     private static let tables: [Table] = [
         Table(name: "messages", columns: ["seq", "id", "digest", "type", "sender", "recipients", "case_ref", "subject", "priority", "county",
                                           "in_reply_to", "participants", "created_at", "expires_at", "accepted_at", "settled_at", "purged_at",
-                                          "jws", "accepted_receipt"], order: "seq", overriding: true),  // the ledger index: in `ledger`
+                                          "jws", "accepted_receipt", "relayed_by"], order: "seq", overriding: true),  // the ledger index: in `ledger`
         Table(name: "deliveries", columns: ["message_seq", "recipient", "channel", "state", "priority", "attempts", "next_attempt_at", "lease_until",
                                             "last_attempt_at", "last_error", "settled_at", "receipt", "deliver_until"],
               target: ["message_seq", "recipient", "channel", "state", "priority", "attempts", "next_attempt_at", "leased_until",
@@ -51,6 +52,8 @@ enum StoreMigration {
                                            "optional", "rule", "occurrence", "armed_at", "due_at", "state", "met_by", "met_at", "notified_at",
                                            "obligation"], order: "id", convert: ["optional": boolean]),
         Table(name: "deadline_triggers", columns: ["deadline_id", "trigger_id", "linked_at"], order: "deadline_id, trigger_id"),
+        Table(name: "receipt_forwards", columns: ["message_id", "recipient", "peer", "receipt", "queued_at", "attempts", "next_attempt_at",
+                                                  "last_error", "done_at"], order: "message_id, recipient"),
         Table(name: "agency_health", columns: ["agency", "last_success_at", "last_failure_at", "failing_since", "consecutive_failures", "last_error",
                                                "last_seen_at", "alerted_at"], order: "agency"),
     ]

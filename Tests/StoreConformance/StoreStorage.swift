@@ -12,3 +12,11 @@ public protocol StoreStorage: AnyObject, Sendable {
     /// Deletes the storage; called once, after the last store on it closed.
     func remove()
 }
+
+/// Storage that is one already open store (for a fixture's `accepted()` on a store a test made).
+public final class FixedStorage: StoreStorage, @unchecked Sendable {
+    public let store: any Store
+    public init(store: any Store) { self.store = store }
+    public func open(ledger: LedgerConfiguration) throws -> any Store { store }
+    public func remove() {}
+}

@@ -71,11 +71,3 @@ import UraTestTraits
         #expect(try store.signedHead()?.treeSize == 2)
     }
 }
-
-/// Storage that is one already open store (for a fixture's `accepted()` on a store a test made).
-final class FixedStorage: StoreStorage, @unchecked Sendable {
-    let store: any Store
-    init(store: any Store) { self.store = store }
-    func open(ledger: LedgerConfiguration) throws -> any Store { store }
-    func remove() {}
-}
