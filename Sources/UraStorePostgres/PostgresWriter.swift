@@ -175,46 +175,51 @@ final class PostgresWriter: @unchecked Sendable {
     private func attempt(_ batch: [PostgresJob], isolated: Bool, pipelining: Bool) -> Attempt {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let began = ContinuousClock.now
-        // With pipelining, the batch's plain commits insert their rows before the head is locked.
+        // With pipelining, the batch's plain commits insert their rows before the head is locked,
+        // and the head is locked at the end of the same round trip.
         let early = pipelining ? batch.filter { $0.pipelined != nil } : []
+        let tx: PostgresTransaction
         var inserted: [Int64] = []
         if !early.isEmpty {
             do {
-                guard let seqs = try insertBeforeLocking(early) else {
+                guard let (seqs, head) = try insertBeforeLocking(early) else {
                     _ = try? connection.execute("ROLLBACK")
                     return .pipelineDeclined
                 }
                 inserted = seqs
+                tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
             } catch {
                 if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
                 return .pipelineDeclined
             }
-        }
-        let tx: PostgresTransaction
-        do {
-            let head: PostgresLedgerHead
-            if !early.isEmpty {
-                head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: false)
-            } else {
+        } else {
+            do {
+                let head: PostgresLedgerHead
                 do {
-                    head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: true)
+                    head = try PostgresLedgerHead.begin(connection, tree: tree)
                 } catch .unavailable where !connection.isConnected {
                     // The server went away since the last batch (restarted, failed over): nothing of
                     // this batch has run yet, so connect again (every host of the URL) and begin there.
-                    head = try PostgresLedgerHead.lock(connection, tree: tree, beginning: true)
+                    head = try PostgresLedgerHead.begin(connection, tree: tree)
                 }
+                tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
+            } catch {
+                if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                for job in batch { job.finish(.failure(error)) }
+                return .finished
             }
-            tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
-        } catch {
-            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
-            if !early.isEmpty { return .pipelineDeclined }
-            for job in batch { job.finish(.failure(error)) }
-            return .finished
         }
         let startSize = tx.head.nextIndex
+        // The early commits' ledger entries: sent with the COMMIT when nothing else runs in the
+        // batch, else stored now (the other jobs append after them).
+        var entries: (sql: String, values: [PostgresValue])?
         if !early.isEmpty {
             do {
-                try appendEntries(for: early, seqs: inserted, tx)
+                entries = try appendEntries(for: early, seqs: inserted, tx)
+                if early.count < batch.count, let statement = entries {
+                    try connection.run(statement.sql, statement.values)
+                    entries = nil
+                }
             } catch {
                 if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
                 return .pipelineDeclined
@@ -243,8 +248,9 @@ final class PostgresWriter: @unchecked Sendable {
             }
         }
         do throws(StoreError) {
-            // The signed head, the inbox notifications and the COMMIT in one round trip.
-            var closing: [(sql: String, values: [PostgresValue])] = []
+            // The early entries (if not stored yet), the signed head, the inbox notifications and
+            // the COMMIT in one round trip.
+            var closing: [(sql: String, values: [PostgresValue])] = entries.map { [$0] } ?? []
             if tx.head.nextIndex != startSize { closing.append(signHead(tx.head, batch: tx.batch)) }
             if !tx.inboxNotifications.isEmpty {
                 closing.append(("SELECT pg_notify(?, r) FROM unnest(?::text[]) AS r",
@@ -275,16 +281,17 @@ final class PostgresWriter: @unchecked Sendable {
         }
     }
 
-    /// Begins the batch's transaction and inserts its plain commits (message and delivery rows) in
-    /// one go, in the order of their ids, before the head is locked: the part of a batch that
-    /// another node's batches can overlap. Returns the messages' `seq` in the order of `jobs`, or nil
-    /// when one turned out not new or meets a deadline (the caller rolls back and runs the batch one
-    /// job at a time). In the order of ids, two nodes that insert the same ids at once wait for each
-    /// other in one direction only.
-    private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> [Int64]? {
+    /// Begins the batch's transaction, inserts its plain commits (message and delivery rows) in the
+    /// order of their ids, and then locks the ledger head, all in one round trip: the inserts are
+    /// the part of a batch that another node's batches can overlap. Returns the messages' `seq` in
+    /// the order of `jobs` and the head, or nil when one turned out not new or meets a deadline (the
+    /// caller rolls back and runs the batch one job at a time). In the order of ids, two nodes that
+    /// insert the same ids at once wait for each other in one direction only.
+    private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> ([Int64], PostgresLedgerHead)? {
         let order = jobs.indices.sorted { jobs[$0].pipelined!.commit.id < jobs[$1].pipelined!.commit.id }
         var statements: [(sql: String, values: [PostgresValue])] = [("BEGIN", [])]
         for i in order { statements.append((PostgresStore.insertBeforeLockingStatement, jobs[i].pipelined!.commit.parameters(-1, [], []))) }
+        statements.append((PostgresLedgerHead.lockStatement, []))
         let results = try connection.pipeline(statements)
         condition.lock()
         runsSent += 1
@@ -294,28 +301,26 @@ final class PostgresWriter: @unchecked Sendable {
             guard rows.count == 1, let seq = rows[0][0].int64, rows[0][1] == .null else { return nil }
             seqs[i] = seq
         }
-        return seqs
+        return (seqs, try PostgresLedgerHead(locked: results.last ?? []))
     }
 
-    /// With the head locked: the ledger entries of the messages inserted before it, chained in the
-    /// batch's order, each referring to its message, in one statement.
-    private func appendEntries(for jobs: [PostgresJob], seqs: [Int64], _ tx: PostgresTransaction) throws(StoreError) {
+    /// With the head locked: appends the ledger entries of the messages inserted before it to the
+    /// head, chained in the batch's order, and returns the one statement that stores them, each
+    /// referring to its message.
+    private func appendEntries(for jobs: [PostgresJob], seqs: [Int64], _ tx: PostgresTransaction) throws(StoreError) -> (sql: String, values: [PostgresValue]) {
         var entries: [(index: Int, leaf: [UInt8], hash: [UInt8])] = []
         for job in jobs {
             let entry = tx.nextEntry(job.pipelined!.commit.event)
             entries.append(entry)
             try tx.advance(entry.hash, leaf: entry.leaf)
         }
-        let appended = try connection.run(
-            "INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::bigint[])",
-            [.bigintArray(entries.map { Int64($0.index) }), .byteaArray(entries.map(\.leaf)), .byteaArray(entries.map(\.hash)), .bigintArray(seqs)])
-        guard appended == jobs.count else {
-            throw StoreError.invalidState("\(appended) ledger entries were stored for \(jobs.count) messages")
-        }
         for (job, entry) in zip(jobs, entries) {
             for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
             job.pipelined!.complete(entry.index, tx.batch)
         }
+        // Arrays of one length (unnest pads a shorter one with NULL, which no column here takes).
+        return ("INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::bigint[])",
+                [.bigintArray(entries.map { Int64($0.index) }), .byteaArray(entries.map(\.leaf)), .byteaArray(entries.map(\.hash)), .bigintArray(seqs)])
     }
 
     private static func seconds(_ d: Duration) -> Double {
@@ -363,20 +368,27 @@ struct PostgresLedgerHead: Sendable {
     var frontier: MerkleFrontier
 
     /// Locks the head row (other nodes' batches wait here until this one commits) and reads it with
-    /// the last entry's hash; when `beginning`, begins the batch's transaction in the same round trip.
-    static func lock(_ db: PostgresConnection, tree: MerkleTree, beginning: Bool) throws(StoreError) -> PostgresLedgerHead {
-        // Only columns of the locked row: READ COMMITTED reads the row again once the lock is
-        // granted, but a subquery here would still see the snapshot from before the wait.
-        var stored: (size: Int, frontier: [UInt8], lastHash: [UInt8])?
-        let select = "SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
-        try db.simpleQuery(beginning ? "BEGIN; " + select : select) { (row) throws(StoreError) in
-            stored = (row[0].int ?? -1, row[1].bytes ?? [], row[2].bytes ?? [])
-        }
-        guard let stored else { throw StoreError.corrupt("the ledger_head row is missing") }
-        guard let frontier = MerkleFrontier(size: stored.size, serialized: stored.frontier) else {
+    /// the last entry's hash. Only columns of the locked row: READ COMMITTED reads the row again once
+    /// the lock is granted, but a subquery here would still see the snapshot from before the wait.
+    static let lockStatement = "SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
+
+    /// Begins the batch's transaction and, in the same round trip, locks the head (`lockStatement`).
+    static func begin(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+        var rows: [[PostgresValue]] = []
+        try db.simpleQuery("BEGIN; " + lockStatement) { (row) throws(StoreError) in rows.append((0..<3).map { row[$0] }) }
+        return try PostgresLedgerHead(locked: rows)
+    }
+
+    /// The head from the rows of `lockStatement`.
+    init(locked rows: [[PostgresValue]]) throws(StoreError) {
+        guard let row = rows.first, row.count == 3 else { throw StoreError.corrupt("the ledger_head row is missing") }
+        let size = row[0].int ?? -1
+        guard let frontier = MerkleFrontier(size: size, serialized: row[1].bytes ?? []) else {
             throw StoreError.corrupt("the ledger head's frontier is unreadable")
         }
-        return PostgresLedgerHead(nextIndex: stored.size, lastHash: stored.lastHash, frontier: frontier)
+        nextIndex = size
+        lastHash = row[2].bytes ?? []
+        self.frontier = frontier
     }
 
     /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
