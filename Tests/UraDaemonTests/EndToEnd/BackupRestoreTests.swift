@@ -11,13 +11,8 @@ import UraTestTraits
 @Suite(.offThePool) struct BackupRestoreTests {
     @Test(.timeLimit(.minutes(4))) func aBackupTakenWhileSubmittingRestoresAndAuditsAgainstAHeadSavedBeforeIt() async throws {
         let s = try await Scenario.start()
-        let mission = "al.mepj.mission.it-rome", secretariat = "al.mpb.secretariat", police = "al.police.dvp-tirane"
-        @Sendable func send(_ i: Int) throws -> Int {
-            let reference = String(format: "AL-2026-%06d", 600 + i)
-            let bytes = try s.seal(as: mission, type: "return.found-abroad", to: [secretariat], caseReference: reference, subject: .child,
-                                   form: try s.example("return.found-abroad", caseReference: reference))
-            return try s.curl(mission, "POST", "/v1/messages", body: bytes).status
-        }
+        let secretariat = "al.mpb.secretariat", police = "al.police.dvp-tirane"
+        let send = Self.sender(s, firstCase: 600)
         for i in 0..<3 { #expect(try send(i) == 202) }
         let kept = try await s.uraOffPool(secretariat, ["audit", "--json"])
         #expect(kept.status == 0, "\(kept)")
@@ -48,18 +43,37 @@ import UraTestTraits
         #expect(twice.status == 78 && twice.stderr.contains("a restore never overwrites one"), "\(twice.stderr)")
 
         let daemon = try await RunningDaemon.start(dataDirectory: fresh)
-        let audit = try await s.uraOffPool(secretariat, ["audit", "--json"], gateway: daemon.url)
-        let result = (try? JSONValue(parsing: Array(audit.stdout.utf8)))?["result"]?.stringValue
-        #expect(audit.status == 0 && (result == "unchanged" || result == "grew"), "\(audit)")
-        let entries = try await s.uraOffPool(secretariat, ["audit", "--entries", "--from", "0", "--count", "1000", "--json"], gateway: daemon.url)
-        #expect(entries.status == 0, "\(entries)")
-        // The police kept a head of the live gateway after the backup; unless the backup holds
-        // every entry that head covers, their audit refuses the restored ledger.
-        let laterSize = (try? JSONValue(parsing: Array(later.stdout.utf8)))?["tree_size"]?.intValue ?? 0
-        let restoredSize = (try? JSONValue(parsing: Array(audit.stdout.utf8)))?["tree_size"]?.intValue ?? 0
-        let policeAudit = try await s.uraOffPool(police, ["audit", "--json"], gateway: daemon.url)
-        if restoredSize < laterSize { #expect(policeAudit.status != 0, "\(policeAudit)") } else { #expect(policeAudit.status == 0) }
+        _ = try await Self.auditRestored(s, gateway: daemon.url, keptBefore: secretariat, keptAfter: police, later: later)
         await daemon.stopOffPool()
         await s.close()
+    }
+
+    /// Sends the i-th found-abroad report from the Rome mission to the secretariat (case
+    /// AL-2026-(firstCase + i)); returns the HTTP status.
+    static func sender(_ s: Scenario, firstCase: Int) -> @Sendable (Int) throws -> Int {
+        { i in
+            let reference = String(format: "AL-2026-%06d", firstCase + i)
+            let bytes = try s.seal(as: "al.mepj.mission.it-rome", type: "return.found-abroad", to: ["al.mpb.secretariat"], caseReference: reference,
+                                   subject: .child, form: try s.example("return.found-abroad", caseReference: reference))
+            return try s.curl("al.mepj.mission.it-rome", "POST", "/v1/messages", body: bytes).status
+        }
+    }
+
+    /// The audits on a restored gateway: `keptBefore`'s head (kept before the backup) is matched
+    /// (`unchanged` or `grew`) and every entry recomputes; `keptAfter` kept a head of the live
+    /// gateway after the backup (`later`, its audit's output): unless the backup holds every entry
+    /// that head covers, its audit refuses the restored ledger. Returns the restored tree size.
+    static func auditRestored(_ s: Scenario, gateway: String, keptBefore: String, keptAfter: String,
+                              later: Processes.Result) async throws -> Int {
+        let audit = try await s.uraOffPool(keptBefore, ["audit", "--json"], gateway: gateway)
+        let result = (try? JSONValue(parsing: Array(audit.stdout.utf8)))?["result"]?.stringValue
+        #expect(audit.status == 0 && (result == "unchanged" || result == "grew"), "\(audit)")
+        let entries = try await s.uraOffPool(keptBefore, ["audit", "--entries", "--from", "0", "--count", "1000", "--json"], gateway: gateway)
+        #expect(entries.status == 0, "\(entries)")
+        let laterSize = (try? JSONValue(parsing: Array(later.stdout.utf8)))?["tree_size"]?.intValue ?? 0
+        let restoredSize = (try? JSONValue(parsing: Array(audit.stdout.utf8)))?["tree_size"]?.intValue ?? 0
+        let afterAudit = try await s.uraOffPool(keptAfter, ["audit", "--json"], gateway: gateway)
+        if restoredSize < laterSize { #expect(afterAudit.status != 0, "\(afterAudit)") } else { #expect(afterAudit.status == 0, "\(afterAudit)") }
+        return restoredSize
     }
 }
