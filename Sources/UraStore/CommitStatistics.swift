@@ -1,9 +1,7 @@
 /// How the writer has batched so far, and where its time went (for benchmarks).
 public struct CommitStatistics: Sendable {
+    public init() {}
 
-    public init() {
-
-    }
     public var batches = 0
     public var jobs = 0
     public var largestBatch = 0
@@ -27,4 +25,17 @@ public struct CommitStatistics: Sendable {
     public static let slowCommitSeconds = 0.020
     /// Batches the writer let gather for `commitDelay` before committing.
     public var gatheredBatches = 0
+
+    /// Counts a committed batch of `jobs` jobs that held its transaction `transactionSeconds`
+    /// before its COMMIT took `commitSeconds`.
+    package mutating func record(batchOf jobs: Int, transactionSeconds: Double, commitSeconds: Double) {
+        batches += 1
+        self.jobs += jobs
+        largestBatch = max(largestBatch, jobs)
+        self.transactionSeconds += transactionSeconds
+        self.commitSeconds += commitSeconds
+        longestTransactionSeconds = max(longestTransactionSeconds, transactionSeconds)
+        longestCommitSeconds = max(longestCommitSeconds, commitSeconds)
+        if commitSeconds >= Self.slowCommitSeconds { slowCommits += 1 }
+    }
 }

@@ -18,9 +18,6 @@ public final class PostgresStore: SQLStore {
         public init() {}
     }
 
-    /// Subtrees of the ledger of 64 entries and more are kept in `ledger_nodes`.
-    static let lowestStoredNode = LedgerConfiguration.keptNodeHeight
-
     let url: String
     @usableFromInline package let ledgerTree: MerkleTree
     let writer: PostgresWriter

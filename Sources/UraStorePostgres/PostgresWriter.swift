@@ -194,13 +194,13 @@ final class PostgresWriter: @unchecked Sendable {
             }
         } else {
             do {
-                let head: PostgresLedgerHead
+                let head: LedgerTip
                 do {
-                    head = try PostgresLedgerHead.begin(connection, tree: tree)
+                    head = try PostgresLedgerHead.begin(connection)
                 } catch .unavailable where !connection.isConnected {
                     // The server went away since the last batch (restarted, failed over): nothing of
                     // this batch has run yet, so connect again (every host of the URL) and begin there.
-                    head = try PostgresLedgerHead.begin(connection, tree: tree)
+                    head = try PostgresLedgerHead.begin(connection)
                 }
                 tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
             } catch {
@@ -262,14 +262,7 @@ final class PostgresWriter: @unchecked Sendable {
             if connection.isInTransaction { throw StoreError.unavailable("PostgreSQL did not commit the batch") }
             let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
             condition.lock()
-            counters.batches += 1
-            counters.jobs += batch.count
-            counters.largestBatch = max(counters.largestBatch, batch.count)
-            counters.transactionSeconds += transactionSeconds
-            counters.commitSeconds += commitSeconds
-            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
-            counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
-            if commitSeconds >= CommitStatistics.slowCommitSeconds { counters.slowCommits += 1 }
+            counters.record(batchOf: batch.count, transactionSeconds: transactionSeconds, commitSeconds: commitSeconds)
             condition.unlock()
             return .committed(outcomes)
         } catch {
@@ -287,7 +280,7 @@ final class PostgresWriter: @unchecked Sendable {
     /// the order of `jobs` and the head, or nil when one turned out not new or meets a deadline (the
     /// caller rolls back and runs the batch one job at a time). In the order of ids, two nodes that
     /// insert the same ids at once wait for each other in one direction only.
-    private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> ([Int64], PostgresLedgerHead)? {
+    private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> ([Int64], LedgerTip)? {
         let order = jobs.indices.sorted { jobs[$0].pipelined!.commit.id < jobs[$1].pipelined!.commit.id }
         var statements: [(sql: String, values: [PostgresValue])] = [("BEGIN", [])]
         for i in order { statements.append((PostgresStore.insertBeforeLockingStatement, jobs[i].pipelined!.commit.parameters(-1, [], []))) }
@@ -301,7 +294,7 @@ final class PostgresWriter: @unchecked Sendable {
             guard rows.count == 1, let seq = rows[0][0].int64, rows[0][1] == .null else { return nil }
             seqs[i] = seq
         }
-        return (seqs, try PostgresLedgerHead(locked: results.last ?? []))
+        return (seqs, try PostgresLedgerHead.tip(locked: results.last ?? []))
     }
 
     /// With the head locked: appends the ledger entries of the messages inserted before it to the
@@ -328,7 +321,7 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     /// The statement that stores the tree head signed over everything this batch appended.
-    private func signHead(_ head: PostgresLedgerHead, batch: LedgerBatch) -> (sql: String, values: [PostgresValue]) {
+    private func signHead(_ head: LedgerTip, batch: LedgerBatch) -> (sql: String, values: [PostgresValue]) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
         batch.seal(treeSize: head.frontier.size, root: root, signedHead: signed)
@@ -361,34 +354,29 @@ struct PipelinedCommit: Sendable {
     let pull: [String]
 }
 
-/// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
-struct PostgresLedgerHead: Sendable {
-    var nextIndex: Int
-    var lastHash: [UInt8]
-    var frontier: MerkleFrontier
-
+/// The ledger's tip as the PostgreSQL store keeps it (the one `ledger_head` row every batch locks),
+/// and what is wrong with its stored signed head.
+enum PostgresLedgerHead {
     /// Locks the head row (other nodes' batches wait here until this one commits) and reads it with
     /// the last entry's hash. Only columns of the locked row: READ COMMITTED reads the row again once
     /// the lock is granted, but a subquery here would still see the snapshot from before the wait.
     static let lockStatement = "SELECT tree_size, frontier, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
 
     /// Begins the batch's transaction and, in the same round trip, locks the head (`lockStatement`).
-    static func begin(_ db: PostgresConnection, tree: MerkleTree) throws(StoreError) -> PostgresLedgerHead {
+    static func begin(_ db: PostgresConnection) throws(StoreError) -> LedgerTip {
         var rows: [[PostgresValue]] = []
         try db.simpleQuery("BEGIN; " + lockStatement) { (row) throws(StoreError) in rows.append((0..<3).map { row[$0] }) }
-        return try PostgresLedgerHead(locked: rows)
+        return try tip(locked: rows)
     }
 
-    /// The head from the rows of `lockStatement`.
-    init(locked rows: [[PostgresValue]]) throws(StoreError) {
+    /// The tip from the rows of `lockStatement`.
+    static func tip(locked rows: [[PostgresValue]]) throws(StoreError) -> LedgerTip {
         guard let row = rows.first, row.count == 3 else { throw StoreError.corrupt("the ledger_head row is missing") }
         let size = row[0].int ?? -1
         guard let frontier = MerkleFrontier(size: size, serialized: row[1].bytes ?? []) else {
             throw StoreError.corrupt("the ledger head's frontier is unreadable")
         }
-        nextIndex = size
-        lastHash = row[2].bytes ?? []
-        self.frontier = frontier
+        return LedgerTip(nextIndex: size, lastHash: row[2].bytes ?? [], frontier: frontier)
     }
 
     /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
@@ -418,59 +406,40 @@ struct PostgresLedgerHead: Sendable {
 /// What a write job sees: the writer's connection (inside the batch's transaction) and the ledger.
 final class PostgresTransaction: @unchecked Sendable {
     let db: PostgresConnection
-    let chain: LedgerChain
-    let tree: MerkleTree
-    var head: PostgresLedgerHead
+    let ledger: LedgerAppender
+    /// Where the ledger stands after the batch's appends so far.
+    var head: LedgerTip { ledger.tip }
+    /// The entries this batch appends, sealed with its signed head (for receipts signed per batch).
+    var batch: LedgerBatch { ledger.batch }
+    var chain: LedgerChain { ledger.chain }
     /// The node that leases deliveries in this transaction (`leased_by`).
     let node: String
-    /// The entries this batch appends, sealed with its signed head (for receipts signed per batch).
-    let batch: LedgerBatch
 
-    init(connection: PostgresConnection, chain: LedgerChain, tree: MerkleTree, head: PostgresLedgerHead, node: String) {
+    init(connection: PostgresConnection, chain: LedgerChain, tree: MerkleTree, head: LedgerTip, node: String) {
         self.db = connection
-        self.chain = chain
-        self.tree = tree
-        self.head = head
+        ledger = LedgerAppender(chain: chain, tree: tree, tip: head)
         self.node = node
-        self.batch = LedgerBatch(after: head.frontier)
     }
 
     /// Undoes a job's appends: the head as it was before the job.
-    func rollBack(to saved: PostgresLedgerHead) {
-        head = saved
-        batch.truncate(to: saved.nextIndex)
+    func rollBack(to saved: LedgerTip) {
+        ledger.rollBack(to: saved)
     }
 
     @discardableResult
     func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
-        try appendLedger(PreparedLedgerEvent(event), messageSeq: messageSeq)
-    }
-
-    func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
-        let next = nextEntry(event)
-        try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
-                   [.integer(Int64(next.index)), .blob(next.leaf), .blob(next.hash), messageSeq.map { .integer($0) } ?? .null])
-        try advance(next.hash, leaf: next.leaf)
-        return next.index
+        try ledger.append(PreparedLedgerEvent(event), messageSeq: messageSeq, in: db)
     }
 
     /// The next entry for `event` (its index, leaf and hash), not yet stored: for a statement that
     /// inserts it with other rows; `advance` then moves the head past it.
     func nextEntry(_ event: PreparedLedgerEvent) -> (index: Int, leaf: [UInt8], hash: [UInt8]) {
-        let leaf = event.leaf(index: head.nextIndex, previous: head.lastHash)
-        return (head.nextIndex, leaf, chain.leafHash(leaf))
+        ledger.nextEntry(event)
     }
 
     /// Moves the head past the entry of `hash` just stored, keeping the subtrees it completes.
     func advance(_ hash: [UInt8], leaf: [UInt8]) throws(StoreError) {
-        head.nextIndex += 1
-        head.lastHash = hash
-        let completed = head.frontier.append(hash, tree: tree)
-        batch.append(leaf: leaf, hash: hash, completed: completed)
-        for node in completed where node.height >= PostgresStore.lowestStoredNode {
-            try db.run("INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash",
-                       [.integer(Int64(node.height)), .integer(Int64(head.frontier.size - (1 << node.height))), .blob(node.hash)])
-        }
+        try ledger.store(ledger.advance(hash, leaf: leaf), in: db)
     }
 
     /// Recipients of pull deliveries committed in this batch: one `NOTIFY ura_inbox` each, sent

@@ -22,7 +22,7 @@ package final class GroupCommitWriter: @unchecked Sendable {
     private var accepting = true
     private var finished = false
     private var paused = false
-    private var head: LedgerHead
+    private var head: LedgerTip
     private var counters = CommitStatistics()
     private let gathering: Gathering
     /// Jobs enqueued since the start, for the arrival rate the gathering rule looks at.
@@ -260,14 +260,7 @@ package final class GroupCommitWriter: @unchecked Sendable {
             let transactionSeconds = Self.seconds(committing - began), commitSeconds = Self.seconds(ContinuousClock.now - committing)
             head = tx.head
             condition.lock()
-            counters.batches += 1
-            counters.jobs += batch.count
-            counters.largestBatch = max(counters.largestBatch, batch.count)
-            counters.transactionSeconds += transactionSeconds
-            counters.commitSeconds += commitSeconds
-            counters.longestTransactionSeconds = max(counters.longestTransactionSeconds, transactionSeconds)
-            counters.longestCommitSeconds = max(counters.longestCommitSeconds, commitSeconds)
-            if commitSeconds >= CommitStatistics.slowCommitSeconds { counters.slowCommits += 1 }
+            counters.record(batchOf: batch.count, transactionSeconds: transactionSeconds, commitSeconds: commitSeconds)
             condition.unlock()
             return .committed(outcomes)
         } catch {
@@ -284,7 +277,7 @@ package final class GroupCommitWriter: @unchecked Sendable {
 
     /// Signs the tree head over everything this batch appended, in the batch's transaction: an
     /// entry added to the database behind the gateway's back is never covered by a signed head.
-    private func signHead(_ head: LedgerHead, batch: LedgerBatch) throws(StoreError) {
+    private func signHead(_ head: LedgerTip, batch: LedgerBatch) throws(StoreError) {
         let root = head.frontier.root(tree: tree)
         let signed = ledger.signHead(head.frontier.size, root)
         try connection.run(
@@ -318,15 +311,12 @@ private struct WriteJob {
 }
 
 /// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
-struct LedgerHead: Sendable {
-    var nextIndex: Int
-    var lastHash: [UInt8]
-    var frontier: MerkleFrontier
-
+/// The ledger's tip as the SQLite store keeps it, and what is wrong with its stored signed head.
+enum LedgerHead {
     /// Reads the head back: the next index and last hash from the ledger, the frontier from the
     /// stored signed head, which every batch that appends rewrites in its own transaction.
-    static func load(from connection: SQLiteConnection, tree: MerkleTree) throws(StoreError) -> LedgerHead {
-        var head = LedgerHead(nextIndex: 0, lastHash: LedgerChain.genesis, frontier: MerkleFrontier())
+    static func load(from connection: SQLiteConnection, tree: MerkleTree) throws(StoreError) -> LedgerTip {
+        var head = LedgerTip(nextIndex: 0, lastHash: LedgerChain.genesis, frontier: MerkleFrontier())
         try connection.query("SELECT idx, hash FROM ledger ORDER BY idx DESC LIMIT 1") { (row) throws(StoreError) in
             head.nextIndex = (row[0].int ?? -1) + 1
             head.lastHash = row[1].bytes ?? []
@@ -366,46 +356,33 @@ struct LedgerHead: Sendable {
 /// What a write job sees: the writer's connection and a ledger to append to.
 package final class WriteTransaction: @unchecked Sendable {
     package let db: SQLiteConnection
-    let chain: LedgerChain
-    let tree: MerkleTree
-    var head: LedgerHead
+    let ledger: LedgerAppender
+    /// Where the ledger stands after the batch's appends so far.
+    var head: LedgerTip { ledger.tip }
     /// The entries this batch appends, sealed with its signed head (for receipts signed per batch).
-    package let batch: LedgerBatch
+    package var batch: LedgerBatch { ledger.batch }
+    var chain: LedgerChain { ledger.chain }
 
-    init(connection: SQLiteConnection, chain: LedgerChain, tree: MerkleTree, head: LedgerHead) {
+    init(connection: SQLiteConnection, chain: LedgerChain, tree: MerkleTree, head: LedgerTip) {
         self.db = connection
-        self.chain = chain
-        self.tree = tree
-        self.head = head
-        self.batch = LedgerBatch(after: head.frontier)
+        ledger = LedgerAppender(chain: chain, tree: tree, tip: head)
     }
 
     /// Undoes a job's appends: the head as it was before the job.
-    func rollBack(to saved: LedgerHead) {
-        head = saved
-        batch.truncate(to: saved.nextIndex)
+    func rollBack(to saved: LedgerTip) {
+        ledger.rollBack(to: saved)
     }
 
     /// Appends `event` to the ledger, linked to the previous entry; returns its index. `messageSeq`
     /// is the row of the message the event is about (for finding a message's entries).
     @discardableResult
     func appendLedger(_ event: LedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
-        try appendLedger(PreparedLedgerEvent(event), messageSeq: messageSeq)
+        try ledger.append(PreparedLedgerEvent(event), messageSeq: messageSeq, in: db)
     }
 
     /// Appends an event serialized before the batch (see `PreparedLedgerEvent`).
     func appendLedger(_ event: PreparedLedgerEvent, messageSeq: Int64? = nil) throws(StoreError) -> Int {
-        let index = head.nextIndex
-        let leaf = event.leaf(index: index, previous: head.lastHash)
-        let hash = chain.leafHash(leaf)
-        try db.run("INSERT INTO ledger (idx, leaf, hash, message_seq) VALUES (?, ?, ?, ?)",
-                   [.integer(Int64(index)), .blob(leaf), .blob(hash), messageSeq.map { .integer($0) } ?? .null])
-        head.nextIndex = index + 1
-        head.lastHash = hash
-        let completed = head.frontier.append(hash, tree: tree)
-        batch.append(leaf: leaf, hash: hash, completed: completed)
-        if !completed.isEmpty { try LedgerNodes.record(completed, size: head.frontier.size, in: db) }
-        return index
+        try ledger.append(event, messageSeq: messageSeq, in: db)
     }
 
     /// The row of message `id`, or nil.

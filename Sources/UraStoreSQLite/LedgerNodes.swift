@@ -8,14 +8,6 @@ import UraStore
 enum LedgerNodes {
     static let lowest = LedgerConfiguration.keptNodeHeight
 
-    /// Keeps the subtrees `append` completed for the entry at `size - 1`.
-    static func record(_ completed: [(height: Int, hash: [UInt8])], size: Int, in db: SQLiteConnection) throws(StoreError) {
-        for node in completed where node.height >= lowest {
-            try db.run("INSERT OR REPLACE INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?)",
-                       [.integer(Int64(node.height)), .integer(Int64(size - (1 << node.height))), .blob(node.hash)])
-        }
-    }
-
     /// How many nodes a ledger of `size` entries keeps.
     static func expectedCount(size: Int) -> Int {
         var count = 0

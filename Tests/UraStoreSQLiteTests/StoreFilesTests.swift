@@ -29,7 +29,7 @@ import UraTestTraits
         let size = try f.store.ledgerSize()
         f.store.close()
         let file = f.path + suffix
-        if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+        if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
         #expect {
             _ = try SQLiteStore(path: f.path, ledger: StoreFixture.ledger)

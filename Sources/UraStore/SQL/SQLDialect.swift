@@ -77,6 +77,14 @@
 
     /// The columns `SQLStore.deliveryRecord(_:)` reads, for a query
     /// `FROM deliveries d JOIN messages m ON m.seq = d.message_seq`.
+    /// Stores a perfect subtree of the ledger (height, start, hash), replacing one stored before.
+    @inlinable package var storeLedgerNode: String {
+        switch self {
+        case .sqlite: "INSERT OR REPLACE INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?)"
+        case .postgresql: "INSERT INTO ledger_nodes (height, start, hash) VALUES (?, ?, ?) ON CONFLICT (height, start) DO UPDATE SET hash = excluded.hash"
+        }
+    }
+
     /// A message's ledger index (the entry that records its acceptance), in a query `FROM messages m`.
     /// SQLite keeps it in the message's row. PostgreSQL keeps it once, in the entry (`message_seq`):
     /// a node inserts the row before its batch holds the ledger head, and the first entry that
