@@ -311,7 +311,7 @@ final class PostgresWriter: @unchecked Sendable {
             for recipient in job.pipelined!.commit.pull { tx.notifyInbox(recipient) }
             job.pipelined!.complete(entry.index, tx.batch)
         }
-        // Arrays of one length (unnest pads a shorter one with NULL, which no column here takes).
+        // Four arrays of one element per job, in the same order.
         return ("INSERT INTO ledger (idx, leaf, hash, message_seq) SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::bigint[])",
                 [.bigintArray(entries.map { Int64($0.index) }), .byteaArray(entries.map(\.leaf)), .byteaArray(entries.map(\.hash)), .bigintArray(seqs)])
     }
