@@ -383,11 +383,19 @@ import UraStore
     }
     /// A `text[]` parameter (cast it in the SQL: `?::text[]`), each element quoted.
     package static func textArray(_ items: [String]) -> PostgresValue {
-        .text("{" + items.map { item in
-            // Escaping (a backslash or quote before each) is rare and slow: only where one is found.
-            guard item.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + item + "\"" }
-            return "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}")
+        .text("{" + items.map(arrayElement).joined(separator: ",") + "}")
+    }
+
+    /// A `text[]` parameter whose nil elements are NULL.
+    package static func nullableTextArray(_ items: [String?]) -> PostgresValue {
+        .text("{" + items.map { $0.map(arrayElement) ?? "NULL" }.joined(separator: ",") + "}")
+    }
+
+    /// One element of an array literal, quoted. Escaping (a backslash before each backslash or
+    /// quote) is rare and slow: only where one is found.
+    private static func arrayElement(_ item: String) -> String {
+        guard item.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + item + "\"" }
+        return "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// A `bigint[]` parameter (cast it in the SQL: `?::bigint[]`).

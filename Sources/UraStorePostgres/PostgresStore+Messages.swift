@@ -30,7 +30,9 @@ extension PostgresStore {
         // out new and meets no deadline.
         let effects = message.deadlines
         let pipelined = effects.arm.isEmpty && effects.reportOverdue.isEmpty && effects.cancel.isEmpty
-            ? PipelinedCommit(id: m.id.rawValue, event: accepted, parameters: parameters, pull: pull) : nil
+            ? PipelinedCommit(id: m.id.rawValue,
+                              meetable: (m.caseReference.rawValue, m.type.rawValue, m.inReplyTo?.rawValue, message.senderKind.rawValue),
+                              event: accepted, parameters: parameters, pull: pull) : nil
         return try await writer.performCommit(pipelined: pipelined) { tx throws(StoreError) in
             // The message, its ledger entry and its deliveries in one statement (one round trip): the
             // entry and the deliveries are inserted only when the message is (a new id); the same

@@ -277,14 +277,21 @@ final class PostgresWriter: @unchecked Sendable {
     /// Begins the batch's transaction, inserts its plain commits (message and delivery rows) in the
     /// order of their ids, and then locks the ledger head, all in one round trip: the inserts are
     /// the part of a batch that another node's batches can overlap. Returns the messages' `seq` in
-    /// the order of `jobs` and the head, or nil when one turned out not new or meets a deadline (the
-    /// caller rolls back and runs the batch one job at a time). In the order of ids, two nodes that
-    /// insert the same ids at once wait for each other in one direction only.
+    /// the order of `jobs` and the head, or nil when one turned out not new or meets a deadline —
+    /// also one armed by a batch that committed while this one waited for the head (looked for
+    /// again once it is granted) — and the caller rolls back and runs the batch one job at a time.
+    /// In the order of ids, two nodes that insert the same ids at once wait for each other in one
+    /// direction only.
     private func insertBeforeLocking(_ jobs: [PostgresJob]) throws(StoreError) -> ([Int64], LedgerTip)? {
         let order = jobs.indices.sorted { jobs[$0].pipelined!.commit.id < jobs[$1].pipelined!.commit.id }
         var statements: [(sql: String, values: [PostgresValue])] = [("BEGIN", [])]
         for i in order { statements.append((PostgresStore.insertBeforeLockingStatement, jobs[i].pipelined!.commit.parameters(-1, [], []))) }
         statements.append((PostgresLedgerHead.lockStatement, []))
+        let meetable = jobs.map(\.pipelined!.commit.meetable)
+        statements.append((PostgresStore.meetableAfterLocking, [
+            .textArray(meetable.map(\.caseRef)), .textArray(meetable.map(\.type)),
+            .nullableTextArray(meetable.map(\.inReplyTo)), .textArray(meetable.map(\.senderKind)),
+        ]))
         let results = try connection.pipeline(statements)
         condition.lock()
         runsSent += 1
@@ -294,7 +301,8 @@ final class PostgresWriter: @unchecked Sendable {
             guard rows.count == 1, let seq = rows[0][0].int64, rows[0][1] == .null else { return nil }
             seqs[i] = seq
         }
-        return (seqs, try PostgresLedgerHead.tip(locked: results.last ?? []))
+        guard results.count == statements.count, results[results.count - 1].first?.first?.int64 == 0 else { return nil }
+        return (seqs, try PostgresLedgerHead.tip(locked: results[results.count - 2]))
     }
 
     /// With the head locked: appends the ledger entries of the messages inserted before it to the
@@ -344,11 +352,13 @@ private struct PostgresJob {
 
 /// A plain message commit (new, no deadline to arm, meet or cancel) that the writer may insert
 /// before it locks the head, with the batch's other plain commits in one go: its id (they go in the
-/// order of ids), its ledger event, the parameters of its statement (`PostgresStore.commitStatement`
+/// order of ids), what a deadline it could meet is found by, its ledger event, the parameters of its statement (`PostgresStore.commitStatement`
 /// with the entry's index, leaf and hash) and its pull recipients. If one turns out not new, or
 /// meets a deadline, the batch starts again one job at a time.
 struct PipelinedCommit: Sendable {
     let id: String
+    /// What `PostgresStore.meetableAfterLocking` looks for deadlines with.
+    let meetable: (caseRef: String, type: String, inReplyTo: String?, senderKind: String)
     let event: PreparedLedgerEvent
     let parameters: @Sendable (_ index: Int, _ leaf: [UInt8], _ hash: [UInt8]) -> [PostgresValue]
     let pull: [String]

@@ -151,6 +151,39 @@ import UraTestTraits
         try Self.verifyLedger(store)
     }
 
+    /// A deadline armed by another node's batch that commits after this batch's message was
+    /// inserted (and looked for deadlines to meet), but before this batch holds the ledger head, is
+    /// met by the message: it is looked for again once the head is granted, and the batch then runs
+    /// one job at a time and meets it, as it would have had the batches not overlapped.
+    @Test(.timeLimit(.minutes(2))) func aDeadlineArmedWhileABatchWaitsForTheHeadIsMetByItsMessage() async throws {
+        let storage = try await PostgresStorage.make()
+        let store = try Self.node(storage, "node-a")
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        defer { store.close(); storage.remove() }
+        _ = try await store.commit(fixture.accepted())
+        let holder = try storage.connection(), observer = try storage.connection(), other = try storage.connection()
+        defer { holder.close(); observer.close(); other.close() }
+        try holder.execute("BEGIN; SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE")
+
+        let message = fixture.accepted(caseReference: "AL-2026-000077")
+        let commit = Task { try await store.commit(message) }
+        #expect(try await Self.writerWaitsForTheHeadWithItsRowsInserted(observer))
+        // Another node's batch arms a deadline this message meets, and commits.
+        try other.run("""
+            INSERT INTO deadlines (id, series, case_ref, trigger_id, trigger_type, expected, responsible, responsible_kinds,
+                optional, rule, armed_at, due_at, state)
+            VALUES ('d-77', 'd-77', 'AL-2026-000077', 'trigger-77', 'notice', jsonb_build_array(?::text), '[]', '[]',
+                false, 'test', 0, 1, 'open')
+            """, [.text(message.metadata.type.rawValue)])
+        try holder.execute("COMMIT")
+
+        guard case .committed = try await commit.value else { Issue.record("not committed"); return }
+        var met: (state: String?, by: String?) = (nil, nil)
+        try observer.query("SELECT state, met_by FROM deadlines WHERE id = 'd-77'") { row in met = (row[0].string, row[1].string) }
+        #expect(met.state == "met" && met.by == message.metadata.id.rawValue, "\(met)")
+        try Self.verifyLedger(store)
+    }
+
     /// Whether another backend comes to wait for a lock while it holds one on `messages` (rows
     /// inserted) and `deliveries`, and none yet on `ledger` (no entry appended before the head is
     /// held): a writer whose plain commits wait for the ledger head. Polled until it does, within a
