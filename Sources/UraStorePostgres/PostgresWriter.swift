@@ -12,8 +12,10 @@ import UraStore
 /// before it appends to the ledger, and holds it to its COMMIT: the ledger entries of all nodes on
 /// the database follow one total order, the order in which their batches commit, and each batch
 /// signs the head it leaves. The batch's plain commits (new messages that meet no deadline: the bulk
-/// of the traffic) insert their message and delivery rows *before* the lock, so another node's batch
-/// can insert its rows while this one holds the head; everything else runs after it. The rows'
+/// of the traffic) queued before its first commit with deadline effects insert their message and
+/// delivery rows *before* the lock, so another node's batch can insert its rows while this one
+/// holds the head; everything else runs after it, in the order it was queued. Deadlines are looked
+/// for again once the head is granted (another node may have armed one meanwhile). The rows'
 /// `seq` (identity) values are therefore given in insert order, not commit order, across nodes;
 /// nothing reads messages by a `seq` cursor (the receipts feed's `receipts.seq` is inserted under
 /// the lock, so it still follows commit order). A job that throws is undone alone (the batch runs
@@ -60,6 +62,13 @@ final class PostgresWriter: @unchecked Sendable {
         return runsSent
     }
 
+    /// Jobs queued for the next batch (for tests that build a batch).
+    var queuedJobs: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
     var statistics: CommitStatistics {
         condition.lock()
         defer { condition.unlock() }
@@ -101,6 +110,7 @@ final class PostgresWriter: @unchecked Sendable {
                     case .failure(let error): continuation.resume(returning: .failure(error))
                     }
                 })
+            job.isCommit = true
             if let pipelined { job.pipelined = (pipelined, { box.value = .committed(ledgerIndex: $0, batch: $1) }) }
             enqueue(job)
         }
@@ -176,17 +186,22 @@ final class PostgresWriter: @unchecked Sendable {
         var outcomes = [Result<Void, StoreError>](repeating: .success(()), count: batch.count)
         let began = ContinuousClock.now
         // With pipelining, the batch's plain commits insert their rows before the head is locked,
-        // and the head is locked at the end of the same round trip.
-        let early = pipelining ? batch.filter { $0.pipelined != nil } : []
+        // and the head is locked at the end of the same round trip — those that come before the
+        // batch's first other commit: one that arms, meets or cancels deadlines must see the
+        // commits queued before it, and the commits queued after it must see it (they run after
+        // it, head locked, in their order).
+        let ordered = batch.firstIndex { $0.isCommit && $0.pipelined == nil } ?? batch.count
+        let earlyIndexes = pipelining ? batch.indices.filter { $0 < ordered && batch[$0].pipelined != nil } : []
+        let early = earlyIndexes.map { batch[$0] }
         let tx: PostgresTransaction
-        var inserted: [Int64] = []
+        var seqs: [Int64] = []
         if !early.isEmpty {
             do {
-                guard let (seqs, head) = try insertBeforeLocking(early) else {
+                guard let (rows, head) = try insertBeforeLocking(early) else {
                     _ = try? connection.execute("ROLLBACK")
                     return .pipelineDeclined
                 }
-                inserted = seqs
+                seqs = rows
                 tx = PostgresTransaction(connection: connection, chain: chain, tree: tree, head: head, node: node)
             } catch {
                 if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
@@ -215,7 +230,7 @@ final class PostgresWriter: @unchecked Sendable {
         var entries: (sql: String, values: [PostgresValue])?
         if !early.isEmpty {
             do {
-                entries = try appendEntries(for: early, seqs: inserted, tx)
+                entries = try appendEntries(for: early, seqs: seqs, tx)
                 if early.count < batch.count, let statement = entries {
                     try connection.run(statement.sql, statement.values)
                     entries = nil
@@ -225,7 +240,8 @@ final class PostgresWriter: @unchecked Sendable {
                 return .pipelineDeclined
             }
         }
-        for i in batch.indices where early.isEmpty || batch[i].pipelined == nil {
+        let inserted = Set(earlyIndexes)
+        for i in batch.indices where !inserted.contains(i) {
             let job = batch[i]
             let saved = tx.head
             do {
@@ -345,6 +361,8 @@ private final class PostgresResultBox<T>: @unchecked Sendable {
 private struct PostgresJob {
     let run: (PostgresTransaction) throws(StoreError) -> Void
     let finish: (Result<Void, StoreError>) -> Void
+    /// A message's commit (`performCommit`).
+    var isCommit = false
     /// For a commit that may be inserted before the head is locked: its statement, and what to
     /// record once its ledger entry is appended.
     var pipelined: (commit: PipelinedCommit, complete: (Int, LedgerBatch) -> Void)? = nil

@@ -184,6 +184,58 @@ import UraTestTraits
         try Self.verifyLedger(store)
     }
 
+    /// In one batch, a commit that arms a deadline and, queued after it, a plain message that meets
+    /// it: the message meets it. The plain commits inserted before the head is locked are only
+    /// those queued before the batch's first commit with deadline effects; the rest run in their
+    /// order behind the lock.
+    @Test(.timeLimit(.minutes(2))) func aMessageQueuedAfterTheCommitArmingItsDeadlineMeetsItInTheSameBatch() async throws {
+        let storage = try await PostgresStorage.make()
+        let store = try Self.node(storage, "node-a")
+        let fixture = try StoreFixture(storage: FixedStorage(store: store))
+        defer { store.close(); storage.remove() }
+        _ = try await store.commit(fixture.accepted())
+        let holder = try storage.connection(), observer = try storage.connection()
+        defer { holder.close(); observer.close() }
+        try holder.execute("BEGIN; SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE")
+        // A first batch waits for the head; the next two commits queue behind it, as one batch.
+        let first = Task { try await store.commit(fixture.accepted()) }
+        #expect(try await Self.writerWaitsForTheHeadWithItsRowsInserted(observer))
+        let caseReference = CaseReference(validated: "AL-2026-000088")
+        let request = MessageType(validated: "return.assessment-request"), report = MessageType(validated: "return.assessment-report")
+        var trigger = fixture.accepted(caseReference: caseReference.rawValue)
+        trigger.metadata.type = request
+        trigger.deadlines = DeadlineEffects(arm: [
+            Deadline(id: "\(trigger.metadata.id)/0", caseReference: caseReference, trigger: trigger.metadata.id, triggerType: request,
+                     expected: [report], responsible: [StoreFixture.child], responsibleKinds: [.child], optional: false, rule: .days(15),
+                     armedAt: fixture.start, due: fixture.start.addingTimeInterval(1000), occurrence: nil, obligation: nil),
+        ])
+        var reply = fixture.accepted(caseReference: caseReference.rawValue)
+        reply.metadata.type = report
+        reply.senderKind = .child
+        let (arming, meeting) = (trigger, reply)
+        let armed = Task { try await store.commit(arming) }
+        #expect(try await Self.until { store.writer.queuedJobs == 1 })
+        let met = Task { try await store.commit(meeting) }
+        #expect(try await Self.until { store.writer.queuedJobs == 2 })
+        try holder.execute("COMMIT")
+        for task in [first, armed, met] {
+            guard case .committed = try await task.value else { Issue.record("not committed"); return }
+        }
+        let deadlines = try store.deadlines(forCase: caseReference)
+        #expect(deadlines.map(\.state) == [.met] && deadlines.first?.metBy == reply.metadata.id, "\(deadlines)")
+        try Self.verifyLedger(store)
+    }
+
+    /// Polls `condition` until it holds, within a bound for a broken store (not a timing assumption).
+    static func until(_ condition: @escaping @Sendable () -> Bool) async throws -> Bool {
+        let clock = ContinuousClock(), bound = clock.now + .seconds(60)
+        while clock.now < bound {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     /// Whether another backend comes to wait for a lock while it holds one on `messages` (rows
     /// inserted) and `deliveries`, and none yet on `ledger` (no entry appended before the head is
     /// held): a writer whose plain commits wait for the ledger head. Polled until it does, within a
