@@ -6,11 +6,7 @@ import Foundation
 public enum RFC3339 {
     /// `2026-11-23T09:15:00Z`, or `2026-11-23T09:15:00.250Z`.
     public static func string(from date: Date) -> String {
-        // k/1000 times a thousand can land a hair under k: round those up, not down.
-        let scaled = date.timeIntervalSince1970 * 1000
-        var totalMillis = scaled.rounded(.down)
-        if scaled - totalMillis > 0.999 { totalMillis += 1 }
-        var millis = Int64(totalMillis)
+        var millis = writtenMillis(of: date)
         let ms = Int(((millis % 1000) + 1000) % 1000)
         millis -= Int64(ms)
         let seconds = millis / 1000
@@ -37,6 +33,24 @@ public enum RFC3339 {
         if ms != 0 { text[19] = UInt8(ascii: "."); put(ms, 3, at: 20) }
         text[text.count - 1] = UInt8(ascii: "Z")
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The milliseconds since 1970 `date` is written with: the largest count whose time as read back
+    /// (`readBack`) is not after `date` — the date truncated to the millisecond, decided by
+    /// comparing times, not by a product of seconds and a thousand, which far from 1970 lands
+    /// thousandths of a millisecond off the count a time read back holds (the ledger-receipt
+    /// fuzzer's second finding: `0857-12-07T09:30:01.3112Z` was written `.311`, read back, then
+    /// written `.310`). What is written therefore reads back to a time written the same way.
+    static func writtenMillis(of date: Date) -> Int64 {
+        var millis = Int64((date.timeIntervalSinceReferenceDate * 1000).rounded(.down)) + 978_307_200_000
+        while readBack(millis: millis + 1) <= date { millis += 1 }
+        while readBack(millis: millis) > date { millis -= 1 }
+        return millis
+    }
+
+    /// The time of a count of milliseconds since 1970, as `date(from:)` reads a time to the millisecond.
+    static func readBack(millis: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 
     /// `2026-11-23`: the calendar date in UTC.
@@ -94,7 +108,7 @@ public enum RFC3339 {
         let days = daysFromCivil(year, month, day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59) - offset)
         if nanos % 1_000_000 == 0 {  // exact for the millisecond times Ura writes
-            return Date(timeIntervalSince1970: Double(seconds * 1000 + Int64(nanos / 1_000_000)) / 1000)
+            return readBack(millis: seconds * 1000 + Int64(nanos / 1_000_000))
         }
         return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
     }

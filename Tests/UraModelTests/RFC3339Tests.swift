@@ -27,6 +27,29 @@ import UraTestTraits
         #expect(RFC3339.date(from: text) == nil)
     }
 
+    /// A time finer than a millisecond is written truncated to the millisecond, and what is written
+    /// reads back to a time written the same way, in every year the format holds. Far from 1970 a
+    /// `Double` of seconds times a thousand lands several thousandths of a millisecond off the
+    /// count it holds (the ledger-receipt fuzzer's second finding: `0857-12-07T09:30:01.3112Z` was
+    /// written `.311`, which read back and was written `.310`).
+    @Test func aTimeFinerThanAMillisecondIsWrittenOnceThenStablyInEveryYear() throws {
+        var texts = ["0857-12-07T09:30:01.3112Z", "0001-01-01T00:00:00.0009Z", "9999-12-31T23:59:59.9999Z", "1969-12-31T23:59:59.9995Z"]
+        for year in stride(from: 1, through: 9999, by: 7) {
+            for fraction in ["0004", "3112", "9996", "5"] {
+                texts.append(String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%@Z", year, year % 12 + 1, year % 28 + 1, year % 24, year % 60,
+                                    (year * 7) % 60, fraction))
+            }
+        }
+        for text in texts {
+            let date = try #require(RFC3339.date(from: text), "\(text)")
+            let written = RFC3339.string(from: date)
+            let again = try #require(RFC3339.date(from: written), "\(written)")
+            #expect(abs(again.timeIntervalSince(date)) < 0.001, "\(text) → \(written)")
+            #expect(RFC3339.string(from: again) == written, "\(text) → \(written) → \(RFC3339.string(from: again))")
+            #expect(written.hasPrefix(String(text.prefix(19))), "\(text) → \(written)")
+        }
+    }
+
     @Test func roundTripsAcrossYears() {
         for seconds in stride(from: -2_000_000_000.0, through: 4_000_000_000.0, by: 86_399.123) {
             let date = Date(timeIntervalSince1970: (seconds * 1000).rounded(.down) / 1000)
