@@ -226,6 +226,60 @@ import UraTestTraits
         try Self.verifyLedger(store)
     }
 
+    /// Triggers that arm a deadline and the replies that meet it, all submitted at once to two nodes
+    /// in a shuffled order: whatever batches they fall in, a deadline is met exactly when its reply's
+    /// acceptance follows its trigger's in the one ledger, and then by that reply — the meeting of
+    /// deadlines is serialised in ledger order across nodes, with messages inserted before the head
+    /// lock and deadlines looked for again once it is granted.
+    @Test(.timeLimit(.minutes(3))) func deadlinesAreMetInLedgerOrderAcrossTwoNodes() async throws {
+        let storage = try await PostgresStorage.make()
+        let a = try Self.node(storage, "node-a"), b = try Self.node(storage, "node-b")
+        let fixture = try StoreFixture(storage: FixedStorage(store: a))
+        defer { a.close(); b.close(); storage.remove() }
+        let request = MessageType(validated: "return.assessment-request"), report = MessageType(validated: "return.assessment-report")
+        var pairs: [(trigger: AcceptedMessage, reply: AcceptedMessage, caseReference: CaseReference)] = []
+        for i in 0..<100 {
+            let caseReference = CaseReference(validated: String(format: "AL-2026-%06d", 900 + i))
+            var trigger = fixture.accepted(caseReference: caseReference.rawValue)
+            trigger.metadata.type = request
+            trigger.deadlines = DeadlineEffects(arm: [
+                Deadline(id: "\(trigger.metadata.id)/0", caseReference: caseReference, trigger: trigger.metadata.id, triggerType: request,
+                         expected: [report], responsible: [StoreFixture.child], responsibleKinds: [.child], optional: false, rule: .days(15),
+                         armedAt: fixture.start, due: fixture.start.addingTimeInterval(1000), occurrence: nil, obligation: nil),
+            ])
+            var reply = fixture.accepted(caseReference: caseReference.rawValue)
+            reply.metadata.type = report
+            reply.senderKind = .child
+            pairs.append((trigger, reply, caseReference))
+        }
+        // Plain messages beside them, so that batches mix early inserts and deadline commits.
+        let plain = (0..<150).map { _ in fixture.accepted() }
+        let all = (pairs.flatMap { [$0.trigger, $0.reply] } + plain).shuffled()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, message) in all.enumerated() {
+                group.addTask {
+                    guard case .committed = try await (i % 2 == 0 ? a : b).commit(message) else { Issue.record("\(message.metadata.id) not committed"); return }
+                }
+            }
+            try await group.waitForAll()
+        }
+        var met = 0
+        for pair in pairs {
+            let triggerIndex = try #require(try a.ledgerIndexes(forMessage: pair.trigger.metadata.id).first)
+            let replyIndex = try #require(try a.ledgerIndexes(forMessage: pair.reply.metadata.id).first)
+            let deadline = try #require(try a.deadlines(forCase: pair.caseReference).first)
+            if replyIndex > triggerIndex {
+                met += 1
+                #expect(deadline.state == .met && deadline.metBy == pair.reply.metadata.id, "\(pair.caseReference): \(deadline)")
+            } else {
+                #expect(deadline.state == .open, "\(pair.caseReference): reply at \(replyIndex) before trigger at \(triggerIndex), yet \(deadline)")
+            }
+        }
+        #expect(met > 0, "no reply followed its trigger: the case was not exercised")
+        #expect(try a.ledgerSize() > all.count)
+        try Self.verifyLedger(a)
+    }
+
     /// Polls `condition` until it holds, within a bound for a broken store (not a timing assumption).
     static func until(_ condition: @escaping @Sendable () -> Bool) async throws -> Bool {
         let clock = ContinuousClock(), bound = clock.now + .seconds(60)
