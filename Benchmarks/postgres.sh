@@ -2,7 +2,7 @@
 # The store on PostgreSQL next to SQLite and to the engine's own ceiling, in one run on this
 # machine: a private PostgreSQL server (initdb + pg_ctl in a temporary directory, a free port,
 # 127.0.0.1 only, fsync and synchronous_commit on), then `ura-bench postgres` against it.
-# Usage: Benchmarks/postgres.sh [--count 4000] [--concurrency 64] [--nodes 1,2,3]   (docs/benchmarks.md records a run)
+# Usage: Benchmarks/postgres.sh [--count 4000] [--concurrency 64] [--nodes 1,2,3] [--body repeated|random]   (docs/benchmarks.md records a run)
 #        Benchmarks/postgres.sh --gateway [ura-bench gateway options]  urad over HTTPS, SQLite then PostgreSQL
 #        Benchmarks/postgres.sh --nodes [--messages 3000] [--connections 64]  urad over HTTPS: 1 node, 2 nodes, 1 node,
 #            on the server alone, then with a streaming standby (same disk), synchronous and asynchronous

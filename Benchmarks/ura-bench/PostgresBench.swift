@@ -7,12 +7,15 @@ import UraStore
 import UraStorePostgres
 import UraStoreSQLite
 
-/// `ura-bench postgres --url URL [--count N] [--concurrency C] [--nodes 1,2]`: store commits/s and
+/// `ura-bench postgres --url URL [--count N] [--concurrency C] [--nodes 1,2] [--body repeated|random]`: store commits/s and
 /// p99 of one commit for SQLite, PostgreSQL with one node and with two (or the `--nodes` counts) on
 /// one database, side by side in one run (the same 4 KiB messages, C submitters in all, spread over
 /// the nodes); and the anchor: a plain
 /// `INSERT` of a 4 KiB row + `COMMIT` per row through libpq on C connections, what the engine
-/// itself does on this machine. `Benchmarks/postgres.sh` starts a private server and runs it.
+/// itself does on this machine. The 4 KiB body is one repeated letter (the figures recorded so far),
+/// which PostgreSQL compresses to almost nothing, or with `--body random` base64url of random bytes,
+/// which does not compress, as a real JWS (stored out of line). `Benchmarks/postgres.sh` starts a
+/// private server and runs it.
 enum PostgresBench {
     static func run(_ arguments: [String]) throws {
         func option(_ name: String) -> String? {
@@ -21,6 +24,12 @@ enum PostgresBench {
         guard let url = option("url") else { throw BenchError("give --url postgresql://… of an empty database (Benchmarks/postgres.sh does)") }
         let count = Int(option("count") ?? "") ?? 4000
         let concurrency = Int(option("concurrency") ?? "") ?? 64
+        let body: [UInt8]
+        switch option("body") ?? "repeated" {
+        case "repeated": body = [UInt8](repeating: 0x41, count: 4_096)
+        case "random": body = Array(Base64URL.encode((0..<3_072).map { _ in UInt8.random(in: 0...255) }).utf8)
+        case let other: throw BenchError("--body is repeated or random, not \(other)")
+        }
         let nodeCounts = try (option("nodes") ?? "1,2").split(separator: ",").map { text -> Int in
             guard let n = Int(text), (1...8).contains(n) else { throw BenchError("--nodes takes node counts from 1 to 8, as 1,2,3") }
             return n
@@ -31,7 +40,7 @@ enum PostgresBench {
         // The anchor: INSERT + COMMIT of 4 KiB rows, one transaction per row, on C threads.
         let setup = try PostgresConnection(url: url)
         try setup.execute("DROP TABLE IF EXISTS bench_anchor; CREATE TABLE bench_anchor (id bigserial PRIMARY KEY, body bytea NOT NULL)")
-        let anchor = try anchorRun(url: url, count: count, concurrency: concurrency)
+        let anchor = try anchorRun(url: url, count: count, concurrency: concurrency, body: body)
         report(suite: "postgres", case: "anchor-libpq-insert-commit-c\(concurrency)", rate: anchor.rate, unit: "rows/s",
                extra: ["p99_ms": String(format: "%.2f", anchor.p99 * 1000)])
 
@@ -39,7 +48,7 @@ enum PostgresBench {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let sqlite = try SQLiteStore(path: dir.appendingPathComponent("ura.sqlite").path, ledger: ledger)
-        let sqliteResult = try commits([sqlite], count: count, concurrency: concurrency)
+        let sqliteResult = try commits([sqlite], count: count, concurrency: concurrency, body: body)
         sqlite.close()
         report(suite: "postgres", case: "sqlite-c\(concurrency)", rate: sqliteResult.rate, unit: "msg/s",
                extra: ["p99_ms": String(format: "%.2f", sqliteResult.p99 * 1000)])
@@ -53,7 +62,7 @@ enum PostgresBench {
                 options.node = "bench-\(i)"
                 return try PostgresStore(url: schemaURL, ledger: ledger, options: options)
             }
-            let result = try commits(stores, count: count, concurrency: concurrency)
+            let result = try commits(stores, count: count, concurrency: concurrency, body: body)
             let batches = stores.reduce(0) { $0 + $1.commitStatistics.batches }
             let inTransaction = stores.reduce(0.0) { $0 + $1.commitStatistics.transactionSeconds }
             let committing = stores.reduce(0.0) { $0 + $1.commitStatistics.commitSeconds }
@@ -84,8 +93,7 @@ enum PostgresBench {
 
     /// `count` commits spread over `stores` (the nodes), `concurrency` submitters in all: the rate
     /// and the 99th percentile of one commit's latency.
-    static func commits(_ stores: [any Store], count: Int, concurrency: Int) throws -> (rate: Double, p99: Double) {
-        let blob = [UInt8](repeating: 0x41, count: 4_096)
+    static func commits(_ stores: [any Store], count: Int, concurrency: Int, body blob: [UInt8]) throws -> (rate: Double, p99: Double) {
         let now = Date()
         let queue = WorkQueue((0..<count).map { _ in message(blob, now: now) })
         let latencies = LatencyLog()
@@ -111,10 +119,9 @@ enum PostgresBench {
 
     /// The engine's own ceiling: `concurrency` threads, each on its own connection, each inserting
     /// a 4 KiB row and committing, until `count` rows are in.
-    static func anchorRun(url: String, count: Int, concurrency: Int) throws -> (rate: Double, p99: Double) {
+    static func anchorRun(url: String, count: Int, concurrency: Int, body blob: [UInt8]) throws -> (rate: Double, p99: Double) {
         let connections = try (0..<concurrency).map { _ in try PostgresConnection(url: url) }
         defer { for c in connections { c.close() } }
-        let blob = [UInt8](repeating: 0x41, count: 4_096)
         let remaining = WorkQueue(Array(0..<count))
         let latencies = LatencyLog()
         let failures = LatencyLog()

@@ -26,7 +26,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("gateway", "urad in process over HTTPS: accepted msg/s, latency at a paced rate, accept-to-push latency", GatewayBench.run),
     ("federation", "two gateways in process: cross-border accept-to-delivered latency, next to one gateway's accept-to-push", FederationBench.run),
     ("ledger", "cost of inclusion and consistency proofs on a store of N entries, against rebuilding the tree: [--entries 10000,100000,1000000] [--repeat 200]", LedgerBench.run),
-    ("postgres", "store commits/s and p99: SQLite, PostgreSQL 1 node, 2 nodes (or --nodes 1,2,3), and a libpq INSERT+COMMIT anchor: --url URL [--count 4000] [--concurrency 64] [--nodes 1,2] (Benchmarks/postgres.sh)", PostgresBench.run),
+    ("postgres", "store commits/s and p99: SQLite, PostgreSQL 1 node, 2 nodes (or --nodes 1,2,3), and a libpq INSERT+COMMIT anchor: --url URL [--count 4000] [--concurrency 64] [--nodes 1,2] [--body repeated|random] (Benchmarks/postgres.sh)", PostgresBench.run),
     ("gateway-nodes", "urad over HTTPS on one PostgreSQL database: 1 node, 2 nodes, 1 node: --url URL [--messages 3000] [--connections 64] [--warm 2000] (Benchmarks/postgres.sh --nodes)", GatewayNodesBench.run),
     ("powerloss-load", "(test helper) acknowledged messages under load for scripts/powerloss/run.sh: --data-dir DIR --port N [--messages N] [--connections N] [--rate R]", PowerLossLoad.run),
     ("disk", "fdatasync latency of the disk alone and beside random writes (no Ura): [--seconds 60] [--background-mb 10]", DiskBench.run),
