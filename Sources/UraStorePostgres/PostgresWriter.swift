@@ -48,10 +48,7 @@ final class PostgresWriter: @unchecked Sendable {
         self.tree = MerkleTree(hash: ledger.hash)
         self.node = node
         self.maxBatch = maxBatch
-        refusal = try PostgresLedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map {
-            StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
-                               + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
-        }
+        refusal = try PostgresLedgerHead.problem(in: connection, tree: tree, verify: ledger.verifyHead).map(StoredLedgerHead.refusal)
     }
 
     /// Pipelined runs sent so far (for tests: the fast path is taken).
@@ -407,23 +404,13 @@ enum PostgresLedgerHead {
         return LedgerTip(nextIndex: size, lastHash: row[2].bytes ?? [], frontier: frontier)
     }
 
-    /// What is wrong with the stored head (see `LedgerHead.problem` of the SQLite store), or nil.
+    /// What is wrong with the stored head (`StoredLedgerHead.problem`, as for SQLite), or nil; and
+    /// the head row's last hash, which PostgreSQL keeps beside the frontier, must be the last entry's.
     static func problem(in db: PostgresConnection, tree: MerkleTree,
                         verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
         let entries = try (db.scalar("SELECT max(idx) FROM ledger")?.int).map { $0 + 1 } ?? 0
-        var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8]?)?
-        try db.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
-            let size = row[0].int ?? -1
-            stored = (MerkleFrontier(size: size, serialized: row[1].bytes ?? []), size, row[2].bytes ?? [], row[3].bytes)
-        }
-        guard let stored, let signed = stored.signed else { return entries == 0 ? nil : "the ledger has \(entries) entries but no signed head" }
-        guard stored.size == entries else { return "the ledger's signed head covers \(stored.size) entries but \(entries) are stored" }
-        guard let frontier = stored.frontier, frontier.root(tree: tree) == stored.root else {
-            return "the ledger's stored frontier does not lead to its signed root"
-        }
-        guard verify(signed, stored.size, stored.root) else {
-            return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
-        }
+        if let problem = try StoredLedgerHead.problem(in: db, entries: entries, tree: tree, verify: verify) { return problem }
+        guard entries > 0 else { return nil }
         let lastHash = try db.scalar("SELECT last_hash FROM ledger_head WHERE id = 1")?.bytes
         let lastEntry = try db.scalar("SELECT hash FROM ledger WHERE idx = ?", [.integer(Int64(entries - 1))])?.bytes
         guard lastHash == lastEntry else { return "the ledger head's last hash is not the hash of the last entry" }

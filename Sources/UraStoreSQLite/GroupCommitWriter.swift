@@ -50,10 +50,8 @@ package final class GroupCommitWriter: @unchecked Sendable {
         self.maxBatch = maxBatch
         self.head = try LedgerHead.load(from: connection, tree: tree)
         // Extending a ledger whose head does not check out would sign whatever is stored now.
-        self.refusal = try LedgerHead.problem(in: connection, entries: head.nextIndex, tree: tree, verify: ledger.verifyHead).map {
-            StoreError.corrupt("the store accepts no writes: \($0); the database was changed outside urad — keep it as evidence and "
-                               + "restore the last good copy (docs/operations.md, “When the store refuses writes”)")
-        }
+        self.refusal = try StoredLedgerHead.problem(in: connection, entries: head.nextIndex, tree: tree, verify: ledger.verifyHead)
+            .map(StoredLedgerHead.refusal)
     }
 
     /// Why every write fails: the stored ledger head did not check out when the store opened.
@@ -311,7 +309,7 @@ private struct WriteJob {
 }
 
 /// The next ledger index, the hash of the last entry, and the Merkle frontier of the tree so far.
-/// The ledger's tip as the SQLite store keeps it, and what is wrong with its stored signed head.
+/// The ledger's tip as the SQLite store keeps it (read back from the rows).
 enum LedgerHead {
     /// Reads the head back: the next index and last hash from the ledger, the frontier from the
     /// stored signed head, which every batch that appends rewrites in its own transaction.
@@ -327,29 +325,6 @@ enum LedgerHead {
             }
         }
         return head
-    }
-
-    /// What is wrong with the stored head of a ledger of `entries` entries (the next index `load`
-    /// found), or nil: it must exist once there are entries, cover exactly the stored entries, have
-    /// a frontier that leads to its root, and carry a valid gateway signature over that size and
-    /// root. (Entries changed in the middle keep a valid head; verification finds them, and heads
-    /// signed later still commit to the original hashes.)
-    static func problem(in connection: SQLiteConnection, entries: Int, tree: MerkleTree,
-                        verify: (_ signed: [UInt8], _ size: Int, _ root: [UInt8]) -> Bool) throws(StoreError) -> String? {
-        var stored: (frontier: MerkleFrontier?, size: Int, root: [UInt8], signed: [UInt8])?
-        try connection.query("SELECT tree_size, frontier, root, signed FROM ledger_head WHERE id = 1") { (row) throws(StoreError) in
-            let size = row[0].int ?? -1
-            stored = (MerkleFrontier(size: size, serialized: row[1].bytes ?? []), size, row[2].bytes ?? [], row[3].bytes ?? [])
-        }
-        guard let stored else { return entries == 0 ? nil : "the ledger has \(entries) entries but no signed head" }
-        guard stored.size == entries else { return "the ledger's signed head covers \(stored.size) entries but \(entries) are stored" }
-        guard let frontier = stored.frontier, frontier.root(tree: tree) == stored.root else {
-            return "the ledger's stored frontier does not lead to its signed root"
-        }
-        guard verify(stored.signed, stored.size, stored.root) else {
-            return "the ledger's head is not signed by this gateway's key, nor by an earlier gateway key of the directory"
-        }
-        return nil
     }
 }
 
